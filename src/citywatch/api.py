@@ -1,0 +1,150 @@
+"""The HTTP API: django-ninja under /api/v1/, OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs.
+
+Browsers use their session (with CSRF on unsafe methods); machines send ``Authorization: Bearer <token>``
+(``citywatch token create USERNAME``). Every failure answers one body:
+``{"error": {"code": ..., "message": ..., "details": ...}}``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.http import Http404, JsonResponse
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from citywatch.core.actions import ActionError
+from citywatch.core.changelog import set_actor_user
+
+log = logging.getLogger(__name__)
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+}
+
+
+def error_body(status: int, message: str, code: str | None = None, details=None) -> dict:
+    return {"error": {"code": code or STATUS_CODES.get(status, "error"), "message": message, "details": details}}
+
+
+def error_response(status: int, message: str, code: str | None = None, details=None) -> JsonResponse:
+    return JsonResponse(error_body(status, message, code, details), status=status)
+
+
+class BearerToken(HttpBearer):
+    """``Authorization: Bearer cw_<key id>_<secret>``; the secret is compared against its stored hash."""
+
+    def authenticate(self, request, token):
+        from citywatch.core.models import ApiToken
+        from citywatch.core.models.users import TOKEN_PREFIX, hash_secret
+
+        parts = token.split("_", 2)
+        if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+            return None
+        record = ApiToken.objects.select_related("user").filter(key_id=parts[1][:16]).first()
+        if record is None or not hmac.compare_digest(record.secret_hash, hash_secret(parts[2])):
+            return None
+        now = timezone.now()
+        if not record.is_usable(now) or not record.user.is_active:
+            return None
+        if record.last_used_at is None or (now - record.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)
+        request.user = record.user
+        set_actor_user(record.user)
+        return record.user
+
+
+class Session(SessionAuth):
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        return user if user is not None and user.is_active else None
+
+
+api = NinjaAPI(
+    title="CityWatch API",
+    version="1",
+    description="Open software for a city's emergency management bureau. Every list is restricted to the "
+    "caller's jurisdiction; every failure answers {\"error\": {\"code\", \"message\", \"details\"}}.",
+    urls_namespace="api",
+    auth=[BearerToken(), Session(csrf=True)],
+    docs_decorator=login_required,
+)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc):
+    return error_response(422, "The request is not valid.", details=_json_safe(exc.errors))
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, exc):
+    return error_response(401, "Log in, or send 'Authorization: Bearer <token>'.")
+
+
+@api.exception_handler(AuthorizationError)
+def on_authorization_error(request, exc):
+    return error_response(403, "You may not do this.")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc):
+    return error_response(exc.status_code, str(exc))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return error_response(404, "Not found (or outside your jurisdiction).")
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def on_does_not_exist(request, exc):
+    return error_response(404, "Not found (or outside your jurisdiction).")
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return error_response(403, str(exc) or "You may not do this.")
+
+
+@api.exception_handler(ActionError)
+def on_action_error(request, exc):
+    return error_response(exc.status, str(exc), code=exc.code)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc):
+    log.exception("unhandled API error on %s %s", request.method, request.path)
+    return error_response(500, "Internal error; it has been logged.", code="server_error")
+
+
+def _json_safe(value):
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def register_routers():
+    from citywatch.core.api import router as core_router
+
+    api.add_router("", core_router)
+
+
+register_routers()

@@ -1,0 +1,88 @@
+"""Filter sets: one per model, used by pages and the API alike. Spatial filters are written once here."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.gis.geos import Polygon
+from django.db.models import Q
+from ninja import FilterSchema
+from pydantic import Field, field_validator
+
+from citywatch.core.choices import AreaLevel, ChangeAction
+
+
+def parse_bbox(value: str) -> Polygon:
+    """``minlon,minlat,maxlon,maxlat`` in WGS-84 → a polygon; ValueError with a clear message otherwise."""
+    parts = value.split(",")
+    if len(parts) != 4:
+        raise ValueError("bbox must be minlon,minlat,maxlon,maxlat")
+    try:
+        minx, miny, maxx, maxy = (float(p) for p in parts)
+    except ValueError:
+        raise ValueError("bbox must be four numbers") from None
+    if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
+        raise ValueError("bbox must have -180 ≤ minlon < maxlon ≤ 180 and -90 ≤ minlat < maxlat ≤ 90")
+    return Polygon.from_bbox((minx, miny, maxx, maxy))
+
+
+def bbox_q(value: str | None, *fields: str) -> Q:
+    """Rows whose geometry in any of ``fields`` intersects the bbox."""
+    if not value:
+        return Q()
+    box = parse_bbox(value)
+    q = Q()
+    for name in fields:
+        q |= Q(**{f"{name}__intersects": box})
+    return q
+
+
+class AreaFilter(FilterSchema):
+    level: AreaLevel | None = Field(None, description="province, city, district, street or community")
+    parent: str | None = Field(None, max_length=12, pattern=r"^\d+$", description="code of the parent area")
+    q: str | None = Field(None, max_length=100, description="part of the name, or the start of the code")
+    bbox: str | None = Field(None, max_length=100, description="minlon,minlat,maxlon,maxlat")
+
+    @field_validator("bbox")
+    @classmethod
+    def _bbox(cls, value):
+        if value:
+            parse_bbox(value)
+        return value
+
+    def filter_parent(self, value):
+        return Q(parent__code=value) if value else Q()
+
+    def filter_q(self, value):
+        return Q(name__icontains=value) | Q(code__startswith=value) if value else Q()
+
+    def filter_bbox(self, value):
+        return bbox_q(value, "boundary", "point")
+
+
+class ChangeFilter(FilterSchema):
+    model: str | None = Field(None, max_length=100, pattern=r"^[a-z_]+\.[a-z_]+$", description="app_label.model")
+    object_id: str | None = Field(None, max_length=64)
+    user: str | None = Field(None, max_length=150, description="username")
+    action: ChangeAction | None = None
+    since: datetime.datetime | None = None
+    until: datetime.datetime | None = None
+    q: str | None = Field(None, max_length=100, description="part of the object's name")
+
+    def filter_model(self, value):
+        if not value:
+            return Q()
+        app_label, model = value.split(".", 1)
+        return Q(content_type__app_label=app_label, content_type__model=model)
+
+    def filter_user(self, value):
+        return Q(user_name=value) if value else Q()
+
+    def filter_since(self, value):
+        return Q(time__gte=value) if value else Q()
+
+    def filter_until(self, value):
+        return Q(time__lt=value) if value else Q()
+
+    def filter_q(self, value):
+        return Q(object_repr__icontains=value) if value else Q()

@@ -1,0 +1,92 @@
+"""Bulk import: a registry of importers by kind, and the report every import returns.
+
+``citywatch import <kind> FILE…`` looks the kind up here; each app registers its importers in its own
+``importers.py``. An import validates every row first and writes all or nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+
+
+@dataclass
+class Problem:
+    file: str
+    row: int | None
+    column: str
+    message: str
+
+    def __str__(self):
+        where = self.file if self.row is None else f"{self.file}:{self.row}"
+        column = f" [{self.column}]" if self.column else ""
+        return f"{where}{column}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    dry_run: bool = False
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        verb = "would create" if self.dry_run else "created"
+        return (
+            f"{self.kind}: {verb} {self.created}, {'would update' if self.dry_run else 'updated'} "
+            f"{self.updated}, unchanged {self.unchanged}"
+        )
+
+
+class ImportFailed(Exception):
+    def __init__(self, report: ImportReport):
+        super().__init__(f"{len(report.problems)} problem(s); nothing was written")
+        self.report = report
+
+
+class Importer:
+    kind: str = ""
+    help: str = ""
+    extensions: tuple[str, ...] = ()
+
+    def add_arguments(self, parser) -> None:
+        """Extra command-line options of this importer."""
+
+    def run(self, paths: list[Path], *, dry_run: bool = False, **options) -> ImportReport:
+        raise NotImplementedError
+
+
+IMPORTERS: dict[str, Importer] = {}
+
+
+def register(importer_class: type[Importer]) -> type[Importer]:
+    IMPORTERS[importer_class.kind] = importer_class()
+    return importer_class
+
+
+def check_file(path: Path, extensions: tuple[str, ...], report: ImportReport) -> bool:
+    """Existence, type (by extension) and size limit of an input file; problems go into the report."""
+    name = path.name
+    if not path.is_file():
+        report.problems.append(Problem(name, None, "", "no such file"))
+        return False
+    suffix = "".join(path.suffixes[-2:]).lower() if path.name.lower().endswith(".osm.pbf") else path.suffix.lower()
+    if extensions and suffix not in extensions:
+        report.problems.append(
+            Problem(name, None, "", f"unsupported file type {suffix or '(none)'}; expected one of {', '.join(extensions)}")
+        )
+        return False
+    limit = settings.CITYWATCH_MAX_IMPORT_BYTES
+    if path.stat().st_size > limit:
+        report.problems.append(Problem(name, None, "", f"file is larger than the limit of {limit // (1024 * 1024)} MiB"))
+        return False
+    return True

@@ -1,0 +1,62 @@
+import uuid
+
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
+
+from citywatch.core.changelog import acting_as
+from citywatch.core.choices import ChangeSource
+
+# Paths that answer for themselves: the API (401 in its own error body), health and static files.
+OPEN_PREFIXES = ("/api/", "/healthz", "/static/", "/i18n/")
+
+
+class ActorMiddleware:
+    """Every change made while serving a request is logged as made by the request's user."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.id = request.headers.get("X-Request-ID", "")[:36] or uuid.uuid4().hex
+        source = ChangeSource.API if request.path.startswith("/api/") else ChangeSource.WEB
+        user = request.user if request.user.is_authenticated else None
+        with acting_as(user, source, request.id):
+            response = self.get_response(request)
+        response["X-Request-ID"] = request.id
+        return response
+
+
+class LoginRequiredMiddleware(DjangoLoginRequired):
+    """Every page needs a login unless marked ``login_not_required``; the API does its own auth."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path.startswith(OPEN_PREFIXES):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class ApiErrorBodyMiddleware:
+    """Any failure under /api/ that did not come from the API's own handlers (a 405 from routing, a
+    CSRF failure, a request too large, …) is rewritten into the one error body."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            from citywatch.api import STATUS_CODES, error_response
+
+            status = response.status_code
+            message = {
+                403: "Forbidden (for a browser session, send the CSRF token).",
+                405: "Method not allowed.",
+            }.get(status, STATUS_CODES.get(status, "error").replace("_", " ").capitalize() + ".")
+            new = error_response(status, message)
+            if status == 405 and response.has_header("Allow"):
+                new["Allow"] = response["Allow"]
+            return new
+        return response

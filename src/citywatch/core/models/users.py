@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from citywatch.core.choices import Role
+from citywatch.core.models.base import ChangeLogged, RestrictedQuerySet
+
+
+class CityWatchUserManager(UserManager.from_queryset(RestrictedQuerySet)):
+    pass
+
+
+class User(AbstractUser, ChangeLogged):
+    """A person (or a machine feed) with one role and a jurisdiction: an admin area and all beneath it."""
+
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
+    jurisdiction = models.ForeignKey(
+        "core.AdminArea",
+        verbose_name=_("jurisdiction"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    organisation = models.ForeignKey(
+        "core.Organisation", verbose_name=_("organisation"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    objects = CityWatchUserManager()
+
+    jurisdiction_path = "jurisdiction__path"
+    changelog_exclude = ("password", "last_login")
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+
+    def change_area_path(self) -> str:
+        return self.jurisdiction.path if self.jurisdiction_id else ""
+
+
+TOKEN_PREFIX = "cw"
+
+
+def hash_secret(secret: str) -> str:
+    # Tokens carry 256 random bits, so a fast hash is enough: there is nothing to brute-force.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for a machine client. Only its hash is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    key_id = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{TOKEN_PREFIX}_{self.key_id}_… ({self.user})"
+
+    @staticmethod
+    def new_key() -> tuple[str, str, str]:
+        key_id = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(32)
+        return key_id, secret, f"{TOKEN_PREFIX}_{key_id}_{secret}"
+
+    def is_usable(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

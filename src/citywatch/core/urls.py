@@ -1,0 +1,11 @@
+from django.urls import path
+
+from citywatch.core import views
+
+urlpatterns = [
+    path("map/", views.map_page, name="map"),
+    path("areas/", views.area_list, name="areas"),
+    path("areas/<str:code>/", views.area_detail, name="area"),
+    path("changes/", views.change_list, name="changes"),
+    path("changes/<int:pk>/", views.change_detail, name="change"),
+]

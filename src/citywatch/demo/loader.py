@@ -1,0 +1,135 @@
+"""The synthetic demo city: Xiamen's real boundaries and division codes, with synthetic data placed
+inside them. Deterministic (a fixed seed), idempotent (a second load changes nothing), and labelled
+synthetic wherever it is shown."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import shapely
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.db import transaction
+
+from citywatch.core import actions
+from citywatch.core.changelog import acting_as
+from citywatch.core.choices import AreaLevel, ChangeSource, OrganisationKind, PointSource, Role
+from citywatch.core.importers import AreaImporter
+from citywatch.core.models import AdminArea
+
+DATA = Path(__file__).resolve().parent / "data" / "xiamen"
+AREA_FILES = ["city.csv", "districts.geojson", "districts.csv", "streets.csv", "communities.csv"]
+CITY_CODE = "350200"
+SEED = 20230117
+
+# username, role, jurisdiction code, full name
+DEMO_USERS = [
+    ("city_admin", Role.CITY_ADMIN, CITY_CODE, "市应急管理局 管理员"),
+    ("commander", Role.COMMANDER, CITY_CODE, "市指挥长"),
+    ("duty_officer", Role.DUTY_OFFICER, CITY_CODE, "市指挥中心 值班员"),
+    ("siming_officer", Role.DISTRICT_OFFICER, "350203", "思明区 应急办"),
+    ("huli_officer", Role.DISTRICT_OFFICER, "350206", "湖里区 应急办"),
+    ("inspector", Role.INSPECTOR, CITY_CODE, "市执法支队 执法人员"),
+    ("team_leader", Role.TEAM_LEADER, CITY_CODE, "救援队 队长"),
+]
+
+
+@dataclass
+class DemoResult:
+    password: str
+    password_generated: bool
+    areas_report: object
+    points_placed: int
+
+
+def demo_password() -> tuple[str, bool]:
+    """CITYWATCH_DEMO_PASSWORD, or one generated on the first load and kept in the data directory."""
+    env = os.environ.get("CITYWATCH_DEMO_PASSWORD", "").strip()
+    if env:
+        return env, False
+    path = Path(settings.DATA_DIR) / "demo-password"
+    if path.exists():
+        return path.read_text().strip(), False
+    password = "cw-" + secrets.token_urlsafe(9)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(password)
+    return password, True
+
+
+def _sample_in(polygon, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` points inside ``polygon`` by vectorised rejection sampling."""
+    minx, miny, maxx, maxy = polygon.bounds
+    shapely.prepare(polygon)
+    out = np.empty((0, 2))
+    while len(out) < n:
+        m = max(64, 4 * (n - len(out)))
+        xs, ys = rng.uniform(minx, maxx, m), rng.uniform(miny, maxy, m)
+        keep = shapely.contains_xy(polygon, xs, ys)
+        out = np.vstack([out, np.column_stack([xs[keep], ys[keep]])])
+    return out[:n]
+
+
+def place_synthetic_points(seed: int = SEED) -> int:
+    """A deterministic point inside its district for every street and community that has none."""
+    rng = np.random.default_rng(seed)
+    placed = 0
+    districts = AdminArea.objects.filter(level=AreaLevel.DISTRICT, boundary__isnull=False).order_by("code")
+    for district in districts:
+        polygon = shapely.from_wkb(bytes(district.boundary.wkb))
+        streets = list(AdminArea.objects.filter(parent=district, level=AreaLevel.STREET).order_by("code"))
+        # Draw for every street, placed or not, so the sequence never depends on what exists already.
+        street_xy = _sample_in(polygon, len(streets), rng)
+        for street, (x, y) in zip(streets, street_xy, strict=True):
+            if street.point is None:
+                actions.save_area(code=street.code, point=Point(x, y, srid=4326), point_source=PointSource.SYNTHETIC)
+                placed += 1
+            anchor = street.point or Point(x, y, srid=4326)
+            communities = list(AdminArea.objects.filter(parent=street, level=AreaLevel.COMMUNITY).order_by("code"))
+            if not communities:
+                continue
+            near = polygon.intersection(shapely.Point(anchor.x, anchor.y).buffer(0.02))
+            region = near if not near.is_empty and near.area > 0 else polygon
+            for community, (cx, cy) in zip(communities, _sample_in(region, len(communities), rng), strict=True):
+                if community.point is None:
+                    actions.save_area(
+                        code=community.code, point=Point(cx, cy, srid=4326), point_source=PointSource.SYNTHETIC
+                    )
+                    placed += 1
+    return placed
+
+
+def load_people(password: str) -> None:
+    city = AdminArea.objects.get(code=CITY_CODE)
+    bureau, _ = actions.save_organisation(name="厦门市应急管理局", kind=OrganisationKind.DEPARTMENT, area=city)
+    orgs = {CITY_CODE: bureau}
+    for code, name in (("350203", "思明区应急管理局"), ("350206", "湖里区应急管理局")):
+        area = AdminArea.objects.get(code=code)
+        orgs[code], _ = actions.save_organisation(
+            name=name, kind=OrganisationKind.DEPARTMENT, area=area, parent=bureau
+        )
+    for username, role, code, full_name in DEMO_USERS:
+        last, _, first = full_name.rpartition(" ")
+        actions.save_user(
+            username=username,
+            role=role,
+            jurisdiction=AdminArea.objects.get(code=code),
+            organisation=orgs.get(code, bureau),
+            password=password,
+            first_name=first[:150],
+            last_name=last[:150],
+            is_staff=role == Role.CITY_ADMIN,
+        )
+
+
+def load_demo() -> DemoResult:
+    password, generated = demo_password()
+    with acting_as(None, ChangeSource.SYSTEM), transaction.atomic():
+        report = AreaImporter().run([DATA / name for name in AREA_FILES])
+        placed = place_synthetic_points()
+        load_people(password)
+    return DemoResult(password, generated, report, placed)

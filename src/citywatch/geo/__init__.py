@@ -1,0 +1,1 @@
+"""Geographic computing for CityWatch: a library with no models (coordinate systems, distances, routing)."""

@@ -1,0 +1,23 @@
+"""The navigation shell: each app appends its entries, so the shell has room for the domains to come."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str
+    permission: str | None = None  # shown only to users holding it
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem("map", _("Map")),
+    NavItem("areas", _("Areas"), "core.view_adminarea"),
+    NavItem("changes", _("Change log"), "core.view_objectchange"),
+]
+
+
+def items_for(user):
+    return [item for item in NAV_ITEMS if item.permission is None or user.has_perm(item.permission)]

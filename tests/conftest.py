@@ -1,0 +1,89 @@
+"""Shared fixtures: the demo city loaded once into the test database, and personas.
+
+Personas (ARCHITECTURE habit 11): city admin, Siming district officer, Huli district officer, inspector,
+team leader, anonymous. Every test runs on the database named by CITYWATCH_DATABASE_URL: SpatiaLite by
+default, PostGIS when `make test` is given CITYWATCH_TEST_DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("CITYWATCH_DEMO_PASSWORD", "demo-password-for-tests")
+DEMO_PASSWORD = os.environ["CITYWATCH_DEMO_PASSWORD"]
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Tests render templates without running collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config, items):
+    # Browser tests use a live server, whose transactional teardown empties the database: run them last.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from citywatch.demo.loader import load_demo
+
+    with django_db_blocker.unblock():
+        load_demo()
+
+
+def _client_for(username):
+    from django.test import Client
+
+    from citywatch.core.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+@pytest.fixture
+def city_admin(db):
+    return _client_for("city_admin")
+
+
+@pytest.fixture
+def siming(db):
+    return _client_for("siming_officer")
+
+
+@pytest.fixture
+def huli(db):
+    return _client_for("huli_officer")
+
+
+@pytest.fixture
+def inspector(db):
+    return _client_for("inspector")
+
+
+@pytest.fixture
+def team_leader(db):
+    return _client_for("team_leader")
+
+
+@pytest.fixture
+def anon(db):
+    from django.test import Client
+
+    return Client()
+
+
+@pytest.fixture
+def user(db):
+    """Look a demo user up by username."""
+    from citywatch.core.models import User
+
+    return lambda username: User.objects.get(username=username)
