@@ -1,6 +1,6 @@
 from django.conf import settings
 
-import citywatch
+from citywatch import __version__
 
 
 def citywatch(request):
@@ -9,7 +9,7 @@ def citywatch(request):
     user = getattr(request, "user", None)
     return {
         "nav_items": items_for(user) if user is not None and user.is_authenticated else [],
-        "CITYWATCH_VERSION": citywatch.__version__,
+        "CITYWATCH_VERSION": __version__,
         "BASEMAP_URL": settings.BASEMAP_URL,
         "BASEMAP_ATTRIBUTION": settings.BASEMAP_ATTRIBUTION,
     }

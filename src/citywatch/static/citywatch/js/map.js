@@ -4,7 +4,9 @@
   "use strict";
   const el = document.getElementById("map");
   if (!el) return;
-  const t = (s) => (window.gettext ? window.gettext(s) : s);
+  // Django's JavaScript catalogue (/jsi18n/) defines gettext, ngettext and interpolate.
+  const gettext = window.gettext || ((s) => s);
+  const ngettext = window.ngettext || ((s, p, n) => (n === 1 ? s : p));
   const status = document.getElementById("map-status");
   const list = document.getElementById("district-list");
   const areaPage = (code) => el.dataset.areaPage.replace("CODE", encodeURIComponent(code));
@@ -45,7 +47,7 @@
     div.appendChild(a);
     const small = document.createElement("div");
     small.className = "popup-meta";
-    small.textContent = p.code + (p.synthetic === true || p.synthetic === "true" ? " · " + t("synthetic location") : "");
+    small.textContent = p.code + (p.synthetic === true || p.synthetic === "true" ? " · " + gettext("synthetic location") : "");
     div.appendChild(small);
     new maplibregl.Popup().setLngLat(lngLat).setDOMContent(div).addTo(map);
   }
@@ -60,6 +62,7 @@
   map.on("load", async () => {
     try {
       const [districts, streets, communities] = await Promise.all([fetchAll("district"), fetchAll("street"), fetchAll("community")]);
+      window.citywatchLayers = { districts: districts, streets: streets, communities: communities };
       map.addSource("districts", { type: "geojson", data: districts });
       map.addSource("streets", { type: "geojson", data: streets });
       map.addSource("communities", { type: "geojson", data: communities, cluster: true, clusterRadius: 30, clusterMaxZoom: 12 });
@@ -97,7 +100,7 @@
         a.textContent = p.name;
         li.appendChild(a);
         const n = streets.features.filter((s) => s.properties.parent_code === p.code).length;
-        li.appendChild(document.createTextNode(" · " + n + " " + t("streets")));
+        li.appendChild(document.createTextNode(" · " + interpolate(ngettext("%s street", "%s streets", n), [n])));
         li.dataset.code = p.code;
         list.appendChild(li);
       });
@@ -105,16 +108,18 @@
       document.getElementById("synthetic-note").hidden = !synthetic;
       const all = { type: "FeatureCollection", features: districts.features.concat(streets.features) };
       if (all.features.length) map.fitBounds(bounds(all), { padding: 30, duration: 0, maxZoom: 13 });
-      status.textContent = interpolate(t("%s districts, %s streets, %s communities"), [districts.features.length, streets.features.length, communities.features.length]);
+      status.textContent = interpolate(gettext("Districts: %(districts)s · streets: %(streets)s · communities: %(communities)s"),
+        { districts: districts.features.length, streets: streets.features.length, communities: communities.features.length }, true);
       el.dataset.loaded = "true";
     } catch (err) {
-      status.textContent = t("Could not load the areas:") + " " + err.message;
+      status.textContent = interpolate(gettext("Could not load the areas: %(error)s"), { error: err.message }, true);
       el.dataset.loaded = "error";
     }
   });
 
-  function interpolate(fmt, args) {
-    if (window.interpolate) return window.interpolate(fmt, args);
+  function interpolate(fmt, args, named) {
+    if (window.interpolate) return window.interpolate(fmt, args, named);
+    if (named) return fmt.replace(/%\((\w+)\)s/g, (_, k) => String(args[k]));
     let i = 0;
     return fmt.replace(/%s/g, () => String(args[i++]));
   }
