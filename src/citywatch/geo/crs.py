@@ -96,12 +96,20 @@ def gcj02_to_bd09(lon, lat):
     return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
 
 
-def bd09_to_gcj02(lon, lat):
+def bd09_to_gcj02(lon, lat, tolerance: float = 1e-10, max_iter: int = 10):
+    """The usual closed-form inverse (good to about 1e-6°), refined by fixed-point iteration."""
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     x, y = lon - 0.0065, lat - 0.006
     z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * X_PI)
     theta = np.arctan2(y, x) - 0.000003 * np.cos(x * X_PI)
-    return z * np.cos(theta), z * np.sin(theta)
+    glon, glat = z * np.cos(theta), z * np.sin(theta)
+    for _ in range(max_iter):
+        blon, blat = gcj02_to_bd09(glon, glat)
+        elon, elat = blon - lon, blat - lat
+        glon, glat = glon - elon, glat - elat
+        if np.all(np.abs(elon) < tolerance) and np.all(np.abs(elat) < tolerance):
+            break
+    return glon, glat
 
 
 def to_wgs84(lon, lat, crs: CRS | str):
