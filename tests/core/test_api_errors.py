@@ -6,11 +6,29 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from django.conf import settings as django_settings
 from hypothesis import strategies as st
 
 pytestmark = pytest.mark.django_db
 
 SIMING = "350203"
+
+ON_POSTGIS = "postgis" in django_settings.DATABASES["default"]["ENGINE"]
+ON_SPATIALITE = "spatialite" in django_settings.DATABASES["default"]["ENGINE"]
+
+# Known bugs, pinned so that the fix turns them green (strict: an unexpected pass fails the run).
+XFAIL_NUL = pytest.mark.xfail(
+    ON_POSTGIS,
+    reason="BUG: a NUL (\\x00) in a path code, filter value or bearer token reaches psycopg, which raises "
+    "DataError ('PostgreSQL text fields cannot contain NUL') -> 500 on PostGIS",
+    strict=True,
+)
+XFAIL_DATE_OVERFLOW = pytest.mark.xfail(
+    ON_SPATIALITE,
+    reason="BUG: since/until that leave years 1-9999 once converted to UTC raise OverflowError in "
+    "SQLite's adapt_datetimefield_value -> 500 on SpatiaLite",
+    strict=True,
+)
 
 # The error code each status must carry (the contract documented in citywatch.api).
 CODES = {
@@ -100,7 +118,6 @@ def test_several_bad_area_params_at_once_are_one_422(city_admin):
     "params",
     [
         {"q": ""},
-        {"level": ""},
         {"bbox": ""},
         {"q": "x" * 100},
         {"q": "%"},
@@ -120,6 +137,13 @@ def test_odd_but_valid_area_queries_answer_200(city_admin, params):
     response = city_admin.get("/api/v1/areas", params)
     assert response.status_code == 200, response.content[:500]
     assert isinstance(response.json()["count"], int)
+
+
+@pytest.mark.parametrize("name", ["level", "parent", "q", "bbox", "limit", "offset", "format"])
+def test_empty_area_param_is_200_or_422(city_admin, name):
+    response = city_admin.get("/api/v1/areas", {name: ""})
+    if response.status_code != 200:
+        assert_error(response, 422)
 
 
 def test_like_wildcards_in_q_match_literally(city_admin):
@@ -158,6 +182,7 @@ def test_area_code_with_dot_dot_slash_is_404(city_admin):
     assert_error(city_admin.get("/api/v1/areas/../../etc/passwd"), 404)
 
 
+@XFAIL_NUL
 def test_area_code_with_nul_is_404(city_admin):
     assert_error(city_admin.get("/api/v1/areas/%00"), 404)
     assert_error(city_admin.get(f"/api/v1/areas/{SIMING}%00"), 404)
@@ -218,25 +243,44 @@ def test_odd_but_valid_change_queries_answer_200(city_admin, params):
     assert isinstance(response.json()["items"], list)
 
 
-@pytest.mark.parametrize(
-    "value",
-    [
-        "0001-01-01T00:00:00+14:00",  # before year 1 once converted to UTC
-        "9999-12-31T23:59:59-14:00",  # after year 9999 once converted to UTC
-        "0001-01-01",
-        "9999-12-31T23:59:59.999999",
-        "1e20",
-        "-1e20",
-        "99999999999999999999",
-    ],
-)
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59.999999", "1e20", "-1e20", "99999999999999999999", "0"])
 @pytest.mark.parametrize("param", ["since", "until"])
 def test_extreme_dates_on_changes_are_never_500(city_admin, param, value):
     response = city_admin.get("/api/v1/changes", {param: value})
-    if response.status_code >= 400:
-        assert_error(response, (400, 422))
-    else:
-        assert response.status_code == 200
+    if response.status_code != 200:
+        assert_error(response, 422)
+
+
+@XFAIL_DATE_OVERFLOW
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0001-01-01T00:00:00+14:00",  # year 0 once converted to UTC
+        "9999-12-31T23:59:59-14:00",  # year 10000 once converted to UTC
+        "0001-01-01",  # naive: read in Asia/Shanghai (+08:00), so year 0 in UTC
+    ],
+)
+@pytest.mark.parametrize("param", ["since", "until"])
+def test_dates_beyond_utc_range_on_changes_are_never_500(city_admin, param, value):
+    response = city_admin.get("/api/v1/changes", {param: value})
+    if response.status_code != 200:
+        assert_error(response, 422)
+
+
+@XFAIL_NUL
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/v1/areas", "q"),
+        ("/api/v1/changes", "q"),
+        ("/api/v1/changes", "user"),
+        ("/api/v1/changes", "object_id"),
+    ],
+)
+def test_nul_in_text_filter_is_never_500(city_admin, path, name):
+    response = city_admin.get(path, {name: "a\x00b"})
+    if response.status_code != 200:
+        assert_error(response, 422)
 
 
 # --- Unknown endpoints ----------------------------------------------------------------------------
@@ -252,7 +296,7 @@ def test_extreme_dates_on_changes_are_never_500(city_admin, param, value):
         "/api/v2/areas",
         "/api/",
         "/api/nope",
-        "/api",
+        "/api/v1/areas/350203/",
         "/api/v1/me/",
         "/api/v1/changes/1",
     ],
@@ -261,6 +305,12 @@ def test_extreme_dates_on_changes_are_never_500(city_admin, param, value):
 def test_unknown_api_endpoint_is_404_error_body(request, persona, path):
     response = request.getfixturevalue(persona).get(path)
     assert_error(response, 404)
+
+
+def test_api_without_slash_redirects_to_the_error_body(anon):
+    response = anon.get("/api")
+    assert response.status_code == 301 and response["Location"] == "/api/"
+    assert_error(anon.get(response["Location"]), 404)
 
 
 # --- Wrong methods --------------------------------------------------------------------------------
@@ -322,7 +372,6 @@ def test_unauthenticated_is_401_with_error_body(anon, path):
         "Bearer cw_%s_%s" % ("a" * 5000, "b" * 5000),
         "Bearer " + "x" * 20000,
         "Bearer cw_思明_区",
-        "Bearer cw_\x00_\x00",
         "",
         " ",
     ],
@@ -330,6 +379,11 @@ def test_unauthenticated_is_401_with_error_body(anon, path):
 )
 def test_malformed_authorization_is_401(anon, header):
     assert_error(anon.get("/api/v1/me", HTTP_AUTHORIZATION=header), 401)
+
+
+@XFAIL_NUL
+def test_bearer_token_with_nul_is_401(anon):
+    assert_error(anon.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer cw_\x00_\x00"), 401)
 
 
 def test_error_body_keeps_request_id(anon):
@@ -340,8 +394,9 @@ def test_error_body_keeps_request_id(anon):
 
 # --- Property: arbitrary values for every query parameter -----------------------------------------
 
-# Any Unicode scalar value (no surrogates: they cannot be put in a URL).
-TEXT = st.text(st.characters(codec="utf-8"), max_size=120)
+# Any Unicode scalar value except surrogates (they cannot be put in a URL) and NUL, whose 500 on PostGIS is
+# pinned by the XFAIL_NUL tests above: drawing it here would only hide every other failure on PostGIS.
+TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=120)
 NUMBERS = st.integers(min_value=-(10**20), max_value=10**20).map(str)
 FLOATS = st.floats(allow_nan=True, allow_infinity=True).map(repr)
 
@@ -375,8 +430,9 @@ CHANGE_PARAMS = st.fixed_dictionaries(
         "object_id": value(SIMING),
         "user": value("city_admin", ""),
         "action": value("create", "update", "delete"),
-        "since": value("2024-01-01", "2024-01-01T00:00:00+08:00", "0001-01-01T00:00:00+14:00"),
-        "until": value("2030-01-01", "9999-12-31T23:59:59-14:00"),
+        # Dates beyond the UTC range (500 on SpatiaLite) are pinned by XFAIL_DATE_OVERFLOW above.
+        "since": value("2024-01-01", "2024-01-01T00:00:00+08:00", "1970-01-01T00:00:00Z"),
+        "until": value("2030-01-01", "2024-06-30T12:00:00-05:00"),
         "q": value("思明", ""),
         "limit": value("1", "1000", "1001"),
         "offset": value("0", "1000000"),
@@ -393,7 +449,15 @@ def check_any(response):
         response.json()
 
 
-PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# derandomize: the same examples on every run, so a failure is reproducible and CI is not flaky;
+# database=None: nothing is written to .hypothesis/.
+PROPERTY = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    derandomize=True,
+    database=None,
+)
 
 
 @PROPERTY
