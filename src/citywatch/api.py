@@ -38,7 +38,9 @@ STATUS_CODES = {
 
 
 def error_body(status: int, message: str, code: str | None = None, details=None) -> dict:
-    return {"error": {"code": code or STATUS_CODES.get(status, "error"), "message": message, "details": details}}
+    return {
+        "error": {"code": code or STATUS_CODES.get(status, "error"), "message": message, "details": details}
+    }
 
 
 def error_response(status: int, message: str, code: str | None = None, details=None) -> JsonResponse:
@@ -78,7 +80,7 @@ api = NinjaAPI(
     title="CityWatch API",
     version="1",
     description="Open software for a city's emergency management bureau. Every list is restricted to the "
-    "caller's jurisdiction; every failure answers {\"error\": {\"code\", \"message\", \"details\"}}.",
+    'caller\'s jurisdiction; every failure answers {"error": {"code", "message", "details"}}.',
     urls_namespace="api",
     auth=[BearerToken(), Session(csrf=True)],
     docs_decorator=login_required,

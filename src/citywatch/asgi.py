@@ -1,6 +1,10 @@
 import os
+import warnings
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citywatch.settings")
+# WhiteNoise serves static files with synchronous iterators, which Django's ASGI handler consumes in a
+# thread; correct, but it warns on every file.
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 application = get_asgi_application()

@@ -58,4 +58,6 @@ def healthz(request):
         checks["migrations"] = check_migrations()
         checks["worker"] = check_worker()
     ok = all(c["ok"] for c in checks.values())
-    return JsonResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
+    )

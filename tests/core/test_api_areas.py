@@ -39,10 +39,18 @@ def test_two_district_personas_see_disjoint_areas(siming, huli):
     assert a and b and not (a & b)
 
 
-@pytest.mark.parametrize(("persona", "code", "status"), [
-    ("siming", SIMING, 200), ("siming", HULI, 404), ("huli", HULI, 200), ("huli", SIMING, 404),
-    ("siming", "350203001", 200), ("huli", "350203001", 404), ("siming", "350200", 404),
-])
+@pytest.mark.parametrize(
+    ("persona", "code", "status"),
+    [
+        ("siming", SIMING, 200),
+        ("siming", HULI, 404),
+        ("huli", HULI, 200),
+        ("huli", SIMING, 404),
+        ("siming", "350203001", 200),
+        ("huli", "350203001", 404),
+        ("siming", "350200", 404),
+    ],
+)
 def test_detail_outside_jurisdiction_is_404(request, persona, code, status):
     response = request.getfixturevalue(persona).get(f"/api/v1/areas/{code}")
     assert response.status_code == status

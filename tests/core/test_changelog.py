@@ -20,11 +20,15 @@ def test_create_update_delete_are_recorded_with_actor(user):
     siming = AdminArea.objects.get(code="350203")
     with acting_as(admin, "web", "req-1"):
         org, _ = actions.save_organisation(name="思明区防汛办", kind="department", area=siming)
-        actions.save_organisation(name="思明区防汛办", kind="agency", area=siming, contact_phone="0592-1234567")
+        actions.save_organisation(
+            name="思明区防汛办", kind="agency", area=siming, contact_phone="0592-1234567"
+        )
         org.refresh_from_db()
         pk = org.pk
         org.delete()
-    rows = list(ObjectChange.objects.filter(object_id=str(pk), content_type__model="organisation").order_by("id"))
+    rows = list(
+        ObjectChange.objects.filter(object_id=str(pk), content_type__model="organisation").order_by("id")
+    )
     assert [r.action for r in rows] == ["create", "update", "delete"]
     assert all(r.user == admin and r.user_name == "city_admin" and r.source == "web" for r in rows)
     assert rows[0].before is None and rows[0].after["name"] == "思明区防汛办"
@@ -55,14 +59,18 @@ def test_large_geometries_are_summarised_with_a_hash():
 
     area = max(AdminArea.objects.filter(level="district"), key=lambda a: a.boundary.num_coords)
     assert area.boundary.num_coords > MAX_LOGGED_VERTICES
-    change = ObjectChange.objects.filter(object_id=str(area.pk), content_type__model="adminarea", action="create").get()
+    change = ObjectChange.objects.filter(
+        object_id=str(area.pk), content_type__model="adminarea", action="create"
+    ).get()
     assert change.after["boundary"]["type"] == "MultiPolygon"
     assert len(change.after["boundary"]["sha256"]) == 64
 
 
 def test_passwords_are_never_logged(user):
     u = user("inspector")
-    actions.save_user(username=u.username, role=u.role, jurisdiction=u.jurisdiction, password="another-password-1")
+    actions.save_user(
+        username=u.username, role=u.role, jurisdiction=u.jurisdiction, password="another-password-1"
+    )
     for change in ObjectChange.objects.filter(content_type__model="user", object_id=str(u.pk)):
         assert "password" not in (change.before or {}) and "password" not in (change.after or {})
 
@@ -102,8 +110,14 @@ def test_edit_through_admin_is_logged_as_the_user(city_admin, user):
     org = Organisation.objects.get(name="思明区应急管理局")
     response = city_admin.post(
         f"/admin/core/organisation/{org.pk}/change/",
-        {"name": org.name, "kind": "agency", "area": org.area_id, "parent": org.parent_id or "", "contact_phone": "",
-         "external_id": ""},
+        {
+            "name": org.name,
+            "kind": "agency",
+            "area": org.area_id,
+            "parent": org.parent_id or "",
+            "contact_phone": "",
+            "external_id": "",
+        },
     )
     assert response.status_code == 302, response.content[:500]
     change = latest(content_type__model="organisation", object_id=str(org.pk))
@@ -130,7 +144,9 @@ def test_roles_without_the_permission_see_no_changes(inspector):
 
 
 def test_change_filters(city_admin):
-    body = city_admin.get("/api/v1/changes", {"model": "core.adminarea", "action": "create", "q": "思明区"}).json()
+    body = city_admin.get(
+        "/api/v1/changes", {"model": "core.adminarea", "action": "create", "q": "思明区"}
+    ).json()
     assert body["count"] >= 1
     assert all(i["model"] == "core.adminarea" and i["action"] == "create" for i in body["items"])
 
@@ -143,3 +159,13 @@ def test_change_pages(city_admin, siming):
     assert siming.get(f"/changes/{change.pk}/").status_code == 404
     area_page = siming.get("/areas/350203/").content.decode()
     assert "思明区" in area_page
+
+
+def test_admin_history_shows_the_change_log(city_admin):
+    area = AdminArea.objects.get(code="350203")
+    response = city_admin.get(f"/admin/core/adminarea/{area.pk}/history/")
+    assert response.status_code == 200
+    assert (
+        f"/changes/{ObjectChange.objects.filter(object_id=str(area.pk), content_type__model='adminarea').first().pk}/"
+        in response.content.decode()
+    )

@@ -50,8 +50,11 @@ def test_repairs_are_reported_and_second_import_changes_nothing():
 
 
 def test_unknown_parent_rejects_the_whole_file(tmp_path):
-    path = write(tmp_path, "streets.csv", "code,name,level,parent_code\n350203900,新街道,street,350203\n"
-                                          "350299901,孤儿街道,street,350299\n")
+    path = write(
+        tmp_path,
+        "streets.csv",
+        "code,name,level,parent_code\n350203900,新街道,street,350203\n350299901,孤儿街道,street,350299\n",
+    )
     before = AdminArea.objects.count()
     message, err = run_failing(path)
     assert "nothing was written" in message
@@ -93,7 +96,9 @@ def test_parent_may_come_from_another_file_in_the_same_import(tmp_path):
 
 
 def test_update_is_logged_with_before_and_after(tmp_path):
-    path = write(tmp_path, "rename.csv", "code,name,level,parent_code\n350203001,厦港街道（新）,street,350203\n")
+    path = write(
+        tmp_path, "rename.csv", "code,name,level,parent_code\n350203001,厦港街道（新）,street,350203\n"
+    )
     out, _ = run_import(path)
     assert "updated 1" in out
     change = ObjectChange.objects.filter(object_repr__contains="厦港街道（新）").get()
@@ -119,7 +124,11 @@ def call_and_capture(*args):
 
 def test_point_in_gcj02_is_stored_as_wgs84(tmp_path):
     # A point given in GCJ-02 is shifted by a few hundred metres on the way in.
-    path = write(tmp_path, "p.csv", "code,name,level,parent_code,lon,lat\n350203960,坐标,street,350203,118.0894,24.4798\n")
+    path = write(
+        tmp_path,
+        "p.csv",
+        "code,name,level,parent_code,lon,lat\n350203960,坐标,street,350203,118.0894,24.4798\n",
+    )
     call_and_capture("--crs", "gcj02", path)
     point = AdminArea.objects.get(code="350203960").point
     from citywatch.geo.crs import wgs84_to_gcj02
@@ -138,10 +147,25 @@ def test_point_in_gcj02_is_stored_as_wgs84(tmp_path):
         ("areas.geojson", "{not json", "not valid GeoJSON"),
         ("areas.geojson", '{"type": "Feature"}', "not a GeoJSON FeatureCollection"),
         ("areas.csv", "id,title\n1,x\n", "needs the columns code and name"),
-        ("areas.csv", "code,name,level,parent_code,lon,lat\n350203970,x,street,350203,500,24\n", "is not a longitude"),
+        (
+            "areas.csv",
+            "code,name,level,parent_code,lon,lat\n350203970,x,street,350203,500,24\n",
+            "is not a longitude",
+        ),
         (
             "areas.geojson",
-            json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "350299", "name": "x", "parent_code": "350200"}, "geometry": {"type": "LineString", "coordinates": [[118, 24], [118.1, 24.1]]}}]}),
+            json.dumps(
+                {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {
+                            "type": "Feature",
+                            "properties": {"code": "350299", "name": "x", "parent_code": "350200"},
+                            "geometry": {"type": "LineString", "coordinates": [[118, 24], [118.1, 24.1]]},
+                        }
+                    ],
+                }
+            ),
             "not a polygon boundary",
         ),
     ],

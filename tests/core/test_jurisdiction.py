@@ -46,12 +46,17 @@ def test_action_needs_the_permission(user):
 def test_organisations_follow_their_area(user):
     visible = set(Organisation.objects.restrict(user("huli_officer")).values_list("name", flat=True))
     assert visible == {"湖里区应急管理局"}
-    assert "湖里区应急管理局" not in set(Organisation.objects.restrict(user("siming_officer")).values_list("name", flat=True))
+    assert "湖里区应急管理局" not in set(
+        Organisation.objects.restrict(user("siming_officer")).values_list("name", flat=True)
+    )
 
 
 def test_roles_are_groups(user):
-    for username, role in [("city_admin", "city_admin"), ("siming_officer", "district_officer"),
-                           ("team_leader", "team_leader")]:
+    for username, role in [
+        ("city_admin", "city_admin"),
+        ("siming_officer", "district_officer"),
+        ("team_leader", "team_leader"),
+    ]:
         assert [g.name for g in user(username).groups.all()] == [role]
     assert user("city_admin").has_perm("core.change_adminarea")
     assert not user("siming_officer").has_perm("core.change_adminarea")

@@ -22,7 +22,10 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     }
     result = subprocess.run(
         [sys.executable, "-m", "citywatch.cli", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -33,7 +36,9 @@ def test_login_is_rate_limited(anon):
         response = anon.post("/login/", {"username": "siming_officer", "password": "wrong-password"})
         assert response.status_code == 200
     # The fifth failure locks this username from this address.
-    assert anon.post("/login/", {"username": "siming_officer", "password": "wrong-password"}).status_code == 429
+    assert (
+        anon.post("/login/", {"username": "siming_officer", "password": "wrong-password"}).status_code == 429
+    )
     locked = anon.post("/login/", {"username": "siming_officer", "password": DEMO_PASSWORD})
     assert locked.status_code == 429
     assert "_auth_user_id" not in anon.session

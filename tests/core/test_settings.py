@@ -39,10 +39,13 @@ def test_secret_key_is_generated_once_and_private(tmp_path, monkeypatch):
     assert env.secret_key(tmp_path) == "from-the-environment"
 
 
-@pytest.mark.parametrize(("url", "engine"), [
-    ("spatialite:////srv/citywatch/db.sqlite3", "django.contrib.gis.db.backends.spatialite"),
-    ("postgis://citywatch@db.example:5432/citywatch", "django.contrib.gis.db.backends.postgis"),
-])
+@pytest.mark.parametrize(
+    ("url", "engine"),
+    [
+        ("spatialite:////srv/citywatch/db.sqlite3", "django.contrib.gis.db.backends.spatialite"),
+        ("postgis://citywatch@db.example:5432/citywatch", "django.contrib.gis.db.backends.postgis"),
+    ],
+)
 def test_database_urls(url, engine):
     assert dj_database_url.parse(url)["ENGINE"] == engine
 

@@ -48,8 +48,17 @@ def test_whole_columns_convert_at_once():
     assert wl.shape == (1000,) and np.all(np.abs(wl - lons) < 0.01) and np.all(np.abs(wa - lats) < 0.01)
 
 
-@pytest.mark.parametrize(("text", "expected"), [("WGS84", "wgs84"), ("EPSG:4326", "wgs84"), ("gcj-02", "gcj02"),
-                                                ("GCJ02", "gcj02"), ("bd-09", "bd09"), (None, "wgs84")])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("WGS84", "wgs84"),
+        ("EPSG:4326", "wgs84"),
+        ("gcj-02", "gcj02"),
+        ("GCJ02", "gcj02"),
+        ("bd-09", "bd09"),
+        (None, "wgs84"),
+    ],
+)
 def test_parse_crs(text, expected):
     assert crs.parse_crs(text) == expected
 

@@ -61,9 +61,8 @@ def save_area(*, code: str, **fields) -> tuple[AdminArea, str]:
         return area, "unchanged"
     for name in changed:
         setattr(area, name, fields[name])
-    if "parent" in changed and area.parent_id:
-        if area.parent.path.startswith(area.path):
-            raise ActionError(f"{code}: an area cannot be placed beneath itself")
+    if "parent" in changed and area.parent_id and area.parent.path.startswith(area.path):
+        raise ActionError(f"{code}: an area cannot be placed beneath itself")
     area.save()
     _refresh_paths(area)
     return area, "updated"
@@ -121,7 +120,12 @@ def save_user(
     created = user is None
     if created:
         user = User(username=username)
-    for key, value in {"role": role, "jurisdiction": jurisdiction, "organisation": organisation, **fields}.items():
+    for key, value in {
+        "role": role,
+        "jurisdiction": jurisdiction,
+        "organisation": organisation,
+        **fields,
+    }.items():
         setattr(user, key, value)
     if password is not None and (created or not user.check_password(password)):
         user.set_password(password)

@@ -91,7 +91,9 @@ def get_area(request: HttpRequest, code: str):
     area = queries.area_for(request.user, code[:12])
     data = area_out(area)
     data["parent"] = (
-        {"code": area.parent.code, "name": area.parent.name, "level": area.parent.level} if area.parent_id else None
+        {"code": area.parent.code, "name": area.parent.name, "level": area.parent.level}
+        if area.parent_id
+        else None
     )
     data["children"] = queries.areas_for(request.user).filter(parent=area).count()
     data["boundary"] = geometry_json(area.boundary)

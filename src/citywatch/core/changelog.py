@@ -36,8 +36,10 @@ class Actor:
     request_id: str = ""
 
 
+# Actor is a frozen dataclass, so sharing one default instance is safe.
 _actor: contextvars.ContextVar[Actor] = contextvars.ContextVar(
-    "citywatch_actor", default=Actor(None, ChangeSource.SYSTEM)
+    "citywatch_actor",
+    default=Actor(None, ChangeSource.SYSTEM),  # noqa: B039
 )
 
 
@@ -134,12 +136,13 @@ def _on_save(sender, instance, created, raw=False, **kwargs):
         return
     after = serialize(instance)
     before = None if created else _before(instance)
-    if before is not None:
-        # Compare only what was loaded (a deferred field may be missing from the before image).
-        if all(after.get(k) == v for k, v in before.items()) and len(before) == len(after):
-            return
+    # Nothing to log when every field is as it was loaded (with deferred fields, log to be safe).
+    if before is not None and len(before) == len(after) and all(after.get(k) == v for k, v in before.items()):
+        return
     _write(instance, ChangeAction.CREATE if created else ChangeAction.UPDATE, before, after)
-    instance._changelog_loaded = {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+    instance._changelog_loaded = {
+        f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields
+    }
 
 
 def _on_delete(sender, instance, **kwargs):
@@ -173,5 +176,7 @@ def connect_signals():
     for model in apps.get_models():
         if issubclass(model, ChangeLogged) and not model._meta.abstract:
             post_save.connect(_on_save, sender=model, weak=False, dispatch_uid=f"cl-save-{model._meta.label}")
-            post_delete.connect(_on_delete, sender=model, weak=False, dispatch_uid=f"cl-del-{model._meta.label}")
+            post_delete.connect(
+                _on_delete, sender=model, weak=False, dispatch_uid=f"cl-del-{model._meta.label}"
+            )
     m2m_changed.connect(_on_m2m, weak=False, dispatch_uid="cl-m2m")

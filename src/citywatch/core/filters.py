@@ -6,6 +6,7 @@ import datetime
 
 from django.contrib.gis.geos import Polygon
 from django.db.models import Q
+from django.utils import timezone
 from ninja import FilterSchema
 from pydantic import Field, field_validator
 
@@ -61,13 +62,23 @@ class AreaFilter(FilterSchema):
 
 
 class ChangeFilter(FilterSchema):
-    model: str | None = Field(None, max_length=100, pattern=r"^[a-z_]+\.[a-z_]+$", description="app_label.model")
+    model: str | None = Field(
+        None, max_length=100, pattern=r"^[a-z_]+\.[a-z_]+$", description="app_label.model"
+    )
     object_id: str | None = Field(None, max_length=64)
     user: str | None = Field(None, max_length=150, description="username")
     action: ChangeAction | None = None
     since: datetime.datetime | None = None
     until: datetime.datetime | None = None
     q: str | None = Field(None, max_length=100, description="part of the object's name")
+
+    @field_validator("since", "until")
+    @classmethod
+    def _aware(cls, value):
+        # A time without a zone is read in the city's zone (Asia/Shanghai); stored times are UTC.
+        if value is not None and timezone.is_naive(value):
+            return timezone.make_aware(value)
+        return value
 
     def filter_model(self, value):
         if not value:

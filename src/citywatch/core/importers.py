@@ -28,14 +28,18 @@ from shapely.validation import explain_validity
 
 from citywatch.core import actions
 from citywatch.core.choices import AREA_LEVEL_RANK, AreaLevel, PointSource
-from citywatch.core.importing import ImportFailed, Importer, ImportReport, Problem, check_file, register
+from citywatch.core.importing import Importer, ImportFailed, ImportReport, Problem, check_file, register
 from citywatch.core.models import AdminArea
 from citywatch.geo import crs as crslib
 
 CODE_LENGTHS = {2, 4, 6, 9, 12}
 # china-division CSVs: the most specific parent column present names the level of the rows (a
 # communities file also carries areaCode and cityCode), so the order here matters.
-PARENT_COLUMNS = {"streetCode": AreaLevel.COMMUNITY, "areaCode": AreaLevel.STREET, "cityCode": AreaLevel.DISTRICT}
+PARENT_COLUMNS = {
+    "streetCode": AreaLevel.COMMUNITY,
+    "areaCode": AreaLevel.STREET,
+    "cityCode": AreaLevel.DISTRICT,
+}
 
 
 def normalise_code(raw: str) -> str:
@@ -106,8 +110,15 @@ def read_geojson(path: Path, report: ImportReport, crs) -> list[AreaRow]:
     rows = []
     for index, feature in enumerate(features, start=1):
         props = (feature or {}).get("properties") or {}
-        row = _base_row(path.name, index, props.get("code"), props.get("name"), props.get("level"),
-                        props.get("parent_code"), report)
+        row = _base_row(
+            path.name,
+            index,
+            props.get("code"),
+            props.get("name"),
+            props.get("level"),
+            props.get("parent_code"),
+            report,
+        )
         if row is None:
             continue
         geometry = (feature or {}).get("geometry")
@@ -141,10 +152,14 @@ def _read_geometry(row: AreaRow, geometry: dict, report: ImportReport, crs) -> N
     if not geom.is_valid:
         reason = explain_validity(geom)
         geom = shapely.make_valid(geom)
-        report.notes.append(f"{row.file}:{row.row} {row.code} {row.name}: invalid boundary repaired ({reason})")
+        report.notes.append(
+            f"{row.file}:{row.row} {row.code} {row.name}: invalid boundary repaired ({reason})"
+        )
     poly = _polygonal(geom)
     if poly is None or poly.is_empty:
-        report.problems.append(Problem(row.file, row.row, "geometry", f"{geom.geom_type} is not a polygon boundary"))
+        report.problems.append(
+            Problem(row.file, row.row, "geometry", f"{geom.geom_type} is not a polygon boundary")
+        )
         return
     row.boundary = poly
     row.fields_given.add("boundary")
@@ -166,10 +181,17 @@ def _base_row(file, index, code, name, level, parent_code, report) -> AreaRow | 
     row.fields_given.add("name")
     level = (level or "").strip().lower() or infer_level(code)
     if level not in AreaLevel.values:
-        report.problems.append(Problem(file, index, "level", f"unknown level {level!r}; use {', '.join(AreaLevel.values)}"))
+        report.problems.append(
+            Problem(file, index, "level", f"unknown level {level!r}; use {', '.join(AreaLevel.values)}")
+        )
     elif len(code) in (9, 12) and level != infer_level(code):
         report.problems.append(
-            Problem(file, index, "level", f"{code} has {len(code)} digits, so it is a {infer_level(code)}, not a {level}")
+            Problem(
+                file,
+                index,
+                "level",
+                f"{code} has {len(code)} digits, so it is a {infer_level(code)}, not a {level}",
+            )
         )
     row.level = level
     row.fields_given.add("level")
@@ -193,7 +215,9 @@ def read_csv(path: Path, report: ImportReport, crs) -> list[AreaRow]:
     if "code" not in header or "name" not in header:
         report.problems.append(Problem(path.name, 1, "", "a CSV of areas needs the columns code and name"))
         return []
-    parent_column = "parent_code" if "parent_code" in header else next((c for c in PARENT_COLUMNS if c in header), None)
+    parent_column = (
+        "parent_code" if "parent_code" in header else next((c for c in PARENT_COLUMNS if c in header), None)
+    )
     implied_level = PARENT_COLUMNS.get(parent_column, "")
     has_point = "lon" in header and "lat" in header
     rows = []
@@ -202,8 +226,15 @@ def read_csv(path: Path, report: ImportReport, crs) -> list[AreaRow]:
             report.problems.append(Problem(path.name, index, "", "more cells than columns"))
             continue
         level = raw.get("level") or implied_level
-        row = _base_row(path.name, index, raw.get("code"), raw.get("name"), level,
-                        raw.get(parent_column) if parent_column else None, report)
+        row = _base_row(
+            path.name,
+            index,
+            raw.get("code"),
+            raw.get("name"),
+            level,
+            raw.get(parent_column) if parent_column else None,
+            report,
+        )
         if row is None:
             continue
         if has_point and (raw.get("lon") or raw.get("lat")):
@@ -213,7 +244,9 @@ def read_csv(path: Path, report: ImportReport, crs) -> list[AreaRow]:
                 report.problems.append(Problem(path.name, index, "lon", "lon and lat must be numbers"))
             else:
                 if not bool(crslib.valid_lonlat(lon, lat)):
-                    report.problems.append(Problem(path.name, index, "lon", f"({lon}, {lat}) is not a longitude/latitude"))
+                    report.problems.append(
+                        Problem(path.name, index, "lon", f"({lon}, {lat}) is not a longitude/latitude")
+                    )
                 else:
                     wlon, wlat = crslib.to_wgs84(lon, lat, crs)
                     row.point = (float(wlon), float(wlat))
@@ -232,13 +265,20 @@ def merge_rows(rows: list[AreaRow], report: ImportReport) -> dict[str, AreaRow]:
             merged[row.code] = row
             continue
         if first.file == row.file:
-            report.problems.append(Problem(row.file, row.row, "code", f"{row.code} appears twice (also row {first.row})"))
+            report.problems.append(
+                Problem(row.file, row.row, "code", f"{row.code} appears twice (also row {first.row})")
+            )
             continue
         for attr in ("name", "level", "parent_code"):
             a, b = getattr(first, attr), getattr(row, attr)
             if a and b and a != b:
                 report.problems.append(
-                    Problem(row.file, row.row, attr, f"{row.code}: {b!r} here but {a!r} in {first.file}:{first.row}")
+                    Problem(
+                        row.file,
+                        row.row,
+                        attr,
+                        f"{row.code}: {b!r} here but {a!r} in {first.file}:{first.row}",
+                    )
                 )
         first.parent_code = first.parent_code or row.parent_code
         if row.boundary is not None:
@@ -254,16 +294,30 @@ def check_parents(merged: dict[str, AreaRow], report: ImportReport) -> None:
     for row in merged.values():
         if not row.parent_code:
             continue
-        parent_level = merged[row.parent_code].level if row.parent_code in merged else existing.get(row.parent_code)
+        parent_level = (
+            merged[row.parent_code].level if row.parent_code in merged else existing.get(row.parent_code)
+        )
         if parent_level is None:
             report.problems.append(
-                Problem(row.file, row.row, "parent_code",
-                        f"{row.code} {row.name}: unknown parent code {row.parent_code} (not in these files nor in the database)")
+                Problem(
+                    row.file,
+                    row.row,
+                    "parent_code",
+                    f"{row.code} {row.name}: unknown parent code {row.parent_code} "
+                    "(not in these files nor in the database)",
+                )
             )
-        elif row.level in AREA_LEVEL_RANK and AREA_LEVEL_RANK.get(parent_level, 99) >= AREA_LEVEL_RANK[row.level]:
+        elif (
+            row.level in AREA_LEVEL_RANK
+            and AREA_LEVEL_RANK.get(parent_level, 99) >= AREA_LEVEL_RANK[row.level]
+        ):
             report.problems.append(
-                Problem(row.file, row.row, "parent_code",
-                        f"{row.code}: a {row.level} cannot sit beneath {row.parent_code}, a {parent_level}")
+                Problem(
+                    row.file,
+                    row.row,
+                    "parent_code",
+                    f"{row.code}: a {row.level} cannot sit beneath {row.parent_code}, a {parent_level}",
+                )
             )
 
 
@@ -274,7 +328,9 @@ class AreaImporter(Importer):
     extensions = (".geojson", ".json", ".csv")
 
     def add_arguments(self, parser):
-        parser.add_argument("--crs", default="wgs84", help="coordinate system of the input: wgs84, gcj02 or bd09")
+        parser.add_argument(
+            "--crs", default="wgs84", help="coordinate system of the input: wgs84, gcj02 or bd09"
+        )
 
     def run(self, paths, *, dry_run=False, crs="wgs84", **options) -> ImportReport:
         report = ImportReport(kind=self.kind, dry_run=dry_run)
@@ -292,7 +348,9 @@ class AreaImporter(Importer):
         merged = merge_rows(rows, report)
         check_parents(merged, report)
         if not merged and not report.problems:
-            report.problems.append(Problem(", ".join(Path(p).name for p in paths), None, "", "no areas found"))
+            report.problems.append(
+                Problem(", ".join(Path(p).name for p in paths), None, "", "no areas found")
+            )
         if report.problems:
             raise ImportFailed(report)
         with transaction.atomic():
@@ -314,7 +372,9 @@ class AreaImporter(Importer):
                 fields["parent"] = by_code.get(row.parent_code) or AdminArea.objects.get(code=row.parent_code)
             if row.boundary is not None:
                 boundary = GEOSGeometry(memoryview(row.boundary.wkb), srid=4326)
-                fields["boundary"] = boundary if isinstance(boundary, MultiPolygon) else MultiPolygon(boundary, srid=4326)
+                fields["boundary"] = (
+                    boundary if isinstance(boundary, MultiPolygon) else MultiPolygon(boundary, srid=4326)
+                )
                 rep = row.boundary.representative_point()
                 fields["point"] = Point(rep.x, rep.y, srid=4326)
                 fields["point_source"] = PointSource.BOUNDARY

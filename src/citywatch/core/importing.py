@@ -79,14 +79,23 @@ def check_file(path: Path, extensions: tuple[str, ...], report: ImportReport) ->
     if not path.is_file():
         report.problems.append(Problem(name, None, "", "no such file"))
         return False
-    suffix = "".join(path.suffixes[-2:]).lower() if path.name.lower().endswith(".osm.pbf") else path.suffix.lower()
+    suffix = (
+        "".join(path.suffixes[-2:]).lower() if path.name.lower().endswith(".osm.pbf") else path.suffix.lower()
+    )
     if extensions and suffix not in extensions:
         report.problems.append(
-            Problem(name, None, "", f"unsupported file type {suffix or '(none)'}; expected one of {', '.join(extensions)}")
+            Problem(
+                name,
+                None,
+                "",
+                f"unsupported file type {suffix or '(none)'}; expected one of {', '.join(extensions)}",
+            )
         )
         return False
     limit = settings.CITYWATCH_MAX_IMPORT_BYTES
     if path.stat().st_size > limit:
-        report.problems.append(Problem(name, None, "", f"file is larger than the limit of {limit // (1024 * 1024)} MiB"))
+        report.problems.append(
+            Problem(name, None, "", f"file is larger than the limit of {limit // (1024 * 1024)} MiB")
+        )
         return False
     return True

@@ -1,5 +1,7 @@
 import uuid
 
+from django.utils.cache import patch_vary_headers
+
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 
 from citywatch.core.changelog import acting_as
@@ -59,4 +61,29 @@ class ApiErrorBodyMiddleware:
             if status == 405 and response.has_header("Allow"):
                 new["Allow"] = response["Allow"]
             return new
+        return response
+
+
+class LanguageMiddleware:
+    """Simplified Chinese unless the user chose otherwise (the language cookie set by the switcher).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language; a command centre's screens
+    must come up in the bureau's language whatever the browser says.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        supported = {code for code, _ in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ("Cookie",))
         return response

@@ -30,7 +30,12 @@ CITY_ROLES = [Role.CITY_ADMIN, Role.COMMANDER, Role.DUTY_OFFICER]
 grant(EVERYONE, "core", ["adminarea"], VIEW)
 grant(PEOPLE, "core", ["organisation"], VIEW)
 grant([Role.CITY_ADMIN], "core", ["adminarea", "organisation", "user"])
-grant([Role.CITY_ADMIN, Role.COMMANDER, Role.DUTY_OFFICER, Role.DISTRICT_OFFICER], "core", ["objectchange"], VIEW)
+grant(
+    [Role.CITY_ADMIN, Role.COMMANDER, Role.DUTY_OFFICER, Role.DISTRICT_OFFICER],
+    "core",
+    ["objectchange"],
+    VIEW,
+)
 grant([Role.DISTRICT_OFFICER], "core", ["organisation"], ("add", "change"))
 
 
@@ -38,7 +43,10 @@ def sync_role_groups(sender=None, **kwargs):
     """Create one group per role holding exactly the permissions in ROLE_PERMISSIONS."""
     from django.contrib.auth.models import Group, Permission
 
-    perms = {f"{p.content_type.app_label}.{p.codename}": p for p in Permission.objects.select_related("content_type")}
+    perms = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type")
+    }
     for role in Role.values:
         group, _ = Group.objects.get_or_create(name=role)
         wanted = [perms[name] for name in sorted(ROLE_PERMISSIONS[role]) if name in perms]

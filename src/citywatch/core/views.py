@@ -74,7 +74,9 @@ def area_detail(request, code):
 def change_list(request):
     filters, warning = _filters(ChangeFilter, request)
     qs = filters.filter(queries.changes_for(request.user))
-    return render(request, "core/change_list.html", {"page": _page(request, qs), "filters": filters, "warning": warning})
+    return render(
+        request, "core/change_list.html", {"page": _page(request, qs), "filters": filters, "warning": warning}
+    )
 
 
 def change_detail(request, pk):
@@ -82,5 +84,8 @@ def change_detail(request, pk):
     if change is None:
         raise Http404
     before, after = change.before or {}, change.after or {}
-    rows = [(key, before.get(key), after.get(key), before.get(key) != after.get(key)) for key in sorted(set(before) | set(after))]
+    rows = [
+        (key, before.get(key), after.get(key), before.get(key) != after.get(key))
+        for key in sorted(set(before) | set(after))
+    ]
     return render(request, "core/change_detail.html", {"change": change, "rows": rows})

@@ -86,18 +86,26 @@ def place_synthetic_points(seed: int = SEED) -> int:
         street_xy = _sample_in(polygon, len(streets), rng)
         for street, (x, y) in zip(streets, street_xy, strict=True):
             if street.point is None:
-                actions.save_area(code=street.code, point=Point(x, y, srid=4326), point_source=PointSource.SYNTHETIC)
+                actions.save_area(
+                    code=street.code, point=Point(x, y, srid=4326), point_source=PointSource.SYNTHETIC
+                )
                 placed += 1
             anchor = street.point or Point(x, y, srid=4326)
-            communities = list(AdminArea.objects.filter(parent=street, level=AreaLevel.COMMUNITY).order_by("code"))
+            communities = list(
+                AdminArea.objects.filter(parent=street, level=AreaLevel.COMMUNITY).order_by("code")
+            )
             if not communities:
                 continue
             near = polygon.intersection(shapely.Point(anchor.x, anchor.y).buffer(0.02))
             region = near if not near.is_empty and near.area > 0 else polygon
-            for community, (cx, cy) in zip(communities, _sample_in(region, len(communities), rng), strict=True):
+            for community, (cx, cy) in zip(
+                communities, _sample_in(region, len(communities), rng), strict=True
+            ):
                 if community.point is None:
                     actions.save_area(
-                        code=community.code, point=Point(cx, cy, srid=4326), point_source=PointSource.SYNTHETIC
+                        code=community.code,
+                        point=Point(cx, cy, srid=4326),
+                        point_source=PointSource.SYNTHETIC,
                     )
                     placed += 1
     return placed
@@ -105,7 +113,9 @@ def place_synthetic_points(seed: int = SEED) -> int:
 
 def load_people(password: str) -> None:
     city = AdminArea.objects.get(code=CITY_CODE)
-    bureau, _ = actions.save_organisation(name="厦门市应急管理局", kind=OrganisationKind.DEPARTMENT, area=city)
+    bureau, _ = actions.save_organisation(
+        name="厦门市应急管理局", kind=OrganisationKind.DEPARTMENT, area=city
+    )
     orgs = {CITY_CODE: bureau}
     for code, name in (("350203", "思明区应急管理局"), ("350206", "湖里区应急管理局")):
         area = AdminArea.objects.get(code=code)
@@ -113,15 +123,14 @@ def load_people(password: str) -> None:
             name=name, kind=OrganisationKind.DEPARTMENT, area=area, parent=bureau
         )
     for username, role, code, full_name in DEMO_USERS:
-        last, _, first = full_name.rpartition(" ")
         actions.save_user(
             username=username,
             role=role,
             jurisdiction=AdminArea.objects.get(code=code),
             organisation=orgs.get(code, bureau),
             password=password,
-            first_name=first[:150],
-            last_name=last[:150],
+            first_name=full_name[:150],  # shown as is: Chinese names and titles have no first/last split
+            last_name="",
             is_staff=role == Role.CITY_ADMIN,
         )
 

@@ -30,8 +30,15 @@ class CRS(enum.StrEnum):
 def parse_crs(value: str | None) -> CRS:
     """Read a CRS name as users write it: wgs84, EPSG:4326, gcj02, gcj-02, bd09, bd-09 (any case)."""
     raw = (value or "wgs84").strip().lower().replace("-", "").replace("_", "")
-    aliases = {"wgs84": CRS.WGS84, "epsg:4326": CRS.WGS84, "4326": CRS.WGS84, "cgcs2000": CRS.WGS84,
-               "gcj02": CRS.GCJ02, "bd09": CRS.BD09, "bd09ll": CRS.BD09}
+    aliases = {
+        "wgs84": CRS.WGS84,
+        "epsg:4326": CRS.WGS84,
+        "4326": CRS.WGS84,
+        "cgcs2000": CRS.WGS84,
+        "gcj02": CRS.GCJ02,
+        "bd09": CRS.BD09,
+        "bd09ll": CRS.BD09,
+    }
     try:
         return aliases[raw]
     except KeyError:

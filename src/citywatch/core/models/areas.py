@@ -20,7 +20,12 @@ class AdminArea(DomainModel):
     name = models.CharField(_("name"), max_length=100)
     level = models.CharField(_("level"), max_length=16, choices=AreaLevel.choices, db_index=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # Codes of the ancestors and this area, each followed by PATH_SEP: "350200.350203.". Maintained by
     # actions; "this area and everything beneath it" is path__startswith.

@@ -23,7 +23,12 @@ class ObjectChange(models.Model):
 
     time = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
-        "core.User", verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "core.User",
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     user_name = models.CharField(_("user name"), max_length=150, blank=True)
     source = models.CharField(_("source"), max_length=16, choices=ChangeSource.choices)

@@ -14,7 +14,12 @@ class Organisation(DomainModel):
         "core.AdminArea", verbose_name=_("area"), on_delete=models.PROTECT, related_name="organisations"
     )
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="units"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="units",
     )
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     external_id = models.CharField(_("external id"), max_length=64, blank=True, db_index=True)
@@ -25,7 +30,9 @@ class Organisation(DomainModel):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["name", "area"], name="organisation_unique_name_in_area")]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "area"], name="organisation_unique_name_in_area")
+        ]
 
     def __str__(self):
         return self.name

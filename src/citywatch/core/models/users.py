@@ -47,7 +47,7 @@ class User(AbstractUser, ChangeLogged):
         return self.jurisdiction.path if self.jurisdiction_id else ""
 
 
-TOKEN_PREFIX = "cw"
+TOKEN_PREFIX = "cw"  # noqa: S105 - a label, not a secret
 
 
 def hash_secret(secret: str) -> str:

@@ -20,8 +20,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, kind, files, dry_run=False, **options):
         importer = IMPORTERS[kind]
-        extra = {k: v for k, v in options.items() if k not in {"verbosity", "settings", "pythonpath", "traceback",
-                                                                "no_color", "force_color", "skip_checks"}}
+        extra = {
+            k: v
+            for k, v in options.items()
+            if k
+            not in {
+                "verbosity",
+                "settings",
+                "pythonpath",
+                "traceback",
+                "no_color",
+                "force_color",
+                "skip_checks",
+            }
+        }
         with acting_as(None, ChangeSource.CLI):
             try:
                 report = importer.run(files, dry_run=dry_run, **extra)
@@ -30,7 +42,9 @@ class Command(BaseCommand):
                     self.stderr.write(f"note: {note}")
                 for problem in exc.report.problems:
                     self.stderr.write(f"error: {problem}")
-                raise CommandError(f"{len(exc.report.problems)} problem(s) found; nothing was written") from None
+                raise CommandError(
+                    f"{len(exc.report.problems)} problem(s) found; nothing was written"
+                ) from None
         for note in report.notes:
             self.stdout.write(f"note: {note}")
         self.stdout.write(report.summary() + (" (dry run: nothing written)" if dry_run else ""))

@@ -32,7 +32,9 @@ class Command(BaseCommand):
         except actions.ActionError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(plain)
-        self.stderr.write("Store this token now: it is not shown again. Send it as 'Authorization: Bearer <token>'.")
+        self.stderr.write(
+            "Store this token now: it is not shown again. Send it as 'Authorization: Bearer <token>'."
+        )
 
     def do_list(self, username=None, **_):
         tokens = ApiToken.objects.select_related("user").order_by("created_at")
@@ -40,7 +42,9 @@ class Command(BaseCommand):
             tokens = tokens.filter(user__username=username)
         for t in tokens:
             state = "revoked" if t.revoked_at else ("expired" if not t.is_usable() else "active")
-            self.stdout.write(f"{t.key_id}\t{t.user.username}\t{t.name}\t{t.created_at:%Y-%m-%d %H:%M}\t{state}")
+            self.stdout.write(
+                f"{t.key_id}\t{t.user.username}\t{t.name}\t{t.created_at:%Y-%m-%d %H:%M}\t{state}"
+            )
 
     def do_revoke(self, key_id, **_):
         token = ApiToken.objects.filter(key_id=key_id).first()

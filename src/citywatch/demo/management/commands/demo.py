@@ -26,12 +26,17 @@ class Command(BaseCommand):
         if result.points_placed:
             self.stdout.write(f"placed {result.points_placed} synthetic street/community points")
         self.stdout.write("")
-        self.stdout.write(f"CityWatch demo (synthetic data in Xiamen's real boundaries): http://{host}:{port}/")
+        self.stdout.write(
+            f"CityWatch demo (synthetic data in Xiamen's real boundaries): http://{host}:{port}/"
+        )
         self.stdout.write("Logins: " + ", ".join(u[0] for u in DEMO_USERS))
         if os.environ.get("CITYWATCH_DEMO_PASSWORD"):
             self.stdout.write("Password: the value of CITYWATCH_DEMO_PASSWORD")
         else:
-            self.stdout.write(f"Password: {result.password}" + ("  (generated now; kept in the data directory)" if result.password_generated else ""))
+            self.stdout.write(
+                f"Password: {result.password}"
+                + ("  (generated now; kept in the data directory)" if result.password_generated else "")
+            )
         if load_only:
             return
         self.serve(host, port)
@@ -41,7 +46,16 @@ class Command(BaseCommand):
         cli = [sys.executable, "-m", "citywatch.cli"]
         worker = subprocess.Popen([*cli, "worker"], env=env)  # noqa: S603 - our own interpreter and module
         web = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "uvicorn", "citywatch.asgi:application", "--host", host, "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "citywatch.asgi:application",
+                "--host",
+                host,
+                "--port",
+                str(port),
+            ],
             env=env,
         )
         try:
