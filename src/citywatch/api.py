@@ -124,7 +124,7 @@ def on_permission_denied(request, exc):
 
 @api.exception_handler(ActionError)
 def on_action_error(request, exc):
-    return error_response(exc.status, str(exc), code=exc.code)
+    return error_response(exc.status, str(exc), code=exc.code, details=getattr(exc, "details", None))
 
 
 @api.exception_handler(Exception)
@@ -145,8 +145,10 @@ def _json_safe(value):
 
 def register_routers():
     from citywatch.core.api import router as core_router
+    from citywatch.resources.api import router as resources_router
 
     api.add_router("", core_router)
+    api.add_router("", resources_router)
 
 
 register_routers()

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "ninja",
     "citywatch",
     "citywatch.core",
+    "citywatch.resources",
     "citywatch.demo",
 ]
 

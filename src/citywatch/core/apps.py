@@ -12,4 +12,5 @@ class CoreConfig(AppConfig):
         from citywatch.core import changelog, importers, roles, tasks  # noqa: F401  (registers)
 
         changelog.connect_signals()
-        post_migrate.connect(roles.sync_role_groups, sender=self)
+        # After every app's migrate, so permissions of apps listed later exist too.
+        post_migrate.connect(roles.sync_role_groups, dispatch_uid="citywatch-sync-role-groups")

@@ -1,0 +1,379 @@
+"""Every state change of resources: registry records, the stock ledger and shelter occupancy.
+
+``clean_record`` reads one record (a file row or an API body) into model fields and lists every
+problem; ``save_resource`` writes it. The ledger actions lock the balance row, so two concurrent issues
+can never overdraw a depot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import shapely
+from django.contrib.gis.geos import Point
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from citywatch.core.actions import ActionError, Conflict
+from citywatch.core.choices import CITY_WIDE_LEVELS
+from citywatch.core.models import AdminArea
+from citywatch.geo import crs as crslib
+from citywatch.resources.choices import MOVEMENT_SIGN, MovementKind, ShelterStatus
+from citywatch.resources.kinds import CellError, Kind
+from citywatch.resources.models import Depot, Shelter, ShelterOccupancy, StockBalance, StockMovement, SupplyItem
+
+# A point may lie this far (degrees, ≈500 m) outside its area's boundary: the demo boundaries are coarse.
+BOUNDARY_TOLERANCE_DEG = 0.005
+
+
+@dataclass
+class RecordProblem:
+    column: str
+    message: str
+
+
+@dataclass
+class Context:
+    """What checking many records needs once: the user's areas and their boundaries."""
+
+    user: object
+    crs: crslib.CRS = crslib.CRS.WGS84
+    areas: dict[str, AdminArea] = field(default_factory=dict)
+    _shapes: dict[int, object] = field(default_factory=dict)
+
+    @classmethod
+    def for_user(cls, user, crs: str | crslib.CRS = "wgs84") -> Context:
+        areas = {a.code: a for a in AdminArea.objects.restrict(user, "view").defer("boundary")}
+        return cls(user=user, crs=crslib.parse_crs(crs) if not isinstance(crs, crslib.CRS) else crs, areas=areas)
+
+    def boundary_of(self, area: AdminArea):
+        """The prepared boundary of the area or its nearest ancestor that has one (None if none has)."""
+        codes = [c for c in area.path.split(".") if c][::-1]
+        for code in codes:
+            key = code
+            if key in self._shapes:
+                return self._shapes[key]
+            row = AdminArea.objects.filter(code=code).values_list("boundary", flat=True).first()
+            if row is not None:
+                shape = shapely.from_wkb(bytes(row.wkb)).buffer(BOUNDARY_TOLERANCE_DEG)
+                shapely.prepare(shape)
+                self._shapes[key] = shape
+                return shape
+            self._shapes[key] = None
+        return None
+
+    def jurisdiction_boundary(self):
+        jurisdiction = getattr(self.user, "jurisdiction", None)
+        if jurisdiction is None or self.user.is_superuser or jurisdiction.level in CITY_WIDE_LEVELS:
+            return None
+        return self.boundary_of(jurisdiction)
+
+
+def resolve_columns(kind: Kind, keys) -> tuple[dict[str, str], list[str]]:
+    """Map incoming column names (English or a Chinese alias, any case) to the kind's columns.
+    Returns ({incoming: column}, [unknown names])."""
+    lookup = {}
+    for column in kind.all_columns:
+        for name in (column.name, *column.aliases):
+            lookup[name.strip().lower()] = column.name
+    mapping, unknown = {}, []
+    for key in keys:
+        name = lookup.get(str(key).strip().lower())
+        if name is None:
+            unknown.append(str(key))
+        else:
+            mapping[key] = name
+    return mapping, unknown
+
+
+def _number(value, column):
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        return None
+    if isinstance(value, bool):
+        raise CellError("must be a number")
+    try:
+        return float(Decimal(str(value).strip()))
+    except (InvalidOperation, ValueError):
+        raise CellError(f"{value!r} is not a number") from None
+
+
+def clean_record(kind: Kind, data: dict, ctx: Context, *, partial: bool = False, instance=None):
+    """Model field values from one record, and every problem found in it."""
+    problems: list[RecordProblem] = []
+    fields: dict = {}
+    for column in kind.all_columns:
+        if column.name in ("lon", "lat", "area_code"):
+            continue
+        present = column.name in data
+        if not present:
+            if partial:
+                continue
+            value = column.default() if callable(column.default) else column.default
+            if column.required:
+                problems.append(RecordProblem(column.name, "is required"))
+                continue
+            if value is None and column.ref is None:
+                value = "" if column.api_type is str else None
+            fields[column.field] = value
+            continue
+        try:
+            value = column.read(data[column.name])
+            if column.required and value in ("", None):
+                raise CellError("is required")
+            if column.ref is not None:
+                value = column.ref(value) if value not in ("", None) else None
+        except CellError as exc:
+            problems.append(RecordProblem(column.name, str(exc)))
+            continue
+        fields[column.field] = value
+    if "external_id" in fields and fields["external_id"] == "":
+        fields["external_id"] = None
+    if kind.located:
+        _clean_place(kind, data, ctx, fields, problems, partial, instance)
+    _cross_checks(kind, fields, instance, problems)
+    return fields, problems
+
+
+def _clean_place(kind, data, ctx, fields, problems, partial, instance):
+    area = None
+    if "area_code" in data or not partial:
+        code = str(data.get("area_code") or "").strip()
+        if not code:
+            problems.append(RecordProblem("area_code", "is required"))
+        else:
+            area = ctx.areas.get(code)
+            if area is None:
+                exists = AdminArea.objects.filter(code=code).exists()
+                problems.append(RecordProblem(
+                    "area_code", f"{code} is outside your jurisdiction" if exists else f"unknown area code {code}"
+                ))
+            else:
+                fields["area"] = area
+    elif instance is not None:
+        area = instance.area
+    has_lon, has_lat = "lon" in data, "lat" in data
+    if not (has_lon or has_lat):
+        if not partial and kind.location_required:
+            problems.append(RecordProblem("lon", "lon and lat are required"))
+        return
+    try:
+        lon, lat = _number(data.get("lon"), "lon"), _number(data.get("lat"), "lat")
+    except CellError as exc:
+        problems.append(RecordProblem("lon", str(exc)))
+        return
+    if lon is None and lat is None:
+        if kind.location_required:
+            problems.append(RecordProblem("lon", "lon and lat are required"))
+        else:
+            fields["location"] = None
+        return
+    if lon is None or lat is None:
+        problems.append(RecordProblem("lon" if lon is None else "lat", "give both lon and lat"))
+        return
+    if not bool(crslib.valid_lonlat(lon, lat)):
+        hint = " (lon and lat look swapped)" if bool(crslib.valid_lonlat(lat, lon)) else ""
+        problems.append(RecordProblem("lat", f"({lon}, {lat}) is not a longitude/latitude{hint}"))
+        return
+    wlon, wlat = (float(v) for v in crslib.to_wgs84(lon, lat, ctx.crs))
+    limit = ctx.jurisdiction_boundary()
+    if limit is not None and not shapely.contains_xy(limit, wlon, wlat):
+        swapped = shapely.contains_xy(limit, *map(float, crslib.to_wgs84(lat, lon, ctx.crs)))
+        hint = " (lon and lat look swapped)" if swapped else ""
+        problems.append(RecordProblem("lon", f"({lon}, {lat}) is outside your jurisdiction{hint}"))
+        return
+    if area is not None:
+        shape = ctx.boundary_of(area)
+        if shape is not None and not shapely.contains_xy(shape, wlon, wlat):
+            swapped = shapely.contains_xy(shape, *map(float, crslib.to_wgs84(lat, lon, ctx.crs)))
+            hint = " (lon and lat look swapped)" if swapped else ""
+            problems.append(RecordProblem("lon", f"({lon}, {lat}) is outside {area.name} ({area.code}){hint}"))
+            return
+    fields["location"] = Point(wlon, wlat, srid=4326)
+    fields["input_crs"] = ctx.crs.value
+
+
+def _cross_checks(kind, fields, instance, problems):
+    def value(name):
+        if name in fields:
+            return fields[name]
+        return getattr(instance, name, None) if instance is not None else None
+
+    if kind.slug == "rescue-teams":
+        members, core = value("members") or 0, value("core_members") or 0
+        if core > members:
+            problems.append(RecordProblem("core_members", f"{core} core members but only {members} members"))
+    if kind.slug == "shelters":
+        capacity, occupancy = value("capacity"), value("occupancy") or 0
+        if capacity is not None and occupancy > capacity:
+            problems.append(RecordProblem("occupancy", f"occupancy {occupancy} exceeds capacity {capacity}"))
+
+
+@transaction.atomic
+def save_resource(kind: Kind, fields: dict, instance=None):
+    """Create (``instance`` None) or update a record from cleaned fields. Returns (obj, outcome)."""
+    if instance is None:
+        obj = kind.model(**fields)
+        try:
+            with transaction.atomic():
+                obj.save()
+        except IntegrityError as exc:
+            raise Conflict(_integrity_message(exc)) from None
+        if kind.slug == "shelters":
+            _log_occupancy(obj)
+        return obj, "created"
+    obj = kind.model.objects.select_for_update().get(pk=instance.pk)
+    changed = [name for name, value in fields.items() if _differs(getattr(obj, name), value)]
+    if not changed:
+        return obj, "unchanged"
+    for name in changed:
+        setattr(obj, name, fields[name])
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:
+        raise Conflict(_integrity_message(exc)) from None
+    if kind.slug == "shelters" and {"occupancy", "status"} & set(changed):
+        _log_occupancy(obj)
+    return obj, "updated"
+
+
+def _differs(current, new) -> bool:
+    if hasattr(current, "equals_exact") and hasattr(new, "equals_exact"):
+        return not current.equals_exact(new, 1e-9)
+    if hasattr(current, "pk") or hasattr(new, "pk"):
+        return getattr(current, "pk", current) != getattr(new, "pk", new)
+    return current != new
+
+
+def _integrity_message(exc) -> str:
+    text = str(exc)
+    if "external_id" in text:
+        return "another record already has this external id"
+    if "core_within_members" in text:
+        return "core members exceed members"
+    return "the record conflicts with another one"
+
+
+@transaction.atomic
+def delete_resource(kind: Kind, instance) -> None:
+    from django.db.models import ProtectedError
+
+    try:
+        instance.delete()
+    except ProtectedError:
+        raise Conflict(f"{instance} is still referenced (e.g. by stock movements); it cannot be deleted") from None
+
+
+# --- Shelters -------------------------------------------------------------------------------------
+
+
+def _log_occupancy(shelter: Shelter) -> None:
+    from citywatch.core.changelog import current_actor
+
+    user = current_actor().user
+    ShelterOccupancy.objects.create(
+        shelter=shelter, occupancy=shelter.occupancy, status=shelter.status, user=user if getattr(user, "pk", None) else None
+    )
+
+
+@transaction.atomic
+def set_shelter_occupancy(shelter: Shelter, occupancy: int, status: str | None = None) -> Shelter:
+    shelter = Shelter.objects.select_for_update().get(pk=shelter.pk)
+    if occupancy < 0:
+        raise ActionError("occupancy must not be negative")
+    if occupancy > shelter.capacity:
+        raise ActionError(f"occupancy {occupancy} exceeds capacity {shelter.capacity}")
+    if status is None:
+        if occupancy >= shelter.capacity:
+            status = ShelterStatus.FULL
+        elif shelter.status == ShelterStatus.FULL:
+            status = ShelterStatus.OPEN
+        else:
+            status = shelter.status
+    if status not in ShelterStatus.values:
+        raise ActionError(f"unknown status {status!r}")
+    shelter.occupancy, shelter.status = occupancy, status
+    shelter.save()
+    _log_occupancy(shelter)
+    return shelter
+
+
+# --- The stock ledger -----------------------------------------------------------------------------
+
+
+def _quantity(value) -> Decimal:
+    try:
+        quantity = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ActionError(f"{value!r} is not a quantity") from None
+    if not quantity.is_finite():
+        raise ActionError("quantity must be a finite number")
+    if quantity.as_tuple().exponent < -3:
+        raise ActionError("quantity has more than 3 decimal places")
+    if abs(quantity) > Decimal("1e10"):
+        raise ActionError("quantity is too large")
+    return quantity
+
+
+def _locked_balance(depot: Depot, item: SupplyItem) -> StockBalance:
+    """The (depot, item) balance row, created if new, locked until the transaction ends."""
+    try:
+        with transaction.atomic():
+            StockBalance.objects.get_or_create(depot=depot, item=item)
+    except IntegrityError:
+        pass  # created concurrently by another transaction: lock that one
+    return StockBalance.objects.select_for_update().get(depot=depot, item=item)
+
+
+@transaction.atomic
+def record_movement(
+    depot: Depot, item: SupplyItem, kind: str, quantity, *, reference: str = "", note: str = "", user=None,
+    counterpart: StockMovement | None = None,
+) -> StockMovement:
+    """Add one ledger line and update the balance. An issue, transfer out or write-off larger than the
+    balance is refused (Conflict) and nothing is written. Adjustments may be negative."""
+    if kind not in MovementKind.values:
+        raise ActionError(f"unknown movement kind {kind!r}; use {', '.join(MovementKind.values)}")
+    quantity = _quantity(quantity)
+    if kind == MovementKind.ADJUSTMENT:
+        if quantity == 0:
+            raise ActionError("an adjustment must change the balance")
+        delta = quantity
+    else:
+        if quantity <= 0:
+            raise ActionError("quantity must be positive")
+        delta = quantity * MOVEMENT_SIGN[kind]
+    balance = _locked_balance(depot, item)
+    new = balance.quantity + delta
+    if new < 0:
+        raise Conflict(
+            f"{depot.name} holds {balance.quantity.normalize():f} {item.unit} of {item.name}; "
+            f"cannot take {(-delta).normalize():f}"
+        )
+    balance.quantity = new
+    balance.save(update_fields=["quantity", "updated_at"])
+    from citywatch.core.changelog import current_actor
+
+    actor_user = user or current_actor().user
+    return StockMovement.objects.create(
+        depot=depot, item=item, kind=kind, delta=delta, balance_after=new, time=timezone.now(),
+        user=actor_user if getattr(actor_user, "pk", None) else None, reference=reference[:100], note=note[:200],
+        counterpart=counterpart,
+    )
+
+
+@transaction.atomic
+def transfer(source: Depot, target: Depot, item: SupplyItem, quantity, *, reference: str = "", user=None):
+    """Move stock between depots: two ledger lines that point at each other, or nothing."""
+    if source.pk == target.pk:
+        raise ActionError("a transfer needs two different depots")
+    # Lock both balances in a fixed order so two opposite transfers cannot deadlock.
+    for depot in sorted((source, target), key=lambda d: d.pk):
+        _locked_balance(depot, item)
+    out = record_movement(source, item, MovementKind.TRANSFER_OUT, quantity, reference=reference, user=user)
+    inn = record_movement(target, item, MovementKind.TRANSFER_IN, quantity, reference=reference, user=user,
+                          counterpart=out)
+    StockMovement.objects.filter(pk=out.pk).update(counterpart=inn)
+    out.counterpart = inn
+    return out, inn

@@ -1,0 +1,61 @@
+"""One filter set per resource kind, built from the kinds table; spatial filters come from core."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from ninja import FilterSchema
+from pydantic import Field, create_model, field_validator
+
+from citywatch.core.filters import bbox_q, parse_bbox
+from citywatch.resources.kinds import KINDS, Kind
+
+
+class ResourceFilter(FilterSchema):
+    bbox: str | None = Field(None, max_length=100, description="minlon,minlat,maxlon,maxlat")
+    area: str | None = Field(None, max_length=12, pattern=r"^\d+$", description="admin area code (and beneath)")
+    q: str | None = Field(None, max_length=100, description="part of the name or external id")
+
+    @field_validator("bbox")
+    @classmethod
+    def _bbox(cls, value):
+        if value:
+            parse_bbox(value)
+        return value
+
+    def filter_bbox(self, value):
+        return bbox_q(value, "location") if value else Q()
+
+    def filter_area(self, value):
+        if not value:
+            return Q()
+        return Q(area__path__startswith=f"{value}.") | Q(area__path__contains=f".{value}.")
+
+    def filter_q(self, value):
+        return Q(name__icontains=value) | Q(external_id__iexact=value) if value else Q()
+
+
+class CatalogueFilter(FilterSchema):
+    q: str | None = Field(None, max_length=100, description="part of the name or code")
+
+    def filter_q(self, value):
+        return Q(name__icontains=value) | Q(code__iexact=value) if value else Q()
+
+
+def _choices_of(kind: Kind, name: str) -> list[str] | None:
+    field = kind.model._meta.get_field(name)
+    return [value for value, _ in field.choices] if field.choices else None
+
+
+def filter_schema(kind: Kind) -> type[ResourceFilter]:
+    fields = {}
+    for name in kind.filters:
+        values = _choices_of(kind, name)
+        if values is None:  # booleans
+            fields[name] = (bool | None, Field(None))
+        else:
+            fields[name] = (str | None, Field(None, pattern="^(" + "|".join(values) + ")$", description=", ".join(values)))
+    base = ResourceFilter if kind.located else CatalogueFilter
+    return create_model(f"{kind.model.__name__}Filter", __base__=base, **fields)
+
+
+FILTERS = {slug: filter_schema(kind) for slug, kind in KINDS.items()}

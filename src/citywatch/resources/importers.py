@@ -1,0 +1,1 @@
+"""Importers of resources (registered with citywatch.core.importing)."""
