@@ -12,6 +12,7 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
+from ninja.responses import Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, create_model
 
@@ -95,7 +96,7 @@ def _register(kind: Kind):
                  summary=f"Create a record of {slug}")
     def create_record(request: HttpRequest, payload: In):
         _need(request.user, kind.model, "add")
-        return 201, write(request, payload)
+        return Status(201, write(request, payload))
 
     @router.patch(f"/resources/{slug}/{{int:pk}}", response=dict[str, Any], operation_id=f"update_{name}",
                   summary=f"Change fields of a record of {slug}")
@@ -195,12 +196,12 @@ def create_movement(request: HttpRequest, payload: MovementIn):
             raise HttpError(404, "no such receiving depot in your jurisdiction")
         out, inn = actions.transfer(depot, target, item, payload.quantity, reference=payload.reference,
                                     user=request.user)
-        return 201, [movement_out(out), movement_out(inn)]
+        return Status(201, [movement_out(out), movement_out(inn)])
     if payload.to_depot is not None:
         raise HttpError(422, "to_depot is only for transfers")
     movement = actions.record_movement(depot, item, payload.kind, payload.quantity, reference=payload.reference,
                                        note=payload.note, user=request.user)
-    return 201, [movement_out(movement)]
+    return Status(201, [movement_out(movement)])
 
 
 class BalanceOut(Schema):
