@@ -26,9 +26,15 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def _flushes_database(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return item.get_closest_marker("browser") is not None or bool(marker and marker.kwargs.get("transaction"))
+
+
 def pytest_collection_modifyitems(config, items):
-    # Browser tests use a live server, whose transactional teardown empties the database: run them last.
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    # Transactional tests (browser tests, concurrency tests) empty the database when they end, so they run
+    # after every test that relies on the demo city loaded once per session.
+    items.sort(key=_flushes_database)
 
 
 @pytest.fixture(scope="session")
