@@ -14,6 +14,7 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem("map", _("Map")),
+    NavItem("resources", _("Resources"), "resources.view_rescueteam"),
     NavItem("areas", _("Areas"), "core.view_adminarea"),
     NavItem("changes", _("Change log"), "core.view_objectchange"),
 ]

@@ -18,4 +18,5 @@ urlpatterns = [
     re_path(r"^api/", core_views.api_not_found),
     path("admin/", admin.site.urls),
     path("", include("citywatch.core.urls")),
+    path("", include("citywatch.resources.urls")),
 ]

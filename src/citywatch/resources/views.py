@@ -1,0 +1,273 @@
+"""Pages of the resource registry, built from the kinds table. Reads go through ``queries``
+(jurisdiction applied); every change goes through ``actions``."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from pydantic import ValidationError
+
+from citywatch.core.actions import ActionError
+from citywatch.core.models import AdminArea
+from citywatch.core.queries import changes_of
+from citywatch.resources import actions, queries
+from citywatch.resources.filters import FILTERS
+from citywatch.resources.forms import build_fields, data_from_post
+from citywatch.resources.kinds import KINDS, Kind
+from citywatch.resources.models import SupplyItem
+from citywatch.resources.serializers import record
+
+PAGE_SIZE = 50
+
+
+def _kind(slug: str) -> Kind:
+    kind = KINDS.get(slug)
+    if kind is None:
+        raise Http404
+    return kind
+
+
+def _perm(user, kind: Kind, action: str) -> bool:
+    opts = kind.model._meta
+    return user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
+
+
+def index(request):
+    cards = []
+    for kind in KINDS.values():
+        if not _perm(request.user, kind, "view"):
+            continue
+        cards.append({"kind": kind, "count": queries.records_for(kind, request.user).count()})
+    return render(request, "resources/index.html", {"cards": cards})
+
+
+def record_list(request, slug):
+    kind = _kind(slug)
+    if not _perm(request.user, kind, "view"):
+        raise PermissionDenied
+    schema = FILTERS[slug]
+    raw = {k: v for k, v in request.GET.items() if k in schema.model_fields and v != ""}
+    warning = None
+    try:
+        filters = schema(**raw)
+    except ValidationError as exc:
+        filters = schema()
+        warning = _("Ignored invalid filter values: %(fields)s") % {
+            "fields": ", ".join(str(e["loc"][0]) for e in exc.errors() if e.get("loc"))
+        }
+    qs = filters.filter(queries.records_for(kind, request.user)).order_by("name", "pk")
+    try:
+        number = int(request.GET.get("page", 1))
+    except ValueError:
+        number = 1
+    page = Paginator(qs, PAGE_SIZE).get_page(number)
+    rows = [(obj, record(kind, obj, text=True)) for obj in page]
+    columns = [c for c in kind.all_columns if c.name not in ("notes", "equipment", "external_id", "lon", "lat")][:8]
+    filter_fields = [
+        (name, [(v, str(label)) for v, label in (kind.model._meta.get_field(name).choices or [])], raw.get(name, ""))
+        for name in kind.filters
+    ]
+    return render(request, "resources/list.html", {
+        "kind": kind, "page": page, "rows": rows, "columns": columns, "warning": warning, "raw": raw,
+        "filter_fields": filter_fields, "can_add": _perm(request.user, kind, "add"),
+        "can_import": _perm(request.user, kind, "add") and _perm(request.user, kind, "change"),
+    })
+
+
+def record_detail(request, slug, pk):
+    kind = _kind(slug)
+    obj = queries.record_for(kind, request.user, pk)
+    context = {
+        "kind": kind, "obj": obj, "values": record(kind, obj, text=True), "changes": changes_of(request.user, obj)[:50],
+        "can_change": _perm(request.user, kind, "change"), "can_delete": _perm(request.user, kind, "delete"),
+    }
+    if slug == "depots":
+        context["balances"] = queries.balances_for(request.user).filter(depot=obj).order_by("item__code")
+        context["movements"] = queries.movements_for(request.user).filter(depot=obj)[:30]
+        context["items"] = SupplyItem.objects.order_by("code")
+        context["other_depots"] = queries.depots_for(request.user).exclude(pk=obj.pk).order_by("name")[:500]
+        context["can_move"] = request.user.has_perm("resources.add_stockmovement")
+    if slug == "shelters":
+        context["occupancy"] = obj.occupancy_history.all()[:30]
+    return render(request, "resources/detail.html", context)
+
+
+def _areas_for_form(user):
+    return AdminArea.objects.restrict(user).exclude(level__in=["province", "city"]).defer("boundary").order_by("code")
+
+
+def record_edit(request, slug, pk=None):
+    kind = _kind(slug)
+    instance = None
+    if pk is not None:
+        instance = queries.record_for(kind, request.user, pk)
+        if not _perm(request.user, kind, "change"):
+            raise PermissionDenied
+        instance = queries.record_for(kind, request.user, pk, "change")
+    elif not _perm(request.user, kind, "add"):
+        raise PermissionDenied
+    errors, crs = {}, "wgs84"
+    if request.method == "POST":
+        data, crs = data_from_post(kind, request.POST)
+        try:
+            ctx = actions.Context.for_user(request.user, crs)
+        except ValueError as exc:
+            ctx, errors["lon"] = actions.Context.for_user(request.user), str(exc)
+        fields, problems = actions.clean_record(kind, data, ctx, instance=instance)
+        for p in problems:
+            errors.setdefault(p.column, p.message)
+        if not errors:
+            try:
+                obj, outcome = actions.save_resource(kind, fields, instance)
+            except ActionError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("resource", slug=slug, pk=obj.pk)
+        values = data
+    else:
+        values = record(kind, instance, text=True) if instance is not None else {}
+    return render(request, "resources/edit.html", {
+        "kind": kind, "obj": instance, "fields": build_fields(kind, values, errors), "errors": errors,
+        "areas": _areas_for_form(request.user), "crs": crs,
+    }, status=422 if errors else 200)
+
+
+@require_POST
+def record_delete(request, slug, pk):
+    kind = _kind(slug)
+    obj = queries.record_for(kind, request.user, pk)
+    if not _perm(request.user, kind, "delete"):
+        raise PermissionDenied
+    try:
+        actions.delete_resource(kind, queries.record_for(kind, request.user, pk, "delete"))
+    except ActionError as exc:
+        messages.error(request, str(exc))
+        return redirect("resource", slug=slug, pk=pk)
+    messages.success(request, _("Deleted %(name)s.") % {"name": obj})
+    return redirect("resource_list", slug=slug)
+
+
+@require_POST
+def stock_movement(request, pk):
+    kind = KINDS["depots"]
+    depot = queries.record_for(kind, request.user, pk)
+    if not request.user.has_perm("resources.add_stockmovement"):
+        raise PermissionDenied
+    item = SupplyItem.objects.filter(code=request.POST.get("item", "")).first()
+    movement_kind = request.POST.get("kind", "")
+    quantity = request.POST.get("quantity", "")
+    reference = request.POST.get("reference", "")[:100]
+    try:
+        if item is None:
+            raise ActionError(_("Choose a supply item."))
+        if movement_kind == "transfer":
+            target = queries.depots_for(request.user).filter(pk=request.POST.get("to_depot") or 0).first()
+            if target is None:
+                raise ActionError(_("Choose the receiving depot."))
+            actions.transfer(depot, target, item, quantity, reference=reference, user=request.user)
+        else:
+            actions.record_movement(depot, item, movement_kind, quantity, reference=reference,
+                                    note=request.POST.get("note", "")[:200], user=request.user)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Recorded."))
+    return redirect("resource", slug="depots", pk=pk)
+
+
+@require_POST
+def shelter_occupancy(request, pk):
+    kind = KINDS["shelters"]
+    queries.record_for(kind, request.user, pk)
+    if not _perm(request.user, kind, "change"):
+        raise PermissionDenied
+    shelter = queries.record_for(kind, request.user, pk, "change")
+    try:
+        occupancy = int(request.POST.get("occupancy", ""))
+        actions.set_shelter_occupancy(shelter, occupancy, request.POST.get("status") or None)
+    except ValueError:
+        messages.error(request, _("Occupancy must be a whole number."))
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Recorded."))
+    return redirect("resource", slug="shelters", pk=pk)
+
+
+def stock_summary(request):
+    """Stock across the depots the user may see, per item."""
+    totals = (queries.balances_for(request.user).values("item__code", "item__name", "item__unit")
+              .annotate(total=Sum("quantity")).order_by("item__code"))
+    return render(request, "resources/stock.html", {"totals": totals})
+
+
+def exchange_download(request, slug):
+    """Export the records the user may see (format from ?format=)."""
+    from citywatch.resources import exchange
+
+    kind = _kind(slug)
+    if not _perm(request.user, kind, "view"):
+        raise PermissionDenied
+    fmt = request.GET.get("format", "csv")
+    if fmt not in ("csv", "xlsx", "geojson", "gpkg"):
+        raise Http404
+    content, content_type, filename = exchange.export_records(slug, request.user, fmt)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+ALLOWED_UPLOADS = (".csv", ".xlsx", ".geojson", ".json")
+
+
+def record_import(request, slug):
+    """Upload a CSV, XLSX or GeoJSON file: every row is checked first; any problem and nothing is written."""
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from citywatch.core.importing import ImportFailed
+    from citywatch.resources.importers import import_file
+
+    kind = _kind(slug)
+    if not (_perm(request.user, kind, "add") and _perm(request.user, kind, "change")):
+        raise PermissionDenied
+    context = {"kind": kind, "report": None, "problems": [], "limit_mb": settings.CITYWATCH_MAX_UPLOAD_BYTES // 2**20}
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        suffix = Path(upload.name).suffix.lower() if upload else ""
+        if upload is None:
+            context["error"] = _("Choose a file.")
+        elif upload.size > settings.CITYWATCH_MAX_UPLOAD_BYTES:
+            context["error"] = _("The file is larger than %(mb)s MiB.") % {"mb": context["limit_mb"]}
+            status = 413
+        elif suffix not in ALLOWED_UPLOADS:
+            context["error"] = _("Unsupported file type %(suffix)s: use CSV, Excel (.xlsx) or GeoJSON.") % {
+                "suffix": suffix or "—"}
+            status = 415
+        else:
+            dry_run = bool(request.POST.get("dry_run"))
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / f"upload{suffix}"
+                with path.open("wb") as handle:
+                    for chunk in upload.chunks():
+                        handle.write(chunk)
+                try:
+                    context["report"] = import_file(slug, path, user=request.user,
+                                                    crs=request.POST.get("crs", "wgs84"), dry_run=dry_run)
+                except ImportFailed as exc:
+                    context["problems"] = exc.report.problems
+                    status = 422
+                except ValueError as exc:
+                    context["error"] = str(exc)
+                    status = 422
+    return render(request, "resources/import.html", context, status=status)

@@ -1,0 +1,102 @@
+"""Resource pages: list, detail, create, edit, delete, stock and occupancy forms — restricted and logged."""
+
+import pytest
+
+from citywatch.core.models import AdminArea, ObjectChange
+from citywatch.resources.models import Depot, RescueTeam, Shelter, StockBalance, SupplyItem
+
+pytestmark = pytest.mark.django_db
+
+
+def form(**extra):
+    return {"name": "思明区应急突击队", "kind": "grassroots", "members": "25", "core_members": "5",
+            "area_code": "350203", "lon": "118.10", "lat": "24.46", "status": "available",
+            "readiness": "immediate", "crs": "wgs84", **extra}
+
+
+def test_create_through_the_form(siming):
+    response = siming.post("/resources/rescue-teams/new/", form())
+    assert response.status_code == 302, response.content.decode()[:2000]
+    team = RescueTeam.objects.get(name="思明区应急突击队")
+    assert response["Location"] == f"/resources/rescue-teams/{team.pk}/"
+    change = ObjectChange.objects.filter(content_type__model="rescueteam", object_id=str(team.pk)).get()
+    assert change.user_name == "siming_officer" and change.source == "web"
+    page = siming.get(response["Location"]).content.decode()
+    assert "思明区应急突击队" in page
+
+
+def test_invalid_form_shows_errors_and_writes_nothing(siming):
+    before = RescueTeam.objects.count()
+    response = siming.post("/resources/rescue-teams/new/", form(members="-3", lon="24.46", lat="118.10"))
+    assert response.status_code == 422
+    text = response.content.decode()
+    assert "must not be negative" in text and "swapped" in text
+    assert RescueTeam.objects.count() == before
+
+
+def test_other_district_cannot_see_or_edit(siming, huli):
+    siming.post("/resources/rescue-teams/new/", form())
+    team = RescueTeam.objects.get(name="思明区应急突击队")
+    assert huli.get(f"/resources/rescue-teams/{team.pk}/").status_code == 404
+    assert huli.get(f"/resources/rescue-teams/{team.pk}/edit/").status_code == 404
+    assert huli.post(f"/resources/rescue-teams/{team.pk}/delete/").status_code == 404
+    assert "思明区应急突击队" not in huli.get("/resources/rescue-teams/", {"q": "突击队"}).content.decode()
+    assert "思明区应急突击队" in siming.get("/resources/rescue-teams/", {"q": "突击队"}).content.decode()
+
+
+def test_edit_and_delete(siming):
+    siming.post("/resources/rescue-teams/new/", form())
+    team = RescueTeam.objects.get(name="思明区应急突击队")
+    assert siming.get(f"/resources/rescue-teams/{team.pk}/edit/").status_code == 200
+    response = siming.post(f"/resources/rescue-teams/{team.pk}/edit/", form(status="deployed"))
+    assert response.status_code == 302
+    team.refresh_from_db()
+    assert team.status == "deployed"
+    assert siming.post(f"/resources/rescue-teams/{team.pk}/delete/").status_code == 302
+    assert not RescueTeam.objects.filter(pk=team.pk).exists()
+
+
+def test_read_only_roles_get_403_on_forms(inspector):
+    assert inspector.get("/resources/rescue-teams/").status_code == 200
+    assert inspector.get("/resources/rescue-teams/new/").status_code == 403
+
+
+@pytest.mark.parametrize("slug", ["rescue-teams", "depots", "medical-facilities", "shelters", "experts",
+                                  "facilities", "duty-people", "supply-items"])
+def test_every_kind_has_list_and_new_pages(city_admin, slug):
+    assert city_admin.get(f"/resources/{slug}/").status_code == 200
+    assert city_admin.get(f"/resources/{slug}/new/").status_code == 200
+
+
+def test_unknown_kind_is_404(city_admin):
+    assert city_admin.get("/resources/dragons/").status_code == 404
+
+
+def test_bad_filters_do_not_500(siming):
+    response = siming.get("/resources/shelters/", {"status": "burning", "page": "x", "area": "abc"})
+    assert response.status_code == 200
+    assert "status" in response.content.decode()
+
+
+def test_stock_form(siming):
+    area = AdminArea.objects.get(code="350203")
+    depot = Depot.objects.create(name="思明区储备库（页面测试）", kind="district", area=area, location=area.point)
+    item, _ = SupplyItem.objects.get_or_create(code="TENT-T", defaults={"name": "帐篷", "category": "shelter", "unit": "顶"})
+    url = f"/resources/depots/{depot.pk}/movements/"
+    siming.post(url, {"kind": "receipt", "item": item.code, "quantity": "40"})
+    siming.post(url, {"kind": "issue", "item": item.code, "quantity": "50"})
+    assert StockBalance.objects.get(depot=depot, item=item).quantity == 40
+    page = siming.get(f"/resources/depots/{depot.pk}/").content.decode()
+    assert "帐篷" in page and "cannot take 50" in page
+
+
+def test_occupancy_form(siming):
+    area = AdminArea.objects.get(code="350203")
+    shelter = Shelter.objects.create(name="避灾点（页面测试）", kind="disaster_point", capacity=50, area=area,
+                                     location=area.point)
+    siming.post(f"/resources/shelters/{shelter.pk}/occupancy/", {"occupancy": "50"})
+    shelter.refresh_from_db()
+    assert shelter.occupancy == 50 and shelter.status == "full"
+    siming.post(f"/resources/shelters/{shelter.pk}/occupancy/", {"occupancy": "abc"})
+    shelter.refresh_from_db()
+    assert shelter.occupancy == 50
