@@ -9,9 +9,19 @@ pytestmark = pytest.mark.django_db
 
 
 def form(**extra):
-    return {"name": "思明区应急突击队", "kind": "grassroots", "members": "25", "core_members": "5",
-            "area_code": "350203", "lon": "118.10", "lat": "24.46", "status": "available",
-            "readiness": "immediate", "crs": "wgs84", **extra}
+    return {
+        "name": "思明区应急突击队",
+        "kind": "grassroots",
+        "members": "25",
+        "core_members": "5",
+        "area_code": "350203",
+        "lon": "118.10",
+        "lat": "24.46",
+        "status": "available",
+        "readiness": "immediate",
+        "crs": "wgs84",
+        **extra,
+    }
 
 
 def test_create_through_the_form(siming):
@@ -61,8 +71,19 @@ def test_read_only_roles_get_403_on_forms(inspector):
     assert inspector.get("/resources/rescue-teams/new/").status_code == 403
 
 
-@pytest.mark.parametrize("slug", ["rescue-teams", "depots", "medical-facilities", "shelters", "experts",
-                                  "facilities", "duty-people", "supply-items"])
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "rescue-teams",
+        "depots",
+        "medical-facilities",
+        "shelters",
+        "experts",
+        "facilities",
+        "duty-people",
+        "supply-items",
+    ],
+)
 def test_every_kind_has_list_and_new_pages(city_admin, slug):
     assert city_admin.get(f"/resources/{slug}/").status_code == 200
     assert city_admin.get(f"/resources/{slug}/new/").status_code == 200
@@ -80,8 +101,12 @@ def test_bad_filters_do_not_500(siming):
 
 def test_stock_form(siming):
     area = AdminArea.objects.get(code="350203")
-    depot = Depot.objects.create(name="思明区储备库（页面测试）", kind="district", area=area, location=area.point)
-    item, _ = SupplyItem.objects.get_or_create(code="TENT-T", defaults={"name": "帐篷", "category": "shelter", "unit": "顶"})
+    depot = Depot.objects.create(
+        name="思明区储备库（页面测试）", kind="district", area=area, location=area.point
+    )
+    item, _ = SupplyItem.objects.get_or_create(
+        code="TENT-T", defaults={"name": "帐篷", "category": "shelter", "unit": "顶"}
+    )
     url = f"/resources/depots/{depot.pk}/movements/"
     siming.post(url, {"kind": "receipt", "item": item.code, "quantity": "40"})
     siming.post(url, {"kind": "issue", "item": item.code, "quantity": "50"})
@@ -92,8 +117,9 @@ def test_stock_form(siming):
 
 def test_occupancy_form(siming):
     area = AdminArea.objects.get(code="350203")
-    shelter = Shelter.objects.create(name="避灾点（页面测试）", kind="disaster_point", capacity=50, area=area,
-                                     location=area.point)
+    shelter = Shelter.objects.create(
+        name="避灾点（页面测试）", kind="disaster_point", capacity=50, area=area, location=area.point
+    )
     siming.post(f"/resources/shelters/{shelter.pk}/occupancy/", {"occupancy": "50"})
     shelter.refresh_from_db()
     assert shelter.occupancy == 50 and shelter.status == "full"

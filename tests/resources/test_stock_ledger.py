@@ -23,7 +23,9 @@ def make_depot(name="思明区应急物资储备库（测试）", code="350203")
 
 
 def make_item(code="LJ-TEST", name="救生衣", unit="件"):
-    return SupplyItem.objects.get_or_create(code=code, defaults={"name": name, "category": "rescue", "unit": unit})[0]
+    return SupplyItem.objects.get_or_create(
+        code=code, defaults={"name": name, "category": "rescue", "unit": unit}
+    )[0]
 
 
 def balance(depot, item):
@@ -84,21 +86,47 @@ def test_transfer_is_two_linked_lines_or_nothing():
 def test_api_movements_and_stock(siming, huli):
     depot, item = make_depot(), make_item()
     url = "/api/v1/resources/stock-movements/"
-    r = siming.post(url, {"depot": depot.pk, "item": item.code, "kind": "receipt", "quantity": "300"},
-                    content_type="application/json")
+    r = siming.post(
+        url,
+        {"depot": depot.pk, "item": item.code, "kind": "receipt", "quantity": "300"},
+        content_type="application/json",
+    )
     assert r.status_code == 201, r.content
-    r = siming.post(url, {"depot": depot.pk, "item": item.code, "kind": "issue", "quantity": "301"},
-                    content_type="application/json")
+    r = siming.post(
+        url,
+        {"depot": depot.pk, "item": item.code, "kind": "issue", "quantity": "301"},
+        content_type="application/json",
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "conflict"
     stock = siming.get(f"/api/v1/resources/depots/{depot.pk}/stock").json()
-    assert stock == [{"item": item.code, "item_name": "救生衣", "category": "rescue", "unit": "件", "quantity": "300.000"}]
+    assert stock == [
+        {"item": item.code, "item_name": "救生衣", "category": "rescue", "unit": "件", "quantity": "300.000"}
+    ]
     assert huli.get(f"/api/v1/resources/depots/{depot.pk}/stock").status_code == 404
-    assert huli.post(url, {"depot": depot.pk, "item": item.code, "kind": "issue", "quantity": "1"},
-                     content_type="application/json").status_code == 404
-    assert siming.post(url, {"depot": depot.pk, "item": "NOPE", "kind": "issue", "quantity": "1"},
-                       content_type="application/json").status_code == 422
-    assert siming.post(url, {"depot": depot.pk, "item": item.code, "kind": "steal", "quantity": "1"},
-                       content_type="application/json").status_code == 422
+    assert (
+        huli.post(
+            url,
+            {"depot": depot.pk, "item": item.code, "kind": "issue", "quantity": "1"},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
+    assert (
+        siming.post(
+            url,
+            {"depot": depot.pk, "item": "NOPE", "kind": "issue", "quantity": "1"},
+            content_type="application/json",
+        ).status_code
+        == 422
+    )
+    assert (
+        siming.post(
+            url,
+            {"depot": depot.pk, "item": item.code, "kind": "steal", "quantity": "1"},
+            content_type="application/json",
+        ).status_code
+        == 422
+    )
     assert siming.delete(url).status_code == 405
     ledger = siming.get(url, {"depot": depot.pk}).json()
     assert ledger["count"] == 1 and ledger["items"][0]["balance_after"] == "300.000"
@@ -110,7 +138,9 @@ def test_two_concurrent_issues_cannot_overdraw():
     """Two connections issue 60 each from a balance of 100. The first holds the balance row lock while
     the second starts; the second must wait, then see 40 and be refused. Without the lock both would
     read 100 and both succeed."""
-    city, _ = AdminArea.objects.get_or_create(code="350200", defaults={"name": "厦门市", "level": "city", "path": "350200."})
+    city, _ = AdminArea.objects.get_or_create(
+        code="350200", defaults={"name": "厦门市", "level": "city", "path": "350200."}
+    )
     depot = Depot.objects.create(name="并发测试库", kind="city", area=city)
     item = make_item()
     actions.record_movement(depot, item, "receipt", 100)

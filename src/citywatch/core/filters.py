@@ -76,8 +76,12 @@ class ChangeFilter(FilterSchema):
     @classmethod
     def _aware(cls, value):
         # A time without a zone is read in the city's zone (Asia/Shanghai); stored times are UTC.
-        if value is not None and timezone.is_naive(value):
-            return timezone.make_aware(value)
+        if value is None:
+            return value
+        if not (1900 <= value.year <= 2200):
+            raise ValueError("must be a time between the years 1900 and 2200")
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
         return value
 
     def filter_model(self, value):

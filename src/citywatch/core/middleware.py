@@ -1,8 +1,7 @@
 import uuid
 
-from django.utils.cache import patch_vary_headers
-
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
+from django.utils.cache import patch_vary_headers
 
 from citywatch.core.changelog import acting_as
 from citywatch.core.choices import ChangeSource
@@ -87,3 +86,41 @@ class LanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ("Cookie",))
         return response
+
+
+class RejectNulMiddleware:
+    """A NUL character in the path, the query string or a form field is refused with 400.
+
+    PostgreSQL text cannot hold NUL, so such a value would otherwise fail deep in a query; no legitimate
+    client sends one.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            if request.path.startswith("/api/"):
+                from citywatch.api import error_response
+
+                return error_response(400, "The request contains a NUL character.")
+            from django.http import HttpResponseBadRequest
+
+            return HttpResponseBadRequest("The request contains a NUL character.")
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            return True
+        if "\x00" in request.headers.get("Authorization", ""):
+            return True
+        if request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            try:
+                return any("\x00" in v for values in request.POST.lists() for v in values[1])
+            except Exception:  # noqa: BLE001 - a malformed body is for the view to refuse
+                return False
+        return False

@@ -13,6 +13,8 @@ def areas_for(user, action: str = "view"):
 
 
 def area_for(user, code: str, action: str = "view") -> AdminArea:
+    if len(code) > 12 or not code.isdigit():
+        raise Http404("no such area")
     area = areas_for(user, action).filter(code=code).first()
     if area is None:
         raise Http404("no such area in your jurisdiction")

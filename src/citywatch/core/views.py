@@ -65,7 +65,7 @@ def area_list(request):
 
 
 def area_detail(request, code):
-    area = queries.area_for(request.user, code[:12])
+    area = queries.area_for(request.user, code)
     children = queries.areas_for(request.user).filter(parent=area).defer("boundary").order_by("code")
     changes = queries.changes_of(request.user, area)[:50]
     return render(request, "core/area_detail.html", {"area": area, "children": children, "changes": changes})

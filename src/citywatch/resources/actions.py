@@ -21,7 +21,14 @@ from citywatch.core.models import AdminArea
 from citywatch.geo import crs as crslib
 from citywatch.resources.choices import MOVEMENT_SIGN, MovementKind, ShelterStatus
 from citywatch.resources.kinds import CellError, Kind
-from citywatch.resources.models import Depot, Shelter, ShelterOccupancy, StockBalance, StockMovement, SupplyItem
+from citywatch.resources.models import (
+    Depot,
+    Shelter,
+    ShelterOccupancy,
+    StockBalance,
+    StockMovement,
+    SupplyItem,
+)
 
 # A point may lie this far (degrees, ≈500 m) outside its area's boundary: the demo boundaries are coarse.
 BOUNDARY_TOLERANCE_DEG = 0.005
@@ -45,7 +52,9 @@ class Context:
     @classmethod
     def for_user(cls, user, crs: str | crslib.CRS = "wgs84") -> Context:
         areas = {a.code: a for a in AdminArea.objects.restrict(user, "view").defer("boundary")}
-        return cls(user=user, crs=crslib.parse_crs(crs) if not isinstance(crs, crslib.CRS) else crs, areas=areas)
+        return cls(
+            user=user, crs=crslib.parse_crs(crs) if not isinstance(crs, crslib.CRS) else crs, areas=areas
+        )
 
     def boundary_of(self, area: AdminArea):
         """The prepared boundary of the area or its nearest ancestor that has one (None if none has)."""
@@ -145,9 +154,12 @@ def _clean_place(kind, data, ctx, fields, problems, partial, instance):
             area = ctx.areas.get(code)
             if area is None:
                 exists = AdminArea.objects.filter(code=code).exists()
-                problems.append(RecordProblem(
-                    "area_code", f"{code} is outside your jurisdiction" if exists else f"unknown area code {code}"
-                ))
+                problems.append(
+                    RecordProblem(
+                        "area_code",
+                        f"{code} is outside your jurisdiction" if exists else f"unknown area code {code}",
+                    )
+                )
             else:
                 fields["area"] = area
     elif instance is not None:
@@ -187,7 +199,9 @@ def _clean_place(kind, data, ctx, fields, problems, partial, instance):
         if shape is not None and not shapely.contains_xy(shape, wlon, wlat):
             swapped = shapely.contains_xy(shape, *map(float, crslib.to_wgs84(lat, lon, ctx.crs)))
             hint = " (lon and lat look swapped)" if swapped else ""
-            problems.append(RecordProblem("lon", f"({lon}, {lat}) is outside {area.name} ({area.code}){hint}"))
+            problems.append(
+                RecordProblem("lon", f"({lon}, {lat}) is outside {area.name} ({area.code}){hint}")
+            )
             return
     fields["location"] = Point(wlon, wlat, srid=4326)
     fields["input_crs"] = ctx.crs.value
@@ -262,7 +276,9 @@ def delete_resource(kind: Kind, instance) -> None:
     try:
         instance.delete()
     except ProtectedError:
-        raise Conflict(f"{instance} is still referenced (e.g. by stock movements); it cannot be deleted") from None
+        raise Conflict(
+            f"{instance} is still referenced (e.g. by stock movements); it cannot be deleted"
+        ) from None
 
 
 # --- Shelters -------------------------------------------------------------------------------------
@@ -273,7 +289,10 @@ def _log_occupancy(shelter: Shelter) -> None:
 
     user = current_actor().user
     ShelterOccupancy.objects.create(
-        shelter=shelter, occupancy=shelter.occupancy, status=shelter.status, user=user if getattr(user, "pk", None) else None
+        shelter=shelter,
+        occupancy=shelter.occupancy,
+        status=shelter.status,
+        user=user if getattr(user, "pk", None) else None,
     )
 
 
@@ -328,7 +347,14 @@ def _locked_balance(depot: Depot, item: SupplyItem) -> StockBalance:
 
 @transaction.atomic
 def record_movement(
-    depot: Depot, item: SupplyItem, kind: str, quantity, *, reference: str = "", note: str = "", user=None,
+    depot: Depot,
+    item: SupplyItem,
+    kind: str,
+    quantity,
+    *,
+    reference: str = "",
+    note: str = "",
+    user=None,
     counterpart: StockMovement | None = None,
 ) -> StockMovement:
     """Add one ledger line and update the balance. An issue, transfer out or write-off larger than the
@@ -357,8 +383,15 @@ def record_movement(
 
     actor_user = user or current_actor().user
     return StockMovement.objects.create(
-        depot=depot, item=item, kind=kind, delta=delta, balance_after=new, time=timezone.now(),
-        user=actor_user if getattr(actor_user, "pk", None) else None, reference=reference[:100], note=note[:200],
+        depot=depot,
+        item=item,
+        kind=kind,
+        delta=delta,
+        balance_after=new,
+        time=timezone.now(),
+        user=actor_user if getattr(actor_user, "pk", None) else None,
+        reference=reference[:100],
+        note=note[:200],
         counterpart=counterpart,
     )
 
@@ -372,8 +405,9 @@ def transfer(source: Depot, target: Depot, item: SupplyItem, quantity, *, refere
     for depot in sorted((source, target), key=lambda d: d.pk):
         _locked_balance(depot, item)
     out = record_movement(source, item, MovementKind.TRANSFER_OUT, quantity, reference=reference, user=user)
-    inn = record_movement(target, item, MovementKind.TRANSFER_IN, quantity, reference=reference, user=user,
-                          counterpart=out)
+    inn = record_movement(
+        target, item, MovementKind.TRANSFER_IN, quantity, reference=reference, user=user, counterpart=out
+    )
     StockMovement.objects.filter(pk=out.pk).update(counterpart=inn)
     out.counterpart = inn
     return out, inn

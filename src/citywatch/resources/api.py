@@ -4,7 +4,6 @@
 delete for every kind in ``kinds.KINDS``; the stock ledger; shelter occupancy. Built from the kinds
 table, so each kind gets its own typed schema in the OpenAPI document."""
 
-
 import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -12,8 +11,8 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
-from ninja.responses import Status
 from ninja.errors import HttpError
+from ninja.responses import Status
 from pydantic import ConfigDict, Field, create_model
 
 from citywatch.core.actions import ActionError
@@ -33,7 +32,9 @@ class RecordErrors(ActionError):
 
 
 def raise_problems(problems):
-    error = RecordErrors("The record is not valid: " + "; ".join(f"{p.column}: {p.message}" for p in problems))
+    error = RecordErrors(
+        "The record is not valid: " + "; ".join(f"{p.column}: {p.message}" for p in problems)
+    )
     error.details = [{"column": p.column, "message": p.message} for p in problems]
     raise error
 
@@ -51,7 +52,10 @@ def input_schema(kind: Kind) -> type[Schema]:
         if column.name in ("lon", "lat"):
             annotation = float | None
         fields[column.name] = (annotation | None, Field(None, description=str(column.label)))
-    fields["crs"] = (Literal["wgs84", "gcj02", "bd09"], Field("wgs84", description="coordinate system of lon/lat"))
+    fields["crs"] = (
+        Literal["wgs84", "gcj02", "bd09"],
+        Field("wgs84", description="coordinate system of lon/lat"),
+    )
     return create_model(f"{kind.model.__name__}In", __base__=StrictSchema, **fields)
 
 
@@ -65,20 +69,38 @@ def _register(kind: Kind):
     Filter = FILTERS[slug]
     In = input_schema(kind)
 
-    @router.get(f"/resources/{slug}/", response=dict[str, Any], operation_id=f"list_{name}",
-                url_name=f"list_{name}", summary=f"List {slug}")
-    def list_records(request: HttpRequest, filters: Query[Filter], paging: Query[PageParams],
-                     format: Literal["json", "geojson"] = "json"):
+    @router.get(
+        f"/resources/{slug}/",
+        response=dict[str, Any],
+        operation_id=f"list_{name}",
+        url_name=f"list_{name}",
+        summary=f"List {slug}",
+    )
+    def list_records(
+        request: HttpRequest,
+        filters: Query[Filter],
+        paging: Query[PageParams],
+        format: Literal["json", "geojson"] = "json",
+    ):
         qs = filters.filter(queries.records_for(kind, request.user)).order_by("pk")
         if format == "geojson":
             count = qs.count()
-            rows = list(qs[paging.offset: paging.offset + paging.limit])
-            return {"type": "FeatureCollection", "numberMatched": count, "numberReturned": len(rows),
-                    "features": [feature(kind, r) for r in rows]}
+            rows = list(qs[paging.offset : paging.offset + paging.limit])
+            return {
+                "type": "FeatureCollection",
+                "numberMatched": count,
+                "numberReturned": len(rows),
+                "features": [feature(kind, r) for r in rows],
+            }
         return page(qs, paging, lambda obj: api_record(kind, obj))
 
-    @router.get(f"/resources/{slug}/{{int:pk}}", response=dict[str, Any], operation_id=f"get_{name}",
-                url_name=f"get_{name}", summary=f"One record of {slug}")
+    @router.get(
+        f"/resources/{slug}/{{int:pk}}",
+        response=dict[str, Any],
+        operation_id=f"get_{name}",
+        url_name=f"get_{name}",
+        summary=f"One record of {slug}",
+    )
     def get_record(request: HttpRequest, pk: int):
         return api_record(kind, queries.record_for(kind, request.user, pk))
 
@@ -92,24 +114,36 @@ def _register(kind: Kind):
         obj, _ = actions.save_resource(kind, fields, instance)
         return api_record(kind, queries.record_for(kind, request.user, obj.pk))
 
-    @router.post(f"/resources/{slug}/", response={201: dict[str, Any]}, operation_id=f"create_{name}",
-                 summary=f"Create a record of {slug}")
+    @router.post(
+        f"/resources/{slug}/",
+        response={201: dict[str, Any]},
+        operation_id=f"create_{name}",
+        summary=f"Create a record of {slug}",
+    )
     def create_record(request: HttpRequest, payload: In):
         _need(request.user, kind.model, "add")
         return Status(201, write(request, payload))
 
-    @router.patch(f"/resources/{slug}/{{int:pk}}", response=dict[str, Any], operation_id=f"update_{name}",
-                  summary=f"Change fields of a record of {slug}")
+    @router.patch(
+        f"/resources/{slug}/{{int:pk}}",
+        response=dict[str, Any],
+        operation_id=f"update_{name}",
+        summary=f"Change fields of a record of {slug}",
+    )
     def update_record(request: HttpRequest, pk: int, payload: In):
         instance = queries.record_for(kind, request.user, pk)
         _need(request.user, kind.model, "change")
         instance = queries.record_for(kind, request.user, pk, "change")
         return write(request, payload, instance, partial=True)
 
-    @router.delete(f"/resources/{slug}/{{int:pk}}", response={204: None}, operation_id=f"delete_{name}",
-                   summary=f"Delete a record of {slug}")
+    @router.delete(
+        f"/resources/{slug}/{{int:pk}}",
+        response={204: None},
+        operation_id=f"delete_{name}",
+        summary=f"Delete a record of {slug}",
+    )
     def delete_record(request: HttpRequest, pk: int):
-        instance = queries.record_for(kind, request.user, pk)
+        queries.record_for(kind, request.user, pk)
         _need(request.user, kind.model, "delete")
         actions.delete_resource(kind, queries.record_for(kind, request.user, pk, "delete"))
         return HttpResponse(status=204)
@@ -126,7 +160,9 @@ class MovementIn(StrictSchema):
     depot: int = Field(description="id of the depot")
     item: str = Field(max_length=32, description="supply item code")
     kind: Literal["receipt", "issue", "transfer", "adjustment", "expiry"]
-    quantity: Decimal = Field(description="positive; an adjustment may be negative", max_digits=14, decimal_places=3)
+    quantity: Decimal = Field(
+        description="positive; an adjustment may be negative", max_digits=14, decimal_places=3
+    )
     to_depot: int | None = Field(None, description="for a transfer: the receiving depot")
     reference: str = Field("", max_length=100)
     note: str = Field("", max_length=200)
@@ -150,9 +186,19 @@ class MovementOut(Schema):
 
 def movement_out(m) -> dict:
     return {
-        "id": m.pk, "time": m.time, "depot": m.depot_id, "depot_name": m.depot.name, "item": m.item.code,
-        "item_name": m.item.name, "unit": m.item.unit, "kind": m.kind, "delta": m.delta,
-        "balance_after": m.balance_after, "reference": m.reference, "note": m.note, "counterpart": m.counterpart_id,
+        "id": m.pk,
+        "time": m.time,
+        "depot": m.depot_id,
+        "depot_name": m.depot.name,
+        "item": m.item.code,
+        "item_name": m.item.name,
+        "unit": m.item.unit,
+        "kind": m.kind,
+        "delta": m.delta,
+        "balance_after": m.balance_after,
+        "reference": m.reference,
+        "note": m.note,
+        "counterpart": m.counterpart_id,
     }
 
 
@@ -174,7 +220,9 @@ def list_movements(request: HttpRequest, filters: Query[MovementFilter], paging:
     return page(qs, paging, movement_out)
 
 
-@router.post("/resources/stock-movements/", response={201: list[MovementOut]}, summary="Record a stock movement")
+@router.post(
+    "/resources/stock-movements/", response={201: list[MovementOut]}, summary="Record a stock movement"
+)
 def create_movement(request: HttpRequest, payload: MovementIn):
     """Receipts, issues, adjustments and expiry write-offs add one ledger line; a transfer adds two.
     Anything that would take a balance below zero is refused with 409 and writes nothing."""
@@ -194,13 +242,21 @@ def create_movement(request: HttpRequest, payload: MovementIn):
         target = queries.depots_for(request.user).filter(pk=payload.to_depot).first()
         if target is None:
             raise HttpError(404, "no such receiving depot in your jurisdiction")
-        out, inn = actions.transfer(depot, target, item, payload.quantity, reference=payload.reference,
-                                    user=request.user)
+        out, inn = actions.transfer(
+            depot, target, item, payload.quantity, reference=payload.reference, user=request.user
+        )
         return Status(201, [movement_out(out), movement_out(inn)])
     if payload.to_depot is not None:
         raise HttpError(422, "to_depot is only for transfers")
-    movement = actions.record_movement(depot, item, payload.kind, payload.quantity, reference=payload.reference,
-                                       note=payload.note, user=request.user)
+    movement = actions.record_movement(
+        depot,
+        item,
+        payload.kind,
+        payload.quantity,
+        reference=payload.reference,
+        note=payload.note,
+        user=request.user,
+    )
     return Status(201, [movement_out(movement)])
 
 
@@ -216,8 +272,16 @@ class BalanceOut(Schema):
 def depot_stock(request: HttpRequest, pk: int):
     depot = queries.record_for(KINDS["depots"], request.user, pk)
     balances = queries.balances_for(request.user).filter(depot=depot).order_by("item__code")
-    return [{"item": b.item.code, "item_name": b.item.name, "category": b.item.category, "unit": b.item.unit,
-             "quantity": b.quantity} for b in balances]
+    return [
+        {
+            "item": b.item.code,
+            "item_name": b.item.name,
+            "category": b.item.category,
+            "unit": b.item.unit,
+            "quantity": b.quantity,
+        }
+        for b in balances
+    ]
 
 
 # --- Shelter occupancy ----------------------------------------------------------------------------
@@ -238,8 +302,12 @@ def report_occupancy(request: HttpRequest, pk: int, payload: OccupancyIn):
     return api_record(kind, queries.record_for(kind, request.user, pk))
 
 
-@router.get("/resources/shelters/{int:pk}/occupancy", response=list[dict[str, Any]], summary="Occupancy history")
+@router.get(
+    "/resources/shelters/{int:pk}/occupancy", response=list[dict[str, Any]], summary="Occupancy history"
+)
 def occupancy_history(request: HttpRequest, pk: int):
     shelter = queries.record_for(KINDS["shelters"], request.user, pk)
-    return [{"time": h.time.isoformat(), "occupancy": h.occupancy, "status": h.status}
-            for h in shelter.occupancy_history.all()[:500]]
+    return [
+        {"time": h.time.isoformat(), "occupancy": h.occupancy, "status": h.status}
+        for h in shelter.occupancy_history.all()[:500]
+    ]

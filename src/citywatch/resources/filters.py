@@ -12,7 +12,9 @@ from citywatch.resources.kinds import KINDS, Kind
 
 class ResourceFilter(FilterSchema):
     bbox: str | None = Field(None, max_length=100, description="minlon,minlat,maxlon,maxlat")
-    area: str | None = Field(None, max_length=12, pattern=r"^\d+$", description="admin area code (and beneath)")
+    area: str | None = Field(
+        None, max_length=12, pattern=r"^\d+$", description="admin area code (and beneath)"
+    )
     q: str | None = Field(None, max_length=100, description="part of the name or external id")
 
     @field_validator("bbox")
@@ -53,7 +55,10 @@ def filter_schema(kind: Kind) -> type[ResourceFilter]:
         if values is None:  # booleans
             fields[name] = (bool | None, Field(None))
         else:
-            fields[name] = (str | None, Field(None, pattern="^(" + "|".join(values) + ")$", description=", ".join(values)))
+            fields[name] = (
+                str | None,
+                Field(None, pattern="^(" + "|".join(values) + ")$", description=", ".join(values)),
+            )
     base = ResourceFilter if kind.located else CatalogueFilter
     return create_model(f"{kind.model.__name__}Filter", __base__=base, **fields)
 

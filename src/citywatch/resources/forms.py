@@ -30,7 +30,11 @@ def _model_choices(kind: Kind, column: Column) -> list[tuple[str, str]]:
         return []
     if field.choices:
         return [(str(v), str(label)) for v, label in field.choices]
-    if isinstance(field, models.ForeignKey) and column.ref is not None and field.related_model.__name__ == "ExpertCategory":
+    if (
+        isinstance(field, models.ForeignKey)
+        and column.ref is not None
+        and field.related_model.__name__ == "ExpertCategory"
+    ):
         return [(c.code, c.name) for c in field.related_model.objects.order_by("code")]
     return []
 
@@ -60,7 +64,15 @@ def build_fields(kind: Kind, values: dict, errors: dict | None = None) -> list[F
             from citywatch.resources.choices import ShelterFacility
 
             choices = [(v, str(label)) for v, label in ShelterFacility.choices]
-        out.append(FormField(column, widget_for(kind, column), choices, values.get(column.name), errors.get(column.name, "")))
+        out.append(
+            FormField(
+                column,
+                widget_for(kind, column),
+                choices,
+                values.get(column.name),
+                errors.get(column.name, ""),
+            )
+        )
     return out
 
 
@@ -77,9 +89,10 @@ def data_from_post(kind: Kind, post) -> tuple[dict, str]:
             value = post.get(column.name, "")
             if column.name in ("lon", "lat") and value == "":
                 continue
-            if value == "" and not column.required and column.name not in ("external_id", "notes"):
-                # Leave optional fields unset so their defaults apply (a blank number is not zero).
-                if widget in ("number", "select"):
-                    continue
+            # Leave blank optional numbers and choices unset so their defaults apply (blank is not zero).
+            keep_blank = column.required or column.name in ("external_id", "notes")
+            optional_blank = value == "" and not keep_blank
+            if optional_blank and widget in ("number", "select"):
+                continue
             data[column.name] = value
     return data, post.get("crs", "wgs84")

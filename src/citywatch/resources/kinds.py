@@ -41,6 +41,8 @@ class CellError(ValueError):
 def read_str(max_length: int):
     def reader(value):
         text = "" if value is None else str(value).strip()
+        if "\x00" in text:
+            raise CellError("contains a NUL character")
         if len(text) > max_length:
             raise CellError(f"longer than {max_length} characters")
         return text
@@ -136,7 +138,7 @@ def read_equipment(value):
             if not sep:
                 raise CellError(f"equipment item {part!r} must be name:quantity")
             digits = "".join(c for c in rest if c.isdigit())
-            unit = rest[len(digits):].strip() if rest.strip().startswith(digits) else ""
+            unit = rest[len(digits) :].strip() if rest.strip().startswith(digits) else ""
             if not digits:
                 raise CellError(f"equipment item {part!r} has no quantity")
             items.append({"name": name.strip(), "quantity": int(digits), "unit": unit})
@@ -148,8 +150,13 @@ def read_equipment(value):
         if not isinstance(entry, dict) or not str(entry.get("name", "")).strip():
             raise CellError("each equipment entry needs a name")
         quantity = read_int(entry.get("quantity", 0))
-        out.append({"name": str(entry["name"]).strip()[:100], "quantity": quantity or 0,
-                    "unit": str(entry.get("unit", "")).strip()[:16]})
+        out.append(
+            {
+                "name": str(entry["name"]).strip()[:100],
+                "quantity": quantity or 0,
+                "unit": str(entry.get("unit", "")).strip()[:16],
+            }
+        )
     return out
 
 
@@ -201,15 +208,21 @@ class Kind:
 COMMON = (
     Column("external_id", _("external id"), read_str(64), aliases=("外部编号", "编号", "外部ID")),
     Column("name", _("name"), read_str(200), required=True, aliases=("名称", "name_zh")),
-    Column("lon", _("longitude"), lambda v: v, aliases=("经度", "longitude", "lng", "x"), api_type=float | None),
+    Column(
+        "lon", _("longitude"), lambda v: v, aliases=("经度", "longitude", "lng", "x"), api_type=float | None
+    ),
     Column("lat", _("latitude"), lambda v: v, aliases=("纬度", "latitude", "y"), api_type=float | None),
-    Column("area_code", _("area code"), read_str(12), required=True, aliases=("区划代码", "行政区划代码", "area")),
+    Column(
+        "area_code", _("area code"), read_str(12), required=True, aliases=("区划代码", "行政区划代码", "area")
+    ),
     Column("notes", _("notes"), read_str(2000), aliases=("备注",)),
 )
 
 
 def _category_by_code(code):
-    category = ExpertCategory.objects.filter(code=code).first() or ExpertCategory.objects.filter(name=code).first()
+    category = (
+        ExpertCategory.objects.filter(code=code).first() or ExpertCategory.objects.filter(name=code).first()
+    )
     if category is None:
         raise CellError(f"unknown expert category {code!r}")
     return category
@@ -236,106 +249,217 @@ def register(kind: Kind) -> Kind:
     return kind
 
 
-register(Kind(
-    "rescue-teams", RescueTeam, _("Rescue teams"),
-    (
-        Column("kind", _("kind"), read_choice(ch.TeamKind), required=True, aliases=("类型", "队伍类型")),
-        Column("members", _("members"), read_int, aliases=("队员人数", "人数"), default=0, api_type=int),
-        Column("core_members", _("core members"), read_int, aliases=("骨干人数",), default=0, api_type=int),
-        Column("equipment", _("equipment"), read_equipment, aliases=("装备",), write=write_equipment,
-               default=list, api_type=list[dict[str, Any]]),
-        Column("contact_name", _("contact"), read_str(100), aliases=("联系人",)),
-        _phone(),
-        Column("status", _("status"), read_choice(ch.TeamStatus), aliases=("状态",), default="available"),
-        Column("readiness", _("readiness"), read_choice(ch.Readiness), aliases=("战备状态", "响应时间"),
-               default="immediate"),
-    ),
-    filters=("kind", "status", "readiness"),
-))
-register(Kind(
-    "depots", Depot, _("Depots"),
-    (
-        Column("kind", _("kind"), read_choice(ch.DepotKind), required=True, aliases=("类型", "仓库类型")),
-        _phone(),
-    ),
-    filters=("kind",),
-))
-register(Kind(
-    "medical-facilities", MedicalFacility, _("Medical facilities"),
-    (
-        Column("level", _("level"), read_choice(ch.MedicalLevel), required=True, aliases=("等级", "医院等级")),
-        Column("beds", _("beds"), read_int, aliases=("床位", "床位数"), default=0, api_type=int),
-        Column("emergency_department", _("emergency department"), read_bool, aliases=("急诊科", "急诊"),
-               default=False, api_type=bool),
-        _phone(),
-    ),
-    filters=("level", "emergency_department"),
-))
-register(Kind(
-    "shelters", Shelter, _("Shelters"),
-    (
-        Column("kind", _("kind"), read_choice(ch.ShelterKind), required=True, aliases=("类型", "场所类型")),
-        Column("capacity", _("capacity (persons)"), read_int, required=True, aliases=("容纳人数", "容量"),
-               api_type=int),
-        Column("usable_area_m2", _("usable area (m²)"), read_int, aliases=("可用面积", "面积"), default=0,
-               api_type=int),
-        Column("facilities", _("facilities"), read_list(ch.ShelterFacility), aliases=("设施",), write=write_list,
-               default=list, api_type=list[str]),
-        Column("demonstration", _("demonstration point"), read_bool, aliases=("示范点",), default=False,
-               api_type=bool),
-        Column("status", _("status"), read_choice(ch.ShelterStatus), aliases=("状态",), default="open"),
-        Column("occupancy", _("current occupancy"), read_int, aliases=("当前人数", "已安置人数"), default=0,
-               api_type=int),
-        _phone(),
-    ),
-    filters=("kind", "status", "demonstration"),
-))
-register(Kind(
-    "experts", Expert, _("Experts"),
-    (
-        Column("category", _("category"), read_str(32), required=True, aliases=("类别", "专家类别"),
-               ref=_category_by_code, write=lambda c: c.code if c else ""),
-        Column("specialty", _("specialty"), read_str(200), aliases=("专业", "专长")),
-        Column("organisation", _("organisation"), read_str(200), aliases=("单位", "工作单位")),
-        Column("home_city", _("home city"), read_choice(ch.HomeCity), aliases=("所属城市",), default="local"),
-        Column("availability", _("availability"), read_choice(ch.Availability), aliases=("可用状态",),
-               default="available"),
-        _phone(),
-    ),
-    location_required=False,
-    filters=("home_city", "availability"),
-))
-register(Kind(
-    "facilities", Facility, _("Facilities"),
-    (
-        Column("kind", _("kind"), read_choice(ch.FacilityKind), required=True, aliases=("类型", "设施类型")),
-        Column("capacity", _("capacity"), read_int, aliases=("容量",), api_type=int | None),
-        _phone(),
-    ),
-    filters=("kind",),
-))
-register(Kind(
-    "duty-people", DutyPerson, _("Duty people"),
-    (
-        Column("kind", _("kind"), read_choice(ch.DutyKind), required=True, aliases=("类型", "人员类型")),
-        Column("checkpoint", _("checkpoint external id"), read_str(64), aliases=("检查站编号",),
-               ref=_checkpoint_by_external_id, write=lambda f: (f.external_id or "") if f else ""),
-        _phone(),
-    ),
-    location_required=False,
-    filters=("kind",),
-))
-register(Kind(
-    "supply-items", SupplyItem, _("Supply items"),
-    (
-        Column("code", _("code"), read_str(32), required=True, aliases=("物资编码", "编码")),
-        Column("name", _("name"), read_str(100), required=True, aliases=("名称", "物资名称")),
-        Column("category", _("category"), read_choice(ch.SupplyCategory), required=True, aliases=("类别",)),
-        Column("unit", _("unit"), read_str(16), required=True, aliases=("单位", "计量单位")),
-    ),
-    located=False,
-    filters=("category",),
-))
+register(
+    Kind(
+        "rescue-teams",
+        RescueTeam,
+        _("Rescue teams"),
+        (
+            Column("kind", _("kind"), read_choice(ch.TeamKind), required=True, aliases=("类型", "队伍类型")),
+            Column("members", _("members"), read_int, aliases=("队员人数", "人数"), default=0, api_type=int),
+            Column(
+                "core_members", _("core members"), read_int, aliases=("骨干人数",), default=0, api_type=int
+            ),
+            Column(
+                "equipment",
+                _("equipment"),
+                read_equipment,
+                aliases=("装备",),
+                write=write_equipment,
+                default=list,
+                api_type=list[dict[str, Any]],
+            ),
+            Column("contact_name", _("contact"), read_str(100), aliases=("联系人",)),
+            _phone(),
+            Column("status", _("status"), read_choice(ch.TeamStatus), aliases=("状态",), default="available"),
+            Column(
+                "readiness",
+                _("readiness"),
+                read_choice(ch.Readiness),
+                aliases=("战备状态", "响应时间"),
+                default="immediate",
+            ),
+        ),
+        filters=("kind", "status", "readiness"),
+    )
+)
+register(
+    Kind(
+        "depots",
+        Depot,
+        _("Depots"),
+        (
+            Column("kind", _("kind"), read_choice(ch.DepotKind), required=True, aliases=("类型", "仓库类型")),
+            _phone(),
+        ),
+        filters=("kind",),
+    )
+)
+register(
+    Kind(
+        "medical-facilities",
+        MedicalFacility,
+        _("Medical facilities"),
+        (
+            Column(
+                "level", _("level"), read_choice(ch.MedicalLevel), required=True, aliases=("等级", "医院等级")
+            ),
+            Column("beds", _("beds"), read_int, aliases=("床位", "床位数"), default=0, api_type=int),
+            Column(
+                "emergency_department",
+                _("emergency department"),
+                read_bool,
+                aliases=("急诊科", "急诊"),
+                default=False,
+                api_type=bool,
+            ),
+            _phone(),
+        ),
+        filters=("level", "emergency_department"),
+    )
+)
+register(
+    Kind(
+        "shelters",
+        Shelter,
+        _("Shelters"),
+        (
+            Column(
+                "kind", _("kind"), read_choice(ch.ShelterKind), required=True, aliases=("类型", "场所类型")
+            ),
+            Column(
+                "capacity",
+                _("capacity (persons)"),
+                read_int,
+                required=True,
+                aliases=("容纳人数", "容量"),
+                api_type=int,
+            ),
+            Column(
+                "usable_area_m2",
+                _("usable area (m²)"),
+                read_int,
+                aliases=("可用面积", "面积"),
+                default=0,
+                api_type=int,
+            ),
+            Column(
+                "facilities",
+                _("facilities"),
+                read_list(ch.ShelterFacility),
+                aliases=("设施",),
+                write=write_list,
+                default=list,
+                api_type=list[str],
+            ),
+            Column(
+                "demonstration",
+                _("demonstration point"),
+                read_bool,
+                aliases=("示范点",),
+                default=False,
+                api_type=bool,
+            ),
+            Column("status", _("status"), read_choice(ch.ShelterStatus), aliases=("状态",), default="open"),
+            Column(
+                "occupancy",
+                _("current occupancy"),
+                read_int,
+                aliases=("当前人数", "已安置人数"),
+                default=0,
+                api_type=int,
+            ),
+            _phone(),
+        ),
+        filters=("kind", "status", "demonstration"),
+    )
+)
+register(
+    Kind(
+        "experts",
+        Expert,
+        _("Experts"),
+        (
+            Column(
+                "category",
+                _("category"),
+                read_str(32),
+                required=True,
+                aliases=("类别", "专家类别"),
+                ref=_category_by_code,
+                write=lambda c: c.code if c else "",
+            ),
+            Column("specialty", _("specialty"), read_str(200), aliases=("专业", "专长")),
+            Column("organisation", _("organisation"), read_str(200), aliases=("单位", "工作单位")),
+            Column(
+                "home_city", _("home city"), read_choice(ch.HomeCity), aliases=("所属城市",), default="local"
+            ),
+            Column(
+                "availability",
+                _("availability"),
+                read_choice(ch.Availability),
+                aliases=("可用状态",),
+                default="available",
+            ),
+            _phone(),
+        ),
+        location_required=False,
+        filters=("home_city", "availability"),
+    )
+)
+register(
+    Kind(
+        "facilities",
+        Facility,
+        _("Facilities"),
+        (
+            Column(
+                "kind", _("kind"), read_choice(ch.FacilityKind), required=True, aliases=("类型", "设施类型")
+            ),
+            Column("capacity", _("capacity"), read_int, aliases=("容量",), api_type=int | None),
+            _phone(),
+        ),
+        filters=("kind",),
+    )
+)
+register(
+    Kind(
+        "duty-people",
+        DutyPerson,
+        _("Duty people"),
+        (
+            Column("kind", _("kind"), read_choice(ch.DutyKind), required=True, aliases=("类型", "人员类型")),
+            Column(
+                "checkpoint",
+                _("checkpoint external id"),
+                read_str(64),
+                aliases=("检查站编号",),
+                ref=_checkpoint_by_external_id,
+                write=lambda f: (f.external_id or "") if f else "",
+            ),
+            _phone(),
+        ),
+        location_required=False,
+        filters=("kind",),
+    )
+)
+register(
+    Kind(
+        "supply-items",
+        SupplyItem,
+        _("Supply items"),
+        (
+            Column("code", _("code"), read_str(32), required=True, aliases=("物资编码", "编码")),
+            Column("name", _("name"), read_str(100), required=True, aliases=("名称", "物资名称")),
+            Column(
+                "category", _("category"), read_choice(ch.SupplyCategory), required=True, aliases=("类别",)
+            ),
+            Column("unit", _("unit"), read_str(16), required=True, aliases=("单位", "计量单位")),
+        ),
+        located=False,
+        filters=("category",),
+    )
+)
 
 LOCATED_KINDS = [k for k in KINDS.values() if k.located]
 

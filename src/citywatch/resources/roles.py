@@ -1,7 +1,7 @@
 """Who may do what with resources (where comes from the jurisdiction)."""
 
 from citywatch.core.choices import Role
-from citywatch.core.roles import ALL, VIEW, grant
+from citywatch.core.roles import VIEW, grant
 
 LOCATED = ["rescueteam", "depot", "medicalfacility", "shelter", "expert", "facility", "dutyperson"]
 CATALOGUES = ["supplyitem", "expertcategory"]
@@ -15,5 +15,7 @@ grant([Role.COMMANDER, Role.DUTY_OFFICER], "resources", LOCATED + CATALOGUES + L
 grant([Role.COMMANDER, Role.DUTY_OFFICER], "resources", ["rescueteam", "shelter", "expert"], ("change",))
 grant([Role.DUTY_OFFICER], "resources", ["stockmovement"], ("add",))
 grant([Role.INSPECTOR, Role.DATA_FEED], "resources", LOCATED + CATALOGUES, VIEW)
-grant([Role.TEAM_LEADER], "resources", ["rescueteam", "depot", "shelter", "medicalfacility", "facility"], VIEW)
+grant(
+    [Role.TEAM_LEADER], "resources", ["rescueteam", "depot", "shelter", "medicalfacility", "facility"], VIEW
+)
 grant([Role.TEAM_LEADER], "resources", ["rescueteam"], ("change",))

@@ -68,24 +68,44 @@ def record_list(request, slug):
         number = 1
     page = Paginator(qs, PAGE_SIZE).get_page(number)
     rows = [(obj, record(kind, obj, text=True)) for obj in page]
-    columns = [c for c in kind.all_columns if c.name not in ("notes", "equipment", "external_id", "lon", "lat")][:8]
+    columns = [
+        c for c in kind.all_columns if c.name not in ("notes", "equipment", "external_id", "lon", "lat")
+    ][:8]
     filter_fields = [
-        (name, [(v, str(label)) for v, label in (kind.model._meta.get_field(name).choices or [])], raw.get(name, ""))
+        (
+            name,
+            [(v, str(label)) for v, label in (kind.model._meta.get_field(name).choices or [])],
+            raw.get(name, ""),
+        )
         for name in kind.filters
     ]
-    return render(request, "resources/list.html", {
-        "kind": kind, "page": page, "rows": rows, "columns": columns, "warning": warning, "raw": raw,
-        "filter_fields": filter_fields, "can_add": _perm(request.user, kind, "add"),
-        "can_import": _perm(request.user, kind, "add") and _perm(request.user, kind, "change"),
-    })
+    return render(
+        request,
+        "resources/list.html",
+        {
+            "kind": kind,
+            "page": page,
+            "rows": rows,
+            "columns": columns,
+            "warning": warning,
+            "raw": raw,
+            "filter_fields": filter_fields,
+            "can_add": _perm(request.user, kind, "add"),
+            "can_import": _perm(request.user, kind, "add") and _perm(request.user, kind, "change"),
+        },
+    )
 
 
 def record_detail(request, slug, pk):
     kind = _kind(slug)
     obj = queries.record_for(kind, request.user, pk)
     context = {
-        "kind": kind, "obj": obj, "values": record(kind, obj, text=True), "changes": changes_of(request.user, obj)[:50],
-        "can_change": _perm(request.user, kind, "change"), "can_delete": _perm(request.user, kind, "delete"),
+        "kind": kind,
+        "obj": obj,
+        "values": record(kind, obj, text=True),
+        "changes": changes_of(request.user, obj)[:50],
+        "can_change": _perm(request.user, kind, "change"),
+        "can_delete": _perm(request.user, kind, "delete"),
     }
     if slug == "depots":
         context["balances"] = queries.balances_for(request.user).filter(depot=obj).order_by("item__code")
@@ -99,7 +119,12 @@ def record_detail(request, slug, pk):
 
 
 def _areas_for_form(user):
-    return AdminArea.objects.restrict(user).exclude(level__in=["province", "city"]).defer("boundary").order_by("code")
+    return (
+        AdminArea.objects.restrict(user)
+        .exclude(level__in=["province", "city"])
+        .defer("boundary")
+        .order_by("code")
+    )
 
 
 def record_edit(request, slug, pk=None):
@@ -133,10 +158,19 @@ def record_edit(request, slug, pk=None):
         values = data
     else:
         values = record(kind, instance, text=True) if instance is not None else {}
-    return render(request, "resources/edit.html", {
-        "kind": kind, "obj": instance, "fields": build_fields(kind, values, errors), "errors": errors,
-        "areas": _areas_for_form(request.user), "crs": crs,
-    }, status=422 if errors else 200)
+    return render(
+        request,
+        "resources/edit.html",
+        {
+            "kind": kind,
+            "obj": instance,
+            "fields": build_fields(kind, values, errors),
+            "errors": errors,
+            "areas": _areas_for_form(request.user),
+            "crs": crs,
+        },
+        status=422 if errors else 200,
+    )
 
 
 @require_POST
@@ -173,8 +207,15 @@ def stock_movement(request, pk):
                 raise ActionError(_("Choose the receiving depot."))
             actions.transfer(depot, target, item, quantity, reference=reference, user=request.user)
         else:
-            actions.record_movement(depot, item, movement_kind, quantity, reference=reference,
-                                    note=request.POST.get("note", "")[:200], user=request.user)
+            actions.record_movement(
+                depot,
+                item,
+                movement_kind,
+                quantity,
+                reference=reference,
+                note=request.POST.get("note", "")[:200],
+                user=request.user,
+            )
     except ActionError as exc:
         messages.error(request, str(exc))
     else:
@@ -203,8 +244,12 @@ def shelter_occupancy(request, pk):
 
 def stock_summary(request):
     """Stock across the depots the user may see, per item."""
-    totals = (queries.balances_for(request.user).values("item__code", "item__name", "item__unit")
-              .annotate(total=Sum("quantity")).order_by("item__code"))
+    totals = (
+        queries.balances_for(request.user)
+        .values("item__code", "item__name", "item__unit")
+        .annotate(total=Sum("quantity"))
+        .order_by("item__code")
+    )
     return render(request, "resources/stock.html", {"totals": totals})
 
 
@@ -240,7 +285,12 @@ def record_import(request, slug):
     kind = _kind(slug)
     if not (_perm(request.user, kind, "add") and _perm(request.user, kind, "change")):
         raise PermissionDenied
-    context = {"kind": kind, "report": None, "problems": [], "limit_mb": settings.CITYWATCH_MAX_UPLOAD_BYTES // 2**20}
+    context = {
+        "kind": kind,
+        "report": None,
+        "problems": [],
+        "limit_mb": settings.CITYWATCH_MAX_UPLOAD_BYTES // 2**20,
+    }
     status = 200
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -252,7 +302,8 @@ def record_import(request, slug):
             status = 413
         elif suffix not in ALLOWED_UPLOADS:
             context["error"] = _("Unsupported file type %(suffix)s: use CSV, Excel (.xlsx) or GeoJSON.") % {
-                "suffix": suffix or "—"}
+                "suffix": suffix or "—"
+            }
             status = 415
         else:
             dry_run = bool(request.POST.get("dry_run"))
@@ -262,8 +313,9 @@ def record_import(request, slug):
                     for chunk in upload.chunks():
                         handle.write(chunk)
                 try:
-                    context["report"] = import_file(slug, path, user=request.user,
-                                                    crs=request.POST.get("crs", "wgs84"), dry_run=dry_run)
+                    context["report"] = import_file(
+                        slug, path, user=request.user, crs=request.POST.get("crs", "wgs84"), dry_run=dry_run
+                    )
                 except ImportFailed as exc:
                     context["problems"] = exc.report.problems
                     status = 422

@@ -33,5 +33,7 @@ class Resource(DomainModel):
 
 def unique_external_id(model_name: str):
     return models.UniqueConstraint(
-        fields=["external_id"], name=f"{model_name}_unique_external_id", condition=models.Q(external_id__isnull=False)
+        fields=["external_id"],
+        name=f"{model_name}_unique_external_id",
+        condition=models.Q(external_id__isnull=False),
     )

@@ -15,7 +15,11 @@ class Depot(Resource):
 
     kind = models.CharField(_("kind"), max_length=32, choices=DepotKind.choices)
     manager = models.ForeignKey(
-        "core.Organisation", verbose_name=_("managed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        "core.Organisation",
+        verbose_name=_("managed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
@@ -75,7 +79,11 @@ class StockMovement(models.Model):
     user = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     counterpart = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="the other side of a transfer",
     )
     note = models.CharField(_("note"), max_length=200, blank=True)

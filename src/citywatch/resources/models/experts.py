@@ -25,7 +25,9 @@ class Expert(Resource):
     category = models.ForeignKey(ExpertCategory, verbose_name=_("category"), on_delete=models.PROTECT)
     specialty = models.CharField(_("specialty"), max_length=200, blank=True)
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
-    home_city = models.CharField(_("home city"), max_length=16, choices=HomeCity.choices, default=HomeCity.LOCAL)
+    home_city = models.CharField(
+        _("home city"), max_length=16, choices=HomeCity.choices, default=HomeCity.LOCAL
+    )
     availability = models.CharField(
         _("availability"), max_length=16, choices=Availability.choices, default=Availability.AVAILABLE
     )
@@ -42,7 +44,11 @@ class DutyPerson(Resource):
 
     kind = models.CharField(_("kind"), max_length=16, choices=DutyKind.choices)
     checkpoint = models.ForeignKey(
-        "resources.Facility", verbose_name=_("checkpoint"), null=True, blank=True, on_delete=models.SET_NULL,
+        "resources.Facility",
+        verbose_name=_("checkpoint"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="rangers",
     )
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)

@@ -13,7 +13,9 @@ class Shelter(Resource):
     # A subset of ShelterFacility values.
     facilities = models.JSONField(_("facilities"), default=list, blank=True)
     demonstration = models.BooleanField(_("demonstration point (示范点)"), default=False)
-    status = models.CharField(_("status"), max_length=16, choices=ShelterStatus.choices, default=ShelterStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ShelterStatus.choices, default=ShelterStatus.OPEN
+    )
     occupancy = models.PositiveIntegerField(_("current occupancy"), default=0)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
 

@@ -9,7 +9,12 @@ from citywatch.resources.models.base import Resource, unique_external_id
 class RescueTeam(Resource):
     kind = models.CharField(_("kind"), max_length=32, choices=TeamKind.choices)
     owner = models.ForeignKey(
-        "core.Organisation", verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "core.Organisation",
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     members = models.PositiveIntegerField(_("members"), default=0)
     core_members = models.PositiveIntegerField(_("core members"), default=0)
@@ -17,7 +22,9 @@ class RescueTeam(Resource):
     equipment = models.JSONField(_("equipment"), default=list, blank=True)
     contact_name = models.CharField(_("contact"), max_length=100, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=TeamStatus.choices, default=TeamStatus.AVAILABLE)
+    status = models.CharField(
+        _("status"), max_length=16, choices=TeamStatus.choices, default=TeamStatus.AVAILABLE
+    )
     readiness = models.CharField(
         _("readiness"), max_length=16, choices=Readiness.choices, default=Readiness.IMMEDIATE
     )
@@ -28,7 +35,8 @@ class RescueTeam(Resource):
         constraints = [
             unique_external_id("rescueteam"),
             models.CheckConstraint(
-                condition=models.Q(core_members__lte=models.F("members")), name="rescueteam_core_within_members"
+                condition=models.Q(core_members__lte=models.F("members")),
+                name="rescueteam_core_within_members",
             ),
         ]
 
@@ -47,7 +55,9 @@ class MedicalFacility(Resource):
 
 class Facility(Resource):
     kind = models.CharField(_("kind"), max_length=32, choices=FacilityKind.choices)
-    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True, validators=[MinValueValidator(0)])
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
 
     class Meta(Resource.Meta):
