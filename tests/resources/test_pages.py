@@ -126,3 +126,13 @@ def test_occupancy_form(siming):
     siming.post(f"/resources/shelters/{shelter.pk}/occupancy/", {"occupancy": "abc"})
     shelter.refresh_from_db()
     assert shelter.occupancy == 50
+
+
+def test_coverage_page_and_csv(city_admin, siming):
+    page = city_admin.get("/resources/coverage/", {"only_gaps": "1"})
+    assert page.status_code == 200
+    csv = city_admin.get("/resources/coverage/", {"format": "csv", "level": "street"})
+    assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
+    assert "350203" in siming.get("/resources/coverage/", {"level": "street"}).content.decode()
+    assert "350206001" not in siming.get("/resources/coverage/", {"level": "street"}).content.decode()
+    assert city_admin.get("/resources/coverage/", {"level": "planet"}).status_code == 200

@@ -5,6 +5,7 @@ from citywatch.resources import views
 urlpatterns = [
     path("resources/", views.index, name="resources"),
     path("resources/stock/", views.stock_summary, name="stock"),
+    path("resources/coverage/", views.coverage, name="coverage"),
     path("resources/depots/<int:pk>/movements/", views.stock_movement, name="stock_movement"),
     path("resources/shelters/<int:pk>/occupancy/", views.shelter_occupancy, name="shelter_occupancy"),
     path("resources/<slug:slug>/", views.record_list, name="resource_list"),

@@ -323,3 +323,26 @@ def record_import(request, slug):
                     context["error"] = str(exc)
                     status = 422
     return render(request, "resources/import.html", context, status=status)
+
+
+def coverage(request):
+    """Grassroots coverage (基层全覆盖): each requirement per street and community, met or not, with counts."""
+    from citywatch.resources import coverage as cov
+
+    level = request.GET.get("level") or None
+    area_code = request.GET.get("area") or None
+    only_gaps = request.GET.get("only_gaps") in ("1", "true", "on")
+    try:
+        report = cov.coverage_for(request.user, level=level, area_code=area_code, only_gaps=only_gaps)
+    except cov.CoverageError as exc:
+        messages.error(request, str(exc))
+        report = cov.coverage_for(request.user, only_gaps=only_gaps)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(cov.coverage_csv(report["rows"]), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="coverage.csv"'
+        return response
+    page = Paginator(report["rows"], 100).get_page(request.GET.get("page") or 1)
+    return render(request, "resources/coverage.html", {
+        "report": report, "page": page, "requirements": cov.REQUIREMENTS, "level": level or "",
+        "area": area_code or "", "only_gaps": only_gaps,
+    })
