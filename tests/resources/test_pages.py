@@ -136,3 +136,18 @@ def test_coverage_page_and_csv(city_admin, siming):
     assert "350203" in siming.get("/resources/coverage/", {"level": "street"}).content.decode()
     assert "350206001" not in siming.get("/resources/coverage/", {"level": "street"}).content.decode()
     assert city_admin.get("/resources/coverage/", {"level": "planet"}).status_code == 200
+
+
+def test_upload_page_reports_problems_with_the_file_name(siming):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    csv = "name,kind,capacity,lon,lat,area_code\n避灾点A,disaster_point,-5,118.10,24.46,350203\n".encode()
+    response = siming.post("/resources/shelters/import/", {"file": SimpleUploadedFile("我的避灾点.csv", csv)})
+    assert response.status_code == 422
+    text = response.content.decode()
+    assert "must not be negative" in text and "capacity" in text
+    good = "name,kind,capacity,lon,lat,area_code,external_id\n避灾点B,disaster_point,50,118.10,24.46,350203,up-1\n"
+    response = siming.post("/resources/shelters/import/", {"file": SimpleUploadedFile("ok.csv", good.encode())})
+    assert response.status_code == 200 and "created 1" in response.content.decode()
+    response = siming.post("/resources/shelters/import/", {"file": SimpleUploadedFile("x.exe", b"MZ")})
+    assert response.status_code == 415

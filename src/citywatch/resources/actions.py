@@ -57,19 +57,19 @@ class Context:
         )
 
     def boundary_of(self, area: AdminArea):
-        """The prepared boundary of the area or its nearest ancestor that has one (None if none has)."""
-        codes = [c for c in area.path.split(".") if c][::-1]
-        for code in codes:
-            key = code
-            if key in self._shapes:
-                return self._shapes[key]
-            row = AdminArea.objects.filter(code=code).values_list("boundary", flat=True).first()
-            if row is not None:
-                shape = shapely.from_wkb(bytes(row.wkb)).buffer(BOUNDARY_TOLERANCE_DEG)
+        """The prepared boundary (with tolerance) of the area or its nearest ancestor that has one."""
+        if not self._shapes:
+            # Few areas have boundaries (districts); load them all at once, on first use.
+            self._shapes[""] = None
+            for code, boundary in AdminArea.objects.filter(boundary__isnull=False).values_list(
+                "code", "boundary"
+            ):
+                shape = shapely.from_wkb(bytes(boundary.wkb)).buffer(BOUNDARY_TOLERANCE_DEG)
                 shapely.prepare(shape)
-                self._shapes[key] = shape
-                return shape
-            self._shapes[key] = None
+                self._shapes[code] = shape
+        for code in reversed([c for c in area.path.split(".") if c]):
+            if code in self._shapes:
+                return self._shapes[code]
         return None
 
     def jurisdiction_boundary(self):

@@ -1,0 +1,42 @@
+"""``citywatch export <kind> FILE [--user USERNAME]``: the records of one resource kind as .csv, .xlsx,
+.geojson or .gpkg (the format follows the file's extension)."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Export the records of one resource kind: citywatch export <kind> FILE [--user USERNAME]"
+
+    def add_arguments(self, parser):
+        from citywatch.resources.kinds import KINDS
+
+        parser.add_argument("kind", choices=sorted(KINDS), metavar="kind", help=", ".join(sorted(KINDS)))
+        parser.add_argument("file", type=Path, help="FILE.csv, .xlsx, .geojson or .gpkg")
+        parser.add_argument(
+            "--user",
+            metavar="USERNAME",
+            default=None,
+            help="export what this user may see (their jurisdiction); default: every record",
+        )
+
+    def handle(self, *args, kind, file, user=None, **options):
+        from citywatch.core.models import User
+        from citywatch.resources.exchange import FORMATS, export_records
+
+        fmt = file.suffix.lower().lstrip(".")
+        if fmt not in FORMATS:
+            raise CommandError(
+                f"unsupported file type {file.suffix or '(none)'}; use .csv, .xlsx, .geojson or .gpkg"
+            )
+        acting = None
+        if user:
+            acting = User.objects.select_related("jurisdiction").filter(username=user, is_active=True).first()
+            if acting is None:
+                raise CommandError(f"no active user {user!r}")
+        if not file.parent.is_dir():
+            raise CommandError(f"no such directory: {file.parent}")
+        data, _, _ = export_records(kind, acting, fmt)
+        file.write_bytes(data)
+        self.stdout.write(f"{kind}: wrote {file} ({len(data)} bytes)")

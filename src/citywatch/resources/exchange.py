@@ -1,0 +1,503 @@
+"""The exchange files of resources: reading CSV / XLSX / GeoJSON into rows, and writing CSV / XLSX /
+GeoJSON / GeoPackage exports.
+
+Readers turn bytes into a ``Table`` (the header as written, then numbered rows); they never touch the
+database, and a file they cannot read raises ``UnreadableFile`` with a message for the user. The
+importers (``importers.py``) turn tables into records.
+
+Writers export what ``records_for(kind, user)`` returns, i.e. only the user's jurisdiction. Tabular
+formats use ``serializers.record(kind, obj, text=True)``; GeoJSON keeps lists as JSON. Spreadsheet cells
+(CSV and XLSX) holding *text* that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return are
+prefixed with a single quote so that no spreadsheet runs them as a formula; numbers (a negative
+capacity, a western longitude) are written as numbers and left alone. Importers remove that one quote
+again, so an exported file re-imports unchanged.
+
+GeoPackage is written directly with ``sqlite3`` following OGC GeoPackage 1.3 (application id, the
+three required spatial reference systems, ``gpkg_contents``, ``gpkg_geometry_columns``, point geometry
+blobs with the standard header); QGIS and ``ogrinfo`` open it. Kinds without a place (supply items)
+become an attributes table.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import sqlite3
+import struct
+import typing
+import warnings
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from citywatch.resources import queries
+from citywatch.resources.kinds import Kind, get_kind
+from citywatch.resources.serializers import record
+
+# Text that spreadsheets would treat as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# An import stops at this many non-blank rows (a spreadsheet saved with a million formatted rows).
+MAX_ROWS = 100_000
+# Columns right of an XLSX header that are still read (a value there is reported as having no header).
+SPARE_COLUMNS = 26
+
+FORMATS = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "geojson": ("application/geo+json", "geojson"),
+    "gpkg": ("application/geopackage+sqlite3", "gpkg"),
+}
+
+
+class UnreadableFile(ValueError):
+    """The file cannot be read as its type; the message is shown to the user."""
+
+
+# --- Formula neutralisation -------------------------------------------------------------------------
+
+
+def neutralise(value):
+    """Prefix text that a spreadsheet would run as a formula with ``'``. Text that already starts with
+    quotes followed by such a character gets one more, so that ``unneutralise`` restores it exactly."""
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unneutralise(value):
+    """Undo ``neutralise`` on a cell read from a file."""
+    if isinstance(value, str) and value.startswith("'") and value.lstrip("'").startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+# --- Reading ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """A file as rows of cells. ``headers`` are as written ("" for a blank header cell); each row is
+    (row number, cells, point). The row number is what a spreadsheet shows (the header is row 1); for
+    GeoJSON it is the feature's position (1 = first feature) and ``point`` is its Point geometry."""
+
+    headers: list[str]
+    rows: list[tuple[int, list, tuple[float, float] | None]] = field(default_factory=list)
+    has_geometry: bool = False
+    ignored: list[str] = field(default_factory=list)
+    # Spreadsheet formats: text cells may carry the quote ``neutralise`` adds (removed on import).
+    spreadsheet: bool = True
+
+
+def read_table(name: str, data: bytes) -> Table:
+    """Read ``data`` by the extension of ``name``."""
+    lower = name.lower()
+    if not data:
+        raise UnreadableFile("the file is empty")
+    if lower.endswith(".csv"):
+        return read_csv(data)
+    if lower.endswith(".xlsx"):
+        return read_xlsx(data)
+    if lower.endswith((".geojson", ".json")):
+        return read_geojson(data)
+    raise UnreadableFile("unsupported file type; use .csv, .xlsx or .geojson")
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise UnreadableFile("not readable UTF-16 text") from None
+    if b"\x00" in data:
+        raise UnreadableFile(
+            "the file contains NUL bytes: it is not a text CSV (a spreadsheet saved as .csv?)"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise UnreadableFile("the text is neither UTF-8 nor GB18030") from None
+
+
+def is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def read_csv(data: bytes) -> Table:
+    """UTF-8 (with or without BOM), GB18030 (what Excel on a Chinese Windows writes) or UTF-16 with BOM;
+    comma-separated, quoted as Excel quotes; the header is row 1."""
+    text = _decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise UnreadableFile("the file is empty")
+        table = Table(headers=[h.strip() for h in header])
+        count = 0
+        for number, cells in enumerate(reader, start=2):
+            if all(is_blank(c) for c in cells):
+                continue
+            count += 1
+            if count > MAX_ROWS:
+                raise UnreadableFile(f"more than {MAX_ROWS} rows; split the file")
+            table.rows.append((number, cells, None))
+    except csv.Error as exc:
+        raise UnreadableFile(f"not a readable CSV ({exc})") from None
+    return table
+
+
+def read_xlsx(data: bytes) -> Table:
+    """The first sheet of an Office Open XML workbook; the header is row 1; computed cells give their
+    last calculated value. openpyxl parses the XML with defusedxml (installed as a dependency)."""
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds of errors on a bad file
+            raise UnreadableFile(
+                f"not a readable .xlsx workbook ({_reason(exc)}); an old .xls must be saved as .xlsx"
+            ) from None
+        try:
+            if not workbook.worksheets:
+                raise UnreadableFile("the workbook has no sheet")
+            sheet = workbook.worksheets[0]
+            # The stored dimension may be wrong (some writers leave "A1"); read what is there.
+            sheet.reset_dimensions()
+            header = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), None)
+            headers = ["" if h is None else str(h).strip() for h in header or ()]
+            while headers and headers[-1] == "":
+                headers.pop()
+            if not headers:
+                raise UnreadableFile("row 1 of the first sheet holds no column names")
+            table = Table(headers=headers)
+            # Rows are read as wide as the header plus spare columns (to find values without a
+            # header); a crafted cell in column XFD cannot make every row 16,384 cells wide.
+            width = len(headers) + SPARE_COLUMNS
+            count = 0
+            rows = sheet.iter_rows(min_row=2, max_col=width, values_only=True)
+            for number, cells in enumerate(rows, start=2):
+                if all(is_blank(c) for c in cells):
+                    continue
+                count += 1
+                if count > MAX_ROWS:
+                    raise UnreadableFile(f"more than {MAX_ROWS} rows; split the file")
+                table.rows.append((number, list(cells), None))
+        except UnreadableFile:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise UnreadableFile(f"not a readable .xlsx workbook ({_reason(exc)})") from None
+        finally:
+            workbook.close()
+    return table
+
+
+def _reason(exc: BaseException) -> str:
+    """The name of the root cause (openpyxl wraps e.g. defusedxml's EntitiesForbidden in a ValueError)."""
+    seen = 0
+    while exc.__cause__ is not None and seen < 10:
+        exc, seen = exc.__cause__, seen + 1
+    return type(exc).__name__
+
+
+# Properties of the API's GeoJSON (``?format=geojson``) that are read-only: ignored on import.
+API_ONLY_PROPERTIES = {"id", "area_name", "synthetic", "input_crs", "updated_at"}
+
+
+def read_geojson(data: bytes) -> Table:
+    """A FeatureCollection (or one Feature). Properties are the columns; a Point geometry gives lon/lat
+    (it wins over lon/lat properties); a null geometry leaves lon/lat to the properties."""
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise UnreadableFile(f"not valid GeoJSON ({type(exc).__name__})") from None
+    if isinstance(doc, dict) and doc.get("type") == "Feature":
+        features = [doc]
+    elif (
+        isinstance(doc, dict)
+        and doc.get("type") == "FeatureCollection"
+        and isinstance(doc.get("features"), list)
+    ):
+        features = doc["features"]
+    else:
+        raise UnreadableFile("GeoJSON must be a FeatureCollection")
+    if len(features) > MAX_ROWS:
+        raise UnreadableFile(f"more than {MAX_ROWS} features; split the file")
+    headers: dict[str, None] = {}
+    ignored: dict[str, None] = {}
+    parsed = []
+    for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            raise UnreadableFile(f"feature {number} is not a GeoJSON Feature")
+        props = feature.get("properties") or {}
+        if not isinstance(props, dict):
+            raise UnreadableFile(f"feature {number}: properties must be an object")
+        kept = {}
+        for key, value in props.items():
+            key = str(key)
+            if key in API_ONLY_PROPERTIES or key.endswith("_label"):
+                ignored[key] = None
+                continue
+            headers.setdefault(key, None)
+            kept[key] = value
+        parsed.append((number, kept, _point_of(number, feature.get("geometry"))))
+    table = Table(headers=list(headers), has_geometry=True, ignored=list(ignored), spreadsheet=False)
+    for number, kept, point in parsed:
+        table.rows.append((number, [kept.get(h) for h in table.headers], point))
+    return table
+
+
+def _point_of(number, geometry):
+    if geometry is None:
+        return None
+    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+        kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
+        raise UnreadableFile(f"feature {number}: the geometry must be a Point, not {kind}")
+    coords = geometry.get("coordinates")
+    if (
+        not isinstance(coords, list)
+        or len(coords) not in (2, 3)
+        or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords)
+    ):
+        raise UnreadableFile(f"feature {number}: a Point needs [lon, lat]")
+    return float(coords[0]), float(coords[1])
+
+
+# --- Writing ----------------------------------------------------------------------------------------
+
+
+def export_records(kind_slug: str, user, fmt: str) -> tuple[bytes, str, str]:
+    """Every record of the kind that ``user`` may view, as (file bytes, content type, file name).
+    ``user=None`` is the operator at the command line: every record."""
+    kind = get_kind(kind_slug)
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; use {', '.join(FORMATS)}")
+    objects = list(_queryset(kind, user).order_by("pk"))
+    writer = {"csv": write_csv, "xlsx": write_xlsx, "geojson": write_geojson, "gpkg": write_gpkg}[fmt]
+    content_type, extension = FORMATS[fmt]
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    return writer(kind, objects), content_type, f"{kind.slug}-{stamp}.{extension}"
+
+
+def _queryset(kind: Kind, user):
+    if user is not None:
+        return queries.records_for(kind, user)
+    qs = kind.model.objects.all()
+    related = (["area"] if kind.located else []) + [c.field for c in kind.columns if c.ref is not None]
+    return qs.select_related(*related) if related else qs
+
+
+def _headers(kind: Kind) -> list[str]:
+    return [c.name for c in kind.all_columns]
+
+
+def _text_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return neutralise(value)
+    return str(value)
+
+
+def write_csv(kind: Kind, objects) -> bytes:
+    """UTF-8 with a BOM, so that Excel shows Chinese text correctly; CRLF line ends, as Excel writes."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(_headers(kind))
+    for obj in objects:
+        writer.writerow([_text_cell(v) for v in record(kind, obj, text=True).values()])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def write_xlsx(kind: Kind, objects) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(kind.slug[:31])
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for name in _headers(kind):
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+
+    def cell(value):
+        if isinstance(value, str):
+            # Control characters are not allowed in XML; a neutralised string is never a formula.
+            return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+        return value
+
+    for obj in objects:
+        sheet.append([cell(v) for v in record(kind, obj, text=True).values()])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _geometry(kind: Kind, obj):
+    if kind.located and obj.location is not None:
+        return {"type": "Point", "coordinates": [round(obj.location.x, 7), round(obj.location.y, 7)]}
+    return None
+
+
+def write_geojson(kind: Kind, objects) -> bytes:
+    """RFC 7946 (WGS-84 lon/lat). Properties are the exchange columns; lists stay JSON lists."""
+    features = [
+        {"type": "Feature", "geometry": _geometry(kind, obj), "properties": record(kind, obj)}
+        for obj in objects
+    ]
+    doc = {"type": "FeatureCollection", "name": kind.slug, "features": features}
+    return json.dumps(doc, ensure_ascii=False, default=str).encode("utf-8")
+
+
+# GeoPackage --------------------------------------------------------------------------------------
+
+GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
+GPKG_USER_VERSION = 10300  # 1.3.0
+WGS84_WKT = (
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'
+    'AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,'
+    'AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]'
+)
+GPKG_SCHEMA = """
+CREATE TABLE gpkg_spatial_ref_sys (
+  srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
+  organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
+CREATE TABLE gpkg_contents (
+  table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
+  description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+  CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
+CREATE TABLE gpkg_geometry_columns (
+  table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
+  srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
+  CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+  CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+  CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+  CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
+"""
+
+
+def _gpkg_type(kind: Kind, column) -> str:
+    if column.name in ("lon", "lat"):
+        return "REAL"
+    if typing.get_origin(column.api_type) is list:
+        return "TEXT"
+    types = set(typing.get_args(column.api_type)) or {column.api_type}
+    types.discard(type(None))
+    if types == {bool}:
+        return "BOOLEAN"
+    if types == {int}:
+        return "INTEGER"
+    if types == {float}:
+        return "REAL"
+    return "TEXT"
+
+
+def _gpkg_point(x: float, y: float) -> bytes:
+    """GeoPackage binary: "GP", version 0, flags (little-endian, envelope [minx, maxx, miny, maxy]),
+    srs id, then ISO WKB of the point."""
+    flags = 0b0000_0011  # byte order 1 = little endian; envelope indicator 1 = xy
+    header = b"GP" + struct.pack("<BBi4d", 0, flags, 4326, x, x, y, y)
+    return header + struct.pack("<BIdd", 1, 1, x, y)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def write_gpkg(kind: Kind, objects) -> bytes:
+    table = kind.slug.replace("-", "_")
+    columns = list(kind.all_columns)
+    db = sqlite3.connect(":memory:")
+    try:
+        db.execute(f"PRAGMA application_id = {GPKG_APPLICATION_ID}")
+        db.execute(f"PRAGMA user_version = {GPKG_USER_VERSION}")
+        db.executescript(GPKG_SCHEMA)
+        db.executemany(
+            "INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    "Undefined cartesian SRS",
+                    -1,
+                    "NONE",
+                    -1,
+                    "undefined",
+                    "undefined cartesian coordinate reference system",
+                ),
+                (
+                    "Undefined geographic SRS",
+                    0,
+                    "NONE",
+                    0,
+                    "undefined",
+                    "undefined geographic coordinate reference system",
+                ),
+                (
+                    "WGS 84 geodetic",
+                    4326,
+                    "EPSG",
+                    4326,
+                    WGS84_WKT,
+                    "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
+                ),
+            ],
+        )
+        definitions = ["fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL"]
+        if kind.located:
+            definitions.append("geom POINT")
+        definitions += [f"{_quote(c.name)} {_gpkg_type(kind, c)}" for c in columns]
+        db.execute(f"CREATE TABLE {_quote(table)} ({', '.join(definitions)})")
+        rows, xs, ys = [], [], []
+        for obj in objects:
+            values = []
+            for value in record(kind, obj, text=True).values():
+                if isinstance(value, bool):
+                    value = int(value)
+                elif value is not None and not isinstance(value, int | float | str):
+                    value = str(value)
+                values.append(value)
+            if kind.located:
+                geom = None
+                if obj.location is not None:
+                    x, y = obj.location.x, obj.location.y
+                    xs.append(x)
+                    ys.append(y)
+                    geom = _gpkg_point(x, y)
+                values.insert(0, geom)
+            rows.append(values)
+        names = (["geom"] if kind.located else []) + [_quote(c.name) for c in columns]
+        # Identifiers come from the kinds table (not from users) and are quoted; values are parameters.
+        insert = f"INSERT INTO {_quote(table)} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"  # noqa: S608
+        db.executemany(insert, rows)
+        now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        label = str(kind.label)
+        if kind.located:
+            bbox = (min(xs), min(ys), max(xs), max(ys)) if xs else (None, None, None, None)
+            db.execute(
+                "INSERT INTO gpkg_contents VALUES (?, 'features', ?, ?, ?, ?, ?, ?, ?, 4326)",
+                (table, table, label, now, *bbox),
+            )
+            db.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POINT', 4326, 0, 0)", (table,))
+        else:
+            db.execute(
+                "INSERT INTO gpkg_contents VALUES (?, 'attributes', ?, ?, ?, NULL, NULL, NULL, NULL, NULL)",
+                (table, table, label, now),
+            )
+        db.commit()
+        return db.serialize()
+    finally:
+        db.close()
