@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,7 @@ from citywatch.core.changelog import acting_as
 from citywatch.core.choices import AreaLevel, ChangeSource, OrganisationKind, PointSource, Role
 from citywatch.core.importers import AreaImporter
 from citywatch.core.models import AdminArea
+from citywatch.demo.resources import load_resources
 
 DATA = Path(__file__).resolve().parent / "data" / "xiamen"
 AREA_FILES = ["city.csv", "districts.geojson", "districts.csv", "streets.csv", "communities.csv"]
@@ -44,6 +45,7 @@ class DemoResult:
     password_generated: bool
     areas_report: object
     points_placed: int
+    resources: dict = field(default_factory=dict)
 
 
 def demo_password() -> tuple[str, bool]:
@@ -141,4 +143,5 @@ def load_demo() -> DemoResult:
         report = AreaImporter().run([DATA / name for name in AREA_FILES])
         placed = place_synthetic_points()
         load_people(password)
-    return DemoResult(password, generated, report, placed)
+        resources = load_resources()
+    return DemoResult(password, generated, report, placed, resources)

@@ -25,6 +25,10 @@ class Command(BaseCommand):
         self.stdout.write(result.areas_report.summary())
         if result.points_placed:
             self.stdout.write(f"placed {result.points_placed} synthetic street/community points")
+        if result.resources:
+            self.stdout.write(
+                "synthetic resources: " + ", ".join(f"{k} {v}" for k, v in result.resources.items())
+            )
         self.stdout.write("")
         self.stdout.write(
             f"CityWatch demo (synthetic data in Xiamen's real boundaries): http://{host}:{port}/"
