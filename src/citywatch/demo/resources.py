@@ -552,7 +552,7 @@ def _shelter_specs(city: City, seed: int, no_shelter: set[str], no_demo: set[str
         specs.append(Spec(f"demo-eq-shelter-{n:02d}", _located(
             f"{street.name}地震应急避难场所{n}", street, city.near(street, rng, 0.004),
             kind=ch.ShelterKind.EARTHQUAKE, capacity=capacity, usable_area_m2=capacity * 2,
-            facilities=list(facilities), demonstration=False, status=ch.ShelterStatus.OPEN, occupancy=0,
+            facilities=sorted(facilities), demonstration=False, status=ch.ShelterStatus.OPEN, occupancy=0,
         )))
     return specs
 

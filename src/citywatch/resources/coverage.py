@@ -41,6 +41,7 @@ from citywatch.core.actions import ActionError
 from citywatch.core.choices import AreaLevel
 from citywatch.core.models import AdminArea
 from citywatch.resources.choices import DepotKind, DutyKind, FacilityKind, ShelterKind
+from citywatch.resources.exchange import neutralise
 from citywatch.resources.models import Depot, DutyPerson, Facility, RescueTeam, Shelter
 
 
@@ -80,8 +81,11 @@ def requirements_for(level: str) -> list[Requirement]:
 def _check_permissions(user) -> None:
     if user is None or not getattr(user, "is_authenticated", False):
         raise PermissionDenied("log in to see the coverage report")
-    missing = [str(m._meta.verbose_name_plural) for m in COUNTED_MODELS
-               if not user.has_perm(f"{m._meta.app_label}.view_{m._meta.model_name}")]
+    missing = [
+        str(m._meta.verbose_name_plural)
+        for m in COUNTED_MODELS
+        if not user.has_perm(f"{m._meta.app_label}.view_{m._meta.model_name}")
+    ]
     if missing:
         raise PermissionDenied(f"the coverage report needs permission to view {', '.join(missing)}")
 
@@ -163,20 +167,24 @@ def coverage_for(
     shelters = officers = depots = facilities = {}
     if community_ids:
         shelters = _counts_by_area(
-            Shelter.objects.restrict(user), scope_path,
+            Shelter.objects.restrict(user),
+            scope_path,
             shelter_point=Count("pk", filter=Q(kind__in=SHELTER_POINT_KINDS)),
             demo_shelter=Count("pk", filter=Q(demonstration=True)),
         )
         officers = _counts_by_area(
-            DutyPerson.objects.restrict(user).filter(kind=DutyKind.INFO_OFFICER), scope_path,
+            DutyPerson.objects.restrict(user).filter(kind=DutyKind.INFO_OFFICER),
+            scope_path,
             info_officer=Count("pk"),
         )
         depots = _counts_by_area(
-            Depot.objects.restrict(user).filter(kind=DepotKind.COMMUNITY_STATION), scope_path,
+            Depot.objects.restrict(user).filter(kind=DepotKind.COMMUNITY_STATION),
+            scope_path,
             supply_station=Count("pk"),
         )
         facilities = _counts_by_area(
-            Facility.objects.restrict(user).filter(kind=FacilityKind.MICRO_FIRE_STATION), scope_path,
+            Facility.objects.restrict(user).filter(kind=FacilityKind.MICRO_FIRE_STATION),
+            scope_path,
             micro_fire_station=Count("pk"),
         )
     teams = _teams_by_street(user, scope_path, street_codes) if street_codes else {}
@@ -184,8 +192,12 @@ def coverage_for(
     rows = []
     for area in areas:
         if area["level"] == AreaLevel.COMMUNITY:
-            found = {**shelters.get(area["id"], {}), **officers.get(area["id"], {}),
-                     **depots.get(area["id"], {}), **facilities.get(area["id"], {})}
+            found = {
+                **shelters.get(area["id"], {}),
+                **officers.get(area["id"], {}),
+                **depots.get(area["id"], {}),
+                **facilities.get(area["id"], {}),
+            }
         else:
             found = {"rescue_team": teams.get(area["code"], 0)}
         requirements = {}
@@ -195,14 +207,22 @@ def coverage_for(
         gaps = [key for key, value in requirements.items() if not value["met"]]
         point = area["point"]
         district = _district_code(area["path"])
-        rows.append({
-            "code": area["code"], "name": area["name"], "level": str(area["level"]),
-            "parent_code": area["parent__code"], "parent_name": area["parent__name"],
-            "district_code": district, "district_name": districts.get(district),
-            "lon": round(point.x, 7) if point is not None else None,
-            "lat": round(point.y, 7) if point is not None else None,
-            "requirements": requirements, "gaps": gaps, "met": not gaps,
-        })
+        rows.append(
+            {
+                "code": area["code"],
+                "name": area["name"],
+                "level": str(area["level"]),
+                "parent_code": area["parent__code"],
+                "parent_name": area["parent__name"],
+                "district_code": district,
+                "district_name": districts.get(district),
+                "lon": round(point.x, 7) if point is not None else None,
+                "lat": round(point.y, 7) if point is not None else None,
+                "requirements": requirements,
+                "gaps": gaps,
+                "met": not gaps,
+            }
+        )
 
     return {
         "scope": {
@@ -211,8 +231,11 @@ def coverage_for(
             "level": level or None,
             "only_gaps": bool(only_gaps),
         },
-        "requirements": [{"key": r.key, "level": str(r.level), "label": str(r.label)}
-                         for r in REQUIREMENTS if r.level in levels],
+        "requirements": [
+            {"key": r.key, "level": str(r.level), "label": str(r.label)}
+            for r in REQUIREMENTS
+            if r.level in levels
+        ],
         "summary": _summary(rows, levels),
         "rows": [r for r in rows if not r["met"]] if only_gaps else rows,
     }
@@ -236,25 +259,35 @@ def _summary(rows: list[dict], levels) -> dict:
         applicable = [r for r in rows if requirement.key in r["requirements"]]
         met = sum(1 for r in applicable if r["requirements"][requirement.key]["met"])
         by_requirement[requirement.key] = {
-            "areas": len(applicable), "met": met, "unmet": len(applicable) - met
+            "areas": len(applicable),
+            "met": met,
+            "unmet": len(applicable) - met,
         }
     met = sum(1 for r in rows if r["met"])
-    return {"areas": len(rows), "met": met, "with_gaps": len(rows) - met, "by_level": by_level,
-            "by_requirement": by_requirement}
+    return {
+        "areas": len(rows),
+        "met": met,
+        "with_gaps": len(rows) - met,
+        "by_level": by_level,
+        "by_requirement": by_requirement,
+    }
 
 
 # --- Output -----------------------------------------------------------------------------------------
 
-CSV_COLUMNS = ["code", "name", "level", "district_code", "district_name", "parent_code", "parent_name",
-               "lon", "lat", "met", "gaps"]
-# Text that a spreadsheet would run as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value):
-    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+CSV_COLUMNS = [
+    "code",
+    "name",
+    "level",
+    "district_code",
+    "district_name",
+    "parent_code",
+    "parent_name",
+    "lon",
+    "lat",
+    "met",
+    "gaps",
+]
 
 
 def _yes_no(value) -> str:
@@ -271,11 +304,17 @@ def coverage_csv(rows: list[dict]) -> str:
     writer.writerow(header)
     for row in rows:
         line = [
-            row["code"], _text(row["name"]), row["level"], row.get("district_code") or "",
-            _text(row.get("district_name") or ""), row.get("parent_code") or "",
-            _text(row.get("parent_name") or ""),
-            "" if row.get("lon") is None else row["lon"], "" if row.get("lat") is None else row["lat"],
-            _yes_no(row["met"]), ";".join(row["gaps"]),
+            row["code"],
+            neutralise(row["name"]),
+            row["level"],
+            row.get("district_code") or "",
+            neutralise(row.get("district_name") or ""),
+            row.get("parent_code") or "",
+            neutralise(row.get("parent_name") or ""),
+            "" if row.get("lon") is None else row["lon"],
+            "" if row.get("lat") is None else row["lat"],
+            _yes_no(row["met"]),
+            ";".join(row["gaps"]),
         ]
         for key in REQUIREMENT_KEYS:
             value = row["requirements"].get(key)
@@ -291,10 +330,15 @@ def coverage_features(rows: list[dict]) -> dict:
     features = []
     for row in rows:
         props = {
-            "code": row["code"], "name": row["name"], "level": row["level"],
+            "code": row["code"],
+            "name": row["name"],
+            "level": row["level"],
             "parent_code": row["parent_code"],
-            "parent_name": row.get("parent_name"), "district_code": row.get("district_code"),
-            "district_name": row.get("district_name"), "met": row["met"], "gap_count": len(row["gaps"]),
+            "parent_name": row.get("parent_name"),
+            "district_code": row.get("district_code"),
+            "district_name": row.get("district_name"),
+            "met": row["met"],
+            "gap_count": len(row["gaps"]),
             "gaps": ";".join(row["gaps"]),
         }
         for key, value in row["requirements"].items():
@@ -304,5 +348,9 @@ def coverage_features(rows: list[dict]) -> dict:
         if row.get("lon") is not None and row.get("lat") is not None:
             geometry = {"type": "Point", "coordinates": [row["lon"], row["lat"]]}
         features.append({"type": "Feature", "id": row["code"], "geometry": geometry, "properties": props})
-    return {"type": "FeatureCollection", "numberMatched": len(features), "numberReturned": len(features),
-            "features": features}
+    return {
+        "type": "FeatureCollection",
+        "numberMatched": len(features),
+        "numberReturned": len(features),
+        "features": features,
+    }
