@@ -35,11 +35,12 @@ def browser():
 
 @pytest.fixture
 def demo_live_server(live_server, django_db_blocker):
-    """The live server with the demo city (a transactional test starts from an emptied database)."""
+    """The live server with the demo city's areas and people (a transactional test starts from an emptied
+    database). Browser tests create the resources they look at, so they need not wait for the full demo."""
     from citywatch.demo.loader import load_demo
 
     with django_db_blocker.unblock():
-        load_demo()
+        load_demo(with_resources=False)
     return live_server
 
 
