@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "ninja",
     "citywatch",
     "citywatch.core",
+    "citywatch.geo",
     "citywatch.resources",
     "citywatch.demo",
 ]
@@ -191,6 +192,15 @@ CITYWATCH_HEARTBEAT_MAX_AGE = env_int("CITYWATCH_HEARTBEAT_MAX_AGE", 180)
 # draws CityWatch's own boundaries on a plain background and works offline.
 BASEMAP_URL = env_str("CITYWATCH_BASEMAP_URL", "")
 BASEMAP_ATTRIBUTION = env_str("CITYWATCH_BASEMAP_ATTRIBUTION", "")
+
+# --- Travel-time engine (geo/routing) -------------------------------------------------------------
+# A point farther than this from the road network is reported off-network.
+CITYWATCH_ROUTING_SNAP_LIMIT_M = env_int("CITYWATCH_ROUTING_SNAP_LIMIT_M", 2000)
+# Without a road network: ETA = great-circle distance × detour factor / speed.
+CITYWATCH_ROUTING_DETOUR_FACTOR = float(env_str("CITYWATCH_ROUTING_DETOUR_FACTOR", "1.3"))
+CITYWATCH_ROUTING_FALLBACK_SPEED_KMH = float(env_str("CITYWATCH_ROUTING_FALLBACK_SPEED_KMH", "40"))
+# Speed on the leg between a point and its nearest road node.
+CITYWATCH_ROUTING_ACCESS_SPEED_KMH = float(env_str("CITYWATCH_ROUTING_ACCESS_SPEED_KMH", "20"))
 
 # --- API ------------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 100

@@ -1,0 +1,151 @@
+"""Geo importers: ``citywatch import roads FILE.osm.pbf`` and ``citywatch import population FILE``.
+
+Both build into a temporary directory inside ``DATA_DIR/<kind>`` and publish it with an atomic swap of
+the ``current`` link (``geo/store.py``); any problem raises ImportFailed and leaves the version in use
+untouched. ``--dry-run`` reads and checks everything and publishes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from citywatch.core.importing import Importer, ImportFailed, ImportReport, Problem, check_file, register
+from citywatch.geo import store
+from citywatch.geo.population import (
+    PopulationGrid,
+    PopulationImportError,
+    population_dir,
+    read_population_file,
+)
+from citywatch.geo.routing import tags as tagrules
+from citywatch.geo.routing.graph import roads_dir
+from citywatch.geo.routing.osm import RoadImportError, build_road_graph
+
+
+def _source(path: Path) -> dict:
+    return {"name": path.name, "bytes": path.stat().st_size, "sha256": store.sha256_file(path)}
+
+
+@register
+class RoadsImporter(Importer):
+    kind = "roads"
+    help = "OpenStreetMap road network (.osm.pbf) → the car graph used for travel times"
+    extensions = (".osm.pbf", ".pbf")
+
+    def run(self, paths: list[Path], *, dry_run: bool = False, **options) -> ImportReport:
+        report = ImportReport(kind=self.kind, dry_run=dry_run)
+        paths = [Path(p) for p in paths]
+        if len(paths) != 1:
+            report.problems.append(Problem("", None, "", "give exactly one .osm.pbf file"))
+            raise ImportFailed(report)
+        path = paths[0]
+        if not check_file(path, self.extensions, report):
+            raise ImportFailed(report)
+        started = time.perf_counter()
+        manifest = {
+            "kind": self.kind,
+            "source": _source(path),
+            "built_at": store.utc_now(),
+            "default_speed_kmh": tagrules.DEFAULT_SPEED_KMH,
+        }
+        try:
+            graph, stats = build_road_graph(path, manifest)
+        except RoadImportError as exc:
+            report.problems.append(Problem(path.name, None, "", str(exc)))
+            raise ImportFailed(report) from None
+        counts = graph.manifest["counts"]
+        report.created = graph.n_nodes
+        share = counts["main_component_nodes"] / max(counts["nodes"], 1)
+        report.notes.append(
+            f"{counts['nodes']} nodes and {counts['edges']} directed edges from {counts['ways_used']} "
+            f"drivable ways ({counts['ways_not_drivable']} highway ways left out: not for cars, closed "
+            "or reversible)"
+        )
+        report.notes.append(
+            f"largest strongly connected component: {counts['main_component_nodes']} nodes ({share:.1%}); "
+            f"{counts['components']} components in all"
+        )
+        if counts["maxspeed_not_understood"]:
+            report.notes.append(
+                f"{counts['maxspeed_not_understood']} ways had a maxspeed value not understood; "
+                "their class default speed was used"
+            )
+        if not dry_run:
+            with store.staging(roads_dir()) as build:
+                graph.save(build)
+                store.publish(roads_dir(), build)
+        elapsed = time.perf_counter() - started
+        report.notes.append(
+            f"built in {elapsed:.1f} s ({stats['way_nodes'] / max(elapsed, 1e-9):,.0f} way nodes/s)"
+            + ("" if dry_run else f"; published in {roads_dir()}")
+        )
+        return report
+
+
+@register
+class PopulationImporter(Importer):
+    kind = "population"
+    help = "population grid: GeoTIFF of persons per cell (any CRS) or CSV lon,lat,persons"
+    extensions = (".tif", ".tiff", ".csv")
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--band", type=int, default=1, help="GeoTIFF band to read (default 1)")
+        parser.add_argument("--nodata", type=float, default=None, help="GeoTIFF value meaning 'no data'")
+        parser.add_argument("--crs", default="wgs84", help="CSV coordinates: wgs84 (default), gcj02 or bd09")
+
+    def run(self, paths: list[Path], *, dry_run: bool = False, **options) -> ImportReport:
+        report = ImportReport(kind=self.kind, dry_run=dry_run)
+        paths = [Path(p) for p in paths]
+        if not paths:
+            report.problems.append(Problem("", None, "", "no file given"))
+            raise ImportFailed(report)
+        if not all([check_file(p, self.extensions, report) for p in paths]):
+            raise ImportFailed(report)
+        parts, sources, file_total = [], [], 0.0
+        for path in paths:  # one iteration per file
+            try:
+                points = read_population_file(
+                    path,
+                    band=int(options.get("band") or 1),
+                    nodata=options.get("nodata"),
+                    crs=options.get("crs") or "wgs84",
+                )
+            except PopulationImportError as exc:
+                report.problems.extend(Problem(path.name, row, "", message) for row, message in exc.problems)
+                continue
+            except ValueError as exc:  # e.g. an unknown --crs
+                report.problems.append(Problem(path.name, None, "", str(exc)))
+                continue
+            parts.append(points)
+            sources.append({**_source(path), **points.info, "total": points.file_total})
+            file_total += points.file_total
+        if report.problems:
+            raise ImportFailed(report)
+        lon = np.concatenate([p.lon for p in parts])
+        lat = np.concatenate([p.lat for p in parts])
+        persons = np.concatenate([p.persons for p in parts])
+        if not np.any(persons > 0):
+            report.problems.append(Problem(paths[0].name, None, "", "no cell has a population above 0"))
+            raise ImportFailed(report)
+        grid = PopulationGrid.from_points(
+            lon, lat, persons, {"kind": self.kind, "sources": sources, "built_at": store.utc_now()}
+        )
+        if not np.isclose(grid.total, file_total, rtol=1e-9, atol=1e-6):
+            report.problems.append(
+                Problem(
+                    paths[0].name, None, "", f"stored total {grid.total} differs from the files' {file_total}"
+                )
+            )
+            raise ImportFailed(report)
+        grid.manifest["file_total"] = file_total
+        report.created = grid.size
+        report.notes.append(f"{grid.size} populated cells, {grid.total:,.0f} persons in all")
+        if not dry_run:
+            with store.staging(population_dir()) as build:
+                grid.save(build)
+                store.publish(population_dir(), build)
+            report.notes.append(f"published in {population_dir()}")
+        return report
