@@ -444,8 +444,6 @@ class TravelTimeEngine:
 
 def _buffer_segments(a: np.ndarray, b: np.ndarray, buffer_m: float):
     """Union of the buffers of segments a[i]→b[i] (metres), via a raster and a distance transform."""
-    from affine import Affine
-    from rasterio import features
     from scipy import ndimage
 
     lo = np.minimum(a.min(axis=0), b.min(axis=0)) - buffer_m
@@ -472,8 +470,18 @@ def _buffer_segments(a: np.ndarray, b: np.ndarray, buffer_m: float):
     lines = np.zeros((ny, nx), dtype=bool)
     lines[row, col] = True
     inside = ndimage.distance_transform_edt(~lines, sampling=cell) <= buffer_m
-    transform = Affine(cell, 0.0, lo[0], 0.0, -cell, hi[1])
-    shapes = features.shapes(inside.astype(np.uint8), mask=inside, transform=transform, connectivity=8)
-    polygons = [shapely.geometry.shape(geom) for geom, _value in shapes]
-    merged = shapely.union_all(polygons) if polygons else shapely.Point(0, 0).buffer(buffer_m)
+    # Polygonise with shapely alone: one box per horizontal run of inside cells, then their union.
+    # (rasterio's polygoniser would load a second GDAL into a process where Django's is loaded; the
+    # two crash each other.)
+    padded = np.zeros((ny, nx + 2), dtype=np.int8)
+    padded[:, 1:-1] = inside
+    step = np.diff(padded, axis=1)
+    run_rows, run_starts = np.nonzero(step == 1)
+    _, run_ends = np.nonzero(step == -1)
+    if len(run_rows):
+        top = hi[1] - run_rows * cell
+        boxes = shapely.box(lo[0] + run_starts * cell, top - cell, lo[0] + run_ends * cell, top)
+        merged = shapely.union_all(boxes)
+    else:
+        merged = shapely.Point(0, 0).buffer(buffer_m)
     return shapely.make_valid(shapely.simplify(merged, cell * 0.5, preserve_topology=True))
