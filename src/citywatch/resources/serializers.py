@@ -45,3 +45,26 @@ def feature(kind: Kind, obj) -> dict:
     if kind.located and obj.location is not None:
         geometry = {"type": "Point", "coordinates": [obj.location.x, obj.location.y]}
     return {"type": "Feature", "id": obj.pk, "geometry": geometry, "properties": props}
+
+
+def display_record(kind: Kind, obj) -> dict:
+    """The exchange columns as people read them on a page: choice labels instead of codes, yes/no for
+    booleans, facility names for facility lists (the exchange format keeps the codes)."""
+    from django.utils.translation import gettext as _
+
+    from citywatch.resources.choices import ShelterFacility
+
+    values = record(kind, obj, text=True)
+    for column in kind.all_columns:
+        if column.name in ("lon", "lat", "area_code"):
+            continue
+        field = kind.model._meta.get_field(column.field)
+        value = getattr(obj, column.field, None)
+        if field.choices and value not in (None, ""):
+            values[column.name] = str(dict(field.flatchoices).get(value, value))
+        elif isinstance(value, bool):
+            values[column.name] = _("yes") if value else _("no")
+        elif column.name == "facilities":
+            labels = dict(ShelterFacility.choices)
+            values[column.name] = "、".join(str(labels.get(v, v)) for v in value or [])
+    return values

@@ -21,7 +21,7 @@ from citywatch.resources.filters import FILTERS
 from citywatch.resources.forms import build_fields, data_from_post
 from citywatch.resources.kinds import KINDS, Kind
 from citywatch.resources.models import SupplyItem
-from citywatch.resources.serializers import record
+from citywatch.resources.serializers import display_record, record
 
 PAGE_SIZE = 50
 
@@ -67,13 +67,14 @@ def record_list(request, slug):
     except ValueError:
         number = 1
     page = Paginator(qs, PAGE_SIZE).get_page(number)
-    rows = [(obj, record(kind, obj, text=True)) for obj in page]
+    rows = [(obj, display_record(kind, obj)) for obj in page]
     columns = [
         c for c in kind.all_columns if c.name not in ("notes", "equipment", "external_id", "lon", "lat")
     ][:8]
     filter_fields = [
         (
             name,
+            kind.model._meta.get_field(name).verbose_name,
             [(v, str(label)) for v, label in (kind.model._meta.get_field(name).choices or [])],
             raw.get(name, ""),
         )
@@ -102,7 +103,7 @@ def record_detail(request, slug, pk):
     context = {
         "kind": kind,
         "obj": obj,
-        "values": record(kind, obj, text=True),
+        "values": display_record(kind, obj),
         "changes": changes_of(request.user, obj)[:50],
         "can_change": _perm(request.user, kind, "change"),
         "can_delete": _perm(request.user, kind, "delete"),
