@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import ClassVar
 
 from django.contrib.gis.geos import Polygon
 from django.db.models import Q
@@ -38,10 +39,11 @@ def bbox_q(value: str | None, *fields: str) -> Q:
     return q
 
 
-class AreaFilter(FilterSchema):
-    level: AreaLevel | None = Field(None, description="province, city, district, street or community")
-    parent: str | None = Field(None, max_length=12, pattern=r"^\d+$", description="code of the parent area")
-    q: str | None = Field(None, max_length=100, description="part of the name, or the start of the code")
+class BboxFilter(FilterSchema):
+    """The spatial filter every filter set shares: rows whose geometry (``bbox_fields``) meets a box."""
+
+    bbox_fields: ClassVar[tuple[str, ...]] = ()
+
     bbox: str | None = Field(None, max_length=100, description="minlon,minlat,maxlon,maxlat")
 
     @field_validator("bbox")
@@ -51,14 +53,22 @@ class AreaFilter(FilterSchema):
             parse_bbox(value)
         return value
 
+    def filter_bbox(self, value):
+        return bbox_q(value, *self.bbox_fields)
+
+
+class AreaFilter(BboxFilter):
+    bbox_fields: ClassVar[tuple[str, ...]] = ("boundary", "point")
+
+    level: AreaLevel | None = Field(None, description="province, city, district, street or community")
+    parent: str | None = Field(None, max_length=12, pattern=r"^\d+$", description="code of the parent area")
+    q: str | None = Field(None, max_length=100, description="part of the name, or the start of the code")
+
     def filter_parent(self, value):
         return Q(parent__code=value) if value else Q()
 
     def filter_q(self, value):
         return Q(name__icontains=value) | Q(code__startswith=value) if value else Q()
-
-    def filter_bbox(self, value):
-        return bbox_q(value, "boundary", "point")
 
 
 class ChangeFilter(FilterSchema):

@@ -80,8 +80,12 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return offsets + np.arange(total, dtype=np.int64)
 
 
-class PopulationGrid:
+class PopulationGrid(store.StoredArrays):
     """Persons at points (cell centres) with a bucket index for radius and polygon sums."""
+
+    ARRAYS = ARRAYS
+    FORMAT_VERSION = FORMAT_VERSION
+    LABEL = "population grid"
 
     def __init__(self, arrays: dict[str, np.ndarray], manifest: dict, path: Path | None = None):
         self.arrays = arrays
@@ -139,17 +143,6 @@ class PopulationGrid:
         if n:
             info["bbox"] = [lon0, lat0, float(lon.max()), float(lat.max())]
         return cls(arrays, info)
-
-    def save(self, directory: Path) -> None:
-        store.save_arrays(directory, {name: self.arrays[name] for name in ARRAYS})
-        store.write_manifest(directory, self.manifest)
-
-    @classmethod
-    def load(cls, directory: Path, mmap: bool = True) -> PopulationGrid:
-        manifest = store.read_manifest(directory)
-        if manifest.get("format") != FORMAT_VERSION:
-            raise ValueError(f"population grid in {directory} has format {manifest.get('format')!r}")
-        return cls(store.load_arrays(directory, ARRAYS, mmap=mmap), manifest, path=directory)
 
     # --- queries -------------------------------------------------------------------------------
     @property

@@ -122,3 +122,23 @@ def save_arrays(build_dir: Path, arrays: dict[str, np.ndarray]) -> None:
 def load_arrays(version_dir: Path, names, mmap: bool = True) -> dict[str, np.ndarray]:
     mode = "r" if mmap else None
     return {name: np.load(version_dir / f"{name}.npy", mmap_mode=mode, allow_pickle=False) for name in names}
+
+
+class StoredArrays:
+    """Mixin for a dataset kept as .npy arrays plus a manifest: subclasses set ``ARRAYS`` (names),
+    ``FORMAT_VERSION`` and ``LABEL``, and take ``(arrays, manifest, path=None)`` in ``__init__``."""
+
+    ARRAYS: tuple[str, ...] = ()
+    FORMAT_VERSION: int = 1
+    LABEL: str = "dataset"
+
+    def save(self, directory: Path) -> None:
+        save_arrays(directory, {name: self.arrays[name] for name in self.ARRAYS})
+        write_manifest(directory, self.manifest)
+
+    @classmethod
+    def load(cls, directory: Path, mmap: bool = True):
+        manifest = read_manifest(directory)
+        if manifest.get("format") != cls.FORMAT_VERSION:
+            raise ValueError(f"{cls.LABEL} in {directory} has format {manifest.get('format')!r}")
+        return cls(load_arrays(directory, cls.ARRAYS, mmap=mmap), manifest, path=directory)

@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db.models import Q
 from ninja import FilterSchema
-from pydantic import Field, create_model, field_validator
+from pydantic import Field, create_model
 
-from citywatch.core.filters import bbox_q, parse_bbox
+from citywatch.core.filters import BboxFilter
 from citywatch.resources.kinds import KINDS, Kind
 
 
-class ResourceFilter(FilterSchema):
-    bbox: str | None = Field(None, max_length=100, description="minlon,minlat,maxlon,maxlat")
+class ResourceFilter(BboxFilter):
+    bbox_fields: ClassVar[tuple[str, ...]] = ("location",)
+
     area: str | None = Field(
         None, max_length=12, pattern=r"^\d+$", description="admin area code (and beneath)"
     )
     q: str | None = Field(None, max_length=100, description="part of the name or external id")
-
-    @field_validator("bbox")
-    @classmethod
-    def _bbox(cls, value):
-        if value:
-            parse_bbox(value)
-        return value
-
-    def filter_bbox(self, value):
-        return bbox_q(value, "location") if value else Q()
 
     def filter_area(self, value):
         if not value:

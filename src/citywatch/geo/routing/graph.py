@@ -55,8 +55,12 @@ def _csr(n: int, rows: np.ndarray, cols: np.ndarray, time: np.ndarray, length: n
     return indptr, cols.astype(index_dtype), time.astype(np.float64), length.astype(np.float32)
 
 
-class RoadGraph:
+class RoadGraph(store.StoredArrays):
     """A directed road graph (travel-time weights) with its reverse, in CSR arrays."""
+
+    ARRAYS = ARRAYS
+    FORMAT_VERSION = FORMAT_VERSION
+    LABEL = "road graph"
 
     def __init__(self, arrays: dict[str, np.ndarray], manifest: dict | None = None, path: Path | None = None):
         missing = [name for name in ARRAYS if name not in arrays]
@@ -159,16 +163,6 @@ class RoadGraph:
         return cls(arrays, info)
 
     # --- persistence ---------------------------------------------------------------------------
-    def save(self, directory: Path) -> None:
-        store.save_arrays(directory, {name: self.arrays[name] for name in ARRAYS})
-        store.write_manifest(directory, self.manifest)
-
-    @classmethod
-    def load(cls, directory: Path, mmap: bool = True) -> RoadGraph:
-        manifest = store.read_manifest(directory)
-        if manifest.get("format") != FORMAT_VERSION:
-            raise ValueError(f"road graph in {directory} has format {manifest.get('format')!r}")
-        return cls(store.load_arrays(directory, ARRAYS, mmap=mmap), manifest, path=directory)
 
     # --- views -------------------------------------------------------------------------------
     @property
