@@ -148,11 +148,13 @@ def register_routers():
     import citywatch.resources.api_exchange  # noqa: F401
     from citywatch.core.api import router as core_router
     from citywatch.geo.api import router as geo_router
+    from citywatch.incidents.api import router as incidents_router
     from citywatch.resources.api import router as resources_router
 
     api.add_router("", core_router)
     api.add_router("", geo_router)
     api.add_router("", resources_router)
+    api.add_router("", incidents_router)
 
 
 register_routers()

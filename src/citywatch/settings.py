@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "citywatch.core",
     "citywatch.geo",
     "citywatch.resources",
+    "citywatch.incidents",
     "citywatch.demo",
 ]
 
@@ -201,6 +202,10 @@ CITYWATCH_ROUTING_DETOUR_FACTOR = float(env_str("CITYWATCH_ROUTING_DETOUR_FACTOR
 CITYWATCH_ROUTING_FALLBACK_SPEED_KMH = float(env_str("CITYWATCH_ROUTING_FALLBACK_SPEED_KMH", "40"))
 # Speed on the leg between a point and its nearest road node.
 CITYWATCH_ROUTING_ACCESS_SPEED_KMH = float(env_str("CITYWATCH_ROUTING_ACCESS_SPEED_KMH", "20"))
+
+# --- Incidents: the upward-reporting clock (minutes after verification) -------------------------------
+CITYWATCH_FIRST_REPORT_MINUTES = env_int("CITYWATCH_FIRST_REPORT_MINUTES", 30)
+CITYWATCH_WRITTEN_REPORT_MINUTES = env_int("CITYWATCH_WRITTEN_REPORT_MINUTES", 60)
 
 # --- API ------------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 100

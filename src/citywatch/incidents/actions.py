@@ -1,0 +1,790 @@
+"""Every state change of incidents: reports, the lifecycle, the log, command roles, tasks, dispatches and
+supply requests. Views and the API call these; none of them saves an incident object itself.
+
+Each action is atomic, locks the incident row (``select_for_update``) before reading its state, checks
+the transition table and (when given) the client's ``expected_version``, and writes one entry to the
+incident log; the change log rows come from the model signals in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.contrib.gis.gdal import GDALException
+from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point
+from django.db import transaction
+from django.utils import timezone
+
+from citywatch.core.actions import ActionError, Conflict
+from citywatch.core.choices import AreaLevel
+from citywatch.core.models import AdminArea
+from citywatch.core.models.base import user_scope
+from citywatch.env import env_int
+from citywatch.geo import crs as crslib
+from citywatch.incidents.choices import (
+    TYPE_CATEGORIES,
+    Category,
+    DispatchStatus,
+    IncidentStatus,
+    IncidentType,
+    LogKind,
+    ParticipantRole,
+    ReportedVia,
+    Severity,
+    SupplyStatus,
+    TaskStatus,
+)
+from citywatch.incidents.grading import grade_accident
+from citywatch.incidents.models import Dispatch, Incident, IncidentLog, Participant, SupplyRequest, Task
+from citywatch.resources.choices import MovementKind, TeamStatus
+
+
+class Invalid(ActionError):
+    """Input that cannot be accepted (answers 422 like a schema error)."""
+
+    status = 422
+    code = "validation_error"
+
+
+class NotFound(ActionError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(ActionError):
+    status = 403
+    code = "forbidden"
+
+
+# --- Settings -------------------------------------------------------------------------------------
+
+
+def first_report_minutes() -> int:
+    """Minutes after verification by which the first (quick) report is due."""
+    return int(
+        getattr(settings, "CITYWATCH_FIRST_REPORT_MINUTES", env_int("CITYWATCH_FIRST_REPORT_MINUTES", 30))
+    )
+
+
+def written_report_minutes() -> int:
+    return int(
+        getattr(settings, "CITYWATCH_WRITTEN_REPORT_MINUTES", env_int("CITYWATCH_WRITTEN_REPORT_MINUTES", 60))
+    )
+
+
+# --- The lifecycle --------------------------------------------------------------------------------
+
+S = IncidentStatus
+# (state, action) → new state. Anything not listed is illegal (409).
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (S.REPORTED, "verify"): S.VERIFIED,
+    (S.VERIFIED, "respond"): S.RESPONDING,
+    (S.RESPONDING, "stabilise"): S.STABILISED,
+    (S.STABILISED, "close"): S.CLOSED,
+    (S.REPORTED, "cancel"): S.CANCELLED,
+    (S.VERIFIED, "cancel"): S.CANCELLED,
+    (S.CLOSED, "reopen"): S.RESPONDING,
+    (S.CANCELLED, "reopen"): S.RESPONDING,
+}
+ACTIONS = tuple(dict.fromkeys(action for _, action in TRANSITIONS))
+REASON_REQUIRED = {"reopen"}
+STATE_TIMESTAMP = {
+    S.REPORTED: "reported_at",
+    S.VERIFIED: "verified_at",
+    S.RESPONDING: "responding_at",
+    S.STABILISED: "stabilised_at",
+    S.CLOSED: "closed_at",
+    S.CANCELLED: "cancelled_at",
+}
+OPEN_STATES = {S.REPORTED, S.VERIFIED, S.RESPONDING, S.STABILISED}
+ACTIVE_DISPATCH = {
+    DispatchStatus.REQUESTED,
+    DispatchStatus.ACCEPTED,
+    DispatchStatus.EN_ROUTE,
+    DispatchStatus.ON_SCENE,
+}
+
+
+def _user(user):
+    return user if getattr(user, "pk", None) else None
+
+
+def _log(incident: Incident, kind: str, text: str, user=None, data: dict | None = None) -> IncidentLog:
+    return IncidentLog.objects.create(
+        incident=incident, kind=kind, text=text[:4000], author=_user(user), data=data or {}
+    )
+
+
+def _locked(incident: Incident, expected_version: int | None = None) -> Incident:
+    """The incident row, locked until the transaction ends, checked against the client's version."""
+    locked = Incident.objects.select_for_update().select_related("area").get(pk=incident.pk)
+    if expected_version is not None and expected_version != locked.version:
+        raise Conflict(
+            f"the incident was changed by someone else (version {locked.version}, you sent "
+            f"{expected_version}); reload and try again"
+        )
+    return locked
+
+
+@transaction.atomic
+def transition(incident: Incident, action: str, user, reason: str = "", expected_version: int | None = None):
+    """Move the incident through its lifecycle; an action not allowed from its state is a Conflict."""
+    if action not in ACTIONS:
+        raise Invalid(f"unknown action {action!r}; use {', '.join(ACTIONS)}")
+    reason = (reason or "").strip()
+    if action in REASON_REQUIRED and not reason:
+        raise Invalid(f"{action} needs a reason")
+    incident = _locked(incident, expected_version)
+    new = TRANSITIONS.get((incident.status, action))
+    if new is None:
+        allowed = sorted(a for (state, a) in TRANSITIONS if state == incident.status)
+        raise Conflict(
+            f"cannot {action} an incident that is {incident.status}"
+            + (f"; allowed: {', '.join(allowed)}" if allowed else "")
+        )
+    if new in (S.CLOSED, S.CANCELLED):
+        active = incident.dispatches.filter(status__in=ACTIVE_DISPATCH).count()
+        if active:
+            raise Conflict(f"{active} team(s) are still dispatched; release them before you {action}")
+    now = timezone.now()
+    old = incident.status
+    incident.status = new
+    setattr(incident, STATE_TIMESTAMP[new], now)
+    if action == "reopen":
+        incident.closed_at = incident.cancelled_at = None
+    incident.version += 1
+    incident.save()
+    _log(
+        incident,
+        LogKind.STATUS,
+        f"{old} → {new}" + (f": {reason}" if reason else ""),
+        user,
+        {"action": action, "from": old, "to": new, "reason": reason, "version": incident.version},
+    )
+    return incident
+
+
+REPORT_FIELDS = {"first": "first_report_at", "written": "written_report_at"}
+
+
+@transaction.atomic
+def record_report(incident: Incident, which: str, user, expected_version: int | None = None, note: str = ""):
+    """Record that the first (quick) or written report went up to the next level."""
+    if which not in REPORT_FIELDS:
+        raise Invalid(f"unknown report {which!r}; use first or written")
+    incident = _locked(incident, expected_version)
+    if incident.verified_at is None or incident.status == S.CANCELLED:
+        raise Conflict("only a verified incident is reported upwards")
+    field = REPORT_FIELDS[which]
+    if getattr(incident, field) is not None:
+        raise Conflict(f"the {which} report was already recorded")
+    if which == "written" and incident.first_report_at is None:
+        raise Conflict("record the first report before the written report")
+    setattr(incident, field, timezone.now())
+    incident.version += 1
+    incident.save()
+    _log(
+        incident,
+        LogKind.SYSTEM,
+        f"{which} report sent" + (f": {note}" if note else ""),
+        user,
+        {"report": which, "version": incident.version},
+    )
+    return incident
+
+
+# --- Reading and checking incident input ----------------------------------------------------------
+
+
+def locate(point: Point) -> tuple[AdminArea, bool]:
+    """The admin area of a point and whether it lies outside every district.
+
+    The deepest area whose boundary contains the point; beneath it, the nearest community (else street)
+    representative point; outside every boundary, the city with ``outside_city``.
+    """
+    containing = (
+        AdminArea.objects.filter(boundary__isnull=False, boundary__contains=point)
+        .defer("boundary")
+        .order_by("-path")
+    )
+    best = max(containing, key=lambda a: len(a.path), default=None)
+    if best is None:
+        city = (
+            AdminArea.objects.filter(level=AreaLevel.CITY).defer("boundary").order_by("path").first()
+            or AdminArea.objects.defer("boundary").order_by("path").first()
+        )
+        if city is None:
+            raise Invalid("no administrative areas are loaded")
+        return city, True
+    below = list(
+        AdminArea.objects.filter(path__startswith=best.path, point__isnull=False, boundary__isnull=True)
+        .exclude(pk=best.pk)
+        .only("id", "path", "level", "point", "code", "name")
+    )
+    coslat = math.cos(math.radians(point.y))
+    for level in (AreaLevel.COMMUNITY, AreaLevel.STREET):
+        candidates = [a for a in below if a.level == level]
+        if candidates:
+            nearest = min(
+                candidates,
+                key=lambda a: ((a.point.x - point.x) * coslat) ** 2 + (a.point.y - point.y) ** 2,
+            )
+            return AdminArea.objects.get(pk=nearest.pk), False
+    return best, False
+
+
+def _number(value, name, *, integer=False):
+    if isinstance(value, bool) or value is None or value == "":
+        raise Invalid(f"{name} must be a number")
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise Invalid(f"{name}: {value!r} is not a number") from None
+    if not number.is_finite():
+        raise Invalid(f"{name} must be a finite number")
+    if integer:
+        if number != number.to_integral_value():
+            raise Invalid(f"{name} must be a whole number")
+        if number < 0 or number > 10**7:
+            raise Invalid(f"{name} must be between 0 and 10,000,000")
+        return int(number)
+    return number
+
+
+def _point(lon, lat, crs="wgs84") -> Point:
+    lon, lat = float(_number(lon, "lon")), float(_number(lat, "lat"))
+    if not bool(crslib.valid_lonlat(lon, lat)):
+        hint = " (lon and lat look swapped)" if bool(crslib.valid_lonlat(lat, lon)) else ""
+        raise Invalid(f"({lon}, {lat}) is not a longitude/latitude{hint}")
+    try:
+        system = crslib.parse_crs(crs)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+    wlon, wlat = (float(v) for v in crslib.to_wgs84(lon, lat, system))
+    return Point(wlon, wlat, srid=4326)
+
+
+def _multipolygon(value) -> MultiPolygon | None:
+    if value in (None, "", {}):
+        return None
+    try:
+        geom = GEOSGeometry(json.dumps(value) if isinstance(value, dict) else str(value), srid=4326)
+    except (GEOSException, GDALException, ValueError, TypeError):
+        raise Invalid("affected_area is not a GeoJSON Polygon or MultiPolygon") from None
+    if geom.geom_type == "Polygon":
+        geom = MultiPolygon(geom, srid=4326)
+    if geom.geom_type != "MultiPolygon":
+        raise Invalid(f"affected_area must be a Polygon or MultiPolygon, not {geom.geom_type}")
+    if geom.num_coords > 100_000:
+        raise Invalid("affected_area has too many vertices (at most 100,000)")
+    if not geom.valid:
+        raise Invalid(f"affected_area is not a valid polygon: {geom.valid_reason}")
+    minx, miny, maxx, maxy = geom.extent
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise Invalid("affected_area is outside longitude/latitude bounds")
+    geom.srid = 4326
+    return geom
+
+
+EDITABLE = (
+    "title",
+    "category",
+    "type",
+    "severity",
+    "description",
+    "reported_via",
+    "exercise",
+    "deaths",
+    "serious_injuries",
+    "injuries",
+    "missing",
+    "direct_loss_cny",
+    "affected_area",
+)
+COUNTS = ("deaths", "serious_injuries", "injuries", "missing")
+
+
+def clean_incident(data: dict, user, instance: Incident | None = None) -> dict:
+    """Model field values from an API body (create: all required fields; update: the ones given)."""
+    partial = instance is not None
+    fields: dict = {}
+    unknown = set(data) - set(EDITABLE) - {"lon", "lat", "crs"}
+    if unknown:
+        raise Invalid(f"unknown fields: {', '.join(sorted(unknown))}")
+    if not partial:
+        for name in ("title", "category", "type", "lon", "lat"):
+            if data.get(name) in (None, ""):
+                raise Invalid(f"{name} is required")
+    if "title" in data:
+        title = str(data["title"] or "").strip()
+        if not title or len(title) > 200 or "\x00" in title:
+            raise Invalid("title must be 1–200 characters")
+        fields["title"] = title
+    if "description" in data:
+        fields["description"] = str(data["description"] or "")[:10000]
+    for name, choices in (
+        ("category", Category),
+        ("type", IncidentType),
+        ("severity", Severity),
+        ("reported_via", ReportedVia),
+    ):
+        if name in data and data[name] is not None:
+            value = str(data[name])
+            if value not in choices.values:
+                raise Invalid(f"unknown {name} {value!r}; use {', '.join(choices.values)}")
+            fields[name] = value
+    category = fields.get("category", getattr(instance, "category", None))
+    kind = fields.get("type", getattr(instance, "type", None))
+    if category and kind and category not in TYPE_CATEGORIES[kind]:
+        raise Invalid(f"type {kind} belongs to {', '.join(sorted(TYPE_CATEGORIES[kind]))}, not {category}")
+    if "exercise" in data:
+        if not isinstance(data["exercise"], bool):
+            raise Invalid("exercise must be true or false")
+        fields["exercise"] = data["exercise"]
+    for name in COUNTS:
+        if name in data:
+            fields[name] = _number(data[name], name, integer=True)
+    if "direct_loss_cny" in data:
+        loss = _number(data["direct_loss_cny"], "direct_loss_cny")
+        if loss < 0 or loss >= Decimal("1e14"):
+            raise Invalid("direct_loss_cny must be between 0 and 10^14")
+        fields["direct_loss_cny"] = loss.quantize(Decimal("0.01"))
+    if "affected_area" in data:
+        fields["affected_area"] = _multipolygon(data["affected_area"])
+    if "lon" in data or "lat" in data:
+        if "lon" not in data or "lat" not in data:
+            raise Invalid("give both lon and lat")
+        point = _point(data["lon"], data["lat"], data.get("crs") or "wgs84")
+        area, outside = locate(point)
+        everything, path = user_scope(user)
+        if path is None or not (everything or area.path.startswith(path)):
+            raise Invalid(f"({point.x:.6f}, {point.y:.6f}) is outside your jurisdiction")
+        fields.update(location=point, area=area, outside_city=outside)
+    return fields
+
+
+def proposed_severity(incident: Incident) -> str | None:
+    """The grade by Order 493 for accident disasters; None for other categories."""
+    if incident.category != Category.ACCIDENT_DISASTER:
+        return None
+    return grade_accident(incident.deaths, incident.serious_injuries, incident.direct_loss_cny)
+
+
+@transaction.atomic
+def create_incident(user, data: dict) -> Incident:
+    fields = clean_incident(data, user)
+    incident = Incident(**fields, reported_by=_user(user), reported_at=timezone.now())
+    if "severity" not in fields:
+        incident.severity = proposed_severity(incident) or Severity.IV
+    incident.save()
+    text = f"reported via {incident.reported_via}: {incident.title}"
+    if incident.outside_city:
+        text += " (location outside every district)"
+    _log(incident, LogKind.STATUS, text, user, {"action": "report", "to": incident.status, "version": 1})
+    return incident
+
+
+@transaction.atomic
+def update_incident(incident: Incident, user, data: dict, expected_version: int | None = None) -> Incident:
+    incident = _locked(incident, expected_version)
+    if incident.status not in OPEN_STATES:
+        raise Conflict(f"a {incident.status} incident cannot be edited; reopen it first")
+    fields = clean_incident(data, user, instance=incident)
+    changed = []
+    for name, value in fields.items():
+        current = getattr(incident, name)
+        if hasattr(current, "equals_exact") and hasattr(value, "equals_exact"):
+            same = current.equals_exact(value, 1e-9)
+        elif name == "area":
+            same = incident.area_id == value.pk
+        else:
+            same = current == value
+        if not same:
+            setattr(incident, name, value)
+            changed.append(name)
+    if not changed:
+        return incident
+    incident.version += 1
+    incident.save()
+    _log(
+        incident,
+        LogKind.SYSTEM,
+        f"changed {', '.join(changed)}",
+        user,
+        {"fields": changed, "version": incident.version},
+    )
+    return incident
+
+
+@transaction.atomic
+def add_note(incident: Incident, user, text: str, data: dict | None = None) -> IncidentLog:
+    text = (text or "").strip()
+    if not text or "\x00" in text:
+        raise Invalid("a note needs text")
+    if len(text) > 4000:
+        raise Invalid("a note is at most 4,000 characters")
+    incident = _locked(incident)
+    return _log(incident, LogKind.NOTE, text, user, data)
+
+
+# --- Command roles and tasks ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_participant(incident: Incident, user, person, role: str) -> Participant:
+    if role not in ParticipantRole.values:
+        raise Invalid(f"unknown role {role!r}; use {', '.join(ParticipantRole.values)}")
+    incident = _locked(incident)
+    if incident.status not in OPEN_STATES:
+        raise Conflict(f"the incident is {incident.status}")
+    if Participant.objects.filter(incident=incident, user=person, role=role, ended_at__isnull=True).exists():
+        raise Conflict(f"{person.username} already holds {role}")
+    participant = Participant.objects.create(
+        incident=incident, user=person, role=role, started_at=timezone.now()
+    )
+    _log(
+        incident,
+        LogKind.SYSTEM,
+        f"{person.username} joins as {role}",
+        user,
+        {"participant": participant.pk, "user": person.username, "role": role},
+    )
+    return participant
+
+
+@transaction.atomic
+def end_participant(participant: Participant, user) -> Participant:
+    incident = _locked(participant.incident)
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if participant.ended_at is not None:
+        raise Conflict("this role has already ended")
+    participant.ended_at = timezone.now()
+    participant.save()
+    _log(
+        incident,
+        LogKind.SYSTEM,
+        f"{participant.user.username} leaves {participant.role}",
+        user,
+        {"participant": participant.pk, "user": participant.user.username, "role": participant.role},
+    )
+    return participant
+
+
+TASK_TRANSITIONS = {
+    (TaskStatus.OPEN, "done"): TaskStatus.DONE,
+    (TaskStatus.OPEN, "cancel"): TaskStatus.CANCELLED,
+    (TaskStatus.DONE, "reopen"): TaskStatus.OPEN,
+}
+TASK_TIMESTAMP = {TaskStatus.DONE: "done_at", TaskStatus.CANCELLED: "cancelled_at"}
+
+
+@transaction.atomic
+def create_task(incident: Incident, user, title: str, owner=None, due_at=None) -> Task:
+    title = (title or "").strip()
+    if not title or len(title) > 200 or "\x00" in title:
+        raise Invalid("title must be 1–200 characters")
+    if due_at is not None and timezone.is_naive(due_at):
+        raise Invalid("due_at needs a time zone")
+    incident = _locked(incident)
+    if incident.status not in OPEN_STATES:
+        raise Conflict(f"the incident is {incident.status}")
+    task = Task.objects.create(incident=incident, title=title, owner=owner, due_at=due_at)
+    _log(
+        incident,
+        LogKind.SYSTEM,
+        f"task: {title}",
+        user,
+        {"task": task.pk, "owner": owner.username if owner else None},
+    )
+    return task
+
+
+@transaction.atomic
+def task_transition(task: Task, action: str, user) -> Task:
+    incident = _locked(task.incident)
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    new = TASK_TRANSITIONS.get((task.status, action))
+    if new is None:
+        raise Conflict(f"cannot {action} a task that is {task.status}")
+    old = task.status
+    task.status = new
+    if new in TASK_TIMESTAMP:
+        setattr(task, TASK_TIMESTAMP[new], timezone.now())
+    else:
+        task.done_at = task.cancelled_at = None
+    task.save()
+    _log(
+        incident,
+        LogKind.SYSTEM,
+        f"task {task.title}: {old} → {new}",
+        user,
+        {"task": task.pk, "action": action, "from": old, "to": new},
+    )
+    return task
+
+
+# --- Dispatch -------------------------------------------------------------------------------------
+
+D = DispatchStatus
+DISPATCH_TRANSITIONS: dict[tuple[str, str], str] = {
+    (D.REQUESTED, "accept"): D.ACCEPTED,
+    (D.REQUESTED, "decline"): D.DECLINED,
+    (D.ACCEPTED, "depart"): D.EN_ROUTE,
+    (D.EN_ROUTE, "arrive"): D.ON_SCENE,
+    (D.ACCEPTED, "release"): D.RELEASED,
+    (D.EN_ROUTE, "release"): D.RELEASED,
+    (D.ON_SCENE, "release"): D.RELEASED,
+}
+DISPATCH_ACTIONS = tuple(dict.fromkeys(a for _, a in DISPATCH_TRANSITIONS))
+# What the assigned team leader may do; releasing a team is the command's decision.
+LEADER_ACTIONS = {"accept", "decline", "depart", "arrive"}
+DISPATCH_TIMESTAMP = {
+    D.ACCEPTED: "accepted_at",
+    D.DECLINED: "declined_at",
+    D.EN_ROUTE: "en_route_at",
+    D.ON_SCENE: "on_scene_at",
+    D.RELEASED: "released_at",
+}
+TEAM_STATUS_FOR = {
+    D.REQUESTED: TeamStatus.DEPLOYED,
+    D.ACCEPTED: TeamStatus.DEPLOYED,
+    D.EN_ROUTE: TeamStatus.DEPLOYED,
+    D.ON_SCENE: TeamStatus.DEPLOYED,
+    D.RELEASED: TeamStatus.AVAILABLE,
+    D.DECLINED: TeamStatus.AVAILABLE,
+}
+
+
+def _eta(team, incident) -> tuple[float | None, str]:
+    """The engine's travel time from the team to the incident; (None, "") if it cannot say."""
+    if team.location is None:
+        return None, ""
+    try:
+        import numpy as np
+
+        from citywatch.geo import routing
+
+        answer = routing.nearest_by_time(
+            (incident.location.x, incident.location.y),
+            np.array([[team.location.x, team.location.y]], dtype=float),
+            "to",
+            24 * 3600.0,
+            1,
+        )
+    except Exception:  # noqa: BLE001 — an ETA is a hint; the order stands without one
+        return None, ""
+    if not answer.results:
+        return None, ""
+    hit = answer.results[0]
+    return round(float(hit.eta_s), 1), str(hit.eta_method)
+
+
+@transaction.atomic
+def request_dispatch(incident: Incident, team_id: int, user, assigned_to=None, note: str = "") -> Dispatch:
+    """Order a rescue team to the incident. The team must be available and in the dispatcher's
+    jurisdiction; it becomes deployed in the same transaction."""
+    from citywatch.resources.models import RescueTeam
+
+    visible = RescueTeam.objects.restrict(user, "view").filter(pk=team_id).exists()
+    if not visible:
+        raise NotFound(f"no rescue team {team_id} in your jurisdiction")
+    incident = _locked(incident)
+    if incident.status not in OPEN_STATES:
+        raise Conflict(f"the incident is {incident.status}; teams cannot be dispatched to it")
+    team = RescueTeam.objects.select_for_update().get(pk=team_id)
+    if team.status != TeamStatus.AVAILABLE:
+        raise Conflict(f"{team.name} is {team.status}, not available")
+    eta_s, eta_method = _eta(team, incident)
+    dispatch = Dispatch.objects.create(
+        incident=incident,
+        team=team,
+        assigned_to=assigned_to,
+        requested_by=_user(user),
+        eta_s=eta_s,
+        eta_method=eta_method,
+        note=(note or "")[:200],
+        requested_at=timezone.now(),
+    )
+    team.status = TeamStatus.DEPLOYED
+    team.save()
+    _log(
+        incident,
+        LogKind.DISPATCH,
+        f"{team.name} requested" + (f" (ETA {eta_s / 60:.0f} min)" if eta_s is not None else ""),
+        user,
+        {"dispatch": dispatch.pk, "team": team.pk, "to": D.REQUESTED, "eta_s": eta_s},
+    )
+    return dispatch
+
+
+def may_move_dispatch(user, dispatch: Dispatch, action: str) -> bool:
+    from citywatch.core.choices import Role
+
+    if getattr(user, "role", "") == Role.TEAM_LEADER and not user.is_superuser:
+        return dispatch.assigned_to_id == user.pk and action in LEADER_ACTIONS
+    return True
+
+
+@transaction.atomic
+def dispatch_transition(dispatch: Dispatch, action: str, user, note: str = "") -> Dispatch:
+    from citywatch.resources.models import RescueTeam
+
+    if action not in DISPATCH_ACTIONS:
+        raise Invalid(f"unknown action {action!r}; use {', '.join(DISPATCH_ACTIONS)}")
+    if not may_move_dispatch(user, dispatch, action):
+        raise Forbidden("only the assigned team leader may answer this order, and only the command releases")
+    incident = _locked(dispatch.incident)
+    dispatch = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+    new = DISPATCH_TRANSITIONS.get((dispatch.status, action))
+    if new is None:
+        raise Conflict(f"cannot {action} a dispatch that is {dispatch.status}")
+    team = RescueTeam.objects.select_for_update().get(pk=dispatch.team_id)
+    old = dispatch.status
+    dispatch.status = new
+    setattr(dispatch, DISPATCH_TIMESTAMP[new], timezone.now())
+    dispatch.save()
+    if team.status != TEAM_STATUS_FOR[new]:
+        team.status = TEAM_STATUS_FOR[new]
+        team.save()
+    _log(
+        incident,
+        LogKind.DISPATCH,
+        f"{team.name}: {old} → {new}" + (f": {note}" if note else ""),
+        user,
+        {"dispatch": dispatch.pk, "team": team.pk, "action": action, "from": old, "to": new},
+    )
+    return dispatch
+
+
+# --- Supply requests ------------------------------------------------------------------------------
+
+Q = SupplyStatus
+SUPPLY_TRANSITIONS: dict[tuple[str, str], str] = {
+    (Q.REQUESTED, "approve"): Q.APPROVED,
+    (Q.REQUESTED, "reject"): Q.REJECTED,
+    (Q.REQUESTED, "cancel"): Q.CANCELLED,
+    (Q.APPROVED, "cancel"): Q.CANCELLED,
+    (Q.APPROVED, "ship"): Q.SHIPPED,
+    (Q.SHIPPED, "ship"): Q.SHIPPED,  # a further partial shipment
+    (Q.SHIPPED, "receive"): Q.RECEIVED,
+}
+SUPPLY_ACTIONS = tuple(dict.fromkeys(a for _, a in SUPPLY_TRANSITIONS))
+SUPPLY_TIMESTAMP = {
+    Q.APPROVED: "approved_at",
+    Q.REJECTED: "rejected_at",
+    Q.SHIPPED: "shipped_at",
+    Q.RECEIVED: "received_at",
+    Q.CANCELLED: "cancelled_at",
+}
+
+
+def _quantity(value, name="quantity") -> Decimal:
+    number = _number(value, name)
+    if number <= 0:
+        raise Invalid(f"{name} must be positive")
+    if number.as_tuple().exponent < -3:
+        raise Invalid(f"{name} has more than 3 decimal places")
+    if number > Decimal("1e10"):
+        raise Invalid(f"{name} is too large")
+    return number
+
+
+def ledger_reference(incident: Incident) -> str:
+    return f"INC-{incident.pk}"
+
+
+@transaction.atomic
+def request_supply(incident: Incident, user, depot_id: int, item_code: str, quantity, note: str = ""):
+    """Ask a depot (in the requester's jurisdiction) for supplies. The balance is not reserved: it is
+    checked when the supplies are shipped, where the ledger refuses to overdraw (409)."""
+    from citywatch.resources.models import Depot, SupplyItem
+
+    quantity = _quantity(quantity)
+    depot = Depot.objects.restrict(user, "view").filter(pk=depot_id).first()
+    if depot is None:
+        raise NotFound(f"no depot {depot_id} in your jurisdiction")
+    item = SupplyItem.objects.filter(code=str(item_code)[:32]).first()
+    if item is None:
+        raise Invalid(f"unknown supply item {item_code!r}")
+    incident = _locked(incident)
+    if incident.status not in OPEN_STATES:
+        raise Conflict(f"the incident is {incident.status}")
+    request = SupplyRequest.objects.create(
+        incident=incident,
+        depot=depot,
+        item=item,
+        quantity_requested=quantity,
+        requested_by=_user(user),
+        note=(note or "")[:200],
+        requested_at=timezone.now(),
+    )
+    _log(
+        incident,
+        LogKind.SUPPLY,
+        f"requested {quantity.normalize():f} {item.unit} {item.name} from {depot.name}",
+        user,
+        {"supply_request": request.pk, "to": Q.REQUESTED, "quantity": str(quantity)},
+    )
+    return request
+
+
+@transaction.atomic
+def supply_transition(request: SupplyRequest, action: str, user, quantity=None, note: str = ""):
+    from citywatch.resources import actions as ledger
+
+    if action not in SUPPLY_ACTIONS:
+        raise Invalid(f"unknown action {action!r}; use {', '.join(SUPPLY_ACTIONS)}")
+    incident = _locked(request.incident)
+    request = SupplyRequest.objects.select_for_update().select_related("depot", "item").get(pk=request.pk)
+    new = SUPPLY_TRANSITIONS.get((request.status, action))
+    if new is None:
+        raise Conflict(f"cannot {action} a supply request that is {request.status}")
+    qty = None if quantity in (None, "") else _quantity(quantity)
+    data: dict = {"supply_request": request.pk, "action": action, "from": request.status, "to": new}
+    unit = request.item.unit
+    if action == "approve":
+        qty = request.quantity_requested if qty is None else qty
+        if qty > request.quantity_requested:
+            raise Invalid(
+                f"cannot approve more than the {request.quantity_requested.normalize():f} requested"
+            )
+        request.quantity_approved = qty
+    elif action == "ship":
+        remaining = request.quantity_approved - request.quantity_shipped
+        if remaining <= 0:
+            raise Conflict("everything approved has been shipped")
+        qty = remaining if qty is None else qty
+        if qty > remaining:
+            raise Invalid(f"only {remaining.normalize():f} {unit} remain to ship")
+        movement = ledger.record_movement(
+            request.depot,
+            request.item,
+            MovementKind.ISSUE,
+            qty,
+            reference=ledger_reference(incident),
+            note=f"supply request {request.pk}",
+            user=_user(user),
+        )
+        request.quantity_shipped += qty
+        data["movement"] = movement.pk
+    elif action == "receive":
+        qty = request.quantity_shipped if qty is None else qty
+        if qty > request.quantity_shipped:
+            raise Invalid(f"cannot receive more than the {request.quantity_shipped.normalize():f} shipped")
+        request.quantity_received = qty
+    old = request.status
+    request.status = new
+    setattr(request, SUPPLY_TIMESTAMP[new], timezone.now())
+    request.save()
+    if qty is not None:
+        data["quantity"] = str(qty)
+    text = f"{request.item.name} from {request.depot.name}: {old} → {new}"
+    if qty is not None:
+        text += f" ({qty.normalize():f} {unit})"
+    if note:
+        text += f": {note}"
+    _log(incident, LogKind.SUPPLY, text, user, data)
+    return request

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IncidentsConfig(AppConfig):
+    name = "citywatch.incidents"
+    label = "incidents"
+    verbose_name = _("Incidents")
+
+    def ready(self):
+        from citywatch.incidents import roles  # noqa: F401  (registers)

@@ -1,0 +1,105 @@
+"""Kinds, levels and states of incidents (DOMAIN §3.3)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.TextChoices):
+    NATURAL_DISASTER = "natural_disaster", _("Natural disaster")
+    ACCIDENT_DISASTER = "accident_disaster", _("Accident disaster")
+    PUBLIC_HEALTH = "public_health", _("Public health")
+    SOCIAL_SECURITY = "social_security", _("Social security")
+
+
+class IncidentType(models.TextChoices):
+    TYPHOON = "typhoon", _("Typhoon")
+    FLOOD = "flood", _("Flood")
+    RAINSTORM = "rainstorm", _("Rainstorm")
+    LANDSLIDE = "landslide", _("Landslide")
+    FOREST_FIRE = "forest_fire", _("Forest fire")
+    EARTHQUAKE = "earthquake", _("Earthquake")
+    HAZCHEM_LEAK = "hazchem_leak", _("Hazardous chemical leak")
+    FIRE = "fire", _("Fire")
+    TRAFFIC = "traffic", _("Traffic accident")
+    BUILDING_COLLAPSE = "building_collapse", _("Building collapse")
+    OTHER = "other", _("Other")
+
+
+# Which category each type belongs to. "other" fits every category.
+TYPE_CATEGORIES: dict[str, frozenset[str]] = {
+    IncidentType.TYPHOON: frozenset({Category.NATURAL_DISASTER}),
+    IncidentType.FLOOD: frozenset({Category.NATURAL_DISASTER}),
+    IncidentType.RAINSTORM: frozenset({Category.NATURAL_DISASTER}),
+    IncidentType.LANDSLIDE: frozenset({Category.NATURAL_DISASTER}),
+    IncidentType.FOREST_FIRE: frozenset({Category.NATURAL_DISASTER}),
+    IncidentType.EARTHQUAKE: frozenset({Category.NATURAL_DISASTER}),
+    IncidentType.HAZCHEM_LEAK: frozenset({Category.ACCIDENT_DISASTER}),
+    IncidentType.FIRE: frozenset({Category.ACCIDENT_DISASTER}),
+    IncidentType.TRAFFIC: frozenset({Category.ACCIDENT_DISASTER}),
+    IncidentType.BUILDING_COLLAPSE: frozenset({Category.ACCIDENT_DISASTER}),
+    IncidentType.OTHER: frozenset(Category.values),
+}
+
+
+class Severity(models.TextChoices):
+    I = "1", _("Ⅰ 特别重大")  # noqa: E741
+    II = "2", _("Ⅱ 重大")
+    III = "3", _("Ⅲ 较大")
+    IV = "4", _("Ⅳ 一般")
+
+
+class ReportedVia(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    APP = "app", _("App")
+    FEED = "feed", _("Monitoring feed")
+    PATROL = "patrol", _("Patrol")
+    OTHER = "other", _("Other")
+
+
+class IncidentStatus(models.TextChoices):
+    REPORTED = "reported", _("Reported")
+    VERIFIED = "verified", _("Verified")
+    RESPONDING = "responding", _("Responding")
+    STABILISED = "stabilised", _("Stabilised")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled (false report)")
+
+
+class LogKind(models.TextChoices):
+    NOTE = "note", _("Note")
+    STATUS = "status", _("Status")
+    DISPATCH = "dispatch", _("Dispatch")
+    SUPPLY = "supply", _("Supply")
+    SYSTEM = "system", _("System")
+
+
+class ParticipantRole(models.TextChoices):
+    COMMANDER = "commander", _("Commander")
+    DEPUTY = "deputy", _("Deputy commander")
+    LIAISON = "liaison", _("Liaison")
+    SCRIBE = "scribe", _("Scribe")
+    EXPERT = "expert", _("Expert")
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class DispatchStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    EN_ROUTE = "en_route", _("En route")
+    ON_SCENE = "on_scene", _("On scene")
+    RELEASED = "released", _("Released")
+
+
+class SupplyStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    SHIPPED = "shipped", _("Shipped")
+    RECEIVED = "received", _("Received")
+    CANCELLED = "cancelled", _("Cancelled")

@@ -1,0 +1,31 @@
+"""One filter set per model, used by the API (and later the pages)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db.models import Q
+from pydantic import Field
+
+from citywatch.core.filters import BboxFilter
+from citywatch.incidents.choices import Category, IncidentStatus, IncidentType, Severity
+
+
+class IncidentFilter(BboxFilter):
+    bbox_fields: ClassVar[tuple[str, ...]] = ("location",)
+
+    status: IncidentStatus | None = None
+    category: Category | None = None
+    type: IncidentType | None = None
+    severity: Severity | None = Field(None, description="1 (特别重大) … 4 (一般)")
+    exercise: bool | None = Field(None, description="true: drills only; false: real incidents only")
+    area: str | None = Field(
+        None, max_length=12, pattern=r"^\d+$", description="admin-area code (and beneath)"
+    )
+    q: str | None = Field(None, max_length=100, description="part of the title")
+
+    def filter_area(self, value):
+        return Q(area__path__contains=f"{value}.") if value else Q()
+
+    def filter_q(self, value):
+        return Q(title__icontains=value) | Q(description__icontains=value) if value else Q()

@@ -1,0 +1,52 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from citywatch.core.models.base import RestrictedQuerySet
+from citywatch.incidents.choices import LogKind
+
+
+class ReadOnlyError(Exception):
+    pass
+
+
+class IncidentLogQuerySet(RestrictedQuerySet):
+    def update(self, **kwargs):
+        raise ReadOnlyError("the incident log cannot be edited")
+
+    def delete(self):
+        raise ReadOnlyError("the incident log cannot be deleted")
+
+
+class IncidentLog(models.Model):
+    """The incident's running log (append-only): notes, status changes, dispatches, supplies."""
+
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.PROTECT, related_name="log")
+    time = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=LogKind.choices)
+    text = models.TextField(_("text"))
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    objects = IncidentLogQuerySet.as_manager()
+
+    jurisdiction_path = "incident__area__path"
+
+    class Meta:
+        verbose_name = _("incident log entry")
+        verbose_name_plural = _("incident log")
+        ordering = ["time", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.text[:60]}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ReadOnlyError("the incident log cannot be edited")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ReadOnlyError("the incident log cannot be deleted")
