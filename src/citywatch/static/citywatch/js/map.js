@@ -509,6 +509,11 @@
 
   /** One click, one answer: a cluster zooms in, resource or coverage points open one popup, else the area. */
   map.on("click", async (e) => {
+    if (nearbyArmed) {
+      // The "What is near here?" tool is waiting for its one click.
+      nearbyAt(e.lngLat.lng, e.lngLat.lat);
+      return;
+    }
     const hits = map.queryRenderedFeatures(around(e.point, 3), { layers: overlayLayerIds() });
     if (hits.length) {
       const top = hits[0];
@@ -529,7 +534,7 @@
       requestAnimationFrame(() => {
         const ids = overlayLayerIds().concat(visibleLayers(AREA_CLICKABLE));
         const hit = ids.length && map.queryRenderedFeatures(around(hover, 3), { layers: ids }).length;
-        map.getCanvas().style.cursor = hit ? "pointer" : "";
+        map.getCanvas().style.cursor = nearbyArmed ? "crosshair" : hit ? "pointer" : "";
         hover = null;
       });
     }
@@ -593,6 +598,397 @@
       status.textContent = interpolate(gettext("Could not load the areas: %(error)s"), { error: err.message }, true);
       el.dataset.loaded = "error";
     }
+  });
+
+  // --- Population heat map ------------------------------------------------------------------------
+
+  const popBox = document.getElementById("population-toggle");
+  const popNote = document.getElementById("population-note");
+  const popCount = document.getElementById("population-count");
+  let popLoading = null;
+
+  function addPopulationLayer() {
+    map.addSource("population", { type: "geojson", data: EMPTY });
+    // Below the resource overlays (and so below the nearby layers), above the basemap.
+    const before = overlays.length ? overlays[0].layers[0].id : undefined;
+    map.addLayer({
+      id: "population-heat", type: "heatmap", source: "population", layout: { visibility: "none" },
+      paint: {
+        // A 1-km cell of a dense Xiamen district holds a few tens of thousands of people.
+        "heatmap-weight": ["interpolate", ["linear"], ["coalesce", ["get", "persons"], 0], 0, 0, 2000, 0.3, 20000, 1],
+        "heatmap-intensity": ["interpolate", ["linear"], ["zoom"], 7, 1, 10, 1.5, 13, 2, 16, 3],
+        // Roughly one cell's width on screen, so neighbouring cells blend into a surface.
+        "heatmap-radius": ["interpolate", ["exponential", 2], ["zoom"], 7, 4, 10, 20, 13, 100, 15, 400],
+        "heatmap-color": ["interpolate", ["linear"], ["heatmap-density"],
+          0, "rgba(255,255,178,0)", 0.15, "rgba(254,217,118,0.55)", 0.35, "#feb24c", 0.55, "#fd8d3c", 0.75, "#f03b20", 1, "#bd0026"],
+        "heatmap-opacity": ["interpolate", ["linear"], ["zoom"], 7, 0.8, 16, 0.55],
+      },
+    }, before);
+  }
+
+  async function loadPopulation() {
+    popBox.dataset.state = "loading";
+    popCount.textContent = "…";
+    try {
+      const url = new URL(popBox.dataset.url, window.location.origin);
+      url.searchParams.set("cell_m", "1000");
+      const fc = await getJSON(url);
+      loaded.population = fc;
+      map.getSource("population").setData({ type: "FeatureCollection", features: fc.features || [] });
+      const notes = [];
+      if (fc.total === null || fc.total === undefined) {
+        popCount.textContent = "";
+        notes.push(gettext("No population grid is loaded on this server: the heat map stays empty."));
+      } else {
+        popCount.textContent = num(fc.total);
+        notes.push(interpolate(gettext("Population: %(total)s persons in %(cells)s cells of %(cell)s m."),
+          { total: num(fc.total), cells: num((fc.features || []).length), cell: num(fc.cell_m || 1000) }, true));
+        if (fc.synthetic) notes.push(gettext("The population grid is synthetic (demo data), not a census."));
+      }
+      popNote.textContent = notes.join(" ");
+      popNote.hidden = false;
+      popBox.dataset.state = "loaded";
+    } catch (err) {
+      popBox.dataset.state = "error";
+      popCount.textContent = "";
+      popLoading = null; // switching it on again retries
+      popNote.textContent = interpolate(gettext("Could not load the population: %(error)s"), { error: err.message }, true);
+      popNote.hidden = false;
+    }
+  }
+
+  function showPopulation(on) {
+    if (!map.getLayer("population-heat")) return;
+    map.setLayoutProperty("population-heat", "visibility", on ? "visible" : "none");
+    popNote.hidden = !on || !popNote.textContent;
+    if (on && !popLoading) popLoading = loadPopulation();
+  }
+
+  // --- "What is near here?": ranked resources by travel time, isochrone, routes --------------------
+
+  const nearbyBox = document.getElementById("nearby");
+  const nearbyArm = document.getElementById("nearby-arm");
+  const nearbyClear = document.getElementById("nearby-clear");
+  const nearbyStatus = document.getElementById("nearby-status");
+  const nearbyResults = document.getElementById("nearby-results");
+  const NEARBY_KINDS = ["rescue-teams", "depots", "medical-facilities", "shelters"];
+  const NEARBY_TITLES = {
+    "rescue-teams": gettext("Rescue teams"),
+    depots: gettext("Depots"),
+    "medical-facilities": gettext("Medical facilities"),
+    shelters: gettext("Shelters"),
+  };
+  const NEARBY_MINUTES = 60;
+  const ISOCHRONE_MINUTES = 15;
+  const NEARBY_RADIUS_M = 5000;
+  let nearbyArmed = false;
+  let nearbyMarker = null;
+  let nearbyRun = 0; // a newer request makes the answers of older ones stale
+
+  async function getJSON(url) {
+    const r = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (!r.ok) {
+      let detail = r.status + " " + r.statusText;
+      try {
+        const body = await r.json();
+        if (body && typeof body.detail === "string") detail = body.detail;
+      } catch (e) { /* not JSON */ }
+      const err = new Error(detail);
+      err.status = r.status;
+      throw err;
+    }
+    return r.json();
+  }
+
+  const minutesText = (s) => {
+    if (s === null || s === undefined) return "–";
+    const m = s / 60;
+    if (m < 1) return gettext("< 1 min");
+    const n = Math.round(m);
+    return interpolate(ngettext("%s min", "%s min", n), [num(n)]);
+  };
+  const kmText = (m) => (m === null || m === undefined ? "–"
+    : interpolate(gettext("%s km"), [Number(m / 1000).toLocaleString(lang, { maximumFractionDigits: 1, minimumFractionDigits: 1 })]));
+  const methodText = (method) => (method === "road" ? gettext("by road") : gettext("estimated"));
+  const personsText = (n) => (n === null || n === undefined ? gettext("unknown (no population data)")
+    : interpolate(ngettext("%s person", "%s persons", n), [num(n)]));
+
+  function nearbyLayers() {
+    map.addSource("nearby-isochrone", { type: "geojson", data: EMPTY });
+    map.addSource("nearby-route", { type: "geojson", data: EMPTY });
+    map.addSource("nearby-items", { type: "geojson", data: EMPTY });
+    map.addLayer({ id: "nearby-isochrone-fill", type: "fill", source: "nearby-isochrone",
+      paint: { "fill-color": "#7c3aed", "fill-opacity": 0.1 } });
+    map.addLayer({ id: "nearby-isochrone-line", type: "line", source: "nearby-isochrone",
+      paint: { "line-color": "#7c3aed", "line-width": 1.5, "line-opacity": 0.9 } });
+    map.addLayer({ id: "nearby-route-casing", type: "line", source: "nearby-route",
+      layout: { "line-cap": "round", "line-join": "round" }, paint: { "line-color": "#fff", "line-width": 7 } });
+    map.addLayer({ id: "nearby-route-line", type: "line", source: "nearby-route", filter: ["==", ["get", "eta_method"], "road"],
+      layout: { "line-cap": "round", "line-join": "round" }, paint: { "line-color": "#e11d48", "line-width": 4 } });
+    // An estimated route is a straight line, not a road: dashed.
+    map.addLayer({ id: "nearby-route-estimated", type: "line", source: "nearby-route", filter: ["!=", ["get", "eta_method"], "road"],
+      paint: { "line-color": "#e11d48", "line-width": 4, "line-dasharray": [2, 1.5] } });
+    const colours = {};
+    NEARBY_KINDS.forEach((k) => (colours[k] = OVERLAYS[k].colour));
+    map.addLayer({ id: "nearby-items-point", type: "circle", source: "nearby-items",
+      paint: { "circle-color": match("kind", colours, "#334155"), "circle-radius": 7,
+        "circle-stroke-color": "#fff", "circle-stroke-width": 2, "circle-opacity": 0.95 } });
+  }
+
+  function setNearbyState(state) {
+    el.dataset.nearby = state;
+    nearbyBox.dataset.nearby = state;
+  }
+
+  function armNearby(on) {
+    nearbyArmed = on;
+    nearbyArm.setAttribute("aria-pressed", on ? "true" : "false");
+    nearbyArm.classList.toggle("armed", on);
+    map.getCanvas().style.cursor = on ? "crosshair" : "";
+    if (on) nearbyStatus.textContent = gettext("Click the map where you want to know what is near (Esc cancels).");
+    else if (nearbyStatus.dataset.armedText === "1") nearbyStatus.textContent = "";
+    nearbyStatus.dataset.armedText = on ? "1" : "";
+  }
+
+  function clearNearby() {
+    nearbyRun += 1;
+    armNearby(false);
+    if (nearbyMarker) nearbyMarker.remove();
+    nearbyMarker = null;
+    ["nearby-isochrone", "nearby-route", "nearby-items"].forEach((id) => map.getSource(id) && map.getSource(id).setData(EMPTY));
+    delete loaded["nearby-isochrone"];
+    delete loaded["nearby-route"];
+    window.citywatchNearby = null;
+    window.citywatchNearbyIsochrone = null;
+    window.citywatchNearbyRoute = null;
+    nearbyResults.replaceChildren();
+    nearbyStatus.textContent = "";
+    nearbyClear.hidden = true;
+    delete el.dataset.nearby;
+    delete nearbyBox.dataset.nearby;
+    delete el.dataset.nearbyRoute;
+  }
+
+  function para(className, text) {
+    const p = document.createElement("p");
+    p.className = className;
+    p.textContent = text;
+    return p;
+  }
+
+  function renderNearby(answer, iso, isoError, lon, lat) {
+    nearbyResults.replaceChildren();
+    const estimated = !answer.network || answer.network.mode !== "road";
+    const summary = document.createElement("div");
+    summary.className = "nearby-summary";
+    summary.appendChild(para("nearby-point", interpolate(gettext("Point: %(lon)s, %(lat)s"),
+      { lon: lon.toFixed(5), lat: lat.toFixed(5) }, true)));
+    const mode = para("nearby-mode " + (estimated ? "estimated" : "road"), estimated
+      ? gettext("Travel times are estimated: no road network is loaded, so they come from straight-line distance, a detour factor and an average speed.")
+      : interpolate(gettext("Travel times by road (network: %(source)s)."), { source: answer.network.source || "–" }, true));
+    mode.dataset.mode = estimated ? "estimated" : "road";
+    summary.appendChild(mode);
+    if (answer.network && answer.network.synthetic) summary.appendChild(para("nearby-mode estimated", gettext("The road network is synthetic (demo).")));
+    if (answer.origin && answer.origin.on_network === false && !estimated) {
+      summary.appendChild(para("note", interpolate(gettext("The point is %(m)s m from the nearest road."),
+        { m: num(answer.origin.snap_distance_m) }, true)));
+    }
+    const pop = answer.population || {};
+    summary.appendChild(para("nearby-population", interpolate(gettext("Population within %(km)s: %(persons)s"),
+      { km: kmText(pop.radius_m), persons: personsText(pop.persons) }, true)));
+    if (iso) {
+      summary.appendChild(para("nearby-population", interpolate(gettext("Population within %(minutes)s minutes (outlined, %(method)s): %(persons)s"),
+        { minutes: num(ISOCHRONE_MINUTES), method: methodText(iso.properties && iso.properties.eta_method), persons: personsText(iso.properties && iso.properties.persons) }, true)));
+    } else if (isoError) {
+      summary.appendChild(para("note", interpolate(gettext("No %(minutes)s-minute outline: %(error)s"), { minutes: num(ISOCHRONE_MINUTES), error: isoError }, true)));
+    }
+    nearbyResults.appendChild(summary);
+
+    const items = answer.items || [];
+    if (!items.length) {
+      nearbyResults.appendChild(para("note nearby-empty", interpolate(gettext("Nothing you can see within %(minutes)s minutes."), { minutes: num(NEARBY_MINUTES) }, true)));
+    }
+    kindsOffered().forEach((kind) => {
+      const mine = items.filter((i) => i.kind === kind);
+      if (!mine.length) return;
+      const section = document.createElement("section");
+      section.className = "nearby-group";
+      section.dataset.kind = kind;
+      const h = document.createElement("h3");
+      const dot = document.createElement("span");
+      dot.className = "legend-dot";
+      dot.style.backgroundColor = OVERLAYS[kind].colour;
+      h.append(dot, document.createTextNode(" " + NEARBY_TITLES[kind] + " (" + num(mine.length) + ")"));
+      section.appendChild(h);
+      const ol = document.createElement("ol");
+      ol.className = "nearby-list";
+      mine.forEach((item) => {
+        const li = document.createElement("li");
+        li.className = "nearby-item";
+        li.dataset.kind = item.kind;
+        li.dataset.id = String(item.id);
+        li.dataset.etaMethod = item.eta_method;
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "nearby-pick";
+        button.title = item.direction === "to" ? gettext("Show the route from here to the point") : gettext("Show the route from the point to here");
+        const name = document.createElement("span");
+        name.className = "nearby-name";
+        name.textContent = item.name;
+        const meta = document.createElement("span");
+        meta.className = "nearby-meta";
+        const eta = document.createElement("span");
+        eta.className = "nearby-eta";
+        eta.textContent = minutesText(item.eta_s);
+        const dist = document.createElement("span");
+        dist.className = "nearby-distance";
+        dist.textContent = kmText(item.distance_m);
+        const method = document.createElement("span");
+        method.className = "nearby-method " + (item.eta_method === "road" ? "road" : "estimated");
+        method.textContent = methodText(item.eta_method);
+        meta.append(eta, document.createTextNode(" · "), dist, document.createTextNode(" · "), method);
+        button.append(name, meta);
+        button.addEventListener("click", () => showRoute(item, li));
+        li.appendChild(button);
+        ol.appendChild(li);
+      });
+      section.appendChild(ol);
+      nearbyResults.appendChild(section);
+    });
+    const routeInfo = para("nearby-route-info", "");
+    routeInfo.id = "nearby-route-info";
+    routeInfo.setAttribute("role", "status");
+    routeInfo.hidden = true;
+    nearbyResults.appendChild(routeInfo);
+  }
+
+  /** The nearby kinds this user may see (the template offers a layer box only for those). */
+  const kindsOffered = () => NEARBY_KINDS.filter((k) => document.querySelector('input[data-resource="' + k + '"]'));
+
+  async function nearbyAt(lon, lat) {
+    lon = Number(lon);
+    lat = Number(lat);
+    const run = ++nearbyRun;
+    armNearby(false);
+    setNearbyState("loading");
+    delete el.dataset.nearbyRoute;
+    nearbyStatus.textContent = gettext("Looking for what is near…");
+    nearbyClear.hidden = false;
+    if (nearbyMarker) nearbyMarker.remove();
+    const pin = document.createElement("div");
+    pin.className = "nearby-pin";
+    pin.title = gettext("The point asked about");
+    nearbyMarker = new maplibregl.Marker({ element: pin }).setLngLat([lon, lat]).addTo(map);
+    map.getSource("nearby-route").setData(EMPTY);
+    map.getSource("nearby-items").setData(EMPTY);
+    map.getSource("nearby-isochrone").setData(EMPTY);
+
+    const kinds = kindsOffered();
+    const nearbyUrl = new URL(nearbyBox.dataset.nearbyUrl, window.location.origin);
+    Object.entries({ lon: lon, lat: lat, kinds: kinds.join(","), minutes: NEARBY_MINUTES, radius_m: NEARBY_RADIUS_M, limit: 10 })
+      .forEach(([k, v]) => nearbyUrl.searchParams.set(k, String(v)));
+    const isoUrl = new URL(nearbyBox.dataset.isochroneUrl, window.location.origin);
+    Object.entries({ lon: lon, lat: lat, minutes: ISOCHRONE_MINUTES, direction: "from" })
+      .forEach(([k, v]) => isoUrl.searchParams.set(k, String(v)));
+    const empty = { origin: { lon: lon, lat: lat }, network: null, items: [], population: { radius_m: NEARBY_RADIUS_M, persons: null } };
+    const [near, iso] = await Promise.allSettled([kinds.length ? getJSON(nearbyUrl) : Promise.resolve(empty), getJSON(isoUrl)]);
+    if (run !== nearbyRun) return null; // cleared or superseded meanwhile
+    if (near.status === "rejected") {
+      nearbyStatus.textContent = interpolate(gettext("Could not find what is near: %(error)s"), { error: near.reason.message }, true);
+      setNearbyState("error");
+      return null;
+    }
+    const answer = near.value;
+    const isochrone = iso.status === "fulfilled" ? iso.value : null;
+    window.citywatchNearby = answer;
+    window.citywatchNearbyIsochrone = isochrone;
+    if (isochrone) {
+      loaded["nearby-isochrone"] = isochrone;
+      // Drawn as its outer outline: the holes between the roads of a network isochrone are noise here.
+      const g = isochrone.geometry;
+      const outer = g && g.type === "Polygon" ? { type: "Polygon", coordinates: [g.coordinates[0]] }
+        : g && g.type === "MultiPolygon" ? { type: "MultiPolygon", coordinates: g.coordinates.map((poly) => [poly[0]]) } : g;
+      map.getSource("nearby-isochrone").setData({ type: "Feature", geometry: outer, properties: isochrone.properties || {} });
+    }
+    map.getSource("nearby-items").setData({ type: "FeatureCollection", features: answer.items.map((i) => ({
+      type: "Feature", geometry: { type: "Point", coordinates: [i.lon, i.lat] }, properties: { kind: i.kind, id: i.id, name: i.name } })) });
+    renderNearby(answer, isochrone, iso.status === "rejected" ? iso.reason.message : null, lon, lat);
+    const n = answer.items.length;
+    nearbyStatus.textContent = interpolate(ngettext("%(n)s result within %(minutes)s minutes, fastest first. Click one for its route.",
+      "%(n)s results within %(minutes)s minutes, fastest first. Click one for its route.", n), { n: num(n), minutes: num(NEARBY_MINUTES) }, true);
+    // Frame the point, the outline and the results.
+    const b = new maplibregl.LngLatBounds([lon, lat], [lon, lat]);
+    answer.items.forEach((i) => b.extend([i.lon, i.lat]));
+    if (isochrone) bounds({ type: "FeatureCollection", features: [isochrone] }).toArray().forEach((c) => b.extend(c));
+    map.fitBounds(b, { padding: 60, maxZoom: 14, duration: 0 });
+    setNearbyState("loaded");
+    return answer;
+  }
+
+  async function showRoute(item, li) {
+    const answer = window.citywatchNearby;
+    if (!answer) return null;
+    const here = [answer.origin.lon, answer.origin.lat];
+    const there = [item.lon, item.lat];
+    // Teams and depots travel to the point; people go from the point to shelters and hospitals.
+    const [from, to] = item.direction === "to" ? [there, here] : [here, there];
+    const url = new URL(nearbyBox.dataset.routeUrl, window.location.origin);
+    url.searchParams.set("from", from.join(","));
+    url.searchParams.set("to", to.join(","));
+    const run = nearbyRun;
+    nearbyResults.querySelectorAll(".nearby-item.selected").forEach((x) => x.classList.remove("selected"));
+    li.classList.add("selected");
+    const info = document.getElementById("nearby-route-info");
+    info.hidden = false;
+    info.textContent = gettext("Finding the route…");
+    el.dataset.nearbyRoute = "loading";
+    try {
+      const route = await getJSON(url);
+      if (run !== nearbyRun) return null;
+      route.properties = route.properties || {};
+      window.citywatchNearbyRoute = route;
+      loaded["nearby-route"] = route;
+      map.getSource("nearby-route").setData(route);
+      const p = route.properties;
+      info.textContent = interpolate(gettext("Route: %(name)s — %(eta)s, %(distance)s (%(method)s)"), {
+        name: item.name, eta: minutesText(p.eta_s), distance: kmText(p.distance_m), method: methodText(p.eta_method || item.eta_method) }, true);
+      info.dataset.etaMethod = p.eta_method || item.eta_method;
+      // Keep the view (the outline and the other results) unless the route runs out of it.
+      const b = bounds({ type: "FeatureCollection", features: [route] });
+      const view = map.getBounds();
+      if (!b.isEmpty() && !(view.contains(b.getSouthWest()) && view.contains(b.getNorthEast()))) {
+        b.extend(view.getSouthWest()).extend(view.getNorthEast());
+        map.fitBounds(b, { padding: 40, duration: 0 });
+      }
+      el.dataset.nearbyRoute = "loaded";
+      return route;
+    } catch (err) {
+      info.textContent = interpolate(gettext("Could not find a route: %(error)s"), { error: err.message }, true);
+      el.dataset.nearbyRoute = "error";
+      return null;
+    }
+  }
+
+  nearbyArm.addEventListener("click", () => armNearby(!nearbyArmed));
+  nearbyClear.addEventListener("click", clearNearby);
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && nearbyArmed) armNearby(false);
+  });
+  map.on("contextmenu", (e) => {
+    if (e.originalEvent) e.originalEvent.preventDefault();
+    nearbyAt(e.lngLat.lng, e.lngLat.lat);
+  });
+  /** Entry point for tests and the console: resolves to the nearby answer (null on error). */
+  window.citywatchNearbyAt = (lon, lat) => nearbyReady.then(() => nearbyAt(lon, lat));
+  let resolveNearbyReady;
+  const nearbyReady = new Promise((resolve) => (resolveNearbyReady = resolve));
+
+  map.on("load", () => {
+    addPopulationLayer();
+    nearbyLayers();
+    popBox.addEventListener("change", () => showPopulation(popBox.checked));
+    if (popBox.checked) showPopulation(true); // a state the browser restored
+    resolveNearbyReady();
   });
 
   function interpolate(fmt, args, named) {
