@@ -21,6 +21,7 @@ from citywatch.core.choices import AreaLevel, ChangeSource, OrganisationKind, Po
 from citywatch.core.importers import AreaImporter
 from citywatch.core.models import AdminArea
 from citywatch.demo.resources import load_resources
+from citywatch.demo.roads import load_demo_geo
 
 DATA = Path(__file__).resolve().parent / "data" / "xiamen"
 AREA_FILES = ["city.csv", "districts.geojson", "districts.csv", "streets.csv", "communities.csv"]
@@ -46,6 +47,7 @@ class DemoResult:
     areas_report: object
     points_placed: int
     resources: dict = field(default_factory=dict)
+    geo: dict = field(default_factory=dict)  # synthetic roads and population (demo.roads.load_demo_geo)
 
 
 def demo_password() -> tuple[str, bool]:
@@ -137,13 +139,15 @@ def load_people(password: str) -> None:
         )
 
 
-def load_demo(with_resources: bool = True) -> DemoResult:
+def load_demo(with_resources: bool = True, with_geo: bool = True) -> DemoResult:
     """Load the demo city; ``with_resources=False`` stops after areas and people (tests that make their
-    own records use it to start faster)."""
+    own records use it to start faster); ``with_geo=False`` skips the synthetic road network and
+    population grid (files in the data directory, imported after the database work)."""
     password, generated = demo_password()
     with acting_as(None, ChangeSource.SYSTEM), transaction.atomic():
         report = AreaImporter().run([DATA / name for name in AREA_FILES])
         placed = place_synthetic_points()
         load_people(password)
         resources = load_resources() if with_resources else {}
-    return DemoResult(password, generated, report, placed, resources)
+    geo = load_demo_geo() if with_geo else {}
+    return DemoResult(password, generated, report, placed, resources, geo)

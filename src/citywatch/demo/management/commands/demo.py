@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from citywatch.demo.loader import DEMO_USERS, load_demo
+from citywatch.demo.roads import summary as geo_summary
 
 
 class Command(BaseCommand):
@@ -29,6 +30,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 "synthetic resources: " + ", ".join(f"{k} {v}" for k, v in result.resources.items())
             )
+        if result.geo:
+            self.stdout.write(geo_summary(result.geo))
         self.stdout.write("")
         self.stdout.write(
             f"CityWatch demo (synthetic data in Xiamen's real boundaries): http://{host}:{port}/"
