@@ -87,6 +87,12 @@ def test_population_total_is_the_census_figure_and_dense_in_the_cores(demo_geo):
     assert siming == pytest.approx(roads.DISTRICT_POPULATION[roads.SIMING], rel=0.02)
 
 
+def test_published_data_is_labelled_synthetic(demo_geo, city_admin):
+    body = city_admin.get("/api/v1/nearby", {"lon": 118.15, "lat": 24.73, "kinds": "rescue-teams"}).json()
+    assert body["network"]["loaded"] is True and body["network"]["synthetic"] is True
+    assert city_admin.get("/api/v1/population", {"cell_m": 5000}).json()["synthetic"] is True
+
+
 def test_ways_are_labelled_synthetic(demo_geo):
     ways = _ways()
     assert all(tags["note"] == roads.NOTE for tags, _, _ in ways)

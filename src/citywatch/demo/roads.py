@@ -1025,7 +1025,7 @@ def _load_one(kind: str, write, file_name: str, seed: int, land: Land) -> dict:
         names = ", ".join(str(s.get("name")) for s in sources)
         return {**out, "imported": False, "status": f"kept {names} (imported from another file)"}
     try:
-        report = IMPORTERS[kind].run([final])
+        report = IMPORTERS[kind].run([final], synthetic=True)
     except ImportFailed as exc:
         problems = "; ".join(str(p) for p in exc.report.problems)
         raise RuntimeError(f"the synthetic {kind} file did not import: {problems}") from None

@@ -35,6 +35,9 @@ class RoadsImporter(Importer):
     help = "OpenStreetMap road network (.osm.pbf) → the car graph used for travel times"
     extensions = (".osm.pbf", ".pbf")
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--synthetic", action="store_true", help="label the network synthetic (demo data)")
+
     def run(self, paths: list[Path], *, dry_run: bool = False, **options) -> ImportReport:
         report = ImportReport(kind=self.kind, dry_run=dry_run)
         paths = [Path(p) for p in paths]
@@ -50,6 +53,7 @@ class RoadsImporter(Importer):
             "source": _source(path),
             "built_at": store.utc_now(),
             "default_speed_kmh": tagrules.DEFAULT_SPEED_KMH,
+            "synthetic": bool(options.get("synthetic")),
         }
         try:
             graph, stats = build_road_graph(path, manifest)
@@ -95,6 +99,7 @@ class PopulationImporter(Importer):
         parser.add_argument("--band", type=int, default=1, help="GeoTIFF band to read (default 1)")
         parser.add_argument("--nodata", type=float, default=None, help="GeoTIFF value meaning 'no data'")
         parser.add_argument("--crs", default="wgs84", help="CSV coordinates: wgs84 (default), gcj02 or bd09")
+        parser.add_argument("--synthetic", action="store_true", help="label the grid synthetic (demo data)")
 
     def run(self, paths: list[Path], *, dry_run: bool = False, **options) -> ImportReport:
         report = ImportReport(kind=self.kind, dry_run=dry_run)
@@ -131,7 +136,15 @@ class PopulationImporter(Importer):
             report.problems.append(Problem(paths[0].name, None, "", "no cell has a population above 0"))
             raise ImportFailed(report)
         grid = PopulationGrid.from_points(
-            lon, lat, persons, {"kind": self.kind, "sources": sources, "built_at": store.utc_now()}
+            lon,
+            lat,
+            persons,
+            {
+                "kind": self.kind,
+                "sources": sources,
+                "built_at": store.utc_now(),
+                "synthetic": bool(options.get("synthetic")),
+            },
         )
         if not np.isclose(grid.total, file_total, rtol=1e-9, atol=1e-6):
             report.problems.append(
