@@ -40,10 +40,26 @@ def teams(demo_live_server):
     for lon, lat in (NEAR, FAR, ASK):
         assert inside_tongan(lon, lat), (lon, lat)
     admin = api_client("city_admin")
-    far = create(admin, "rescue-teams", name="同安测试救援队（远）", kind="social", members=12,
-                 lon=FAR[0], lat=FAR[1], area_code=TONGAN)
-    near = create(admin, "rescue-teams", name="同安测试救援队（近）", kind="social", members=20,
-                  lon=NEAR[0], lat=NEAR[1], area_code=TONGAN)
+    far = create(
+        admin,
+        "rescue-teams",
+        name="同安测试救援队（远）",
+        kind="social",
+        members=12,
+        lon=FAR[0],
+        lat=FAR[1],
+        area_code=TONGAN,
+    )
+    near = create(
+        admin,
+        "rescue-teams",
+        name="同安测试救援队（近）",
+        kind="social",
+        members=20,
+        lon=NEAR[0],
+        lat=NEAR[1],
+        area_code=TONGAN,
+    )
     return {"near": near, "far": far}
 
 
@@ -118,18 +134,23 @@ def test_nearby_arm_button_takes_one_click(page, demo_live_server, teams):
     open_map(page, base, "city_admin")
     page.click("#nearby-arm")
     assert page.get_attribute("#nearby-arm", "aria-pressed") == "true"
-    x, y = page.evaluate("""([lon, lat]) => {
+    x, y = page.evaluate(
+        """([lon, lat]) => {
         const map = window.citywatchMap;
         map.jumpTo({center: [lon, lat], zoom: 11});
         const pt = map.project([lon, lat]);
         const box = map.getCanvas().getBoundingClientRect();
         return [box.left + pt.x, box.top + pt.y];
-    }""", list(ASK))
+    }""",
+        list(ASK),
+    )
     page.mouse.click(x, y)
     page.wait_for_selector("#map[data-nearby=loaded]", state="attached", timeout=30_000)
     assert page.get_attribute("#nearby-arm", "aria-pressed") == "false"
     origin = page.evaluate("window.citywatchNearby.origin")
-    assert origin["lon"] == pytest.approx(ASK[0], abs=1e-3) and origin["lat"] == pytest.approx(ASK[1], abs=1e-3)
+    assert origin["lon"] == pytest.approx(ASK[0], abs=1e-3) and origin["lat"] == pytest.approx(
+        ASK[1], abs=1e-3
+    )
 
 
 def test_road_mode_is_shown_as_road(page, demo_live_server, teams):
@@ -171,9 +192,12 @@ def test_population_toggle(page, demo_live_server):
     page.check("#population-toggle")
     page.wait_for_function(
         "() => ['loaded', 'error'].includes(document.querySelector('#population-toggle').dataset.state)",
-        timeout=30_000)
+        timeout=30_000,
+    )
     assert page.get_attribute("#population-toggle", "data-state") == "loaded"
-    assert page.evaluate("window.citywatchMap.getLayoutProperty('population-heat', 'visibility')") == "visible"
+    assert (
+        page.evaluate("window.citywatchMap.getLayoutProperty('population-heat', 'visibility')") == "visible"
+    )
     assert page.locator("#population-note").is_visible()
     data = page.evaluate("window.citywatchLayers.population")
     assert data["type"] == "FeatureCollection"

@@ -38,23 +38,59 @@ def create(client, slug, **fields):
 def records(demo_live_server):
     """A few resources in 思明区 and one of each in 湖里区, made through the API by the city admin."""
     admin = api_client("city_admin")
-    big = create(admin, "shelters", name="测试避难场所（大）", kind="earthquake", capacity=20000,
-                 **SIMING_BIG)
-    full = create(admin, "shelters", name="测试避灾点（满）", kind="disaster_point", capacity=150,
-                  **SIMING_FULL)
-    r = admin.post(f"/api/v1/resources/shelters/{full['id']}/occupancy", {"occupancy": 150},
-                   content_type="application/json")
+    big = create(
+        admin, "shelters", name="测试避难场所（大）", kind="earthquake", capacity=20000, **SIMING_BIG
+    )
+    full = create(
+        admin, "shelters", name="测试避灾点（满）", kind="disaster_point", capacity=150, **SIMING_FULL
+    )
+    r = admin.post(
+        f"/api/v1/resources/shelters/{full['id']}/occupancy",
+        {"occupancy": 150},
+        content_type="application/json",
+    )
     assert r.status_code == 200 and r.json()["status"] == "full"
-    huli_shelter = create(admin, "shelters", name="湖里测试避灾点", kind="disaster_point", capacity=300,
-                          **HULI_PT)
-    team = create(admin, "rescue-teams", name="思明测试救援队", kind="social", members=30, status="deployed",
-                  lon=118.095, lat=24.455, area_code=SIMING)
-    huli_team = create(admin, "rescue-teams", name="湖里测试救援队", kind="social", members=20,
-                       lon=118.147, lat=24.523, area_code=HULI)
-    terminal = create(admin, "facilities", name="思明测试预警终端", kind="eew_terminal",
-                      lon=118.098, lat=24.462, area_code=SIMING)
-    return {"big": big, "full": full, "huli_shelter": huli_shelter, "team": team, "huli_team": huli_team,
-            "terminal": terminal}
+    huli_shelter = create(
+        admin, "shelters", name="湖里测试避灾点", kind="disaster_point", capacity=300, **HULI_PT
+    )
+    team = create(
+        admin,
+        "rescue-teams",
+        name="思明测试救援队",
+        kind="social",
+        members=30,
+        status="deployed",
+        lon=118.095,
+        lat=24.455,
+        area_code=SIMING,
+    )
+    huli_team = create(
+        admin,
+        "rescue-teams",
+        name="湖里测试救援队",
+        kind="social",
+        members=20,
+        lon=118.147,
+        lat=24.523,
+        area_code=HULI,
+    )
+    terminal = create(
+        admin,
+        "facilities",
+        name="思明测试预警终端",
+        kind="eew_terminal",
+        lon=118.098,
+        lat=24.462,
+        area_code=SIMING,
+    )
+    return {
+        "big": big,
+        "full": full,
+        "huli_shelter": huli_shelter,
+        "team": team,
+        "huli_team": huli_team,
+        "terminal": terminal,
+    }
 
 
 def open_map(page, base, username):
@@ -69,31 +105,39 @@ def switch_on(page, kind):
     page.check(box)
     page.wait_for_function(
         "(box) => ['loaded', 'unavailable', 'error'].includes(document.querySelector(box).dataset.state)",
-        arg=box, timeout=30_000)
+        arg=box,
+        timeout=30_000,
+    )
     return page.get_attribute(box, "data-state")
 
 
 def wait_loaded(page, kind):
-    page.wait_for_selector(f'input[data-resource="{kind}"][data-state=loaded]', state="attached",
-                           timeout=30_000)
+    page.wait_for_selector(
+        f'input[data-resource="{kind}"][data-state=loaded]', state="attached", timeout=30_000
+    )
 
 
 def features(page, kind):
     return page.evaluate(
-        "(kind) => (window.citywatchLayers[kind] || {features: []}).features.map(f => f.properties)", kind)
+        "(kind) => (window.citywatchLayers[kind] || {features: []}).features.map(f => f.properties)", kind
+    )
 
 
 def jump(page, lon, lat, zoom):
-    page.evaluate("""([lon, lat, zoom]) => new Promise((done) => {
+    page.evaluate(
+        """([lon, lat, zoom]) => new Promise((done) => {
         const map = window.citywatchMap;
         map.once('idle', done);
         map.jumpTo({center: [lon, lat], zoom: zoom});
-    })""", [lon, lat, zoom])
+    })""",
+        [lon, lat, zoom],
+    )
 
 
 def rendered(page, layer, lon, lat):
     """The features of `layer` drawn at lon/lat, with their evaluated colour (hex) and radius."""
-    return page.evaluate("""([layer, lon, lat]) => {
+    return page.evaluate(
+        """([layer, lon, lat]) => {
         const map = window.citywatchMap;
         const pt = map.project([lon, lat]);
         const hex = (c) => '#' + [c.r, c.g, c.b]
@@ -101,16 +145,21 @@ def rendered(page, layer, lon, lat):
         return map.queryRenderedFeatures([[pt.x - 2, pt.y - 2], [pt.x + 2, pt.y + 2]], {layers: [layer]})
             .map(f => ({name: f.properties.name, colour: hex(f.layer.paint['circle-color']),
                         radius: f.layer.paint['circle-radius']}));
-    }""", [layer, lon, lat])
+    }""",
+        [layer, lon, lat],
+    )
 
 
 def click_at(page, lon, lat):
-    x, y = page.evaluate("""([lon, lat]) => {
+    x, y = page.evaluate(
+        """([lon, lat]) => {
         const map = window.citywatchMap;
         const pt = map.project([lon, lat]);
         const box = map.getCanvas().getBoundingClientRect();
         return [box.left + pt.x, box.top + pt.y];
-    }""", [lon, lat])
+    }""",
+        [lon, lat],
+    )
     page.mouse.click(x, y)
 
 
@@ -157,10 +206,16 @@ def test_city_admin_layers_styles_and_popup(page, demo_live_server, records):
     page.uncheck('input[data-resource="rescue-teams"]')
     page.uncheck('input[data-resource="facilities"]')
     jump(page, SIMING_BIG["lon"], SIMING_BIG["lat"], 16)
-    big = [f for f in rendered(page, "res-shelters-point", SIMING_BIG["lon"], SIMING_BIG["lat"])
-           if f["name"] == "测试避难场所（大）"]
-    full = [f for f in rendered(page, "res-shelters-point", SIMING_FULL["lon"], SIMING_FULL["lat"])
-            if f["name"] == "测试避灾点（满）"]
+    big = [
+        f
+        for f in rendered(page, "res-shelters-point", SIMING_BIG["lon"], SIMING_BIG["lat"])
+        if f["name"] == "测试避难场所（大）"
+    ]
+    full = [
+        f
+        for f in rendered(page, "res-shelters-point", SIMING_FULL["lon"], SIMING_FULL["lat"])
+        if f["name"] == "测试避灾点（满）"
+    ]
     assert big and full, "both test shelters are drawn"
     assert big[0]["colour"] == OPEN_GREEN and full[0]["colour"] == FULL_ORANGE
     assert big[0]["radius"] > full[0]["radius"] + 5
@@ -201,9 +256,14 @@ def test_siming_officer_sees_only_siming_resources(page, demo_live_server, recor
 
 def test_coverage_missing_endpoint_leaves_layer_empty_with_note(page, demo_live_server):
     base = demo_live_server.url
-    page.route("**/api/v1/coverage*", lambda route: route.fulfill(
-        status=404, content_type="application/json",
-        body='{"error": {"code": "not_found", "message": "No such API endpoint.", "details": null}}'))
+    page.route(
+        "**/api/v1/coverage*",
+        lambda route: route.fulfill(
+            status=404,
+            content_type="application/json",
+            body='{"error": {"code": "not_found", "message": "No such API endpoint.", "details": null}}',
+        ),
+    )
     open_map(page, base, "city_admin")
     assert switch_on(page, "coverage") == "unavailable"
     assert page.is_visible("#layers-note")

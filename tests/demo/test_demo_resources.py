@@ -93,8 +93,9 @@ def test_realistic_distribution():
     central = sum(1 for p in hospitals if district_of(p) in {"350203", "350206"})
     assert central / len(hospitals) > 0.5
     # Maritime SAR sub-centres are on the coast: near the city's outer boundary.
-    city = shapely.union_all([shapely.from_wkb(bytes(d.boundary.wkb))
-                              for d in AdminArea.objects.filter(level="district")])
+    city = shapely.union_all(
+        [shapely.from_wkb(bytes(d.boundary.wkb)) for d in AdminArea.objects.filter(level="district")]
+    )
     for sar in demo(Facility).filter(kind="maritime_sar"):
         assert city.boundary.distance(shapely.Point(sar.location.x, sar.location.y)) < 0.005, sar
     # Every street has its depot and every community station holds stock.
@@ -138,8 +139,9 @@ def test_every_row_is_change_logged():
         ids = {str(pk) for pk in qs.values_list("pk", flat=True)}
         assert ids <= logged, model
     team = demo(RescueTeam).select_related("area").first()
-    change = ObjectChange.objects.get(content_type=ContentType.objects.get_for_model(RescueTeam),
-                                      object_id=str(team.pk), action="create")
+    change = ObjectChange.objects.get(
+        content_type=ContentType.objects.get_for_model(RescueTeam), object_id=str(team.pk), action="create"
+    )
     assert change.area_path == team.area.path and change.after["name"] == team.name
     assert change.after["external_id"] == team.external_id and change.before is None
     assert change.source == "system"
@@ -148,9 +150,12 @@ def test_every_row_is_change_logged():
 def test_stock_balances_are_the_sum_of_their_ledger():
     demo_balances = StockBalance.objects.filter(depot__external_id__startswith="demo-")
     balances = {(b.depot_id, b.item_id): b.quantity for b in demo_balances}
-    sums = {(r["depot_id"], r["item_id"]): r["total"] for r in
-            StockMovement.objects.filter(depot__external_id__startswith="demo-").values("depot_id", "item_id")
-            .annotate(total=Sum("delta"))}
+    sums = {
+        (r["depot_id"], r["item_id"]): r["total"]
+        for r in StockMovement.objects.filter(depot__external_id__startswith="demo-")
+        .values("depot_id", "item_id")
+        .annotate(total=Sum("delta"))
+    }
     assert balances and balances == sums
     assert all(q > 0 for q in balances.values())
     stocked = {d for d, _ in balances}

@@ -73,12 +73,15 @@ def test_row_shape(user):
     assert [r["key"] for r in report["requirements"]] == list(REQUIREMENT_KEYS)
 
 
-@pytest.mark.parametrize(("requirement", "model", "counted", "other"), [
-    ("info_officer", DutyPerson, {"kind": "info_officer"}, {"kind": "forest_ranger"}),
-    ("supply_station", Depot, {"kind": "community_station"}, {"kind": "street"}),
-    ("micro_fire_station", Facility, {"kind": "micro_fire_station"}, {"kind": "eew_terminal"}),
-    ("shelter_point", Shelter, {"kind": "disaster_point"}, {"kind": "earthquake"}),
-])
+@pytest.mark.parametrize(
+    ("requirement", "model", "counted", "other"),
+    [
+        ("info_officer", DutyPerson, {"kind": "info_officer"}, {"kind": "forest_ranger"}),
+        ("supply_station", Depot, {"kind": "community_station"}, {"kind": "street"}),
+        ("micro_fire_station", Facility, {"kind": "micro_fire_station"}, {"kind": "eew_terminal"}),
+        ("shelter_point", Shelter, {"kind": "disaster_point"}, {"kind": "earthquake"}),
+    ],
+)
 def test_removing_a_resource_opens_a_gap_and_adding_one_closes_it(user, requirement, model, counted, other):
     admin = user("city_admin")
     community = a_met_community(admin, "350206")
@@ -130,6 +133,7 @@ def test_a_street_counts_teams_at_itself_and_beneath_it_only(user):
     admin = user("city_admin")
     code = next(code for code, g in planned_gaps().items() if g == {"rescue_team"})
     street = AdminArea.objects.get(code=code)
+
     def teams():
         return rows_by_code(coverage_for(admin, level="street"))[code]["requirements"]["rescue_team"]["count"]
 
@@ -148,8 +152,10 @@ def test_a_street_counts_teams_at_itself_and_beneath_it_only(user):
     add(RescueTeam, street, kind="social", members=30, core_members=10)
     assert teams() == 2
     # The team at the community is not counted as a community requirement.
-    assert "rescue_team" not in rows_by_code(coverage_for(admin, area_code=community.code))[community.code][
-        "requirements"]
+    assert (
+        "rescue_team"
+        not in rows_by_code(coverage_for(admin, area_code=community.code))[community.code]["requirements"]
+    )
 
 
 def test_street_count_matches_teams_under_its_path(user):
@@ -188,8 +194,12 @@ def test_jurisdiction(user):
     siming, huli = user("siming_officer"), user("huli_officer")
     mine = coverage_for(siming)
     assert mine["rows"] and {r["district_code"] for r in mine["rows"]} == {"350203"}
-    assert mine["summary"]["areas"] == AdminArea.objects.filter(
-        path__startswith="350200.350203.", level__in=["street", "community"]).count()
+    assert (
+        mine["summary"]["areas"]
+        == AdminArea.objects.filter(
+            path__startswith="350200.350203.", level__in=["street", "community"]
+        ).count()
+    )
     assert {r["district_code"] for r in coverage_for(huli)["rows"]} == {"350206"}
     with pytest.raises(Http404):
         coverage_for(siming, area_code="350206")
@@ -205,8 +215,9 @@ def test_a_district_officer_sees_new_records_of_their_district_only(user):
     before = rows_by_code(coverage_for(siming, area_code=community.code))[community.code]
     add(DutyPerson, community, kind="info_officer")
     after = rows_by_code(coverage_for(siming, area_code=community.code))[community.code]
-    assert after["requirements"]["info_officer"]["count"] == 1 + before["requirements"]["info_officer"][
-        "count"]
+    assert (
+        after["requirements"]["info_officer"]["count"] == 1 + before["requirements"]["info_officer"]["count"]
+    )
     huli_row = coverage_for(user("huli_officer"))["rows"]
     assert community.code not in {r["code"] for r in huli_row}
 
@@ -240,18 +251,39 @@ def test_csv(user):
 
 
 def test_csv_neutralises_formulas():
-    row = {"code": "350203001", "name": "=HYPERLINK(\"x\")", "level": "street", "parent_code": "350203",
-           "parent_name": "@x", "district_code": "350203", "district_name": "思明区", "lon": -1.5, "lat": 2.0,
-           "requirements": {"rescue_team": {"met": True, "count": 1}}, "gaps": [], "met": True}
+    row = {
+        "code": "350203001",
+        "name": '=HYPERLINK("x")',
+        "level": "street",
+        "parent_code": "350203",
+        "parent_name": "@x",
+        "district_code": "350203",
+        "district_name": "思明区",
+        "lon": -1.5,
+        "lat": 2.0,
+        "requirements": {"rescue_team": {"met": True, "count": 1}},
+        "gaps": [],
+        "met": True,
+    }
     line = list(csv.DictReader(io.StringIO(coverage_csv([row])[1:])))[0]
-    assert line["name"] == "'=HYPERLINK(\"x\")" and line["parent_name"] == "'@x" and line["lon"] == "-1.5"
+    assert line["name"] == '\'=HYPERLINK("x")' and line["parent_name"] == "'@x" and line["lon"] == "-1.5"
 
 
 def test_features():
-    row = {"code": "1", "name": "a", "level": "community", "parent_code": "2", "parent_name": "b",
-           "district_code": "3", "district_name": "c", "lon": None, "lat": None,
-           "requirements": {"info_officer": {"met": False, "count": 0}}, "gaps": ["info_officer"],
-           "met": False}
+    row = {
+        "code": "1",
+        "name": "a",
+        "level": "community",
+        "parent_code": "2",
+        "parent_name": "b",
+        "district_code": "3",
+        "district_name": "c",
+        "lon": None,
+        "lat": None,
+        "requirements": {"info_officer": {"met": False, "count": 0}},
+        "gaps": ["info_officer"],
+        "met": False,
+    }
     fc = coverage_features([row])
     assert fc["features"][0]["geometry"] is None
     assert fc["features"][0]["properties"]["info_officer_met"] is False
@@ -315,11 +347,21 @@ def test_api_jurisdiction(siming, huli):
     assert huli.get("/api/v1/coverage", {"area_code": "350206001"}).status_code == 200
 
 
-@pytest.mark.parametrize("params", [
-    {"level": "district"}, {"level": ""}, {"only_gaps": "maybe"}, {"format": "xml"}, {"area_code": "abc"},
-    {"area_code": "1" * 40}, {"area_code": "'; drop table x; --"}, {"limit": 0}, {"offset": -1},
-    {"limit": "many"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"level": "district"},
+        {"level": ""},
+        {"only_gaps": "maybe"},
+        {"format": "xml"},
+        {"area_code": "abc"},
+        {"area_code": "1" * 40},
+        {"area_code": "'; drop table x; --"},
+        {"limit": 0},
+        {"offset": -1},
+        {"limit": "many"},
+    ],
+)
 def test_api_bad_params_are_422(city_admin, params):
     r = city_admin.get("/api/v1/coverage", params)
     assert r.status_code == 422, (params, r.status_code, r.content)

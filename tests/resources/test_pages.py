@@ -146,8 +146,13 @@ def test_upload_page_reports_problems_with_the_file_name(siming):
     assert response.status_code == 422
     text = response.content.decode()
     assert "must not be negative" in text and "capacity" in text
-    good = "name,kind,capacity,lon,lat,area_code,external_id\n避灾点B,disaster_point,50,118.10,24.46,350203,up-1\n"
-    response = siming.post("/resources/shelters/import/", {"file": SimpleUploadedFile("ok.csv", good.encode())})
+    good = (
+        "name,kind,capacity,lon,lat,area_code,external_id\n"
+        "避灾点B,disaster_point,50,118.10,24.46,350203,up-1\n"
+    )
+    response = siming.post(
+        "/resources/shelters/import/", {"file": SimpleUploadedFile("ok.csv", good.encode())}
+    )
     assert response.status_code == 200 and "created 1" in response.content.decode()
     response = siming.post("/resources/shelters/import/", {"file": SimpleUploadedFile("x.exe", b"MZ")})
     assert response.status_code == 415

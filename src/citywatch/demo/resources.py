@@ -100,26 +100,50 @@ SUPPLY_ITEMS = [
 # Initial stock per depot kind: item code → (low, high) quantity, drawn per depot.
 STOCK_PLAN = {
     ch.DepotKind.CITY: {
-        "TENT": (2000, 3000), "QUILT": (8000, 12000), "FOLDING_BED": (3000, 5000),
+        "TENT": (2000, 3000),
+        "QUILT": (8000, 12000),
+        "FOLDING_BED": (3000, 5000),
         "LIFE_JACKET": (4000, 6000),
-        "LIFEBUOY": (800, 1200), "ASSAULT_BOAT": (30, 50), "PUMP": (150, 250), "SANDBAG": (150000, 250000),
-        "GENERATOR": (80, 120), "LIGHT": (1500, 2500), "INSTANT_FOOD": (8000, 12000),
-        "BOTTLED_WATER": (10000, 15000), "FIRST_AID_KIT": (3000, 5000), "RAINCOAT": (5000, 8000),
+        "LIFEBUOY": (800, 1200),
+        "ASSAULT_BOAT": (30, 50),
+        "PUMP": (150, 250),
+        "SANDBAG": (150000, 250000),
+        "GENERATOR": (80, 120),
+        "LIGHT": (1500, 2500),
+        "INSTANT_FOOD": (8000, 12000),
+        "BOTTLED_WATER": (10000, 15000),
+        "FIRST_AID_KIT": (3000, 5000),
+        "RAINCOAT": (5000, 8000),
     },
     ch.DepotKind.DISTRICT: {
-        "TENT": (300, 600), "QUILT": (1500, 3000), "FOLDING_BED": (500, 1000), "LIFE_JACKET": (800, 1500),
-        "ASSAULT_BOAT": (5, 12), "PUMP": (30, 60), "SANDBAG": (30000, 60000), "GENERATOR": (15, 30),
-        "INSTANT_FOOD": (1500, 3000), "BOTTLED_WATER": (2000, 4000),
+        "TENT": (300, 600),
+        "QUILT": (1500, 3000),
+        "FOLDING_BED": (500, 1000),
+        "LIFE_JACKET": (800, 1500),
+        "ASSAULT_BOAT": (5, 12),
+        "PUMP": (30, 60),
+        "SANDBAG": (30000, 60000),
+        "GENERATOR": (15, 30),
+        "INSTANT_FOOD": (1500, 3000),
+        "BOTTLED_WATER": (2000, 4000),
     },
     ch.DepotKind.STREET: {
-        "QUILT": (200, 400), "LIFE_JACKET": (100, 200), "PUMP": (4, 10), "SANDBAG": (3000, 6000),
-        "LIGHT": (50, 100), "INSTANT_FOOD": (200, 400),
+        "QUILT": (200, 400),
+        "LIFE_JACKET": (100, 200),
+        "PUMP": (4, 10),
+        "SANDBAG": (3000, 6000),
+        "LIGHT": (50, 100),
+        "INSTANT_FOOD": (200, 400),
     },
 }
 # A community station holds three of these.
 STATION_ITEMS = {
-    "LIFE_JACKET": (20, 50), "LIGHT": (10, 30), "INSTANT_FOOD": (20, 60), "BOTTLED_WATER": (30, 80),
-    "QUILT": (20, 50), "RAINCOAT": (20, 60),
+    "LIFE_JACKET": (20, 50),
+    "LIGHT": (10, 30),
+    "INSTANT_FOOD": (20, 60),
+    "BOTTLED_WATER": (30, 80),
+    "QUILT": (20, 50),
+    "RAINCOAT": (20, 60),
 }
 
 # --- Counts (the seed's 2022 figures) ----------------------------------------------------------------
@@ -141,10 +165,18 @@ PROFESSIONAL_TEAMS = {
 FOREST_FIRE_TEAMS = [(TONGAN, 52), (TONGAN, 48), (XIANGAN, 44), (JIMEI, 42), (HAICANG, 38)]
 # 13 social rescue forces, 4,000 core members.
 SOCIAL_FORCES = [
-    ("鹭岛应急救援志愿队", 620), ("海湾公益救援队", 540), ("同心山地搜救队", 480), ("白鹭水上救援队", 410),
-    ("筼筜应急志愿服务队", 360), ("海沧公益救援协会", 320), ("集美学村救援志愿队", 280),
-    ("翔安民间救援队", 250), ("同安北辰山地救援队", 220), ("湖里社区应急志愿队", 180),
-    ("嘉庚潜水救援队", 150), ("思明红十字救护队", 110),
+    ("鹭岛应急救援志愿队", 620),
+    ("海湾公益救援队", 540),
+    ("同心山地搜救队", 480),
+    ("白鹭水上救援队", 410),
+    ("筼筜应急志愿服务队", 360),
+    ("海沧公益救援协会", 320),
+    ("集美学村救援志愿队", 280),
+    ("翔安民间救援队", 250),
+    ("同安北辰山地救援队", 220),
+    ("湖里社区应急志愿队", 180),
+    ("嘉庚潜水救援队", 150),
+    ("思明红十字救护队", 110),
     ("厦门无线电应急通信队", 80),
 ]
 SHELTER_POINTS = 717
@@ -267,8 +299,9 @@ class City:
         p = district.representative_point()
         return p.x, p.y
 
-    def near(self, area: AdminArea, rng: np.random.Generator, radius: float = 0.003,
-             district: str | None = None) -> Point:
+    def near(
+        self, area: AdminArea, rng: np.random.Generator, radius: float = 0.003, district: str | None = None
+    ) -> Point:
         """A point within ``radius`` degrees of the area's point, inside its district boundary."""
         x0, y0 = self.anchor(area)
         polygon = self.polygons[district or _district_code(area)]
@@ -356,12 +389,21 @@ def _bulk_create_logged(model, objs: list) -> list:
     for obj in objs:
         if obj.pk is None:  # pragma: no cover - every supported backend returns the new keys
             raise RuntimeError(f"{model.__name__}: bulk_create returned no primary keys")
-        changes.append(ObjectChange(
-            user=user, user_name=getattr(user, "username", "") if user else "", source=actor.source,
-            request_id=actor.request_id, action=ChangeAction.CREATE, content_type=content_type,
-            object_id=str(obj.pk), object_repr=str(obj)[:200], area_path=obj.change_area_path() or "",
-            before=None, after=serialize(obj),
-        ))
+        changes.append(
+            ObjectChange(
+                user=user,
+                user_name=getattr(user, "username", "") if user else "",
+                source=actor.source,
+                request_id=actor.request_id,
+                action=ChangeAction.CREATE,
+                content_type=content_type,
+                object_id=str(obj.pk),
+                object_repr=str(obj)[:200],
+                area_path=obj.change_area_path() or "",
+                before=None,
+                after=serialize(obj),
+            )
+        )
         # As after a save(): the image a later save in this process compares against.
         obj._changelog_loaded = {f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields}
     ObjectChange.objects.bulk_create(changes, batch_size=500)
@@ -375,7 +417,7 @@ def _upsert(model, specs: list[Spec], tally: Tally, *, keep: tuple[str, ...] = (
     ids = [s.external_id for s in specs]
     existing = {}
     for start in range(0, len(ids), 900):
-        chunk = ids[start: start + 900]
+        chunk = ids[start : start + 900]
         existing.update({o.external_id: o for o in model.objects.filter(external_id__in=chunk)})
     new = []
     for spec in specs:
@@ -384,8 +426,11 @@ def _upsert(model, specs: list[Spec], tally: Tally, *, keep: tuple[str, ...] = (
             obj = model(external_id=spec.external_id, **spec.fields)
             new.append(obj)
         else:
-            changed = [name for name, value in spec.fields.items()
-                       if name not in keep and _differs(_current(obj, name), value)]
+            changed = [
+                name
+                for name, value in spec.fields.items()
+                if name not in keep and _differs(_current(obj, name), value)
+            ]
             if changed:
                 for name in changed:
                     setattr(obj, name, spec.fields[name])
@@ -435,8 +480,10 @@ def _located(name: str, area: AdminArea, location: Point | None, **fields) -> di
 
 def _gap_sets(city: City):
     gaps = planned_gaps(city)
+
     def without(requirement):
         return {code for code, reqs in gaps.items() if requirement in reqs}
+
     return gaps, without
 
 
@@ -449,52 +496,111 @@ def _team_specs(city: City, seed: int, gap_streets: set[str]) -> tuple[list[Spec
     for n, (district, members) in enumerate(FOREST_FIRE_TEAMS, 1):
         pool = [s for s in streets if _district_code(s) == district]
         street = pool[int(rng.integers(0, len(pool)))]
-        teams.append((ch.TeamKind.FOREST_FIRE, street, city.near(street, rng, 0.01), members, members // 3,
-                      f"{city.districts[district].name}森林消防专业队第{n}分队"))
+        teams.append(
+            (
+                ch.TeamKind.FOREST_FIRE,
+                street,
+                city.near(street, rng, 0.01),
+                members,
+                members // 3,
+                f"{city.districts[district].name}森林消防专业队第{n}分队",
+            )
+        )
     # Other professional, fire and enterprise teams, at streets across the city.
     labels = {
-        ch.TeamKind.FIRE_RESCUE: "消防救援站", ch.TeamKind.HAZCHEM: "危化品应急救援队",
-        ch.TeamKind.WATER_RESCUE: "水上救援队", ch.TeamKind.MEDICAL: "医疗应急救援队",
-        ch.TeamKind.POWER: "电力抢修队", ch.TeamKind.COMMUNICATIONS: "通信保障队",
-        ch.TeamKind.CONSTRUCTION: "工程抢险队", ch.TeamKind.ENTERPRISE: "企业专职救援队",
+        ch.TeamKind.FIRE_RESCUE: "消防救援站",
+        ch.TeamKind.HAZCHEM: "危化品应急救援队",
+        ch.TeamKind.WATER_RESCUE: "水上救援队",
+        ch.TeamKind.MEDICAL: "医疗应急救援队",
+        ch.TeamKind.POWER: "电力抢修队",
+        ch.TeamKind.COMMUNICATIONS: "通信保障队",
+        ch.TeamKind.CONSTRUCTION: "工程抢险队",
+        ch.TeamKind.ENTERPRISE: "企业专职救援队",
     }
     for kind, (count, (low, high)) in PROFESSIONAL_TEAMS.items():
         for n in range(1, count + 1):
             street = streets[int(rng.integers(0, len(streets)))]
             members = int(rng.integers(low, high + 1))
-            teams.append((kind, street, city.near(street, rng, 0.004), members, members // 4,
-                          f"{street.name}{labels[kind]}{n}"))
+            teams.append(
+                (
+                    kind,
+                    street,
+                    city.near(street, rng, 0.004),
+                    members,
+                    members // 4,
+                    f"{street.name}{labels[kind]}{n}",
+                )
+            )
     # Grassroots: one team per street, the rest at communities.
     for street in streets:
         members = int(rng.integers(30, 51))
-        teams.append((ch.TeamKind.GRASSROOTS, street, city.near(street, rng, 0.002), members, members // 3,
-                      f"{street.name}应急救援队"))
+        teams.append(
+            (
+                ch.TeamKind.GRASSROOTS,
+                street,
+                city.near(street, rng, 0.002),
+                members,
+                members // 3,
+                f"{street.name}应急救援队",
+            )
+        )
     remaining = LAND_TEAMS - len(teams)
     chosen = rng.choice(len(communities), remaining, replace=remaining > len(communities))
     for index in sorted(chosen.tolist()):
         community = communities[index]
         members = int(rng.integers(16, 27))
         location = city.near(community, rng, 0.0015)
-        teams.append((ch.TeamKind.GRASSROOTS, community, location, members, members // 3,
-                      f"{_short(community.name)}应急分队"))
+        teams.append(
+            (
+                ch.TeamKind.GRASSROOTS,
+                community,
+                location,
+                members,
+                members // 3,
+                f"{_short(community.name)}应急分队",
+            )
+        )
     land = [
-        Spec(f"demo-team-{n:04d}", _located(
-            name, area, location, kind=kind, members=members, core_members=core,
-            equipment=_equipment(kind, rng), contact_name=f"{_person(rng)}",
-            status=ch.TeamStatus.AVAILABLE, readiness=ch.Readiness.IMMEDIATE if kind != ch.TeamKind.GRASSROOTS
-            else ch.Readiness.WITHIN_1H,
-        ))
+        Spec(
+            f"demo-team-{n:04d}",
+            _located(
+                name,
+                area,
+                location,
+                kind=kind,
+                members=members,
+                core_members=core,
+                equipment=_equipment(kind, rng),
+                contact_name=f"{_person(rng)}",
+                status=ch.TeamStatus.AVAILABLE,
+                readiness=ch.Readiness.IMMEDIATE
+                if kind != ch.TeamKind.GRASSROOTS
+                else ch.Readiness.WITHIN_1H,
+            ),
+        )
         for n, (kind, area, location, members, core, name) in enumerate(teams, 1)
     ]
     social = []
     for n, (name, core) in enumerate(SOCIAL_FORCES, 1):
         street = streets[int(rng.integers(0, len(streets)))]
         members = core * 2 + int(rng.integers(0, core))
-        social.append(Spec(f"demo-social-{n:02d}", _located(
-            name, street, city.near(street, rng, 0.003), kind=ch.TeamKind.SOCIAL, members=members,
-            core_members=core, equipment=_equipment(ch.TeamKind.SOCIAL, rng), contact_name=_person(rng),
-            status=ch.TeamStatus.AVAILABLE, readiness=ch.Readiness.WITHIN_1H,
-        )))
+        social.append(
+            Spec(
+                f"demo-social-{n:02d}",
+                _located(
+                    name,
+                    street,
+                    city.near(street, rng, 0.003),
+                    kind=ch.TeamKind.SOCIAL,
+                    members=members,
+                    core_members=core,
+                    equipment=_equipment(ch.TeamKind.SOCIAL, rng),
+                    contact_name=_person(rng),
+                    status=ch.TeamStatus.AVAILABLE,
+                    readiness=ch.Readiness.WITHIN_1H,
+                ),
+            )
+        )
     return land, social
 
 
@@ -527,9 +633,16 @@ def _shelter_specs(city: City, seed: int, no_shelter: set[str], no_demo: set[str
         capacity = int(rng.integers(10, 81)) * 10
         chosen = sorted(f for f in facilities if rng.random() < 0.6)
         return _located(
-            f"{_short(community.name)}避灾点", community, city.near(community, rng, 0.0015),
-            kind=ch.ShelterKind.DISASTER_POINT, capacity=capacity, usable_area_m2=capacity * 2,
-            facilities=chosen, demonstration=demonstration, status=ch.ShelterStatus.OPEN, occupancy=0,
+            f"{_short(community.name)}避灾点",
+            community,
+            city.near(community, rng, 0.0015),
+            kind=ch.ShelterKind.DISASTER_POINT,
+            capacity=capacity,
+            usable_area_m2=capacity * 2,
+            facilities=chosen,
+            demonstration=demonstration,
+            status=ch.ShelterStatus.OPEN,
+            occupancy=0,
         )
 
     for community in with_point:
@@ -543,44 +656,91 @@ def _shelter_specs(city: City, seed: int, no_shelter: set[str], no_demo: set[str
     # Earthquake emergency shelters: parks and squares, one per street and the rest where people live.
     streets = city.all_streets()
     weights = np.array([max(1, len(city.communities[s.code])) for s in streets], dtype=float)
-    extra_streets = rng.choice(len(streets), EARTHQUAKE_SHELTERS - len(streets), replace=False,
-                               p=weights / weights.sum())
+    extra_streets = rng.choice(
+        len(streets), EARTHQUAKE_SHELTERS - len(streets), replace=False, p=weights / weights.sum()
+    )
     placed = list(range(len(streets))) + sorted(extra_streets.tolist())
     for n, index in enumerate(placed, 1):
         street = streets[index]
         capacity = int(rng.integers(20, 201)) * 100
-        specs.append(Spec(f"demo-eq-shelter-{n:02d}", _located(
-            f"{street.name}地震应急避难场所{n}", street, city.near(street, rng, 0.004),
-            kind=ch.ShelterKind.EARTHQUAKE, capacity=capacity, usable_area_m2=capacity * 2,
-            facilities=sorted(facilities), demonstration=False, status=ch.ShelterStatus.OPEN, occupancy=0,
-        )))
+        specs.append(
+            Spec(
+                f"demo-eq-shelter-{n:02d}",
+                _located(
+                    f"{street.name}地震应急避难场所{n}",
+                    street,
+                    city.near(street, rng, 0.004),
+                    kind=ch.ShelterKind.EARTHQUAKE,
+                    capacity=capacity,
+                    usable_area_m2=capacity * 2,
+                    facilities=sorted(facilities),
+                    demonstration=False,
+                    status=ch.ShelterStatus.OPEN,
+                    occupancy=0,
+                ),
+            )
+        )
     return specs
 
 
 def _expert_specs(city: City, seed: int, categories: dict) -> list[Spec]:
     rng = _rng(seed, 3)
     codes = [code for code, _ in EXPERT_CATEGORIES]
-    orgs = ["厦门大学", "集美大学", "市设计研究院", "市疾控中心", "市气象台", "市海洋发展局", "市属三甲医院",
-            "国网厦门供电公司", "市政集团", "市消防救援支队", "市地震局", "市水利局", "律师事务所"]
+    orgs = [
+        "厦门大学",
+        "集美大学",
+        "市设计研究院",
+        "市疾控中心",
+        "市气象台",
+        "市海洋发展局",
+        "市属三甲医院",
+        "国网厦门供电公司",
+        "市政集团",
+        "市消防救援支队",
+        "市地震局",
+        "市水利局",
+        "律师事务所",
+    ]
     districts = sorted(city.districts)
     specs = []
     for n in range(LOCAL_EXPERTS):
         category = categories[codes[n % len(codes)]]
         area = city.city if n < LOCAL_EXPERTS_AT_CITY else city.districts[districts[n % len(districts)]]
-        specs.append(Spec(f"demo-expert-{n + 1:04d}", _located(
-            f"{_person(rng)}", area, None, category=category, specialty=category.name,
-            organisation=orgs[int(rng.integers(0, len(orgs)))], home_city=ch.HomeCity.LOCAL,
-            availability=ch.Availability.AVAILABLE,
-        )))
+        specs.append(
+            Spec(
+                f"demo-expert-{n + 1:04d}",
+                _located(
+                    f"{_person(rng)}",
+                    area,
+                    None,
+                    category=category,
+                    specialty=category.name,
+                    organisation=orgs[int(rng.integers(0, len(orgs)))],
+                    home_city=ch.HomeCity.LOCAL,
+                    availability=ch.Availability.AVAILABLE,
+                ),
+            )
+        )
     n = 0
     for home, city_name, count in SHARED_EXPERTS:
         for _ in range(count):
             n += 1
             category = categories[codes[int(rng.integers(0, len(codes)))]]
-            specs.append(Spec(f"demo-shared-expert-{n:03d}", _located(
-                f"{_person(rng)}", city.city, None, category=category, specialty=category.name,
-                organisation=f"{city_name}应急专家库", home_city=home, availability=ch.Availability.AVAILABLE,
-            )))
+            specs.append(
+                Spec(
+                    f"demo-shared-expert-{n:03d}",
+                    _located(
+                        f"{_person(rng)}",
+                        city.city,
+                        None,
+                        category=category,
+                        specialty=category.name,
+                        organisation=f"{city_name}应急专家库",
+                        home_city=home,
+                        availability=ch.Availability.AVAILABLE,
+                    ),
+                )
+            )
     return specs
 
 
@@ -600,16 +760,26 @@ def _facility_specs(city: City, seed: int, no_micro: set[str]) -> tuple[list[Spe
             community = villages[index]
             external_id = f"demo-checkpoint-{n:03d}"
             location = city.near(community, rng, 0.01)
-            specs.append(Spec(external_id, _located(
-                f"{_short(community.name)}森林防火检查站{n}", community, location,
-                kind=ch.FacilityKind.FIRE_CHECKPOINT, capacity=None,
-            )))
+            specs.append(
+                Spec(
+                    external_id,
+                    _located(
+                        f"{_short(community.name)}森林防火检查站{n}",
+                        community,
+                        location,
+                        kind=ch.FacilityKind.FIRE_CHECKPOINT,
+                        capacity=None,
+                    ),
+                )
+            )
             checkpoints.append((external_id, community, location))
     communities = city.all_communities()
     per = EEW_TERMINALS // len(communities)
     slots = [c for c in communities for _ in range(per)]
-    slots += [communities[i] for i in sorted(rng.choice(len(communities), EEW_TERMINALS - len(slots),
-                                                        replace=False).tolist())]
+    slots += [
+        communities[i]
+        for i in sorted(rng.choice(len(communities), EEW_TERMINALS - len(slots), replace=False).tolist())
+    ]
     slots.sort(key=lambda c: c.code)
     # Appended to the short name (鸿山社区, 渐美村): 鸿山社区服务中心, 渐美村卫生所, …
     places = {"村委会": ["委会", "小学", "卫生所"], "": ["服务中心", "小学", "中学", "幼儿园"]}
@@ -617,36 +787,70 @@ def _facility_specs(city: City, seed: int, no_micro: set[str]) -> tuple[list[Spe
     for n, community in enumerate(slots, 1):
         i = counter[community.code] = counter.get(community.code, 0) + 1
         options = places["村委会"] if community.name.endswith("村委会") else places[""]
-        specs.append(Spec(f"demo-eew-{n:04d}", _located(
-            f"{_short(community.name)}{options[(i - 1) % len(options)]}地震预警终端{i}", community,
-            city.near(community, rng, 0.002), kind=ch.FacilityKind.EEW_TERMINAL, capacity=None,
-        )))
+        specs.append(
+            Spec(
+                f"demo-eew-{n:04d}",
+                _located(
+                    f"{_short(community.name)}{options[(i - 1) % len(options)]}地震预警终端{i}",
+                    community,
+                    city.near(community, rng, 0.002),
+                    kind=ch.FacilityKind.EEW_TERMINAL,
+                    capacity=None,
+                ),
+            )
+        )
     for n, (district, label) in enumerate(HELIPADS, 1):
         streets = city.streets[district]
         street = streets[int(rng.integers(0, len(streets)))]
-        specs.append(Spec(f"demo-helipad-{n}", _located(
-            f"{city.districts[district].name}{label}直升机临时起降点", street, city.near(street, rng, 0.003),
-            kind=ch.FacilityKind.HELIPAD, capacity=1,
-        )))
+        specs.append(
+            Spec(
+                f"demo-helipad-{n}",
+                _located(
+                    f"{city.districts[district].name}{label}直升机临时起降点",
+                    street,
+                    city.near(street, rng, 0.003),
+                    kind=ch.FacilityKind.HELIPAD,
+                    capacity=1,
+                ),
+            )
+        )
     for n, (district, label, sea) in enumerate(MARITIME_SAR, 1):
         polygon = city.polygons[district]
         inner = polygon.buffer(-0.002)
         target = inner if not inner.is_empty else polygon
         coast = nearest_points(target, shapely.Point(*sea))[0]
         location = Point(round(coast.x, 6), round(coast.y, 6), srid=4326)
-        community = min(city.district_communities(district),
-                        key=lambda c: (lambda x, y: (x - coast.x) ** 2 + (y - coast.y) ** 2)(*city.anchor(c)))
-        specs.append(Spec(f"demo-sar-{n}", _located(
-            f"厦门海上搜救分中心（{label}）", community, location, kind=ch.FacilityKind.MARITIME_SAR,
-            capacity=None,
-        )))
+        community = min(
+            city.district_communities(district),
+            key=lambda c: (lambda x, y: (x - coast.x) ** 2 + (y - coast.y) ** 2)(*city.anchor(c)),
+        )
+        specs.append(
+            Spec(
+                f"demo-sar-{n}",
+                _located(
+                    f"厦门海上搜救分中心（{label}）",
+                    community,
+                    location,
+                    kind=ch.FacilityKind.MARITIME_SAR,
+                    capacity=None,
+                ),
+            )
+        )
     for community in communities:
         if community.code in no_micro:
             continue
-        specs.append(Spec(f"demo-micro-fire-{community.code}", _located(
-            f"{_short(community.name)}微型消防站", community, city.near(community, rng, 0.0015),
-            kind=ch.FacilityKind.MICRO_FIRE_STATION, capacity=int(rng.integers(6, 13)),
-        )))
+        specs.append(
+            Spec(
+                f"demo-micro-fire-{community.code}",
+                _located(
+                    f"{_short(community.name)}微型消防站",
+                    community,
+                    city.near(community, rng, 0.0015),
+                    kind=ch.FacilityKind.MICRO_FIRE_STATION,
+                    capacity=int(rng.integers(6, 13)),
+                ),
+            )
+        )
     return specs, checkpoints
 
 
@@ -656,30 +860,56 @@ def _people_specs(city: City, seed: int, checkpoints, tally: Tally, no_officer: 
     for community in city.all_communities():
         if community.code in no_officer:
             continue
-        specs.append(Spec(f"demo-officer-{community.code}", _located(
-            f"{_person(rng)}", community, city.near(community, rng, 0.001), kind=ch.DutyKind.INFO_OFFICER,
-            checkpoint=None, notes=f"{_short(community.name)} 灾害信息员",
-        )))
+        specs.append(
+            Spec(
+                f"demo-officer-{community.code}",
+                _located(
+                    f"{_person(rng)}",
+                    community,
+                    city.near(community, rng, 0.001),
+                    kind=ch.DutyKind.INFO_OFFICER,
+                    checkpoint=None,
+                    notes=f"{_short(community.name)} 灾害信息员",
+                ),
+            )
+        )
     base, extra = divmod(FOREST_RANGERS, len(checkpoints))
     n = 0
     for i, (external_id, community, location) in enumerate(checkpoints):
         checkpoint = tally.objects[external_id]
         for _ in range(base + (1 if i < extra else 0)):
             n += 1
-            specs.append(Spec(f"demo-ranger-{n:04d}", _located(
-                f"{_person(rng)}", community, location, kind=ch.DutyKind.FOREST_RANGER, checkpoint=checkpoint,
-                notes=f"{checkpoint.name} 护林员",
-            )))
+            specs.append(
+                Spec(
+                    f"demo-ranger-{n:04d}",
+                    _located(
+                        f"{_person(rng)}",
+                        community,
+                        location,
+                        kind=ch.DutyKind.FOREST_RANGER,
+                        checkpoint=checkpoint,
+                        notes=f"{checkpoint.name} 护林员",
+                    ),
+                )
+            )
     return specs
 
 
 def _medical_specs(city: City, seed: int) -> list[Spec]:
     rng = _rng(seed, 6)
     specs = []
-    names = {ch.MedicalLevel.GRADE_3A: "第{n}人民医院", ch.MedicalLevel.GRADE_3: "第{n}中心医院",
-             ch.MedicalLevel.GRADE_2: "第{n}医院", ch.MedicalLevel.GRADE_1: "第{n}卫生院"}
-    beds = {ch.MedicalLevel.GRADE_3A: (800, 2000), ch.MedicalLevel.GRADE_3: (500, 1000),
-            ch.MedicalLevel.GRADE_2: (200, 500), ch.MedicalLevel.GRADE_1: (40, 150)}
+    names = {
+        ch.MedicalLevel.GRADE_3A: "第{n}人民医院",
+        ch.MedicalLevel.GRADE_3: "第{n}中心医院",
+        ch.MedicalLevel.GRADE_2: "第{n}医院",
+        ch.MedicalLevel.GRADE_1: "第{n}卫生院",
+    }
+    beds = {
+        ch.MedicalLevel.GRADE_3A: (800, 2000),
+        ch.MedicalLevel.GRADE_3: (500, 1000),
+        ch.MedicalLevel.GRADE_2: (200, 500),
+        ch.MedicalLevel.GRADE_1: (40, 150),
+    }
     n = 0
     for level, by_district in HOSPITALS.items():
         for district, count in by_district.items():
@@ -688,17 +918,33 @@ def _medical_specs(city: City, seed: int) -> list[Spec]:
                 streets = city.streets[district]
                 street = streets[int(rng.integers(0, len(streets)))]
                 low, high = beds[level]
-                specs.append(Spec(f"demo-hospital-{n:02d}", _located(
-                    f"{city.districts[district].name}{names[level].format(n=n)}", street,
-                    city.near(street, rng, 0.004), level=level, beds=int(rng.integers(low, high + 1)),
-                    emergency_department=level != ch.MedicalLevel.GRADE_1,
-                )))
+                specs.append(
+                    Spec(
+                        f"demo-hospital-{n:02d}",
+                        _located(
+                            f"{city.districts[district].name}{names[level].format(n=n)}",
+                            street,
+                            city.near(street, rng, 0.004),
+                            level=level,
+                            beds=int(rng.integers(low, high + 1)),
+                            emergency_department=level != ch.MedicalLevel.GRADE_1,
+                        ),
+                    )
+                )
     for street in city.all_streets():
-        specs.append(Spec(f"demo-health-centre-{street.code}", _located(
-            f"{street.name}社区卫生服务中心", street, city.near(street, rng, 0.002),
-            level=ch.MedicalLevel.COMMUNITY,
-            beds=int(rng.integers(0, 41)), emergency_department=False,
-        )))
+        specs.append(
+            Spec(
+                f"demo-health-centre-{street.code}",
+                _located(
+                    f"{street.name}社区卫生服务中心",
+                    street,
+                    city.near(street, rng, 0.002),
+                    level=ch.MedicalLevel.COMMUNITY,
+                    beds=int(rng.integers(0, 41)),
+                    emergency_department=False,
+                ),
+            )
+        )
     return specs
 
 
@@ -707,28 +953,57 @@ def _depot_specs(city: City, seed: int, no_station: set[str]) -> list[Spec]:
     specs = []
     huli_streets = city.streets.get(HULI) or city.all_streets()
     anchor = huli_streets[0]
-    specs.append(Spec("demo-depot-city", _located(
-        "厦门市应急物资储备库", city.city, city.near(anchor, rng, 0.004, _district_code(anchor)),
-        kind=ch.DepotKind.CITY,
-    )))
+    specs.append(
+        Spec(
+            "demo-depot-city",
+            _located(
+                "厦门市应急物资储备库",
+                city.city,
+                city.near(anchor, rng, 0.004, _district_code(anchor)),
+                kind=ch.DepotKind.CITY,
+            ),
+        )
+    )
     for code in sorted(city.districts):
         district = city.districts[code]
         street = city.streets[code][int(rng.integers(0, len(city.streets[code])))]
-        specs.append(Spec(f"demo-depot-{code}", _located(
-            f"{district.name}应急物资储备库", district, city.near(street, rng, 0.004, code),
-            kind=ch.DepotKind.DISTRICT,
-        )))
+        specs.append(
+            Spec(
+                f"demo-depot-{code}",
+                _located(
+                    f"{district.name}应急物资储备库",
+                    district,
+                    city.near(street, rng, 0.004, code),
+                    kind=ch.DepotKind.DISTRICT,
+                ),
+            )
+        )
     for street in city.all_streets():
-        specs.append(Spec(f"demo-depot-{street.code}", _located(
-            f"{street.name}应急物资储备点", street, city.near(street, rng, 0.002), kind=ch.DepotKind.STREET,
-        )))
+        specs.append(
+            Spec(
+                f"demo-depot-{street.code}",
+                _located(
+                    f"{street.name}应急物资储备点",
+                    street,
+                    city.near(street, rng, 0.002),
+                    kind=ch.DepotKind.STREET,
+                ),
+            )
+        )
     for community in city.all_communities():
         if community.code in no_station:
             continue
-        specs.append(Spec(f"demo-station-{community.code}", _located(
-            f"{_short(community.name)}物资储备站", community, city.near(community, rng, 0.0015),
-            kind=ch.DepotKind.COMMUNITY_STATION,
-        )))
+        specs.append(
+            Spec(
+                f"demo-station-{community.code}",
+                _located(
+                    f"{_short(community.name)}物资储备站",
+                    community,
+                    city.near(community, rng, 0.0015),
+                    kind=ch.DepotKind.COMMUNITY_STATION,
+                ),
+            )
+        )
     return specs
 
 
@@ -751,8 +1026,14 @@ def _receive_stock(seed: int, depots: list, items: dict, tally: Tally) -> None:
             item = items[code]
             if (depot.pk, item.pk) in done:
                 continue
-            record_movement(depot, item, ch.MovementKind.RECEIPT, Decimal(quantity),
-                            reference=STOCK_REFERENCE, note="演示初始库存" + SUFFIX)
+            record_movement(
+                depot,
+                item,
+                ch.MovementKind.RECEIPT,
+                Decimal(quantity),
+                reference=STOCK_REFERENCE,
+                note="演示初始库存" + SUFFIX,
+            )
             tally.receipts += 1
 
 

@@ -36,7 +36,9 @@ class RoadsImporter(Importer):
     extensions = (".osm.pbf", ".pbf")
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--synthetic", action="store_true", help="label the network synthetic (demo data)")
+        parser.add_argument(
+            "--synthetic", action="store_true", help="label the network synthetic (demo data)"
+        )
 
     def run(self, paths: list[Path], *, dry_run: bool = False, **options) -> ImportReport:
         report = ImportReport(kind=self.kind, dry_run=dry_run)

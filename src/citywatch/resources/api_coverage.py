@@ -28,30 +28,38 @@ class CoverageParams(Schema):
     level: Literal["street", "community"] | None = Field(
         None, description="street or community; both if absent"
     )
-    area_code: str | None = Field(None, max_length=12, pattern=r"^\d{6,12}$",
-                                  description="only this area and the areas beneath it")
+    area_code: str | None = Field(
+        None, max_length=12, pattern=r"^\d{6,12}$", description="only this area and the areas beneath it"
+    )
     only_gaps: bool = Field(False, description="only areas that miss at least one requirement")
     format: Literal["json", "geojson", "csv"] = "json"
     limit: int | None = Field(None, ge=1, le=100_000, description="at most this many areas (all if absent)")
     offset: int = Field(0, ge=0, le=100_000_000, description="skip this many areas")
 
 
-@router.get("/coverage", response=dict[str, Any], operation_id="coverage", url_name="coverage",
-            summary="Grassroots coverage: shelter points, information officers, rescue teams, 一点两站",
-            tags=["coverage"])
+@router.get(
+    "/coverage",
+    response=dict[str, Any],
+    operation_id="coverage",
+    url_name="coverage",
+    summary="Grassroots coverage: shelter points, information officers, rescue teams, 一点两站",
+    tags=["coverage"],
+)
 def coverage_report(request: HttpRequest, params: Query[CoverageParams]):
     """Per street and community of the caller's jurisdiction: each requirement met or not, with counts.
     Communities need a shelter point, a disaster information officer, a shelter demonstration point, a
     supply reserve station and a micro fire station; streets need a rescue team (at the street or any
     community beneath it)."""
-    report = coverage.coverage_for(request.user, level=params.level, area_code=params.area_code,
-                                   only_gaps=params.only_gaps)
+    report = coverage.coverage_for(
+        request.user, level=params.level, area_code=params.area_code, only_gaps=params.only_gaps
+    )
     total = len(report["rows"])
     end = None if params.limit is None else params.offset + params.limit
-    report["rows"] = report["rows"][params.offset:end]
+    report["rows"] = report["rows"][params.offset : end]
     if params.format == "csv":
-        response = HttpResponse(coverage.coverage_csv(report["rows"]).encode("utf-8"),
-                                content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            coverage.coverage_csv(report["rows"]).encode("utf-8"), content_type="text/csv; charset=utf-8"
+        )
         suffix = f"-{params.area_code}" if params.area_code else ""
         response["Content-Disposition"] = f'attachment; filename="coverage{suffix}.csv"'
         return response

@@ -11,317 +11,843 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExpertCategory',
+            name="ExpertCategory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
             ],
             options={
-                'verbose_name': 'expert category',
-                'verbose_name_plural': 'expert categories',
-                'ordering': ['code'],
+                "verbose_name": "expert category",
+                "verbose_name_plural": "expert categories",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='SupplyItem',
+            name="SupplyItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('category', models.CharField(choices=[('shelter', 'Shelter and bedding'), ('rescue', 'Rescue equipment'), ('flood', 'Flood control'), ('power', 'Power and lighting'), ('food', 'Food and water'), ('medical', 'Medical'), ('protective', 'Protective equipment'), ('other', 'Other')], max_length=16, verbose_name='category')),
-                ('unit', models.CharField(max_length=16, verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("shelter", "Shelter and bedding"),
+                            ("rescue", "Rescue equipment"),
+                            ("flood", "Flood control"),
+                            ("power", "Power and lighting"),
+                            ("food", "Food and water"),
+                            ("medical", "Medical"),
+                            ("protective", "Protective equipment"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                        verbose_name="category",
+                    ),
+                ),
+                ("unit", models.CharField(max_length=16, verbose_name="unit")),
             ],
             options={
-                'verbose_name': 'supply item',
-                'verbose_name_plural': 'supply items',
-                'ordering': ['code'],
+                "verbose_name": "supply item",
+                "verbose_name_plural": "supply items",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Depot',
+            name="Depot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('external_id', models.CharField(blank=True, max_length=64, null=True, verbose_name='external id')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('location', django.contrib.gis.db.models.fields.PointField(blank=True, null=True, srid=4326, verbose_name='location')),
-                ('input_crs', models.CharField(default='wgs84', max_length=8, verbose_name='input coordinate system')),
-                ('synthetic', models.BooleanField(default=False, verbose_name='synthetic (demo)')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('kind', models.CharField(choices=[('city', 'City reserve depot'), ('district', 'District reserve depot'), ('street', 'Street reserve depot'), ('community_station', 'Community supply reserve station'), ('enterprise', 'Enterprise reserve')], max_length=32, verbose_name='kind')),
-                ('contact_phone', models.CharField(blank=True, max_length=40, verbose_name='contact phone')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.adminarea', verbose_name='area')),
-                ('manager', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.organisation', verbose_name='managed by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "external_id",
+                    models.CharField(blank=True, max_length=64, null=True, verbose_name="external id"),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "location",
+                    django.contrib.gis.db.models.fields.PointField(
+                        blank=True, null=True, srid=4326, verbose_name="location"
+                    ),
+                ),
+                (
+                    "input_crs",
+                    models.CharField(default="wgs84", max_length=8, verbose_name="input coordinate system"),
+                ),
+                ("synthetic", models.BooleanField(default=False, verbose_name="synthetic (demo)")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("city", "City reserve depot"),
+                            ("district", "District reserve depot"),
+                            ("street", "Street reserve depot"),
+                            ("community_station", "Community supply reserve station"),
+                            ("enterprise", "Enterprise reserve"),
+                        ],
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("contact_phone", models.CharField(blank=True, max_length=40, verbose_name="contact phone")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.adminarea",
+                        verbose_name="area",
+                    ),
+                ),
+                (
+                    "manager",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="core.organisation",
+                        verbose_name="managed by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'depot',
-                'verbose_name_plural': 'depots',
-                'ordering': ['name'],
-                'abstract': False,
+                "verbose_name": "depot",
+                "verbose_name_plural": "depots",
+                "ordering": ["name"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Expert',
+            name="Expert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('external_id', models.CharField(blank=True, max_length=64, null=True, verbose_name='external id')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('location', django.contrib.gis.db.models.fields.PointField(blank=True, null=True, srid=4326, verbose_name='location')),
-                ('input_crs', models.CharField(default='wgs84', max_length=8, verbose_name='input coordinate system')),
-                ('synthetic', models.BooleanField(default=False, verbose_name='synthetic (demo)')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('specialty', models.CharField(blank=True, max_length=200, verbose_name='specialty')),
-                ('organisation', models.CharField(blank=True, max_length=200, verbose_name='organisation')),
-                ('home_city', models.CharField(choices=[('local', 'Local'), ('quanzhou', 'Quanzhou (shared)'), ('zhangzhou', 'Zhangzhou (shared)'), ('longyan', 'Longyan (shared)')], default='local', max_length=16, verbose_name='home city')),
-                ('availability', models.CharField(choices=[('available', 'Available'), ('busy', 'Busy'), ('unavailable', 'Unavailable')], default='available', max_length=16, verbose_name='availability')),
-                ('contact_phone', models.CharField(blank=True, max_length=40, verbose_name='contact phone')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.adminarea', verbose_name='area')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='resources.expertcategory', verbose_name='category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "external_id",
+                    models.CharField(blank=True, max_length=64, null=True, verbose_name="external id"),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "location",
+                    django.contrib.gis.db.models.fields.PointField(
+                        blank=True, null=True, srid=4326, verbose_name="location"
+                    ),
+                ),
+                (
+                    "input_crs",
+                    models.CharField(default="wgs84", max_length=8, verbose_name="input coordinate system"),
+                ),
+                ("synthetic", models.BooleanField(default=False, verbose_name="synthetic (demo)")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("specialty", models.CharField(blank=True, max_length=200, verbose_name="specialty")),
+                ("organisation", models.CharField(blank=True, max_length=200, verbose_name="organisation")),
+                (
+                    "home_city",
+                    models.CharField(
+                        choices=[
+                            ("local", "Local"),
+                            ("quanzhou", "Quanzhou (shared)"),
+                            ("zhangzhou", "Zhangzhou (shared)"),
+                            ("longyan", "Longyan (shared)"),
+                        ],
+                        default="local",
+                        max_length=16,
+                        verbose_name="home city",
+                    ),
+                ),
+                (
+                    "availability",
+                    models.CharField(
+                        choices=[
+                            ("available", "Available"),
+                            ("busy", "Busy"),
+                            ("unavailable", "Unavailable"),
+                        ],
+                        default="available",
+                        max_length=16,
+                        verbose_name="availability",
+                    ),
+                ),
+                ("contact_phone", models.CharField(blank=True, max_length=40, verbose_name="contact phone")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.adminarea",
+                        verbose_name="area",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="resources.expertcategory",
+                        verbose_name="category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'expert',
-                'verbose_name_plural': 'experts',
-                'ordering': ['name'],
-                'abstract': False,
+                "verbose_name": "expert",
+                "verbose_name_plural": "experts",
+                "ordering": ["name"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Facility',
+            name="Facility",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('external_id', models.CharField(blank=True, max_length=64, null=True, verbose_name='external id')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('location', django.contrib.gis.db.models.fields.PointField(blank=True, null=True, srid=4326, verbose_name='location')),
-                ('input_crs', models.CharField(default='wgs84', max_length=8, verbose_name='input coordinate system')),
-                ('synthetic', models.BooleanField(default=False, verbose_name='synthetic (demo)')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('kind', models.CharField(choices=[('helipad', 'Helicopter landing point'), ('maritime_sar', 'Maritime search-and-rescue sub-centre'), ('fire_checkpoint', 'Forest fire checkpoint'), ('eew_terminal', 'Earthquake early-warning terminal'), ('micro_fire_station', 'Micro fire station'), ('safety_park', 'Safety culture park'), ('broadcast', 'Emergency broadcast')], max_length=32, verbose_name='kind')),
-                ('capacity', models.PositiveIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='capacity')),
-                ('contact_phone', models.CharField(blank=True, max_length=40, verbose_name='contact phone')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.adminarea', verbose_name='area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "external_id",
+                    models.CharField(blank=True, max_length=64, null=True, verbose_name="external id"),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "location",
+                    django.contrib.gis.db.models.fields.PointField(
+                        blank=True, null=True, srid=4326, verbose_name="location"
+                    ),
+                ),
+                (
+                    "input_crs",
+                    models.CharField(default="wgs84", max_length=8, verbose_name="input coordinate system"),
+                ),
+                ("synthetic", models.BooleanField(default=False, verbose_name="synthetic (demo)")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("helipad", "Helicopter landing point"),
+                            ("maritime_sar", "Maritime search-and-rescue sub-centre"),
+                            ("fire_checkpoint", "Forest fire checkpoint"),
+                            ("eew_terminal", "Earthquake early-warning terminal"),
+                            ("micro_fire_station", "Micro fire station"),
+                            ("safety_park", "Safety culture park"),
+                            ("broadcast", "Emergency broadcast"),
+                        ],
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "capacity",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="capacity",
+                    ),
+                ),
+                ("contact_phone", models.CharField(blank=True, max_length=40, verbose_name="contact phone")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.adminarea",
+                        verbose_name="area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'facility',
-                'verbose_name_plural': 'facilities',
-                'ordering': ['name'],
-                'abstract': False,
+                "verbose_name": "facility",
+                "verbose_name_plural": "facilities",
+                "ordering": ["name"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='DutyPerson',
+            name="DutyPerson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('external_id', models.CharField(blank=True, max_length=64, null=True, verbose_name='external id')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('location', django.contrib.gis.db.models.fields.PointField(blank=True, null=True, srid=4326, verbose_name='location')),
-                ('input_crs', models.CharField(default='wgs84', max_length=8, verbose_name='input coordinate system')),
-                ('synthetic', models.BooleanField(default=False, verbose_name='synthetic (demo)')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('kind', models.CharField(choices=[('info_officer', 'Disaster information officer (灾害信息员)'), ('forest_ranger', 'Forest ranger (护林员)')], max_length=16, verbose_name='kind')),
-                ('contact_phone', models.CharField(blank=True, max_length=40, verbose_name='contact phone')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.adminarea', verbose_name='area')),
-                ('checkpoint', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='rangers', to='resources.facility', verbose_name='checkpoint')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "external_id",
+                    models.CharField(blank=True, max_length=64, null=True, verbose_name="external id"),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "location",
+                    django.contrib.gis.db.models.fields.PointField(
+                        blank=True, null=True, srid=4326, verbose_name="location"
+                    ),
+                ),
+                (
+                    "input_crs",
+                    models.CharField(default="wgs84", max_length=8, verbose_name="input coordinate system"),
+                ),
+                ("synthetic", models.BooleanField(default=False, verbose_name="synthetic (demo)")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("info_officer", "Disaster information officer (灾害信息员)"),
+                            ("forest_ranger", "Forest ranger (护林员)"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("contact_phone", models.CharField(blank=True, max_length=40, verbose_name="contact phone")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.adminarea",
+                        verbose_name="area",
+                    ),
+                ),
+                (
+                    "checkpoint",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="rangers",
+                        to="resources.facility",
+                        verbose_name="checkpoint",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'duty person',
-                'verbose_name_plural': 'duty people',
-                'ordering': ['name'],
-                'abstract': False,
+                "verbose_name": "duty person",
+                "verbose_name_plural": "duty people",
+                "ordering": ["name"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='MedicalFacility',
+            name="MedicalFacility",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('external_id', models.CharField(blank=True, max_length=64, null=True, verbose_name='external id')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('location', django.contrib.gis.db.models.fields.PointField(blank=True, null=True, srid=4326, verbose_name='location')),
-                ('input_crs', models.CharField(default='wgs84', max_length=8, verbose_name='input coordinate system')),
-                ('synthetic', models.BooleanField(default=False, verbose_name='synthetic (demo)')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('level', models.CharField(choices=[('3a', 'Grade III-A hospital (三甲)'), ('3', 'Grade III hospital'), ('2', 'Grade II hospital'), ('1', 'Grade I hospital'), ('community', 'Community health centre'), ('clinic', 'Clinic')], max_length=16, verbose_name='level')),
-                ('beds', models.PositiveIntegerField(default=0, verbose_name='beds')),
-                ('emergency_department', models.BooleanField(default=False, verbose_name='emergency department')),
-                ('contact_phone', models.CharField(blank=True, max_length=40, verbose_name='contact phone')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.adminarea', verbose_name='area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "external_id",
+                    models.CharField(blank=True, max_length=64, null=True, verbose_name="external id"),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "location",
+                    django.contrib.gis.db.models.fields.PointField(
+                        blank=True, null=True, srid=4326, verbose_name="location"
+                    ),
+                ),
+                (
+                    "input_crs",
+                    models.CharField(default="wgs84", max_length=8, verbose_name="input coordinate system"),
+                ),
+                ("synthetic", models.BooleanField(default=False, verbose_name="synthetic (demo)")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("3a", "Grade III-A hospital (三甲)"),
+                            ("3", "Grade III hospital"),
+                            ("2", "Grade II hospital"),
+                            ("1", "Grade I hospital"),
+                            ("community", "Community health centre"),
+                            ("clinic", "Clinic"),
+                        ],
+                        max_length=16,
+                        verbose_name="level",
+                    ),
+                ),
+                ("beds", models.PositiveIntegerField(default=0, verbose_name="beds")),
+                (
+                    "emergency_department",
+                    models.BooleanField(default=False, verbose_name="emergency department"),
+                ),
+                ("contact_phone", models.CharField(blank=True, max_length=40, verbose_name="contact phone")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.adminarea",
+                        verbose_name="area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'medical facility',
-                'verbose_name_plural': 'medical facilities',
-                'ordering': ['name'],
-                'abstract': False,
+                "verbose_name": "medical facility",
+                "verbose_name_plural": "medical facilities",
+                "ordering": ["name"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='RescueTeam',
+            name="RescueTeam",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('external_id', models.CharField(blank=True, max_length=64, null=True, verbose_name='external id')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('location', django.contrib.gis.db.models.fields.PointField(blank=True, null=True, srid=4326, verbose_name='location')),
-                ('input_crs', models.CharField(default='wgs84', max_length=8, verbose_name='input coordinate system')),
-                ('synthetic', models.BooleanField(default=False, verbose_name='synthetic (demo)')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('kind', models.CharField(choices=[('fire_rescue', 'Comprehensive fire and rescue'), ('forest_fire', 'Professional: forest fire'), ('hazchem', 'Professional: hazardous chemicals'), ('water_rescue', 'Professional: water rescue'), ('mine', 'Professional: mine rescue'), ('medical', 'Professional: medical'), ('power', 'Professional: power'), ('communications', 'Professional: communications'), ('construction', 'Professional: construction'), ('social', 'Social rescue force'), ('grassroots', 'Grassroots street or community team'), ('enterprise', 'Enterprise team')], max_length=32, verbose_name='kind')),
-                ('members', models.PositiveIntegerField(default=0, verbose_name='members')),
-                ('core_members', models.PositiveIntegerField(default=0, verbose_name='core members')),
-                ('equipment', models.JSONField(blank=True, default=list, verbose_name='equipment')),
-                ('contact_name', models.CharField(blank=True, max_length=100, verbose_name='contact')),
-                ('contact_phone', models.CharField(blank=True, max_length=40, verbose_name='contact phone')),
-                ('status', models.CharField(choices=[('available', 'Available'), ('deployed', 'Deployed'), ('unavailable', 'Unavailable')], default='available', max_length=16, verbose_name='status')),
-                ('readiness', models.CharField(choices=[('immediate', 'Ready at once'), ('within_1h', 'Ready within 1 hour'), ('within_4h', 'Ready within 4 hours'), ('not_ready', 'Not ready')], default='immediate', max_length=16, verbose_name='readiness')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.adminarea', verbose_name='area')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.organisation', verbose_name='owner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "external_id",
+                    models.CharField(blank=True, max_length=64, null=True, verbose_name="external id"),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "location",
+                    django.contrib.gis.db.models.fields.PointField(
+                        blank=True, null=True, srid=4326, verbose_name="location"
+                    ),
+                ),
+                (
+                    "input_crs",
+                    models.CharField(default="wgs84", max_length=8, verbose_name="input coordinate system"),
+                ),
+                ("synthetic", models.BooleanField(default=False, verbose_name="synthetic (demo)")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("fire_rescue", "Comprehensive fire and rescue"),
+                            ("forest_fire", "Professional: forest fire"),
+                            ("hazchem", "Professional: hazardous chemicals"),
+                            ("water_rescue", "Professional: water rescue"),
+                            ("mine", "Professional: mine rescue"),
+                            ("medical", "Professional: medical"),
+                            ("power", "Professional: power"),
+                            ("communications", "Professional: communications"),
+                            ("construction", "Professional: construction"),
+                            ("social", "Social rescue force"),
+                            ("grassroots", "Grassroots street or community team"),
+                            ("enterprise", "Enterprise team"),
+                        ],
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("members", models.PositiveIntegerField(default=0, verbose_name="members")),
+                ("core_members", models.PositiveIntegerField(default=0, verbose_name="core members")),
+                ("equipment", models.JSONField(blank=True, default=list, verbose_name="equipment")),
+                ("contact_name", models.CharField(blank=True, max_length=100, verbose_name="contact")),
+                ("contact_phone", models.CharField(blank=True, max_length=40, verbose_name="contact phone")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("available", "Available"),
+                            ("deployed", "Deployed"),
+                            ("unavailable", "Unavailable"),
+                        ],
+                        default="available",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "readiness",
+                    models.CharField(
+                        choices=[
+                            ("immediate", "Ready at once"),
+                            ("within_1h", "Ready within 1 hour"),
+                            ("within_4h", "Ready within 4 hours"),
+                            ("not_ready", "Not ready"),
+                        ],
+                        default="immediate",
+                        max_length=16,
+                        verbose_name="readiness",
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.adminarea",
+                        verbose_name="area",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="core.organisation",
+                        verbose_name="owner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rescue team',
-                'verbose_name_plural': 'rescue teams',
-                'ordering': ['name'],
-                'abstract': False,
+                "verbose_name": "rescue team",
+                "verbose_name_plural": "rescue teams",
+                "ordering": ["name"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Shelter',
+            name="Shelter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('external_id', models.CharField(blank=True, max_length=64, null=True, verbose_name='external id')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('location', django.contrib.gis.db.models.fields.PointField(blank=True, null=True, srid=4326, verbose_name='location')),
-                ('input_crs', models.CharField(default='wgs84', max_length=8, verbose_name='input coordinate system')),
-                ('synthetic', models.BooleanField(default=False, verbose_name='synthetic (demo)')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('kind', models.CharField(choices=[('disaster_point', 'Natural-disaster shelter point (避灾点)'), ('earthquake', 'Earthquake emergency shelter (地震应急避难场所)'), ('comprehensive', 'Comprehensive emergency shelter')], max_length=32, verbose_name='kind')),
-                ('capacity', models.PositiveIntegerField(verbose_name='capacity (persons)')),
-                ('usable_area_m2', models.PositiveIntegerField(default=0, verbose_name='usable area (m²)')),
-                ('facilities', models.JSONField(blank=True, default=list, verbose_name='facilities')),
-                ('demonstration', models.BooleanField(default=False, verbose_name='demonstration point (示范点)')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed'), ('full', 'Full')], default='open', max_length=16, verbose_name='status')),
-                ('occupancy', models.PositiveIntegerField(default=0, verbose_name='current occupancy')),
-                ('contact_phone', models.CharField(blank=True, max_length=40, verbose_name='contact phone')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.adminarea', verbose_name='area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "external_id",
+                    models.CharField(blank=True, max_length=64, null=True, verbose_name="external id"),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "location",
+                    django.contrib.gis.db.models.fields.PointField(
+                        blank=True, null=True, srid=4326, verbose_name="location"
+                    ),
+                ),
+                (
+                    "input_crs",
+                    models.CharField(default="wgs84", max_length=8, verbose_name="input coordinate system"),
+                ),
+                ("synthetic", models.BooleanField(default=False, verbose_name="synthetic (demo)")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("disaster_point", "Natural-disaster shelter point (避灾点)"),
+                            ("earthquake", "Earthquake emergency shelter (地震应急避难场所)"),
+                            ("comprehensive", "Comprehensive emergency shelter"),
+                        ],
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("capacity", models.PositiveIntegerField(verbose_name="capacity (persons)")),
+                ("usable_area_m2", models.PositiveIntegerField(default=0, verbose_name="usable area (m²)")),
+                ("facilities", models.JSONField(blank=True, default=list, verbose_name="facilities")),
+                (
+                    "demonstration",
+                    models.BooleanField(default=False, verbose_name="demonstration point (示范点)"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("closed", "Closed"), ("full", "Full")],
+                        default="open",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("occupancy", models.PositiveIntegerField(default=0, verbose_name="current occupancy")),
+                ("contact_phone", models.CharField(blank=True, max_length=40, verbose_name="contact phone")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.adminarea",
+                        verbose_name="area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'shelter',
-                'verbose_name_plural': 'shelters',
-                'ordering': ['name'],
-                'abstract': False,
+                "verbose_name": "shelter",
+                "verbose_name_plural": "shelters",
+                "ordering": ["name"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='ShelterOccupancy',
+            name="ShelterOccupancy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('time', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('occupancy', models.PositiveIntegerField()),
-                ('status', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed'), ('full', 'Full')], max_length=16)),
-                ('shelter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='occupancy_history', to='resources.shelter')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("time", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("occupancy", models.PositiveIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("closed", "Closed"), ("full", "Full")], max_length=16
+                    ),
+                ),
+                (
+                    "shelter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="occupancy_history",
+                        to="resources.shelter",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-time', '-id'],
+                "ordering": ["-time", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='StockMovement',
+            name="StockMovement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('receipt', 'Receipt'), ('issue', 'Issue'), ('transfer_out', 'Transfer out'), ('transfer_in', 'Transfer in'), ('adjustment', 'Adjustment'), ('expiry', 'Expiry write-off')], max_length=16, verbose_name='kind')),
-                ('delta', models.DecimalField(decimal_places=3, max_digits=14, verbose_name='quantity change')),
-                ('balance_after', models.DecimalField(decimal_places=3, max_digits=14, verbose_name='balance after')),
-                ('time', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='time')),
-                ('reference', models.CharField(blank=True, max_length=100, verbose_name='reference')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('counterpart', models.ForeignKey(blank=True, help_text='the other side of a transfer', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='resources.stockmovement')),
-                ('depot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='resources.depot')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='resources.supplyitem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("receipt", "Receipt"),
+                            ("issue", "Issue"),
+                            ("transfer_out", "Transfer out"),
+                            ("transfer_in", "Transfer in"),
+                            ("adjustment", "Adjustment"),
+                            ("expiry", "Expiry write-off"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "delta",
+                    models.DecimalField(decimal_places=3, max_digits=14, verbose_name="quantity change"),
+                ),
+                (
+                    "balance_after",
+                    models.DecimalField(decimal_places=3, max_digits=14, verbose_name="balance after"),
+                ),
+                (
+                    "time",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="time"
+                    ),
+                ),
+                ("reference", models.CharField(blank=True, max_length=100, verbose_name="reference")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                (
+                    "counterpart",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="the other side of a transfer",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="resources.stockmovement",
+                    ),
+                ),
+                (
+                    "depot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="movements",
+                        to="resources.depot",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="movements",
+                        to="resources.supplyitem",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stock movement',
-                'verbose_name_plural': 'stock movements',
-                'ordering': ['-time', '-id'],
+                "verbose_name": "stock movement",
+                "verbose_name_plural": "stock movements",
+                "ordering": ["-time", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='StockBalance',
+            name="StockBalance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=14)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('depot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='balances', to='resources.depot')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='balances', to='resources.supplyitem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quantity", models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=14)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "depot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="balances",
+                        to="resources.depot",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="balances",
+                        to="resources.supplyitem",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='depot',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id__isnull', False)), fields=('external_id',), name='depot_unique_external_id'),
+            model_name="depot",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id__isnull", False)),
+                fields=("external_id",),
+                name="depot_unique_external_id",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='expert',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id__isnull', False)), fields=('external_id',), name='expert_unique_external_id'),
+            model_name="expert",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id__isnull", False)),
+                fields=("external_id",),
+                name="expert_unique_external_id",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='facility',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id__isnull', False)), fields=('external_id',), name='facility_unique_external_id'),
+            model_name="facility",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id__isnull", False)),
+                fields=("external_id",),
+                name="facility_unique_external_id",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dutyperson',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id__isnull', False)), fields=('external_id',), name='dutyperson_unique_external_id'),
+            model_name="dutyperson",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id__isnull", False)),
+                fields=("external_id",),
+                name="dutyperson_unique_external_id",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='medicalfacility',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id__isnull', False)), fields=('external_id',), name='medicalfacility_unique_external_id'),
+            model_name="medicalfacility",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id__isnull", False)),
+                fields=("external_id",),
+                name="medicalfacility_unique_external_id",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rescueteam',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id__isnull', False)), fields=('external_id',), name='rescueteam_unique_external_id'),
+            model_name="rescueteam",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id__isnull", False)),
+                fields=("external_id",),
+                name="rescueteam_unique_external_id",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rescueteam',
-            constraint=models.CheckConstraint(condition=models.Q(('core_members__lte', models.F('members'))), name='rescueteam_core_within_members'),
+            model_name="rescueteam",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("core_members__lte", models.F("members"))),
+                name="rescueteam_core_within_members",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shelter',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id__isnull', False)), fields=('external_id',), name='shelter_unique_external_id'),
+            model_name="shelter",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id__isnull", False)),
+                fields=("external_id",),
+                name="shelter_unique_external_id",
+            ),
         ),
         migrations.AddIndex(
-            model_name='stockmovement',
-            index=models.Index(fields=['depot', 'item', 'time'], name='resources_s_depot_i_c3668d_idx'),
+            model_name="stockmovement",
+            index=models.Index(fields=["depot", "item", "time"], name="resources_s_depot_i_c3668d_idx"),
         ),
         migrations.AddConstraint(
-            model_name='stockbalance',
-            constraint=models.UniqueConstraint(fields=('depot', 'item'), name='stockbalance_unique_pair'),
+            model_name="stockbalance",
+            constraint=models.UniqueConstraint(fields=("depot", "item"), name="stockbalance_unique_pair"),
         ),
         migrations.AddConstraint(
-            model_name='stockbalance',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gte', 0)), name='stockbalance_never_negative'),
+            model_name="stockbalance",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gte", 0)), name="stockbalance_never_negative"
+            ),
         ),
     ]
