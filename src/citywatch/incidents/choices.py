@@ -42,10 +42,10 @@ TYPE_CATEGORIES: dict[str, frozenset[str]] = {
 
 
 class Severity(models.TextChoices):
-    I = "1", _("Ⅰ 特别重大")  # noqa: E741
-    II = "2", _("Ⅱ 重大")
-    III = "3", _("Ⅲ 较大")
-    IV = "4", _("Ⅳ 一般")
+    I = "1", _("Ⅰ especially serious")  # noqa: E741
+    II = "2", _("Ⅱ serious")
+    III = "3", _("Ⅲ relatively serious")
+    IV = "4", _("Ⅳ general")
 
 
 class ReportedVia(models.TextChoices):

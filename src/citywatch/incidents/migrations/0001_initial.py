@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
                 (
                     "severity",
                     models.CharField(
-                        choices=[("1", "Ⅰ 特别重大"), ("2", "Ⅱ 重大"), ("3", "Ⅲ 较大"), ("4", "Ⅳ 一般")],
+                        choices=[("1", "Ⅰ especially serious"), ("2", "Ⅱ serious"), ("3", "Ⅲ relatively serious"), ("4", "Ⅳ general")],
                         default="4",
                         max_length=1,
                         verbose_name="severity",
