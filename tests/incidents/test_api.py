@@ -52,7 +52,7 @@ def test_accident_severity_is_proposed(duty_client):
         content_type=J,
     )
     assert r.status_code == 201 and r.json()["severity"] == "2" and r.json()["proposed_severity"] == "2"
-    assert r.json()["severity_label"] == "Ⅱ 重大"
+    assert r.json()["severity_label"] == "Ⅱ级（重大）"
     r = duty_client.post("/api/v1/incidents/", body(severity="1"), content_type=J)
     assert r.json()["severity"] == "1" and r.json()["proposed_severity"] is None
 
