@@ -42,7 +42,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from citywatch.demo.loader import load_demo
 
     with django_db_blocker.unblock():
-        load_demo()
+        # The demo incidents are left out: tests about incidents make their own (tests/demo loads them).
+        load_demo(with_incidents=False)
 
 
 def _client_for(username):

@@ -20,6 +20,7 @@ from citywatch.core.changelog import acting_as
 from citywatch.core.choices import AreaLevel, ChangeSource, OrganisationKind, PointSource, Role
 from citywatch.core.importers import AreaImporter
 from citywatch.core.models import AdminArea
+from citywatch.demo.incidents import load_incidents
 from citywatch.demo.resources import load_resources
 from citywatch.demo.roads import load_demo_geo
 
@@ -139,7 +140,7 @@ def load_people(password: str) -> None:
         )
 
 
-def load_demo(with_resources: bool = True, with_geo: bool = True) -> DemoResult:
+def load_demo(with_resources: bool = True, with_geo: bool = True, with_incidents: bool = True) -> DemoResult:
     """Load the demo city; ``with_resources=False`` stops after areas and people (tests that make their
     own records use it to start faster); ``with_geo=False`` skips the synthetic road network and
     population grid (files in the data directory, imported after the database work)."""
@@ -149,5 +150,7 @@ def load_demo(with_resources: bool = True, with_geo: bool = True) -> DemoResult:
         placed = place_synthetic_points()
         load_people(password)
         resources = load_resources() if with_resources else {}
+        if with_resources and with_incidents:
+            load_incidents()
     geo = load_demo_geo() if with_geo else {}
     return DemoResult(password, generated, report, placed, resources, geo)

@@ -8,4 +8,7 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidents")
 
     def ready(self):
-        from citywatch.incidents import roles  # noqa: F401  (registers)
+        from citywatch.incidents import (
+            duty,  # noqa: F401  (registers command post and duty permissions)
+            roles,  # noqa: F401  (registers)
+        )

@@ -1,0 +1,470 @@
+"""Situation reports (突发事件信息报告): generated from the incident as numbered drafts, edited (each edit
+adds one to ``version``), issued (then immutable), and rendered as PDF (WeasyPrint; the CJK font, Noto CJK
+from ``fonts-noto-cjk`` found through fontconfig, is embedded as a subset) and DOCX (python-docx).
+
+Each action is atomic, locks the incident row first (so numbering is race-free) and writes one entry
+to the incident log; the change log rows come from the model signals in the same transaction.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import gettext
+
+from citywatch.core.actions import Conflict
+from citywatch.incidents.actions import Invalid, _locked, _log
+from citywatch.incidents.choices import DispatchStatus, LogKind, SupplyStatus, TaskStatus
+from citywatch.incidents.models import Incident, Sitrep, SitrepStatus
+
+# --- Labels ---------------------------------------------------------------------------------------
+# English msgids like the rest of the project. Until the zh-Hans catalogue carries them, the Chinese
+# here is used when the active language is Chinese and gettext has no translation.
+ZH = {
+    "Incident information report No. %(number)s": "突发事件信息报告 第%(number)s期",
+    "EXERCISE": "演练",
+    "This report concerns an exercise (drill), not a real incident.": "本报告为演练信息，非真实突发事件。",
+    "DRAFT": "草稿",
+    "Version %(version)s": "第%(version)s版",
+    "Issued %(time)s by %(user)s": "%(user)s 于 %(time)s 签发",
+    "Not issued": "未签发",
+    "Incident": "事件名称",
+    "Category": "事件类别",
+    "Type": "事件类型",
+    "Severity": "事件级别",
+    "Location": "事发地点",
+    "Area": "所属区域",
+    "Status": "当前状态",
+    "Reported at": "接报时间",
+    "Verified at": "核实时间",
+    "Responding at": "响应时间",
+    "Summary": "基本情况",
+    "Timeline": "处置经过",
+    "Forces deployed": "投入力量",
+    "Supplies deployed": "调拨物资",
+    "Casualties": "人员伤亡",
+    "Needs": "需求",
+    "Next steps": "下一步工作",
+    "Time": "时间",
+    "Entry": "内容",
+    "Team": "队伍",
+    "Requested": "申请",
+    "Approved": "批准",
+    "Shipped": "发运",
+    "Received": "接收",
+    "Item": "物资",
+    "Depot": "储备库",
+    "Deaths": "死亡",
+    "Serious injuries": "重伤",
+    "Injuries": "受伤",
+    "Missing": "失踪",
+    "None.": "无。",
+    "(outside the city)": "（市外）",
+}
+
+
+def t(msgid: str, **params) -> str:
+    text = gettext(msgid)
+    if text == msgid and (translation.get_language() or "").lower().startswith("zh"):
+        text = ZH.get(msgid, msgid)
+    return text % params if params else text
+
+
+# --- Generation -----------------------------------------------------------------------------------
+
+EDITABLE = (
+    "summary",
+    "timeline",
+    "forces",
+    "supplies",
+    "deaths",
+    "serious_injuries",
+    "injuries",
+    "missing",
+    "needs",
+    "next_steps",
+)
+LIST_FIELDS = {"timeline", "forces", "supplies"}
+COUNTS = ("deaths", "serious_injuries", "injuries", "missing")
+TEXTS = {"summary": 20000, "needs": 10000, "next_steps": 10000}
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def _qty(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+
+
+def snapshot(incident: Incident) -> dict:
+    """The generated content of a new sitrep: the incident as it stands."""
+    timeline = [
+        {"time": _iso(e.time), "kind": e.kind, "text": e.text} for e in incident.log.order_by("time", "id")
+    ]
+    forces = [
+        {
+            "team": d.team.name,
+            "status": d.status,
+            "status_label": str(DispatchStatus(d.status).label),
+            "requested_at": _iso(d.requested_at),
+            "on_scene_at": _iso(d.on_scene_at),
+            "released_at": _iso(d.released_at),
+        }
+        for d in incident.dispatches.select_related("team").order_by("requested_at", "id")
+    ]
+    requests = list(incident.supply_requests.select_related("item", "depot").order_by("requested_at", "id"))
+    supplies = [
+        {
+            "item": r.item.name,
+            "unit": r.item.unit,
+            "depot": r.depot.name,
+            "status": r.status,
+            "status_label": str(SupplyStatus(r.status).label),
+            "requested": _qty(r.quantity_requested),
+            "approved": _qty(r.quantity_approved),
+            "shipped": _qty(r.quantity_shipped),
+            "received": _qty(r.quantity_received),
+        }
+        for r in requests
+    ]
+    outstanding = []  # asked for (approved, once approved) but not yet shipped
+    for r in requests:
+        if r.status in (SupplyStatus.REJECTED, SupplyStatus.CANCELLED, SupplyStatus.RECEIVED):
+            continue
+        wanted = r.quantity_requested if r.status == SupplyStatus.REQUESTED else r.quantity_approved
+        if wanted > r.quantity_shipped:
+            outstanding.append(f"{r.item.name} {_qty(wanted - r.quantity_shipped)} {r.item.unit}")
+    tasks = [task.title for task in incident.tasks.filter(status=TaskStatus.OPEN).order_by("due_at", "id")]
+    return {
+        "summary": incident.description,
+        "timeline": timeline,
+        "forces": forces,
+        "supplies": supplies,
+        **{name: getattr(incident, name) for name in COUNTS},
+        "needs": "\n".join(outstanding),
+        "next_steps": "\n".join(tasks),
+        "exercise": incident.exercise,
+    }
+
+
+@transaction.atomic
+def generate_sitrep(incident: Incident, user) -> Sitrep:
+    """A new draft, numbered one more than the incident's last sitrep."""
+    incident = _locked(incident)
+    last = Sitrep.objects.filter(incident=incident).aggregate(n=Max("number"))["n"] or 0
+    sitrep = Sitrep.objects.create(
+        incident=incident,
+        number=last + 1,
+        created_by=user if getattr(user, "pk", None) else None,
+        **snapshot(incident),
+    )
+    _log(
+        incident,
+        LogKind.SYSTEM,
+        f"sitrep No. {sitrep.number} drafted",
+        user,
+        {"sitrep": sitrep.number, "action": "generate", "version": sitrep.version},
+    )
+    return sitrep
+
+
+def _locked_sitrep(sitrep: Sitrep, expected_version: int | None) -> Sitrep:
+    _locked(sitrep.incident)
+    locked = Sitrep.objects.select_for_update().select_related("incident__area").get(pk=sitrep.pk)
+    if locked.status == SitrepStatus.ISSUED:
+        raise Conflict(f"sitrep No. {locked.number} was issued and cannot be changed")
+    if expected_version is not None and expected_version != locked.version:
+        raise Conflict(
+            f"the sitrep was changed by someone else (version {locked.version}, you sent "
+            f"{expected_version}); reload and try again"
+        )
+    return locked
+
+
+def _clean(fields: dict) -> dict:
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise Invalid(f"unknown fields: {', '.join(sorted(unknown))}")
+    out = {}
+    for name, value in fields.items():
+        if name in TEXTS:
+            value = "" if value is None else str(value)
+            if len(value) > TEXTS[name] or "\x00" in value:
+                raise Invalid(f"{name} must be at most {TEXTS[name]} characters")
+        elif name in COUNTS:
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**7:
+                raise Invalid(f"{name} must be a whole number between 0 and 10,000,000")
+        elif name in LIST_FIELDS:
+            if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
+                raise Invalid(f"{name} must be a list of objects")
+            if len(value) > 2000:
+                raise Invalid(f"{name} has too many rows")
+        out[name] = value
+    return out
+
+
+@transaction.atomic
+def update_sitrep(sitrep: Sitrep, user, fields: dict, expected_version: int | None = None) -> Sitrep:
+    """Edit a draft; an issued sitrep or a stale ``expected_version`` is a Conflict."""
+    sitrep = _locked_sitrep(sitrep, expected_version)
+    fields = _clean(fields)
+    changed = sorted(name for name, value in fields.items() if getattr(sitrep, name) != value)
+    if not changed:
+        return sitrep
+    for name in changed:
+        setattr(sitrep, name, fields[name])
+    sitrep.version += 1
+    sitrep.save()
+    _log(
+        sitrep.incident,
+        LogKind.SYSTEM,
+        f"sitrep No. {sitrep.number} edited ({', '.join(changed)})",
+        user,
+        {"sitrep": sitrep.number, "action": "update", "fields": changed, "version": sitrep.version},
+    )
+    return sitrep
+
+
+@transaction.atomic
+def issue_sitrep(sitrep: Sitrep, user, expected_version: int | None = None) -> Sitrep:
+    """Issue a draft; from then on it cannot change."""
+    sitrep = _locked_sitrep(sitrep, expected_version)
+    sitrep.status = SitrepStatus.ISSUED
+    sitrep.issued_at = timezone.now()
+    sitrep.issued_by = user if getattr(user, "pk", None) else None
+    sitrep.save()
+    _log(
+        sitrep.incident,
+        LogKind.SYSTEM,
+        f"sitrep No. {sitrep.number} issued",
+        user,
+        {"sitrep": sitrep.number, "action": "issue", "version": sitrep.version},
+    )
+    return sitrep
+
+
+# --- Rendering ------------------------------------------------------------------------------------
+
+
+def _time(value) -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        from django.utils.dateparse import parse_datetime
+
+        value = parse_datetime(value)
+        if value is None:
+            return ""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def content(sitrep: Sitrep) -> dict:
+    """Everything a document shows, as plain strings (shared by PDF and DOCX)."""
+    incident = sitrep.incident
+    area = incident.area.name + (" " + t("(outside the city)") if incident.outside_city else "")
+    facts = [
+        (t("Incident"), incident.title),
+        (t("Category"), str(incident.get_category_display())),
+        (t("Type"), str(incident.get_type_display())),
+        (t("Severity"), str(incident.get_severity_display())),
+        (t("Location"), f"{incident.location.x:.6f}, {incident.location.y:.6f}"),
+        (t("Area"), area),
+        (t("Status"), str(incident.get_status_display())),
+        (t("Reported at"), _time(incident.reported_at)),
+        (t("Verified at"), _time(incident.verified_at)),
+        (t("Responding at"), _time(incident.responding_at)),
+    ]
+    if sitrep.status == SitrepStatus.ISSUED:
+        who = (sitrep.issued_by.get_full_name() or sitrep.issued_by.username) if sitrep.issued_by else "—"
+        issued = t("Issued %(time)s by %(user)s", time=_time(sitrep.issued_at), user=who)
+    else:
+        issued = t("Not issued")
+    return {
+        "title": t("Incident information report No. %(number)s", number=sitrep.number),
+        "subtitle": f"{t('Version %(version)s', version=sitrep.version)} · {issued}",
+        "incident_title": incident.title,
+        "exercise": sitrep.exercise,
+        "draft": sitrep.status != SitrepStatus.ISSUED,
+        "facts": [(k, v) for k, v in facts if v],
+        "summary": sitrep.summary,
+        "timeline": [(_time(row.get("time")), str(row.get("text", ""))) for row in sitrep.timeline],
+        "forces": [
+            (str(row.get("team", "")), str(row.get("status_label") or row.get("status", "")))
+            for row in sitrep.forces
+        ],
+        "supplies": [
+            (
+                f"{row.get('item', '')}",
+                str(row.get("depot", "")),
+                *(
+                    f"{row.get(k, '')} {row.get('unit', '')}".strip()
+                    for k in ("requested", "approved", "shipped", "received")
+                ),
+            )
+            for row in sitrep.supplies
+        ],
+        "casualties": [
+            (t("Deaths"), sitrep.deaths),
+            (t("Serious injuries"), sitrep.serious_injuries),
+            (t("Injuries"), sitrep.injuries),
+            (t("Missing"), sitrep.missing),
+        ],
+        "needs": sitrep.needs,
+        "next_steps": sitrep.next_steps,
+    }
+
+
+CSS = """
+@page { size: A4; margin: 20mm 18mm;
+        @bottom-center { content: counter(page) " / " counter(pages); font-size: 9pt; } }
+body { font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", "WenQuanYi Zen Hei", serif; font-size: 11pt;
+       line-height: 1.5; }
+h1 { text-align: center; color: #b00; font-size: 20pt; margin: 0 0 4pt; }
+.sub { text-align: center; font-size: 9pt; color: #555; margin-bottom: 10pt; }
+h2 { font-family: "Noto Sans CJK SC", sans-serif; font-size: 13pt; border-bottom: 1px solid #b00;
+     margin: 14pt 0 4pt; }
+table { border-collapse: collapse; width: 100%; font-size: 10pt; }
+td, th { border: 1px solid #999; padding: 2pt 4pt; vertical-align: top; text-align: left; }
+th { background: #eee; }
+.facts th { width: 22%; }
+.banner { border: 2pt solid #c00; color: #c00; font-size: 16pt; font-weight: bold; text-align: center;
+          padding: 4pt; margin-bottom: 8pt; font-family: "Noto Sans CJK SC", sans-serif; }
+.watermark { position: fixed; top: 95mm; left: 0; width: 100%; text-align: center; font-size: 110pt;
+             color: rgba(200, 0, 0, 0.12); transform: rotate(-30deg);
+             font-family: "Noto Sans CJK SC", sans-serif; }
+.text { white-space: pre-wrap; }
+"""
+
+
+def _table(header: list[str], rows: list[tuple]) -> str:
+    if not rows:
+        return f"<p>{escape(t('None.'))}</p>"
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _text(value: str) -> str:
+    return f'<p class="text">{escape(value)}</p>' if value.strip() else f"<p>{escape(t('None.'))}</p>"
+
+
+def render_html(sitrep: Sitrep) -> str:
+    c = content(sitrep)
+    parts = [
+        '<!DOCTYPE html><html><head><meta charset="utf-8">',
+        f"<title>{escape(c['title'])} {escape(c['incident_title'])}</title><style>{CSS}</style></head><body>",
+    ]
+    if c["draft"]:
+        parts.append(f'<div class="watermark">{escape(t("DRAFT"))}</div>')
+    if c["exercise"]:
+        parts.append(
+            f'<div class="banner">{escape(t("EXERCISE"))} — '
+            f"{escape(t('This report concerns an exercise (drill), not a real incident.'))}</div>"
+        )
+    parts.append(f"<h1>{escape(c['title'])}</h1>")
+    draft = f" · {escape(t('DRAFT'))}" if c["draft"] else ""
+    parts.append(f'<div class="sub">{escape(c["subtitle"])}{draft}</div>')
+    parts.append(
+        '<table class="facts">'
+        + "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in c["facts"])
+        + "</table>"
+    )
+    parts.append(f"<h2>{escape(t('Summary'))}</h2>{_text(c['summary'])}")
+    parts.append(f"<h2>{escape(t('Timeline'))}</h2>" + _table([t("Time"), t("Entry")], c["timeline"]))
+    parts.append(f"<h2>{escape(t('Forces deployed'))}</h2>" + _table([t("Team"), t("Status")], c["forces"]))
+    parts.append(
+        f"<h2>{escape(t('Supplies deployed'))}</h2>"
+        + _table(
+            [t("Item"), t("Depot"), t("Requested"), t("Approved"), t("Shipped"), t("Received")], c["supplies"]
+        )
+    )
+    parts.append(
+        f"<h2>{escape(t('Casualties'))}</h2>"
+        + _table([k for k, _ in c["casualties"]], [tuple(v for _, v in c["casualties"])])
+    )
+    parts.append(f"<h2>{escape(t('Needs'))}</h2>{_text(c['needs'])}")
+    parts.append(f"<h2>{escape(t('Next steps'))}</h2>{_text(c['next_steps'])}")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def render_pdf(sitrep: Sitrep) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=render_html(sitrep)).write_pdf()
+
+
+def render_docx(sitrep: Sitrep) -> bytes:
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Pt, RGBColor
+
+    c = content(sitrep)
+    doc = Document()
+    normal = doc.styles["Normal"]
+    normal.font.name = "Noto Serif CJK SC"
+    normal.element.rPr.rFonts.set(qn("w:eastAsia"), "Noto Serif CJK SC")
+    doc.core_properties.title = f"{c['title']} {c['incident_title']}"
+    red = RGBColor(0xBB, 0, 0)
+    if c["draft"]:
+        # A label in the header of every page (python-docx has no watermark API).
+        p = doc.sections[0].header.paragraphs[0]
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        run = p.add_run(t("DRAFT"))
+        run.bold, run.font.color.rgb, run.font.size = True, red, Pt(16)
+    if c["exercise"]:
+        p = doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = p.add_run(
+            f"{t('EXERCISE')} — {t('This report concerns an exercise (drill), not a real incident.')}"
+        )
+        run.bold, run.font.color.rgb, run.font.size = True, red, Pt(14)
+    heading = doc.add_heading(c["title"], level=0)
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    sub = doc.add_paragraph(c["subtitle"] + (f" · {t('DRAFT')}" if c["draft"] else ""))
+    sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    def table(header, rows):
+        if not rows:
+            doc.add_paragraph(t("None."))
+            return
+        tbl = doc.add_table(rows=1, cols=len(header))
+        tbl.style = "Table Grid"
+        for cell, text in zip(tbl.rows[0].cells, header, strict=True):
+            cell.text = str(text)
+        for row in rows:
+            for cell, text in zip(tbl.add_row().cells, row, strict=True):
+                cell.text = str(text)
+
+    def text(value):
+        doc.add_paragraph(value if value.strip() else t("None."))
+
+    facts = doc.add_table(rows=0, cols=2)
+    facts.style = "Table Grid"
+    for k, v in c["facts"]:
+        cells = facts.add_row().cells
+        cells[0].text, cells[1].text = k, v
+    doc.add_heading(t("Summary"), level=1)
+    text(c["summary"])
+    doc.add_heading(t("Timeline"), level=1)
+    table([t("Time"), t("Entry")], c["timeline"])
+    doc.add_heading(t("Forces deployed"), level=1)
+    table([t("Team"), t("Status")], c["forces"])
+    doc.add_heading(t("Supplies deployed"), level=1)
+    table([t("Item"), t("Depot"), t("Requested"), t("Approved"), t("Shipped"), t("Received")], c["supplies"])
+    doc.add_heading(t("Casualties"), level=1)
+    table([k for k, _ in c["casualties"]], [tuple(v for _, v in c["casualties"])])
+    doc.add_heading(t("Needs"), level=1)
+    text(c["needs"])
+    doc.add_heading(t("Next steps"), level=1)
+    text(c["next_steps"])
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
