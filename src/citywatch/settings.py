@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from citywatch.env import env_bool, env_int, env_list, env_str, secret_key
+
+# Spreadsheets are parsed by openpyxl through defusedxml (entity expansion and network access off). lxml
+# is installed too (python-docx needs it), and openpyxl would otherwise prefer it and skip defusedxml.
+os.environ.setdefault("OPENPYXL_LXML", "False")
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parent.parent

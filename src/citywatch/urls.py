@@ -19,4 +19,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("citywatch.core.urls")),
     path("", include("citywatch.resources.urls")),
+    path("", include("citywatch.incidents.urls")),
 ]

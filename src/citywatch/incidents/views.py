@@ -1,0 +1,192 @@
+"""Pages of incident command: the list, the report form, the one-map and the team leader's phone page.
+
+Reads go through ``queries`` (jurisdiction applied); every change goes through ``actions`` (the one-map's
+buttons call the JSON API, which does the same)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from pydantic import ValidationError
+
+from citywatch.core.actions import ActionError
+from citywatch.incidents import actions, queries
+from citywatch.incidents.choices import (
+    Category,
+    DispatchStatus,
+    IncidentStatus,
+    IncidentType,
+    LogKind,
+    ReportedVia,
+    Severity,
+)
+from citywatch.incidents.filters import IncidentFilter
+
+PAGE_SIZE = 50
+FORM_FIELDS = (
+    "title",
+    "category",
+    "type",
+    "severity",
+    "description",
+    "lon",
+    "lat",
+    "crs",
+    "reported_via",
+    "deaths",
+    "serious_injuries",
+    "injuries",
+    "missing",
+)
+COUNTS = ("deaths", "serious_injuries", "injuries", "missing")
+
+
+def _labels() -> dict:
+    """Translated labels the page's script needs (it never builds HTML from them)."""
+    return {
+        "incident_status": {v: str(label) for v, label in IncidentStatus.choices},
+        "dispatch_status": {v: str(label) for v, label in DispatchStatus.choices},
+        "log_kind": {v: str(label) for v, label in LogKind.choices},
+        "dispatch_actions": {
+            status: sorted(a for (s, a) in actions.DISPATCH_TRANSITIONS if s == status)
+            for status in DispatchStatus.values
+        },
+    }
+
+
+def _need(user, perm: str) -> None:
+    if not user.has_perm(perm):
+        raise PermissionDenied
+
+
+def incident_list(request):
+    _need(request.user, "incidents.view_incident")
+    fields = IncidentFilter.model_fields
+    raw = {k: v for k, v in request.GET.items() if k in fields and k != "bbox" and v != ""}
+    warning = None
+    try:
+        filters = IncidentFilter(**raw)
+    except ValidationError as exc:
+        filters = IncidentFilter()
+        warning = _("Ignored invalid filter values: %(fields)s") % {
+            "fields": ", ".join(str(e["loc"][0]) for e in exc.errors() if e.get("loc"))
+        }
+    qs = filters.filter(queries.incidents_for(request.user)).defer("affected_area")
+    try:
+        number = int(request.GET.get("page", 1))
+    except ValueError:
+        number = 1
+    page = Paginator(qs, PAGE_SIZE).get_page(number)
+    return render(
+        request,
+        "incidents/list.html",
+        {
+            "page": page,
+            "raw": raw,
+            "warning": warning,
+            "statuses": IncidentStatus.choices,
+            "categories": Category.choices,
+            "types": IncidentType.choices,
+            "severities": Severity.choices,
+            "can_add": request.user.has_perm("incidents.add_incident"),
+            "onemap_data": {"labels": _labels()},
+        },
+    )
+
+
+def incident_new(request):
+    _need(request.user, "incidents.add_incident")
+    values = {"crs": "wgs84", "reported_via": ReportedVia.PHONE, "severity": ""}
+    error = None
+    status = 200
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "").strip() for name in FORM_FIELDS}
+        values["exercise"] = request.POST.get("exercise") in ("1", "on", "true")
+        data = {
+            "title": values["title"],
+            "category": values["category"] or None,
+            "type": values["type"] or None,
+            "description": values["description"],
+            "lon": values["lon"] or None,
+            "lat": values["lat"] or None,
+            "crs": values["crs"] or "wgs84",
+            "reported_via": values["reported_via"] or None,
+            "exercise": values["exercise"],
+        }
+        if values["severity"]:
+            data["severity"] = values["severity"]
+        for name in COUNTS:
+            if values[name]:
+                data[name] = values[name]
+        data = {k: v for k, v in data.items() if v is not None or k in ("lon", "lat")}
+        try:
+            incident = actions.create_incident(request.user, data)
+        except ActionError as exc:
+            error, status = str(exc), 422
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            error, status = str(exc) or _("Invalid input."), 422
+        else:
+            return redirect("incident", pk=incident.pk)
+    return render(
+        request,
+        "incidents/new.html",
+        {
+            "values": values,
+            "error": error,
+            "categories": Category.choices,
+            "types": IncidentType.choices,
+            "severities": Severity.choices,
+            "reported_via": ReportedVia.choices,
+        },
+        status=status,
+    )
+
+
+def incident_detail(request, pk):
+    _need(request.user, "incidents.view_incident")
+    incident = queries.incident_for(request.user, pk)
+    log = list(queries.log_for(request.user, incident).order_by("-time", "-id")[:200])
+    dispatches = list(queries.dispatches_for(request.user).filter(incident=incident))
+    return render(
+        request,
+        "incidents/detail.html",
+        {
+            "incident": incident,
+            "log": log,
+            "last_log_id": max((e.pk for e in log), default=0),
+            "dispatches": dispatches,
+            "can_change": request.user.has_perm("incidents.change_incident"),
+            "can_dispatch": request.user.has_perm("incidents.add_dispatch"),
+            "onemap_data": {
+                "labels": _labels(),
+                "incident": {
+                    "id": incident.pk,
+                    "lon": incident.location.x,
+                    "lat": incident.location.y,
+                    "status": incident.status,
+                    "version": incident.version,
+                    "allowed_actions": sorted(a for (s, a) in actions.TRANSITIONS if s == incident.status),
+                },
+            },
+        },
+    )
+
+
+def my_dispatches(request):
+    """The team leader's phone page: the orders assigned to them, answered through the dispatch API."""
+    _need(request.user, "incidents.view_dispatch")
+    dispatches = (
+        queries.dispatches_for(request.user)
+        .filter(assigned_to=request.user)
+        .order_by("-requested_at", "-id")[:100]
+    )
+    return render(
+        request,
+        "incidents/my_dispatches.html",
+        {
+            "dispatches": dispatches,
+            "onemap_data": {"labels": _labels(), "leader_actions": sorted(actions.LEADER_ACTIONS)},
+        },
+    )

@@ -1,0 +1,731 @@
+/* Incident command pages: the one-map (/incidents/<id>/), the live incident list (/incidents/) and the team
+   leader's phone page (/m/dispatches/). Data comes from the JSON API; live updates from the Server-Sent
+   Events stream (/incidents/events). DOM built with DOM APIs only (no HTML from data); labels on the map are
+   HTML markers (no glyph server). */
+(function () {
+  "use strict";
+  const gettext = window.gettext || ((s) => s);
+  const ngettext = window.ngettext || ((s, p, n) => (n === 1 ? s : p));
+  const lang = document.documentElement.lang || undefined;
+  const num = (n) => (n === null || n === undefined || n === "" ? "–" : Number(n).toLocaleString(lang));
+  const EMPTY = { type: "FeatureCollection", features: [] };
+  const dataEl = document.getElementById("onemap-data");
+  const DATA = dataEl ? JSON.parse(dataEl.textContent) : {};
+  const LABELS = DATA.labels || { incident_status: {}, dispatch_status: {}, log_kind: {}, dispatch_actions: {} };
+
+  function interpolate(fmt, args, named) {
+    if (window.interpolate) return window.interpolate(fmt, args, named);
+    if (named) return fmt.replace(/%\((\w+)\)s/g, (_, k) => String(args[k]));
+    let i = 0;
+    return fmt.replace(/%s/g, () => String(args[i++]));
+  }
+
+  function csrfToken() {
+    const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+
+  async function api(url, options) {
+    const opts = Object.assign({ credentials: "same-origin", headers: { Accept: "application/json" } }, options || {});
+    if (opts.body !== undefined) {
+      opts.method = opts.method || "POST";
+      opts.headers = Object.assign({}, opts.headers, { "Content-Type": "application/json", "X-CSRFToken": csrfToken() });
+      opts.body = JSON.stringify(opts.body);
+    }
+    const r = await fetch(url, opts);
+    let body = null;
+    try {
+      body = await r.json();
+    } catch (e) { /* not JSON */ }
+    if (!r.ok) {
+      const message = (body && body.error && body.error.message) || (body && typeof body.detail === "string" && body.detail) || r.status + " " + r.statusText;
+      const err = new Error(message);
+      err.status = r.status;
+      throw err;
+    }
+    return body;
+  }
+
+  function el(tag, className, text) {
+    const e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  function showMessage(node, text) {
+    if (!node) return;
+    node.textContent = text || "";
+    node.hidden = !text;
+  }
+
+  const minutesText = (s) => {
+    if (s === null || s === undefined) return "–";
+    const m = s / 60;
+    if (m < 1) return gettext("< 1 min");
+    const n = Math.round(m);
+    return interpolate(ngettext("%s min", "%s min", n), [num(n)]);
+  };
+  const kmText = (m) => (m === null || m === undefined ? "–"
+    : interpolate(gettext("%s km"), [Number(m / 1000).toLocaleString(lang, { maximumFractionDigits: 1, minimumFractionDigits: 1 })]));
+  const methodText = (method) => (method === "road" ? gettext("by road") : gettext("estimated"));
+  const personsText = (n) => (n === null || n === undefined ? gettext("unknown (no population data)")
+    : interpolate(ngettext("%s person", "%s persons", n), [num(n)]));
+
+  const ACTION_LABELS = {
+    verify: gettext("Verify"),
+    respond: gettext("Start response"),
+    stabilise: gettext("Stabilised"),
+    close: gettext("Close"),
+    cancel: gettext("Cancel (false report)"),
+    reopen: gettext("Reopen"),
+    accept: gettext("Accept"),
+    decline: gettext("Decline"),
+    depart: gettext("En route"),
+    arrive: gettext("On scene"),
+    release: gettext("Release"),
+  };
+
+  /** The live stream: one EventSource, callbacks per event; reconnects by itself (Last-Event-ID). */
+  function subscribe(url, last, onEvent) {
+    const state = document.getElementById("live-state");
+    const u = new URL(url, window.location.origin);
+    if (last) u.searchParams.set("last", String(last));
+    const source = new EventSource(u);
+    window.citywatchEvents = source;
+    const setState = (s, text) => {
+      document.body.dataset.live = s;
+      if (state) {
+        state.textContent = text;
+        state.className = "live-state " + s;
+      }
+    };
+    source.onopen = () => setState("open", gettext("● live"));
+    source.onerror = () => setState("reconnecting", gettext("○ reconnecting…"));
+    source.onmessage = (e) => {
+      let event;
+      try {
+        event = JSON.parse(e.data);
+      } catch (err) {
+        return;
+      }
+      onEvent(event);
+    };
+    window.addEventListener("pagehide", () => source.close());
+    return source;
+  }
+
+  const page = document.getElementById("onemap") ? "onemap" : document.getElementById("incident-table") ? "list" : document.getElementById("orders") ? "orders" : null;
+  if (page === "onemap") oneMap();
+  else if (page === "list") incidentList();
+  else if (page === "orders") myOrders();
+
+  // --- The incident list: new incidents and status changes arrive live ----------------------------
+
+  function incidentList() {
+    const table = document.getElementById("incident-table");
+    const rows = document.getElementById("incident-rows");
+    const detail = (id) => table.dataset.detailUrl.replace(/0\/$/, encodeURIComponent(id) + "/");
+    subscribe(table.dataset.eventsUrl, null, (ev) => {
+      if (ev.type === "incident" && ev.summary && !rows.querySelector('tr[data-id="' + ev.incident + '"]')) {
+        const s = ev.summary;
+        const tr = el("tr");
+        tr.dataset.id = String(s.id);
+        tr.className = "new";
+        const title = el("td");
+        const a = el("a", null, s.title);
+        a.href = detail(s.id);
+        title.appendChild(a);
+        if (s.exercise) {
+          const badge = el("span", "badge exercise", "演练");
+          badge.title = gettext("Exercise (drill)");
+          title.append(" ", badge);
+        }
+        const status = el("td", "incident-status", LABELS.incident_status[s.status] || s.status);
+        status.dataset.status = s.status;
+        tr.append(title, status, el("td", null, s.severity_label), el("td", null, s.category_label + " · " + s.type_label),
+          el("td", null, s.area), el("td", null, new Date(s.reported_at).toLocaleString(lang)));
+        const empty = rows.querySelector("tr.empty");
+        if (empty) empty.remove();
+        rows.prepend(tr);
+      } else if (ev.type === "status") {
+        const cell = rows.querySelector('tr[data-id="' + ev.incident + '"] .incident-status');
+        if (cell) {
+          cell.textContent = LABELS.incident_status[ev.status] || ev.status;
+          cell.dataset.status = ev.status;
+        }
+      }
+    });
+  }
+
+  // --- The team leader's orders -------------------------------------------------------------------
+
+  function myOrders() {
+    const list = document.getElementById("orders");
+    const message = document.getElementById("order-message");
+    const me = list.dataset.user;
+    const leader = new Set(DATA.leader_actions || ["accept", "decline", "depart", "arrive"]);
+
+    function renderActions(li) {
+      const box = li.querySelector(".order-actions");
+      box.replaceChildren();
+      (LABELS.dispatch_actions[li.dataset.status] || []).filter((a) => leader.has(a)).forEach((action) => {
+        const b = el("button", "order-action action-" + action, ACTION_LABELS[action] || action);
+        b.type = "button";
+        b.dataset.action = action;
+        b.addEventListener("click", () => move(li, action, b));
+        box.appendChild(b);
+      });
+    }
+
+    function setStatus(li, status) {
+      li.dataset.status = status;
+      li.querySelector(".dispatch-status").textContent = LABELS.dispatch_status[status] || status;
+      renderActions(li);
+    }
+
+    async function move(li, action, button) {
+      button.disabled = true;
+      showMessage(message, "");
+      const url = list.dataset.transitionUrl.replace("INCIDENT", encodeURIComponent(li.dataset.incident)).replace("DISPATCH", encodeURIComponent(li.dataset.id));
+      try {
+        const d = await api(url, { body: { action: action } });
+        setStatus(li, d.status);
+      } catch (err) {
+        showMessage(message, err.message);
+        button.disabled = false;
+      }
+    }
+
+    function addOrder(d) {
+      const li = el("li", "order new");
+      li.dataset.id = String(d.id);
+      li.dataset.incident = String(d.incident);
+      li.dataset.status = d.status;
+      const status = el("div", "order-status", gettext("Status") + ": ");
+      status.appendChild(el("strong", "dispatch-status", ""));
+      const where = el("div", "order-incident", d.incident_title || interpolate(gettext("Incident #%s"), [d.incident]));
+      if (d.exercise) where.append(" ", el("span", "badge exercise", "演练"));
+      if (d.incident_area) where.append(" · " + d.incident_area);
+      li.append(el("div", "order-team", d.team.name), where, status, el("div", "order-actions"));
+      const empty = list.querySelector("li.empty");
+      if (empty) empty.remove();
+      list.prepend(li);
+      setStatus(li, d.status);
+    }
+
+    list.querySelectorAll("li.order").forEach(renderActions);
+    subscribe(list.dataset.eventsUrl, null, (ev) => {
+      if (ev.type !== "dispatch" || !ev.dispatch || ev.dispatch.assigned_to !== me) return;
+      const li = list.querySelector('li.order[data-id="' + ev.dispatch.id + '"]');
+      if (li) setStatus(li, ev.dispatch.status);
+      else addOrder(ev.dispatch);
+    });
+  }
+
+  // --- The one-map --------------------------------------------------------------------------------
+
+  function oneMap() {
+    const mapEl = document.getElementById("onemap");
+    const incident = DATA.incident;
+    const here = [incident.lon, incident.lat];
+    const canChange = mapEl.dataset.canChange === "1";
+    const canDispatch = mapEl.dataset.canDispatch === "1";
+    const loaded = (window.citywatchLayers = {});
+    const RINGS = [5, 10, 30];
+    const REACH = [15, 30];
+    const NEARBY_KINDS = ["rescue-teams", "depots", "shelters", "medical-facilities"];
+    const KIND_TITLES = {
+      "rescue-teams": gettext("Rescue teams"),
+      depots: gettext("Depots"),
+      shelters: gettext("Shelters"),
+      "medical-facilities": gettext("Medical facilities"),
+    };
+    const KIND_COLOURS = { "rescue-teams": "#2563eb", depots: "#a16207", shelters: "#15803d", "medical-facilities": "#db2777" };
+    const SHELTER_STATUS = { open: "#16a34a", full: "#f97316", closed: "#9ca3af" };
+    const TEAM_STATUS = { available: "#2563eb", deployed: "#1e3a8a", unavailable: "#94a3b8" };
+    const RING_COLOURS = { 5: "#dc2626", 10: "#f97316", 30: "#7c3aed" };
+    const match = (prop, colours, fallback) => ["match", ["get", prop], ...Object.entries(colours).flat(), fallback];
+    const PAINT = {
+      "rescue-teams": { "circle-color": match("status", TEAM_STATUS, "#2563eb"), "circle-radius": 6 },
+      depots: { "circle-color": "#a16207", "circle-radius": ["match", ["get", "kind"], "city", 9, "district", 7, 5] },
+      shelters: {
+        "circle-color": match("status", SHELTER_STATUS, "#15803d"),
+        "circle-radius": ["interpolate", ["linear"], ["coalesce", ["get", "capacity"], 0], 0, 3.5, 300, 5, 2000, 8, 10000, 12, 50000, 17],
+      },
+      "medical-facilities": {
+        "circle-color": "#db2777",
+        "circle-radius": ["interpolate", ["linear"], ["coalesce", ["get", "beds"], 0], 0, 4.5, 200, 6, 1000, 9, 3000, 12],
+      },
+    };
+    const BOX = 0.15; // degrees around the incident for the resource layers (about 15 km)
+    const bbox = [here[0] - BOX, here[1] - BOX, here[0] + BOX, here[1] + BOX].map((v) => v.toFixed(5)).join(",");
+    const state = { status: incident.status, version: incident.version, allowed: incident.allowed_actions || [], nearby: null, run: 0 };
+    window.citywatchIncident = state;
+
+    const style = { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef2f5" } }] };
+    if (mapEl.dataset.basemap) {
+      style.sources.basemap = { type: "raster", tiles: [mapEl.dataset.basemap], tileSize: 256, attribution: mapEl.dataset.attribution || "" };
+      style.layers.push({ id: "basemap", type: "raster", source: "basemap" });
+    }
+    const map = new maplibregl.Map({ container: mapEl, style: style, center: here, zoom: 12, attributionControl: { compact: true } });
+    map.addControl(new maplibregl.NavigationControl(), "top-right");
+    map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
+    window.citywatchMap = map;
+    const note = document.getElementById("layers-note");
+    const addNote = (text) => {
+      note.textContent = (note.textContent ? note.textContent + " " : "") + text;
+      note.hidden = false;
+    };
+
+    // The incident itself: an HTML marker (pulsing dot) with its title.
+    const pin = el("div", "incident-pin");
+    pin.title = document.querySelector(".incident-title").textContent.trim();
+    new maplibregl.Marker({ element: pin }).setLngLat(here).addTo(map);
+
+    const layerBoxes = {};
+    document.querySelectorAll("#onemap-layers input[data-layer]").forEach((box) => (layerBoxes[box.dataset.layer] = box));
+    const visibility = (ids, on) => ids.forEach((id) => map.getLayer(id) && map.setLayoutProperty(id, "visibility", on ? "visible" : "none"));
+    const ringMarkers = [];
+
+    function outline(g) {
+      if (!g) return g;
+      if (g.type === "Polygon") return { type: "Polygon", coordinates: [g.coordinates[0]] };
+      if (g.type === "MultiPolygon") return { type: "MultiPolygon", coordinates: g.coordinates.map((p) => [p[0]]) };
+      return g;
+    }
+
+    function northmost(g) {
+      let best = null;
+      const walk = (c) => (typeof c[0] === "number" ? (!best || c[1] > best[1]) && (best = c) : c.forEach(walk));
+      if (g) walk(g.coordinates);
+      return best;
+    }
+
+    async function loadRings() {
+      const reach = document.getElementById("reach-list");
+      const minutes = Array.from(new Set(RINGS.concat(REACH))).sort((a, b) => a - b);
+      const answers = await Promise.allSettled(minutes.map((m) => {
+        const u = new URL(mapEl.dataset.isochroneUrl, window.location.origin);
+        Object.entries({ lon: here[0], lat: here[1], minutes: m, direction: "from" }).forEach(([k, v]) => u.searchParams.set(k, String(v)));
+        return api(u);
+      }));
+      const byMinutes = {};
+      answers.forEach((a, i) => (byMinutes[minutes[i]] = a.status === "fulfilled" ? a.value : null));
+      loaded.rings = byMinutes;
+      const features = RINGS.filter((m) => byMinutes[m]).map((m) => ({
+        type: "Feature", geometry: outline(byMinutes[m].geometry), properties: { minutes: m, colour: RING_COLOURS[m] } }));
+      map.getSource("rings").setData({ type: "FeatureCollection", features: features });
+      features.forEach((f) => {
+        const at = northmost(f.geometry);
+        if (!at) return;
+        const label = el("div", "ring-label", interpolate(gettext("%s min"), [f.properties.minutes]));
+        label.dataset.minutes = String(f.properties.minutes);
+        label.style.borderColor = f.properties.colour;
+        ringMarkers.push(new maplibregl.Marker({ element: label, anchor: "bottom" }).setLngLat(at).addTo(map));
+      });
+      reach.replaceChildren();
+      REACH.forEach((m) => {
+        const iso = byMinutes[m];
+        const li = el("li", "reach-item");
+        li.dataset.minutes = String(m);
+        li.appendChild(el("span", "reach-minutes", interpolate(gettext("Within %(minutes)s min"), { minutes: m }, true)));
+        li.append(" ");
+        li.appendChild(el("strong", "reach-persons", iso ? personsText(iso.properties && iso.properties.persons) : gettext("unknown")));
+        if (iso) li.append(" ", el("span", "note", "(" + methodText(iso.properties && iso.properties.eta_method) + ")"));
+        reach.appendChild(li);
+      });
+      const failed = answers.find((a) => a.status === "rejected");
+      if (failed) addNote(interpolate(gettext("Some travel-time rings could not be drawn: %(error)s"), { error: failed.reason.message }, true));
+      const any = Object.values(byMinutes).find((x) => x);
+      const networkNote = document.getElementById("network-note");
+      if (any && any.properties && any.properties.network && !any.properties.network.loaded) {
+        networkNote.textContent = gettext("No road network is loaded: the rings are estimated from straight-line distance.");
+        networkNote.hidden = false;
+      }
+      mapEl.dataset.rings = "loaded";
+      const b = new maplibregl.LngLatBounds(here, here);
+      features.forEach((f) => {
+        const walk = (c) => (typeof c[0] === "number" ? b.extend(c) : c.forEach(walk));
+        if (f.properties.minutes <= 10 && f.geometry) walk(f.geometry.coordinates);
+      });
+      if (features.length) map.fitBounds(b, { padding: 60, maxZoom: 14, duration: 0 });
+    }
+
+    async function loadKind(kind) {
+      const box = layerBoxes[kind];
+      const count = document.querySelector('[data-count-for="' + kind + '"]');
+      box.dataset.state = "loading";
+      count.textContent = "…";
+      try {
+        const u = new URL(box.dataset.url, window.location.origin);
+        Object.entries({ format: "geojson", bbox: bbox, limit: 1000 }).forEach(([k, v]) => u.searchParams.set(k, String(v)));
+        const fc = await api(u);
+        const features = (fc.features || []).filter((f) => f.geometry);
+        loaded[kind] = { type: "FeatureCollection", features: features };
+        map.getSource("res-" + kind).setData({ type: "FeatureCollection",
+          features: features.map((f, i) => ({ type: "Feature", id: i, geometry: f.geometry, properties: f.properties })) });
+        count.textContent = num(features.length);
+        box.dataset.count = String(features.length);
+        box.dataset.state = "loaded";
+      } catch (err) {
+        box.dataset.state = "error";
+        count.textContent = "–";
+        addNote(interpolate(gettext("Could not load %(layer)s: %(error)s"), { layer: KIND_TITLES[kind], error: err.message }, true));
+      }
+    }
+
+    async function loadPopulation() {
+      const box = layerBoxes.population;
+      const count = document.querySelector('[data-count-for="population"]');
+      box.dataset.state = "loading";
+      try {
+        const u = new URL(mapEl.dataset.populationUrl, window.location.origin);
+        u.searchParams.set("cell_m", "500");
+        u.searchParams.set("bbox", bbox);
+        const fc = await api(u);
+        loaded.population = fc;
+        map.getSource("population").setData({ type: "FeatureCollection", features: fc.features || [] });
+        if (fc.total === null || fc.total === undefined) {
+          count.textContent = "";
+          addNote(gettext("No population grid is loaded on this server: the heat map stays empty."));
+        } else {
+          const around = (fc.features || []).reduce((s, f) => s + (f.properties.persons || 0), 0);
+          count.textContent = num(around);
+          if (fc.synthetic) addNote(gettext("The population grid is synthetic (demo data), not a census."));
+        }
+        box.dataset.state = "loaded";
+      } catch (err) {
+        box.dataset.state = "error";
+        addNote(interpolate(gettext("Could not load the population: %(error)s"), { error: err.message }, true));
+      }
+    }
+
+    function popupFor(kind, f, lngLat) {
+      const p = f.properties;
+      const div = el("div", "popup-resource");
+      div.appendChild(el("div", "popup-kind", KIND_TITLES[kind]));
+      const a = el("a", "popup-title", p.name);
+      a.href = mapEl.dataset.resourcePage.replace("KIND", encodeURIComponent(kind)) + encodeURIComponent(p.id) + "/";
+      div.appendChild(a);
+      const facts = [];
+      if (p.status_label) facts.push([gettext("Status"), p.status_label]);
+      if (p.capacity !== undefined && p.capacity !== null) facts.push([gettext("Capacity"), num(p.capacity)]);
+      if (p.occupancy !== undefined && p.occupancy !== null) facts.push([gettext("Occupancy"), num(p.occupancy)]);
+      if (p.beds !== undefined && p.beds !== null) facts.push([gettext("Beds"), num(p.beds)]);
+      if (p.members !== undefined && p.members !== null) facts.push([gettext("Members"), num(p.members)]);
+      const dl = el("dl", "popup-facts");
+      facts.forEach(([k, v]) => dl.append(el("dt", null, k), el("dd", null, v)));
+      div.appendChild(dl);
+      new maplibregl.Popup({ maxWidth: "300px" }).setLngLat(lngLat).setDOMContent(div).addTo(map);
+    }
+
+    map.on("load", () => {
+      map.addSource("population", { type: "geojson", data: EMPTY });
+      map.addLayer({ id: "population-heat", type: "heatmap", source: "population", layout: { visibility: "none" },
+        paint: {
+          "heatmap-weight": ["interpolate", ["linear"], ["coalesce", ["get", "persons"], 0], 0, 0, 500, 0.3, 5000, 1],
+          "heatmap-intensity": ["interpolate", ["linear"], ["zoom"], 7, 1, 13, 2, 16, 3],
+          "heatmap-radius": ["interpolate", ["exponential", 2], ["zoom"], 7, 2, 10, 10, 13, 50, 15, 200],
+          "heatmap-color": ["interpolate", ["linear"], ["heatmap-density"],
+            0, "rgba(255,255,178,0)", 0.15, "rgba(254,217,118,0.55)", 0.35, "#feb24c", 0.55, "#fd8d3c", 0.75, "#f03b20", 1, "#bd0026"],
+          "heatmap-opacity": 0.6,
+        } });
+      map.addSource("rings", { type: "geojson", data: EMPTY });
+      map.addLayer({ id: "rings-fill", type: "fill", source: "rings", paint: { "fill-color": ["get", "colour"], "fill-opacity": 0.05 } });
+      map.addLayer({ id: "rings-line", type: "line", source: "rings",
+        paint: { "line-color": ["get", "colour"], "line-width": 2, "line-dasharray": [3, 1.5] } });
+      map.addSource("route", { type: "geojson", data: EMPTY });
+      map.addLayer({ id: "route-casing", type: "line", source: "route", layout: { "line-cap": "round", "line-join": "round" },
+        paint: { "line-color": "#fff", "line-width": 7 } });
+      map.addLayer({ id: "route-line", type: "line", source: "route", filter: ["==", ["get", "eta_method"], "road"],
+        layout: { "line-cap": "round", "line-join": "round" }, paint: { "line-color": "#e11d48", "line-width": 4 } });
+      map.addLayer({ id: "route-estimated", type: "line", source: "route", filter: ["!=", ["get", "eta_method"], "road"],
+        paint: { "line-color": "#e11d48", "line-width": 4, "line-dasharray": [2, 1.5] } });
+      NEARBY_KINDS.forEach((kind) => {
+        if (!layerBoxes[kind]) return;
+        map.addSource("res-" + kind, { type: "geojson", data: EMPTY });
+        map.addLayer({ id: "res-" + kind, type: "circle", source: "res-" + kind,
+          paint: Object.assign({ "circle-stroke-color": "#fff", "circle-stroke-width": 1.2, "circle-opacity": 0.9 }, PAINT[kind]) });
+        map.on("click", "res-" + kind, (e) => {
+          const f = e.features && e.features[0];
+          if (f) popupFor(kind, loaded[kind].features[f.id], e.lngLat);
+        });
+        map.on("mouseenter", "res-" + kind, () => (map.getCanvas().style.cursor = "pointer"));
+        map.on("mouseleave", "res-" + kind, () => (map.getCanvas().style.cursor = ""));
+      });
+      Object.entries(layerBoxes).forEach(([name, box]) => {
+        const ids = name === "rings" ? ["rings-fill", "rings-line"] : name === "population" ? ["population-heat"] : ["res-" + name];
+        const apply = () => {
+          visibility(ids, box.checked);
+          if (name === "rings") ringMarkers.forEach((m) => (m.getElement().hidden = !box.checked));
+          if (box.checked && !box.dataset.state && name === "population") loadPopulation();
+          if (box.checked && !box.dataset.state && NEARBY_KINDS.includes(name)) loadKind(name);
+        };
+        box.addEventListener("change", apply);
+        apply();
+      });
+      loadRings().catch((err) => addNote(err.message));
+      mapEl.dataset.loaded = "true";
+    });
+
+    // --- Status and transitions --------------------------------------------------------------------
+
+    const statusEl = document.getElementById("incident-status");
+    const transitions = document.getElementById("transitions");
+    const transitionMessage = document.getElementById("transition-message");
+
+    function renderStatus() {
+      statusEl.textContent = LABELS.incident_status[state.status] || state.status;
+      statusEl.dataset.status = state.status;
+      statusEl.dataset.version = String(state.version);
+      transitions.replaceChildren();
+      if (!canChange) return;
+      state.allowed.forEach((action) => {
+        const b = el("button", "transition action-" + action, ACTION_LABELS[action] || action);
+        b.type = "button";
+        b.dataset.action = action;
+        b.addEventListener("click", () => transition(action, b));
+        transitions.appendChild(b);
+      });
+    }
+
+    async function transition(action, button) {
+      let reason = "";
+      if (action === "reopen" || action === "cancel") {
+        reason = window.prompt(action === "reopen" ? gettext("Why is the incident reopened?") : gettext("Why is it a false report? (optional)")) || "";
+        if (action === "reopen" && !reason.trim()) return;
+      }
+      button.disabled = true;
+      showMessage(transitionMessage, "");
+      try {
+        const i = await api(mapEl.dataset.transitionsUrl, { body: { action: action, reason: reason, version: state.version } });
+        state.status = i.status;
+        state.version = i.version;
+        state.allowed = i.allowed_actions;
+        renderStatus();
+        loadNearby();
+      } catch (err) {
+        showMessage(transitionMessage, err.status === 409 ? interpolate(gettext("Not done: %(error)s"), { error: err.message }, true) : err.message);
+        button.disabled = false;
+      }
+    }
+    renderStatus();
+
+    // --- The ranked nearby list, routes, dispatch -------------------------------------------------
+
+    const nearbyStatus = document.getElementById("nearby-status");
+    const nearbyResults = document.getElementById("nearby-results");
+    const routeInfo = document.getElementById("route-info");
+    const dispatchMessage = document.getElementById("dispatch-message");
+
+    async function loadNearby() {
+      const run = ++state.run;
+      const kinds = NEARBY_KINDS.filter((k) => layerBoxes[k]);
+      if (!kinds.length) {
+        nearbyStatus.textContent = gettext("You may not see any resources.");
+        return;
+      }
+      const u = new URL(mapEl.dataset.nearbyUrl, window.location.origin);
+      Object.entries({ kinds: kinds.join(","), minutes: 60, limit: 10 }).forEach(([k, v]) => u.searchParams.set(k, String(v)));
+      mapEl.dataset.nearby = "loading";
+      try {
+        const answer = await api(u);
+        if (run !== state.run) return;
+        state.nearby = answer;
+        window.citywatchNearby = answer;
+        renderNearby(answer, kinds);
+        mapEl.dataset.nearby = "loaded";
+      } catch (err) {
+        nearbyStatus.textContent = interpolate(gettext("Could not find what is near: %(error)s"), { error: err.message }, true);
+        mapEl.dataset.nearby = "error";
+      }
+    }
+
+    function renderNearby(answer, kinds) {
+      nearbyResults.replaceChildren();
+      const estimated = !answer.network || answer.network.mode !== "road";
+      const n = (answer.items || []).length;
+      nearbyStatus.textContent = interpolate(ngettext("%(n)s result within %(minutes)s minutes, fastest first. Click one for its route.",
+        "%(n)s results within %(minutes)s minutes, fastest first. Click one for its route.", n), { n: num(n), minutes: num(60) }, true);
+      const mode = el("p", "nearby-mode " + (estimated ? "estimated" : "road"), estimated
+        ? gettext("Travel times are estimated: no road network is loaded, so they come from straight-line distance, a detour factor and an average speed.")
+        : interpolate(gettext("Travel times by road (network: %(source)s)."), { source: answer.network.source || "–" }, true));
+      mode.dataset.mode = estimated ? "estimated" : "road";
+      nearbyResults.appendChild(mode);
+      kinds.forEach((kind) => {
+        const mine = (answer.items || []).filter((i) => i.kind === kind);
+        const section = el("section", "nearby-group");
+        section.dataset.kind = kind;
+        const h = el("h3");
+        const dot = el("span", "legend-dot");
+        dot.style.backgroundColor = KIND_COLOURS[kind];
+        h.append(dot, document.createTextNode(" " + KIND_TITLES[kind] + " (" + num(mine.length) + ")"));
+        section.appendChild(h);
+        if (!mine.length) {
+          section.appendChild(el("p", "note", gettext("None within reach.")));
+          nearbyResults.appendChild(section);
+          return;
+        }
+        const ol = el("ol", "nearby-list");
+        mine.forEach((item) => {
+          const li = el("li", "nearby-item");
+          li.dataset.kind = item.kind;
+          li.dataset.id = String(item.id);
+          li.dataset.etaMethod = item.eta_method;
+          if (item.status) li.dataset.status = item.status;
+          const pick = el("button", "nearby-pick");
+          pick.type = "button";
+          pick.title = item.direction === "to" ? gettext("Show the route from here to the incident") : gettext("Show the route from the incident to here");
+          const meta = el("span", "nearby-meta");
+          meta.append(el("span", "nearby-eta", minutesText(item.eta_s)), " · ", el("span", "nearby-distance", kmText(item.distance_m)),
+            " · ", el("span", "nearby-method " + (item.eta_method === "road" ? "road" : "estimated"), methodText(item.eta_method)));
+          if (item.status && kind === "rescue-teams") meta.append(" · ", el("span", "nearby-status-" + item.status, teamStatusText(item.status)));
+          pick.append(el("span", "nearby-name", item.name), meta);
+          pick.addEventListener("click", () => showRoute(item, li));
+          li.appendChild(pick);
+          if (kind === "rescue-teams" && canDispatch && item.status === "available" && !["closed", "cancelled"].includes(state.status)) {
+            const b = el("button", "dispatch-button", gettext("Dispatch"));
+            b.type = "button";
+            b.addEventListener("click", () => dispatchTeam(item, b));
+            li.appendChild(b);
+          }
+          ol.appendChild(li);
+        });
+        section.appendChild(ol);
+        nearbyResults.appendChild(section);
+      });
+    }
+
+    const teamStatusText = (s) => ({ available: gettext("Available"), deployed: gettext("Deployed"), unavailable: gettext("Unavailable") })[s] || s;
+
+    async function showRoute(item, li) {
+      const there = [item.lon, item.lat];
+      // Teams and depots travel to the incident; people go from it to shelters and hospitals.
+      const [from, to] = item.direction === "to" ? [there, here] : [here, there];
+      const u = new URL(mapEl.dataset.routeUrl, window.location.origin);
+      u.searchParams.set("from", from.join(","));
+      u.searchParams.set("to", to.join(","));
+      nearbyResults.querySelectorAll(".nearby-item.selected").forEach((x) => x.classList.remove("selected"));
+      li.classList.add("selected");
+      routeInfo.hidden = false;
+      routeInfo.textContent = gettext("Finding the route…");
+      mapEl.dataset.route = "loading";
+      try {
+        const route = await api(u);
+        route.properties = route.properties || {};
+        loaded.route = route;
+        map.getSource("route").setData(route);
+        const p = route.properties;
+        routeInfo.textContent = interpolate(gettext("Route: %(name)s — %(eta)s, %(distance)s (%(method)s)"), {
+          name: item.name, eta: minutesText(p.eta_s), distance: kmText(p.distance_m), method: methodText(p.eta_method || item.eta_method) }, true);
+        routeInfo.dataset.direction = item.direction;
+        const b = new maplibregl.LngLatBounds(here, here);
+        const walk = (c) => (typeof c[0] === "number" ? b.extend(c) : c.forEach(walk));
+        if (route.geometry) walk(route.geometry.coordinates);
+        const view = map.getBounds();
+        if (!(view.contains(b.getSouthWest()) && view.contains(b.getNorthEast()))) map.fitBounds(b.extend(view.getSouthWest()).extend(view.getNorthEast()), { padding: 40, duration: 0 });
+        mapEl.dataset.route = "loaded";
+      } catch (err) {
+        routeInfo.textContent = interpolate(gettext("Could not find a route: %(error)s"), { error: err.message }, true);
+        mapEl.dataset.route = "error";
+      }
+    }
+
+    async function dispatchTeam(item, button) {
+      button.disabled = true;
+      showMessage(dispatchMessage, "");
+      try {
+        const d = await api(mapEl.dataset.dispatchesUrl, { body: { team: item.id } });
+        upsertDispatch(d);
+        loadNearby();
+        if (layerBoxes["rescue-teams"] && layerBoxes["rescue-teams"].checked) loadKind("rescue-teams");
+      } catch (err) {
+        showMessage(dispatchMessage, interpolate(gettext("%(team)s was not dispatched: %(error)s"), { team: item.name, error: err.message }, true));
+        button.disabled = false;
+      }
+    }
+
+    // --- Dispatches and the log (also updated live) -------------------------------------------------
+
+    const dispatchList = document.getElementById("dispatch-list");
+    const logList = document.getElementById("log-list");
+
+    function upsertDispatch(d) {
+      let li = dispatchList.querySelector('li.dispatch[data-id="' + d.id + '"]');
+      if (!li) {
+        li = el("li", "dispatch new");
+        li.dataset.id = String(d.id);
+        li.append(el("span", "dispatch-team", d.team.name), " ", el("span", "dispatch-status badge"));
+        if (d.assigned_to) li.append(" ", el("span", "note", d.assigned_to));
+        const empty = dispatchList.querySelector("li.empty");
+        if (empty) empty.remove();
+        dispatchList.appendChild(li);
+      }
+      li.dataset.status = d.status;
+      const badge = li.querySelector(".dispatch-status");
+      badge.className = "dispatch-status badge status-" + d.status;
+      badge.textContent = LABELS.dispatch_status[d.status] || d.status;
+      if (canChange && (LABELS.dispatch_actions[d.status] || []).includes("release")) {
+        if (!li.querySelector(".release")) {
+          const b = el("button", "release", ACTION_LABELS.release);
+          b.type = "button";
+          b.addEventListener("click", async () => {
+            b.disabled = true;
+            try {
+              upsertDispatch(await api(mapEl.dataset.dispatchesUrl + "/" + encodeURIComponent(li.dataset.id) + "/transitions", { body: { action: "release" } }));
+              loadNearby();
+            } catch (err) {
+              showMessage(dispatchMessage, err.message);
+              b.disabled = false;
+            }
+          });
+          li.append(" ", b);
+        }
+      } else {
+        const b = li.querySelector(".release");
+        if (b) b.remove();
+      }
+    }
+
+    function addLog(entry) {
+      if (logList.querySelector('li[data-id="' + entry.id + '"]')) return;
+      const li = el("li", "new");
+      li.dataset.id = String(entry.id);
+      li.dataset.kind = entry.kind;
+      const t = el("time", null, new Date(entry.time).toLocaleString(lang, { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" }));
+      t.dateTime = entry.time;
+      li.append(t, " ", el("span", "log-kind", LABELS.log_kind[entry.kind] || entry.kind), " ", el("span", "log-text", entry.text));
+      if (entry.author) li.append(" ", el("span", "log-author", "— " + entry.author));
+      logList.prepend(li);
+    }
+
+    let refresh = null;
+    const refreshNearbySoon = () => {
+      clearTimeout(refresh);
+      refresh = setTimeout(loadNearby, 400);
+    };
+
+    subscribe(mapEl.dataset.eventsUrl, mapEl.dataset.lastEvent, (ev) => {
+      if (ev.incident !== incident.id) return;
+      if (ev.log) addLog(ev.log);
+      if (typeof ev.version === "number" && ev.version > state.version) state.version = ev.version;
+      if (ev.type === "status") {
+        state.status = ev.status;
+        state.allowed = ev.allowed_actions || [];
+        renderStatus();
+        refreshNearbySoon();
+      } else if (ev.type === "dispatch" && ev.dispatch) {
+        upsertDispatch(ev.dispatch);
+        refreshNearbySoon();
+      }
+    });
+    dispatchList.querySelectorAll("li.dispatch").forEach((li) => {
+      const status = li.dataset.status;
+      if (canChange && (LABELS.dispatch_actions[status] || []).includes("release")) {
+        upsertDispatch({ id: Number(li.dataset.id), status: status, team: { name: li.querySelector(".dispatch-team").textContent } });
+      }
+    });
+    loadNearby();
+  }
+})();
