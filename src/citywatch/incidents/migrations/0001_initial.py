@@ -68,7 +68,12 @@ class Migration(migrations.Migration):
                 (
                     "severity",
                     models.CharField(
-                        choices=[("1", "Ⅰ especially serious"), ("2", "Ⅱ serious"), ("3", "Ⅲ relatively serious"), ("4", "Ⅳ general")],
+                        choices=[
+                            ("1", "Ⅰ especially serious"),
+                            ("2", "Ⅱ serious"),
+                            ("3", "Ⅲ relatively serious"),
+                            ("4", "Ⅳ general"),
+                        ],
                         default="4",
                         max_length=1,
                         verbose_name="severity",
