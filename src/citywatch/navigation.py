@@ -15,6 +15,7 @@ class NavItem:
 NAV_ITEMS: list[NavItem] = [
     NavItem("map", _("Map")),
     NavItem("incidents", _("Incidents"), "incidents.view_incident"),
+    NavItem("duty", _("Duty"), "incidents.view_incident"),
     NavItem("resources", _("Resources"), "resources.view_rescueteam"),
     NavItem("coverage", _("Coverage"), "resources.view_shelter"),
     NavItem("areas", _("Areas"), "core.view_adminarea"),

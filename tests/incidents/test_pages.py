@@ -288,3 +288,29 @@ def test_events_stream_under_asgi(duty):
     hello, chunk = async_to_sync(run)()
     assert hello.startswith(b"retry:")
     assert chunk is not None and "异步流" in chunk
+
+
+def test_duty_page_needs_login():
+    r = Client().get("/duty/")
+    assert r.status_code == 302 and "/login/" in r["Location"]
+
+
+def test_duty_page_is_restricted_to_jurisdiction(db):
+    siming = new_incident(title="思明值班事件", code=SIMING)
+    huli = new_incident(title="湖里值班事件", code=HULI)
+    r = client_for("siming_officer").get("/duty/")
+    body = r.content.decode()
+    assert r.status_code == 200
+    assert "思明值班事件" in body and f"/incidents/{siming.pk}/" in body
+    assert "湖里值班事件" not in body and f"/incidents/{huli.pk}/" not in body
+    assert 'id="duty-roster"' in body and 'id="duty-handover"' in body and 'id="duty-overdue"' in body
+    body = client_for("duty_officer").get("/duty/").content.decode()
+    assert "思明值班事件" in body and "湖里值班事件" in body
+    assert 'href="/duty/"' in body  # the navigation entry
+
+
+def test_one_map_has_operations_panel(duty_client):
+    incident = new_incident(title="一张图操作")
+    body = duty_client.get(f"/incidents/{incident.pk}/").content.decode()
+    for marker in ('id="supply-form"', 'id="post-form"', 'id="sitrep-generate"', 'value="duty_officer"'):
+        assert marker in body

@@ -21,6 +21,7 @@ from citywatch.incidents.choices import (
     LogKind,
     ReportedVia,
     Severity,
+    SupplyStatus,
 )
 from citywatch.incidents.filters import IncidentFilter
 
@@ -49,6 +50,11 @@ def _labels() -> dict:
         "incident_status": {v: str(label) for v, label in IncidentStatus.choices},
         "dispatch_status": {v: str(label) for v, label in DispatchStatus.choices},
         "log_kind": {v: str(label) for v, label in LogKind.choices},
+        "supply_status": {v: str(label) for v, label in SupplyStatus.choices},
+        "supply_actions": {
+            status: sorted(a for (s, a) in actions.SUPPLY_TRANSITIONS if s == status)
+            for status in SupplyStatus.values
+        },
         "dispatch_actions": {
             status: sorted(a for (s, a) in actions.DISPATCH_TRANSITIONS if s == status)
             for status in DispatchStatus.values
@@ -189,4 +195,28 @@ def my_dispatches(request):
             "dispatches": dispatches,
             "onemap_data": {"labels": _labels(), "leader_actions": sorted(actions.LEADER_ACTIONS)},
         },
+    )
+
+
+def duty_page(request):
+    """The duty screen: open incidents, overdue upward reports, today's roster and the latest handover
+    entries, all within the user's jurisdiction (``duty.duty_screen`` and the restricted querysets)."""
+    from django.utils import timezone
+
+    from citywatch.incidents import duty
+    from citywatch.incidents.models import HandoverEntry
+
+    _need(request.user, "incidents.view_incident")
+    data = duty.duty_screen(request.user, timezone.now())
+    handover = list(
+        HandoverEntry.objects.restrict(request.user, "view")
+        .filter(shift__in=[s.pk for s in data["today_roster"]])
+        .select_related("author", "shift__area")
+        .order_by("-time", "-id")[:20]
+    )
+    on_duty = {s.pk for s in data["on_duty"]}
+    return render(
+        request,
+        "incidents/duty.html",
+        {"screen": data, "handover": handover, "on_duty": on_duty},
     )

@@ -261,6 +261,7 @@
     const BOX = 0.15; // degrees around the incident for the resource layers (about 15 km)
     const bbox = [here[0] - BOX, here[1] - BOX, here[0] + BOX, here[1] + BOX].map((v) => v.toFixed(5)).join(",");
     const state = { status: incident.status, version: incident.version, allowed: incident.allowed_actions || [], nearby: null, run: 0 };
+    let ops = null;
     window.citywatchIncident = state;
 
     const style = { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef2f5" } }] };
@@ -535,6 +536,7 @@
         state.nearby = answer;
         window.citywatchNearby = answer;
         renderNearby(answer, kinds);
+        if (ops) ops.fillDepots(answer);
         mapEl.dataset.nearby = "loaded";
       } catch (err) {
         nearbyStatus.textContent = interpolate(gettext("Could not find what is near: %(error)s"), { error: err.message }, true);
@@ -726,6 +728,271 @@
         upsertDispatch({ id: Number(li.dataset.id), status: status, team: { name: li.querySelector(".dispatch-team").textContent } });
       }
     });
+    ops = operations(map, mapEl, incident, canChange);
     loadNearby();
+  }
+
+  // --- The one-map's operations panel: supplies, the forward command post, situation reports ------
+
+  function operations(map, mapEl, incident, canChange) {
+    const base = mapEl.dataset.incidentUrl.replace(/\/$/, "");
+    const $ = (id) => document.getElementById(id);
+    const errorText = (err) => (err.status === 409 || err.status === 422 ? interpolate(gettext("Not done: %(error)s"), { error: err.message }, true) : err.message);
+    const qty = (v) => Number(v).toLocaleString(lang, { maximumFractionDigits: 3 });
+    const button = (label, cls, onClick) => {
+      const b = el("button", cls, label);
+      b.type = "button";
+      b.addEventListener("click", () => onClick(b));
+      return b;
+    };
+
+    // Supplies.
+    const supplyForm = $("supply-form");
+    const depotSelect = $("supply-depot");
+    const itemSelect = $("supply-item");
+    const supplyList = $("supply-list");
+    const supplyMessage = $("supply-message");
+    const SUPPLY_ACTION_LABELS = { approve: gettext("Approve"), ship: gettext("Ship"), receive: gettext("Receive"), reject: gettext("Reject"), cancel: gettext("Cancel") };
+    const supplyShown = ["approve", "ship", "receive"];
+
+    function fillDepots(answer) {
+      const depots = (answer.items || []).filter((i) => i.kind === "depots").slice().sort((a, b) => (a.eta_s ?? Infinity) - (b.eta_s ?? Infinity));
+      const chosen = depotSelect.value;
+      depotSelect.replaceChildren();
+      depots.forEach((d) => {
+        const o = el("option", null, d.name + " (" + minutesText(d.eta_s) + ")");
+        o.value = String(d.id);
+        depotSelect.appendChild(o);
+      });
+      if (chosen && depots.some((d) => String(d.id) === chosen)) depotSelect.value = chosen;
+      depotSelect.dataset.state = "loaded";
+    }
+
+    async function loadItems() {
+      try {
+        const answer = await api(mapEl.dataset.supplyItemsUrl);
+        itemSelect.replaceChildren();
+        (answer.items || []).forEach((item) => {
+          const o = el("option", null, item.name + " (" + (item.unit || "") + ")");
+          o.value = item.code;
+          itemSelect.appendChild(o);
+        });
+        itemSelect.dataset.state = "loaded";
+      } catch (err) {
+        showMessage(supplyMessage, err.message);
+      }
+    }
+
+    function renderSupply(r) {
+      let li = supplyList.querySelector('li[data-id="' + r.id + '"]');
+      if (!li) {
+        li = el("li", "supply-request");
+        li.dataset.id = String(r.id);
+        supplyList.prepend(li);
+      }
+      li.dataset.status = r.status;
+      li.replaceChildren(
+        el("span", "supply-what", interpolate(gettext("%(quantity)s %(unit)s %(item)s from %(depot)s"),
+          { quantity: qty(r.quantity_requested), unit: r.unit, item: r.item_name, depot: r.depot.name }, true)),
+        " ", el("span", "supply-status badge status-" + r.status, (LABELS.supply_status || {})[r.status] || r.status));
+      if (Number(r.quantity_approved) > 0) li.append(" ", el("span", "note supply-approved", interpolate(gettext("approved %s"), [qty(r.quantity_approved)])));
+      if (Number(r.quantity_shipped) > 0) li.append(" ", el("span", "note supply-shipped", interpolate(gettext("shipped %s"), [qty(r.quantity_shipped)])));
+      if (!canChange) return;
+      const remaining = Number(r.quantity_approved) - Number(r.quantity_shipped);
+      ((LABELS.supply_actions || {})[r.status] || []).filter((a) => supplyShown.includes(a)).forEach((action) => {
+        if (action === "ship" && remaining <= 0) return;
+        li.append(" ", button(SUPPLY_ACTION_LABELS[action] || action, "supply-action action-" + action, async (b) => {
+          b.disabled = true;
+          showMessage(supplyMessage, "");
+          const body = { action: action };
+          if (action === "ship") body.quantity = String(remaining);
+          try {
+            renderSupply(await api(base + "/supply-requests/" + encodeURIComponent(r.id) + "/transitions", { body: body }));
+          } catch (err) {
+            showMessage(supplyMessage, errorText(err));
+            b.disabled = false;
+          }
+        }));
+      });
+    }
+
+    async function loadSupplies() {
+      try {
+        const items = await api(base + "/supply-requests");
+        supplyList.replaceChildren();
+        if (!items.length) supplyList.appendChild(el("li", "note empty", gettext("No supplies requested yet.")));
+        items.slice().sort((a, b) => a.id - b.id).forEach(renderSupply);
+        supplyList.dataset.state = "loaded";
+      } catch (err) {
+        showMessage(supplyMessage, err.message);
+      }
+    }
+
+    if (canChange) {
+      supplyForm.hidden = false;
+      supplyForm.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        showMessage(supplyMessage, "");
+        const submit = supplyForm.querySelector("button[type=submit]");
+        submit.disabled = true;
+        try {
+          const r = await api(base + "/supply-requests", { body: { depot: Number(depotSelect.value), item: itemSelect.value, quantity: $("supply-quantity").value } });
+          const empty = supplyList.querySelector("li.empty");
+          if (empty) empty.remove();
+          renderSupply(r);
+          supplyForm.reset();
+        } catch (err) {
+          showMessage(supplyMessage, errorText(err));
+        }
+        submit.disabled = false;
+      });
+      loadItems();
+    }
+    loadSupplies();
+
+    // The forward command post.
+    const postInfo = $("post-info");
+    const postForm = $("post-form");
+    const postMessage = $("post-message");
+    let postMarker = null;
+
+    function renderPost(p) {
+      postInfo.replaceChildren();
+      if (postMarker) {
+        postMarker.remove();
+        postMarker = null;
+      }
+      postInfo.dataset.state = p ? (p.active ? "active" : "closed") : "none";
+      postForm.hidden = !canChange || Boolean(p && p.active);
+      if (!p) {
+        postInfo.appendChild(el("p", "note", gettext("No command post yet.")));
+        return;
+      }
+      const established = new Date(p.established_at).toLocaleString(lang);
+      postInfo.appendChild(el("p", "post-established", interpolate(gettext("Established %(time)s by %(leader)s"),
+        { time: established, leader: p.leader_name || p.leader || "–" }, true)));
+      if (p.minutes_from_verification !== null && p.minutes_from_verification !== undefined) {
+        const t = el("p", "post-target " + (p.within_target ? "within" : "late"), interpolate(
+          p.within_target ? gettext("%(minutes)s min after verification — within the %(target)s-minute target")
+            : gettext("%(minutes)s min after verification — over the %(target)s-minute target"),
+          { minutes: num(p.minutes_from_verification), target: num(p.target_minutes) }, true));
+        t.dataset.minutes = String(p.minutes_from_verification);
+        t.dataset.within = p.within_target ? "1" : "0";
+        postInfo.appendChild(t);
+      }
+      if (p.communications) postInfo.appendChild(el("p", "post-communications", interpolate(gettext("Communications: %s"), [p.communications])));
+      if (!p.active) {
+        postInfo.appendChild(el("p", "note", interpolate(gettext("Closed %s"), [new Date(p.closed_at).toLocaleString(lang)])));
+        return;
+      }
+      const pin = el("div", "command-post-pin");
+      pin.title = gettext("Forward command post");
+      postMarker = new maplibregl.Marker({ element: pin }).setLngLat([p.lon, p.lat]).addTo(map);
+      window.citywatchCommandPost = p;
+      if (canChange) {
+        postInfo.appendChild(button(gettext("Close"), "post-close", async (b) => {
+          b.disabled = true;
+          showMessage(postMessage, "");
+          try {
+            renderPost(await api(base + "/command-post/close", { body: {} }));
+          } catch (err) {
+            showMessage(postMessage, errorText(err));
+            b.disabled = false;
+          }
+        }));
+      }
+    }
+
+    async function loadPost() {
+      try {
+        renderPost(await api(base + "/command-post"));
+      } catch (err) {
+        if (err.status === 404) renderPost(null);
+        else showMessage(postMessage, err.message);
+      }
+    }
+
+    postForm.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      showMessage(postMessage, "");
+      const submit = postForm.querySelector("button[type=submit]");
+      submit.disabled = true;
+      const leader = $("post-leader").value.trim();
+      try {
+        renderPost(await api(base + "/command-post", { body: { lon: Number($("post-lon").value), lat: Number($("post-lat").value),
+          leader: leader || null, communications: $("post-communications").value } }));
+      } catch (err) {
+        showMessage(postMessage, errorText(err));
+      }
+      submit.disabled = false;
+    });
+    loadPost();
+
+    // Situation reports.
+    const sitrepList = $("sitrep-list");
+    const sitrepMessage = $("sitrep-message");
+    const generate = $("sitrep-generate");
+    const SITREP_STATUS = { draft: gettext("Draft"), issued: gettext("Issued") };
+
+    function renderSitrep(s) {
+      let li = sitrepList.querySelector('li[data-number="' + s.number + '"]');
+      if (!li) {
+        li = el("li", "sitrep");
+        li.dataset.number = String(s.number);
+        sitrepList.prepend(li);
+      }
+      li.dataset.status = s.status;
+      li.dataset.version = String(s.version);
+      const pdf = el("a", "sitrep-pdf", "PDF");
+      pdf.href = s.pdf;
+      const docx = el("a", "sitrep-docx", "DOCX");
+      docx.href = s.docx;
+      li.replaceChildren(el("span", "sitrep-title", interpolate(gettext("No. %(number)s, version %(version)s"), { number: s.number, version: s.version }, true)),
+        " ", el("span", "sitrep-status badge status-" + s.status, SITREP_STATUS[s.status] || s.status), " ", pdf, " ", docx);
+      if (canChange && s.status === "draft") {
+        li.append(" ", button(gettext("Issue"), "sitrep-issue", async (b) => {
+          b.disabled = true;
+          showMessage(sitrepMessage, "");
+          try {
+            renderSitrep(await api(base + "/sitreps/" + encodeURIComponent(s.number) + "/issue", { body: { version: s.version } }));
+          } catch (err) {
+            showMessage(sitrepMessage, errorText(err));
+            b.disabled = false;
+          }
+        }));
+      }
+    }
+
+    async function loadSitreps() {
+      try {
+        const items = await api(base + "/sitreps");
+        sitrepList.replaceChildren();
+        if (!items.length) sitrepList.appendChild(el("li", "note empty", gettext("No situation report yet.")));
+        items.slice().sort((a, b) => a.number - b.number).forEach(renderSitrep);
+        sitrepList.dataset.state = "loaded";
+      } catch (err) {
+        showMessage(sitrepMessage, err.message);
+      }
+    }
+
+    if (canChange) {
+      generate.hidden = false;
+      generate.addEventListener("click", async () => {
+        generate.disabled = true;
+        showMessage(sitrepMessage, "");
+        try {
+          const s = await api(base + "/sitreps", { method: "POST", body: {} });
+          const empty = sitrepList.querySelector("li.empty");
+          if (empty) empty.remove();
+          renderSitrep(s);
+        } catch (err) {
+          showMessage(sitrepMessage, errorText(err));
+        }
+        generate.disabled = false;
+      });
+    }
+    loadSitreps();
+
+    return { fillDepots: fillDepots, reloadSupplies: loadSupplies };
   }
 })();

@@ -1,0 +1,126 @@
+"""The one-map's operations panel, all through the UI: a supply request (request, approve, ship: the depot's
+stock goes down), the forward command post (minutes from verification) and situation report No. 1 (generate,
+issue, download the PDF). Records the page looks at are made through the API."""
+
+import pytest
+
+from tests.browser.test_map_resources import api_client, create
+from tests.browser.test_onemap import INCIDENT, TONGAN, close_streams, estimated, open_onemap  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DEPOT_AT = (118.152, 24.732)
+ITEM = "LJ-T"
+
+
+def balance(client, depot_id):
+    r = client.get(f"/api/v1/resources/stock-movements/?depot={depot_id}&item={ITEM}&limit=1000")
+    assert r.status_code == 200, r.content
+    items = r.json()["items"]
+    return float(max(items, key=lambda m: m["id"])["balance_after"])
+
+
+@pytest.fixture
+def stocked(demo_live_server, estimated):  # noqa: F811
+    duty = api_client("duty_officer")
+    r = duty.post(
+        "/api/v1/incidents/",
+        {
+            "title": "同安山体滑坡（物资测试）",
+            "category": "natural_disaster",
+            "type": "landslide",
+            "lon": INCIDENT[0],
+            "lat": INCIDENT[1],
+        },
+        content_type="application/json",
+    )
+    assert r.status_code == 201, r.content
+    incident = r.json()
+    assert incident["area"]["code"].startswith(TONGAN)
+    r = duty.post(
+        f"/api/v1/incidents/{incident['id']}/transitions",
+        {"action": "verify", "version": incident["version"]},
+        content_type="application/json",
+    )
+    assert r.status_code == 200 and r.json()["status"] == "verified", r.content
+    admin = api_client("city_admin")
+    items = admin.get("/api/v1/resources/supply-items/?limit=1000").json()["items"]
+    if not any(i["code"] == ITEM for i in items):
+        r = admin.post(
+            "/api/v1/resources/supply-items/",
+            {"code": ITEM, "name": "救生衣（测试）", "category": "flood", "unit": "件"},
+            content_type="application/json",
+        )
+        assert r.status_code == 201, r.content
+    depot = create(
+        admin,
+        "depots",
+        name="同安测试物资仓库",
+        kind="district",
+        lon=DEPOT_AT[0],
+        lat=DEPOT_AT[1],
+        area_code=TONGAN,
+    )
+    r = admin.post(
+        "/api/v1/resources/stock-movements/",
+        {"depot": depot["id"], "item": ITEM, "kind": "receipt", "quantity": "300"},
+        content_type="application/json",
+    )
+    assert r.status_code == 201, r.content
+    assert balance(admin, depot["id"]) == 300
+    return {"incident": incident, "depot": depot, "admin": admin}
+
+
+def test_supplies_command_post_and_sitrep_through_the_ui(page, demo_live_server, stocked):
+    base = demo_live_server.url
+    incident_id = stocked["incident"]["id"]
+    depot_id = str(stocked["depot"]["id"])
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    open_onemap(page, base, "duty_officer", incident_id)
+    try:
+        # Supplies: the depot comes from the nearby list, the item from the catalogue.
+        page.wait_for_selector(f'#supply-depot option[value="{depot_id}"]', state="attached", timeout=15_000)
+        page.wait_for_selector(f'#supply-item option[value="{ITEM}"]', state="attached", timeout=15_000)
+        page.select_option("#supply-depot", depot_id)
+        page.select_option("#supply-item", ITEM)
+        page.fill("#supply-quantity", "200")
+        page.click("#supply-request")
+        row = "#supply-list li.supply-request"
+        page.wait_for_selector(row + '[data-status="requested"]', timeout=15_000)
+        assert "200" in page.locator(row).first.inner_text()
+        page.click(row + " button.action-approve")
+        page.wait_for_selector(row + '[data-status="approved"]', timeout=15_000)
+        page.click(row + " button.action-ship")
+        page.wait_for_selector(row + '[data-status="shipped"]', timeout=15_000)
+        assert page.locator(row + " button.action-receive").count() == 1
+        assert balance(stocked["admin"], stocked["depot"]["id"]) == 100
+
+        # The forward command post, at the incident by default, led by the current user.
+        assert page.input_value("#post-leader") == "duty_officer"
+        page.fill("#post-communications", "对讲机 3 频道")
+        page.click("#post-establish")
+        page.wait_for_selector('#post-info[data-state="active"]', state="attached", timeout=15_000)
+        target = page.locator("#post-info .post-target")
+        assert target.count() == 1 and target.get_attribute("data-within") == "1"
+        assert float(target.get_attribute("data-minutes")) < 30
+        assert "within" in target.get_attribute("class")
+        assert page.locator(".command-post-pin").count() == 1
+        assert page.locator("#post-form").is_hidden()
+
+        # Situation report No. 1: generate, issue, download.
+        page.click("#sitrep-generate")
+        sitrep = '#sitrep-list li.sitrep[data-number="1"]'
+        page.wait_for_selector(sitrep + '[data-status="draft"]', timeout=15_000)
+        page.click(sitrep + " button.sitrep-issue")
+        page.wait_for_selector(sitrep + '[data-status="issued"]', timeout=15_000)
+        assert page.locator(sitrep + " button.sitrep-issue").count() == 0
+        href = page.locator(sitrep + " a.sitrep-pdf").get_attribute("href")
+        r = page.request.get(base + href)
+        assert r.status == 200 and r.headers["content-type"].startswith("application/pdf")
+        assert r.body()[:4] == b"%PDF"
+        assert page.locator(sitrep + " a.sitrep-docx").count() == 1
+        assert page.locator("#supply-message").is_hidden() and page.locator("#post-message").is_hidden()
+    finally:
+        close_streams(page)
+    assert not errors, errors
