@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import escape
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from citywatch.core.actions import Conflict
 from citywatch.incidents.actions import Invalid, _locked, _log
@@ -25,53 +25,52 @@ from citywatch.incidents.models import Incident, Sitrep, SitrepStatus
 # --- Labels ---------------------------------------------------------------------------------------
 # English msgids like the rest of the project. Until the zh-Hans catalogue carries them, the Chinese
 # here is used when the active language is Chinese and gettext has no translation.
-ZH = {
-    "Incident information report No. %(number)s": "突发事件信息报告 第%(number)s期",
-    "EXERCISE": "演练",
-    "This report concerns an exercise (drill), not a real incident.": "本报告为演练信息，非真实突发事件。",
-    "DRAFT": "草稿",
-    "Version %(version)s": "第%(version)s版",
-    "Issued %(time)s by %(user)s": "%(user)s 于 %(time)s 签发",
-    "Not issued": "未签发",
-    "Incident": "事件名称",
-    "Category": "事件类别",
-    "Type": "事件类型",
-    "Severity": "事件级别",
-    "Location": "事发地点",
-    "Area": "所属区域",
-    "Status": "当前状态",
-    "Reported at": "接报时间",
-    "Verified at": "核实时间",
-    "Responding at": "响应时间",
-    "Summary": "基本情况",
-    "Timeline": "处置经过",
-    "Forces deployed": "投入力量",
-    "Supplies deployed": "调拨物资",
-    "Casualties": "人员伤亡",
-    "Needs": "需求",
-    "Next steps": "下一步工作",
-    "Time": "时间",
-    "Entry": "内容",
-    "Team": "队伍",
-    "Requested": "申请",
-    "Approved": "批准",
-    "Shipped": "发运",
-    "Received": "接收",
-    "Item": "物资",
-    "Depot": "储备库",
-    "Deaths": "死亡",
-    "Serious injuries": "重伤",
-    "Injuries": "受伤",
-    "Missing": "失踪",
-    "None.": "无。",
-    "(outside the city)": "（市外）",
-}
+# The document's labels, marked for makemessages (their Chinese lives in the catalogue).
+LABELS = (
+    gettext_noop("Incident information report No. %(number)s"),
+    gettext_noop("EXERCISE"),
+    gettext_noop("This report concerns an exercise (drill), not a real incident."),
+    gettext_noop("DRAFT"),
+    gettext_noop("Version %(version)s"),
+    gettext_noop("Issued %(time)s by %(user)s"),
+    gettext_noop("Not issued"),
+    gettext_noop("Incident"),
+    gettext_noop("Category"),
+    gettext_noop("Type"),
+    gettext_noop("Severity"),
+    gettext_noop("Location"),
+    gettext_noop("Area"),
+    gettext_noop("Status"),
+    gettext_noop("Reported at"),
+    gettext_noop("Verified at"),
+    gettext_noop("Responding at"),
+    gettext_noop("Summary"),
+    gettext_noop("Timeline"),
+    gettext_noop("Forces deployed"),
+    gettext_noop("Supplies deployed"),
+    gettext_noop("Casualties"),
+    gettext_noop("Needs"),
+    gettext_noop("Next steps"),
+    gettext_noop("Time"),
+    gettext_noop("Entry"),
+    gettext_noop("Team"),
+    gettext_noop("Requested"),
+    gettext_noop("Approved"),
+    gettext_noop("Shipped"),
+    gettext_noop("Received"),
+    gettext_noop("Item"),
+    gettext_noop("Depot"),
+    gettext_noop("Deaths"),
+    gettext_noop("Serious injuries"),
+    gettext_noop("Injuries"),
+    gettext_noop("Missing"),
+    gettext_noop("None."),
+    gettext_noop("(outside the city)"),
+)
 
 
 def t(msgid: str, **params) -> str:
     text = gettext(msgid)
-    if text == msgid and (translation.get_language() or "").lower().startswith("zh"):
-        text = ZH.get(msgid, msgid)
     return text % params if params else text
 
 
