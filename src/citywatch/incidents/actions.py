@@ -149,6 +149,10 @@ def transition(incident: Incident, action: str, user, reason: str = "", expected
         active = incident.dispatches.filter(status__in=ACTIVE_DISPATCH).count()
         if active:
             raise Conflict(f"{active} team(s) are still dispatched; release them before you {action}")
+        # Summoned experts likewise (the same states count as active as for teams).
+        summoned = incident.summonses.filter(status__in=ACTIVE_DISPATCH).count()
+        if summoned:
+            raise Conflict(f"{summoned} expert(s) are still summoned; release them before you {action}")
     now = timezone.now()
     old = incident.status
     incident.status = new

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 
 from citywatch.core.admin import RestrictedAdminMixin
-from citywatch.incidents.models import Dispatch, Incident, IncidentLog, SupplyRequest
+from citywatch.incidents.models import Dispatch, ExpertSummons, Incident, IncidentLog, SupplyRequest
 
 
 @admin.register(Incident)
@@ -29,6 +29,18 @@ class IncidentAdmin(RestrictedAdminMixin, GISModelAdmin):
 @admin.register(Dispatch)
 class DispatchAdmin(RestrictedAdminMixin, admin.ModelAdmin):
     list_display = ("incident", "team", "status")
+    list_filter = ("status",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExpertSummons)
+class ExpertSummonsAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+    list_display = ("incident", "expert", "status")
     list_filter = ("status",)
 
     def has_add_permission(self, request):

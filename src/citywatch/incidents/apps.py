@@ -11,4 +11,5 @@ class IncidentsConfig(AppConfig):
         from citywatch.incidents import (
             duty,  # noqa: F401  (registers command post and duty permissions)
             roles,  # noqa: F401  (registers)
+            summons,  # noqa: F401  (registers expert summons permissions)
         )
