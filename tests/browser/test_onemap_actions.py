@@ -124,3 +124,26 @@ def test_supplies_command_post_and_sitrep_through_the_ui(page, demo_live_server,
     finally:
         close_streams(page)
     assert not errors, errors
+
+
+def test_operations_made_elsewhere_arrive_live(page, demo_live_server, stocked):
+    """A supply request, a command post and a sitrep made by someone else (here through the API) appear on
+    an open one-map without a reload: their log entries arrive over the event stream."""
+    base = demo_live_server.url
+    incident = stocked["incident"]
+    open_onemap(page, base, "duty_officer", incident["id"])
+    try:
+        duty = api_client("duty_officer")
+        r = duty.post(
+            f"/api/v1/incidents/{incident['id']}/supply-requests",
+            {"depot": stocked["depot"]["id"], "item": ITEM, "quantity": "50"},
+            content_type="application/json",
+        )
+        assert r.status_code == 201, r.content
+        page.wait_for_selector("#supply-list li.supply-request", timeout=20_000)
+        assert page.locator("#supply-list li.supply-request").count() == 1
+        r = duty.post(f"/api/v1/incidents/{incident['id']}/sitreps", {}, content_type="application/json")
+        assert r.status_code == 201, r.content
+        page.wait_for_selector("#sitrep-list li", timeout=20_000)
+    finally:
+        close_streams(page)

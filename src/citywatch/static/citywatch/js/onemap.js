@@ -702,6 +702,15 @@
       logList.prepend(li);
     }
 
+    let refreshPanels = null;
+    const refreshPanelsSoon = () => {
+      clearTimeout(refreshPanels);
+      refreshPanels = setTimeout(() => {
+        ops.reloadSupplies();
+        ops.reloadPost();
+        ops.reloadSitreps();
+      }, 300);
+    };
     let refresh = null;
     const refreshNearbySoon = () => {
       clearTimeout(refresh);
@@ -720,6 +729,9 @@
       } else if (ev.type === "dispatch" && ev.dispatch) {
         upsertDispatch(ev.dispatch);
         refreshNearbySoon();
+      } else if (ev.log && ops) {
+        // Supplies, the command post and sitreps write the log too: bring their panels up to date.
+        refreshPanelsSoon();
       }
     });
     dispatchList.querySelectorAll("li.dispatch").forEach((li) => {
@@ -993,6 +1005,6 @@
     }
     loadSitreps();
 
-    return { fillDepots: fillDepots, reloadSupplies: loadSupplies };
+    return { fillDepots: fillDepots, reloadSupplies: loadSupplies, reloadPost: loadPost, reloadSitreps: loadSitreps };
   }
 })();
