@@ -16,6 +16,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("map", _("Map")),
     NavItem("incidents", _("Incidents"), "incidents.view_incident"),
     NavItem("duty", _("Duty"), "incidents.view_incident"),
+    NavItem("my_dispatches", _("My orders"), "incidents.change_dispatch"),
     NavItem("resources", _("Resources"), "resources.view_rescueteam"),
     NavItem("coverage", _("Coverage"), "resources.view_shelter"),
     NavItem("areas", _("Areas"), "core.view_adminarea"),

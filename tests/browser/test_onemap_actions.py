@@ -147,3 +147,18 @@ def test_operations_made_elsewhere_arrive_live(page, demo_live_server, stocked):
         page.wait_for_selector("#sitrep-list li", timeout=20_000)
     finally:
         close_streams(page)
+
+
+def test_a_note_added_on_the_one_map_lands_in_the_log(page, demo_live_server, stocked):
+    base = demo_live_server.url
+    incident = stocked["incident"]
+    open_onemap(page, base, "duty_officer", incident["id"])
+    try:
+        page.fill("#note-text", "现场道路中断，需绕行（测试）")
+        page.click("#note-add")
+        page.wait_for_selector("#log-list li:has-text('现场道路中断')", timeout=20_000)
+        log = api_client("duty_officer").get(f"/api/v1/incidents/{incident['id']}/log").json()
+        texts = [e["text"] for e in log["items"]]
+        assert any("现场道路中断" in t for t in texts)
+    finally:
+        close_streams(page)

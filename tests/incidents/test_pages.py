@@ -314,3 +314,8 @@ def test_one_map_has_operations_panel(duty_client):
     body = duty_client.get(f"/incidents/{incident.pk}/").content.decode()
     for marker in ('id="supply-form"', 'id="post-form"', 'id="sitrep-generate"', 'value="duty_officer"'):
         assert marker in body
+
+
+def test_team_leader_menu_links_to_the_phone_page(team_leader):
+    page = team_leader.get("/m/dispatches/").content.decode()
+    assert 'href="/m/dispatches/"' in page

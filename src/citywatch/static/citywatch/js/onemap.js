@@ -741,7 +741,32 @@
       }
     });
     ops = operations(map, mapEl, incident, canChange);
+    noteForm(mapEl, canChange);
     loadNearby();
+  }
+
+  // --- A note in the incident log (it comes back over the event stream like every other entry) ----
+
+  function noteForm(mapEl, canChange) {
+    const form = document.getElementById("note-form");
+    if (!form || !canChange) return;
+    const input = document.getElementById("note-text");
+    const message = document.getElementById("note-message");
+    const base = mapEl.dataset.incidentUrl.replace(/\/$/, "");
+    form.hidden = false;
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const text = input.value.trim();
+      if (!text) return;
+      message.hidden = true;
+      try {
+        await api(base + "/log", { body: { text: text } });
+        input.value = "";
+      } catch (err) {
+        message.textContent = err.message;
+        message.hidden = false;
+      }
+    });
   }
 
   // --- The one-map's operations panel: supplies, the forward command post, situation reports ------
