@@ -93,3 +93,37 @@ class DomainModel(ChangeLogged):
 
     class Meta:
         abstract = True
+
+
+class ReadOnlyError(Exception):
+    """An attempt to edit or delete a record of an append-only log."""
+
+
+class AppendOnlyQuerySet(RestrictedQuerySet):
+    """Bulk update and delete are refused: the rows of a log are written once."""
+
+    def update(self, **kwargs):
+        raise ReadOnlyError(f"the {self.model.append_only_label} cannot be edited")
+
+    def delete(self):
+        raise ReadOnlyError(f"the {self.model.append_only_label} cannot be deleted")
+
+
+class AppendOnly(models.Model):
+    """A log whose rows are created and never changed: the change log, the incident log, the handover log.
+    Subclasses name themselves in ``append_only_label`` for the error messages."""
+
+    append_only_label = "log"
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ReadOnlyError(f"the {self.append_only_label} cannot be edited")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ReadOnlyError(f"the {self.append_only_label} cannot be deleted")

@@ -3,22 +3,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from citywatch.core.choices import ChangeAction, ChangeSource
-from citywatch.core.models.base import RestrictedQuerySet
+from citywatch.core.models.base import AppendOnly, ReadOnlyError  # noqa: F401  (ReadOnlyError re-exported)
 
 
-class ReadOnlyError(Exception):
-    pass
-
-
-class ObjectChangeQuerySet(RestrictedQuerySet):
-    def update(self, **kwargs):
-        raise ReadOnlyError("the change log cannot be edited")
-
-    def delete(self):
-        raise ReadOnlyError("the change log cannot be deleted")
-
-
-class ObjectChange(models.Model):
+class ObjectChange(AppendOnly):
     """One create, update or delete of a domain object: who, when, and the object before and after."""
 
     time = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
@@ -41,7 +29,7 @@ class ObjectChange(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
 
-    objects = ObjectChangeQuerySet.as_manager()
+    append_only_label = "change log"
 
     jurisdiction_path = "area_path"
 
@@ -53,14 +41,6 @@ class ObjectChange(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.object_repr}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ReadOnlyError("the change log cannot be edited")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ReadOnlyError("the change log cannot be deleted")
 
     def changed_fields(self) -> list[str]:
         before, after = self.before or {}, self.after or {}

@@ -5,8 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citywatch.core.models import DomainModel
-from citywatch.core.models.base import RestrictedQuerySet
-from citywatch.incidents.models.log import ReadOnlyError
+from citywatch.core.models.base import AppendOnly
 
 
 class DutyShift(DomainModel):
@@ -51,15 +50,7 @@ class DutyShift(DomainModel):
         return self.area.path
 
 
-class HandoverQuerySet(RestrictedQuerySet):
-    def update(self, **kwargs):
-        raise ReadOnlyError("the handover log cannot be edited")
-
-    def delete(self):
-        raise ReadOnlyError("the handover log cannot be deleted")
-
-
-class HandoverEntry(models.Model):
+class HandoverEntry(AppendOnly):
     """The shift handover log (值班日志), append-only: what happened, and what the next shift inherits."""
 
     shift = models.ForeignKey(DutyShift, on_delete=models.PROTECT, related_name="handover")
@@ -71,7 +62,7 @@ class HandoverEntry(models.Model):
     # Matters handed to the next shift: ["跟踪同安区滑坡续报", …]
     open_items = models.JSONField(_("open items"), default=list, blank=True)
 
-    objects = HandoverQuerySet.as_manager()
+    append_only_label = "handover log"
 
     jurisdiction_path = "shift__area__path"
 
@@ -82,11 +73,3 @@ class HandoverEntry(models.Model):
 
     def __str__(self):
         return self.text[:60]
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ReadOnlyError("the handover log cannot be edited")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ReadOnlyError("the handover log cannot be deleted")

@@ -3,23 +3,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from citywatch.core.models.base import RestrictedQuerySet
+from citywatch.core.models.base import AppendOnly, ReadOnlyError  # noqa: F401  (ReadOnlyError re-exported)
 from citywatch.incidents.choices import LogKind
 
 
-class ReadOnlyError(Exception):
-    pass
-
-
-class IncidentLogQuerySet(RestrictedQuerySet):
-    def update(self, **kwargs):
-        raise ReadOnlyError("the incident log cannot be edited")
-
-    def delete(self):
-        raise ReadOnlyError("the incident log cannot be deleted")
-
-
-class IncidentLog(models.Model):
+class IncidentLog(AppendOnly):
     """The incident's running log (append-only): notes, status changes, dispatches, supplies."""
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.PROTECT, related_name="log")
@@ -31,7 +19,7 @@ class IncidentLog(models.Model):
     text = models.TextField(_("text"))
     data = models.JSONField(_("data"), default=dict, blank=True)
 
-    objects = IncidentLogQuerySet.as_manager()
+    append_only_label = "incident log"
 
     jurisdiction_path = "incident__area__path"
 
@@ -42,11 +30,3 @@ class IncidentLog(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.text[:60]}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ReadOnlyError("the incident log cannot be edited")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ReadOnlyError("the incident log cannot be deleted")
