@@ -240,3 +240,26 @@ def test_team_leader_answers_from_phone_page(browser, demo_live_server, scene):
         close_streams(phone)
     finally:
         context.close()
+
+
+def test_dispatch_from_the_one_map_reaches_the_chosen_team_leader(browser, page, demo_live_server, scene):
+    """The duty officer picks the team leader on the one-map and dispatches; the order is on that team
+    leader's phone page."""
+    base = demo_live_server.url
+    incident_id = scene["incident"]["id"]
+    open_onemap(page, base, "duty_officer", incident_id)
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 760})
+    phone = context.new_page()
+    try:
+        page.select_option("#dispatch-assignee", "team_leader")
+        items = page.locator("#nearby-results li")
+        items.filter(has=page.locator(".dispatch-button")).first.locator(".dispatch-button").click()
+        page.wait_for_selector('#dispatch-list li.dispatch[data-status="requested"]', timeout=15_000)
+        login(phone, base, "team_leader")
+        phone.wait_for_load_state()
+        phone.goto(f"{base}/m/dispatches/")
+        phone.wait_for_selector('#orders li.order[data-status="requested"]', timeout=15_000)
+    finally:
+        close_streams(phone)
+        context.close()
+        close_streams(page)

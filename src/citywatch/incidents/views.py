@@ -150,6 +150,16 @@ def incident_new(request):
     )
 
 
+def _team_leaders_for(incident):
+    """Team leaders whose jurisdiction covers the incident: the people a dispatch order can be sent to."""
+    from citywatch.core.choices import Role
+    from citywatch.core.models import User
+
+    leaders = User.objects.filter(role=Role.TEAM_LEADER, is_active=True, jurisdiction__isnull=False)
+    leaders = leaders.select_related("jurisdiction").order_by("username")
+    return [u for u in leaders if incident.area.path.startswith(u.jurisdiction.path)]
+
+
 def incident_detail(request, pk):
     _need(request.user, "incidents.view_incident")
     incident = queries.incident_for(request.user, pk)
@@ -160,6 +170,7 @@ def incident_detail(request, pk):
         "incidents/detail.html",
         {
             "incident": incident,
+            "team_leaders": _team_leaders_for(incident),
             "log": log,
             "last_log_id": max((e.pk for e in log), default=0),
             "dispatches": dispatches,

@@ -638,7 +638,10 @@
       button.disabled = true;
       showMessage(dispatchMessage, "");
       try {
-        const d = await api(mapEl.dataset.dispatchesUrl, { body: { team: item.id } });
+        const assignee = document.getElementById("dispatch-assignee");
+        const body = { team: item.id };
+        if (assignee && assignee.value) body.assigned_to = assignee.value;
+        const d = await api(mapEl.dataset.dispatchesUrl, { body: body });
         upsertDispatch(d);
         loadNearby();
         if (layerBoxes["rescue-teams"] && layerBoxes["rescue-teams"].checked) loadKind("rescue-teams");
