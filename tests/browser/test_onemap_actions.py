@@ -162,3 +162,28 @@ def test_a_note_added_on_the_one_map_lands_in_the_log(page, demo_live_server, st
         assert any("现场道路中断" in t for t in texts)
     finally:
         close_streams(page)
+
+
+def test_a_draft_sitrep_is_edited_on_the_one_map_before_it_is_issued(page, demo_live_server, stocked):
+    base = demo_live_server.url
+    incident = stocked["incident"]
+    duty = api_client("duty_officer")
+    r = duty.post(f"/api/v1/incidents/{incident['id']}/sitreps", {}, content_type="application/json")
+    assert r.status_code == 201, r.content
+    open_onemap(page, base, "duty_officer", incident["id"])
+    try:
+        item = '#sitrep-list li[data-number="1"]'
+        page.wait_for_selector(item + '[data-status="draft"]', timeout=20_000)
+        page.click(item + " button.sitrep-edit")
+        page.fill(item + ' textarea[name="summary"]', "滑坡体仍在移动，已疏散 120 人（测试）")
+        page.fill(item + ' textarea[name="needs"]', "救生衣 200 件")
+        page.click(item + " button.sitrep-save")
+        page.wait_for_selector(item + '[data-version="2"]', timeout=20_000)
+        body = duty.get(f"/api/v1/incidents/{incident['id']}/sitreps/1").json()
+        assert body["summary"].startswith("滑坡体仍在移动") and body["needs"] == "救生衣 200 件"
+        assert body["version"] == 2 and body["status"] == "draft"
+        page.click(item + " button.sitrep-issue")
+        page.wait_for_selector(item + '[data-status="issued"]', timeout=20_000)
+        assert page.locator(item + " button.sitrep-edit").count() == 0
+    finally:
+        close_streams(page)

@@ -974,6 +974,41 @@
     const generate = $("sitrep-generate");
     const SITREP_STATUS = { draft: gettext("Draft"), issued: gettext("Issued") };
 
+    /** The draft's text fields, saved with the version edited (a newer version answers 409). */
+    function editSitrep(li, s) {
+      if (li.querySelector("form.sitrep-form")) return;
+      const form = el("form", "sitrep-form");
+      const fields = [["summary", gettext("Summary")], ["needs", gettext("Needs")], ["next_steps", gettext("Next steps")]];
+      const boxes = {};
+      fields.forEach(([name, label]) => {
+        const wrap = el("label", "sitrep-field", label);
+        const box = document.createElement("textarea");
+        box.name = name;
+        box.rows = 3;
+        box.value = s[name] || "";
+        boxes[name] = box;
+        wrap.appendChild(box);
+        form.appendChild(wrap);
+      });
+      const save = el("button", "sitrep-save", gettext("Save"));
+      save.type = "submit";
+      form.appendChild(save);
+      form.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        save.disabled = true;
+        showMessage(sitrepMessage, "");
+        const body = { version: s.version };
+        fields.forEach(([name]) => { body[name] = boxes[name].value; });
+        try {
+          renderSitrep(await api(base + "/sitreps/" + encodeURIComponent(s.number), { method: "PATCH", body: body }));
+        } catch (err) {
+          showMessage(sitrepMessage, errorText(err));
+          save.disabled = false;
+        }
+      });
+      li.appendChild(form);
+    }
+
     function renderSitrep(s) {
       let li = sitrepList.querySelector('li[data-number="' + s.number + '"]');
       if (!li) {
@@ -990,6 +1025,7 @@
       li.replaceChildren(el("span", "sitrep-title", interpolate(gettext("No. %(number)s, version %(version)s"), { number: s.number, version: s.version }, true)),
         " ", el("span", "sitrep-status badge status-" + s.status, SITREP_STATUS[s.status] || s.status), " ", pdf, " ", docx);
       if (canChange && s.status === "draft") {
+        li.append(" ", button(gettext("Edit"), "sitrep-edit", () => editSitrep(li, s)));
         li.append(" ", button(gettext("Issue"), "sitrep-issue", async (b) => {
           b.disabled = true;
           showMessage(sitrepMessage, "");
