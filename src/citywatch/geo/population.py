@@ -30,7 +30,6 @@ The grid must not straddle the ±180° meridian.
 from __future__ import annotations
 
 import csv
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -368,8 +367,6 @@ def read_population_file(path: Path, *, band: int = 1, nodata: float | None = No
 
 
 # --- the published grid, once per process ----------------------------------------------------------
-_CACHE: dict[Path, tuple[object, PopulationGrid]] = {}
-_CACHE_LOCK = threading.Lock()
 
 
 def population_dir(root: Path | None = None) -> Path:
@@ -378,26 +375,7 @@ def population_dir(root: Path | None = None) -> Path:
 
 def current_population(root: Path | None = None) -> PopulationGrid | None:
     """The grid published in ``DATA_DIR/population`` (memory-mapped, cached, reloaded on change)."""
-    directory = population_dir(root)
-    key = store.version_key(directory)
-    if key is None:
-        return None
-    cached = _CACHE.get(directory)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    with _CACHE_LOCK:
-        for _attempt in range(3):
-            key = store.version_key(directory)
-            version = store.current_dir(directory)
-            if key is None or version is None:
-                return None
-            try:
-                grid = PopulationGrid.load(version)
-            except FileNotFoundError:
-                continue
-            _CACHE[directory] = (key, grid)
-            return grid
-        return None
+    return store.load_current(population_dir(root), PopulationGrid)
 
 
 def population_within_radius(lonlat, radius_m: float) -> float | None:

@@ -24,6 +24,7 @@ import os
 import secrets
 import shutil
 import tempfile
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -142,3 +143,44 @@ class StoredArrays:
         if manifest.get("format") != cls.FORMAT_VERSION:
             raise ValueError(f"{cls.LABEL} in {directory} has format {manifest.get('format')!r}")
         return cls(load_arrays(directory, cls.ARRAYS, mmap=mmap), manifest, path=directory)
+
+
+_CURRENT: dict[Path, tuple[object, object]] = {}
+_CURRENT_LOCK = threading.Lock()
+
+
+def load_current(directory: Path, cls, prepare=None):
+    """The version published in ``directory`` loaded as ``cls`` (memory-mapped), cached per process.
+
+    Each call costs one ``stat`` of the manifest; when a new version has been published since the last
+    call, it is loaded (and ``prepare(obj)`` run once) and the old one dropped. None when nothing is
+    published."""
+    key = version_key(directory)
+    if key is None:
+        return None
+    cached = _CURRENT.get(directory)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    with _CURRENT_LOCK:
+        cached = _CURRENT.get(directory)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        for _attempt in range(3):  # a concurrent import may swap versions under us
+            key = version_key(directory)
+            version = current_dir(directory)
+            if key is None or version is None:
+                return None
+            try:
+                obj = cls.load(version)
+            except FileNotFoundError:
+                continue
+            if prepare is not None:
+                prepare(obj)
+            _CURRENT[directory] = (key, obj)
+            return obj
+        return None
+
+
+def clear_current() -> None:
+    with _CURRENT_LOCK:
+        _CURRENT.clear()

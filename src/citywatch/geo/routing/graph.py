@@ -242,8 +242,6 @@ class RoadGraph(store.StoredArrays):
 
 
 # --- the published graph, once per process ---------------------------------------------------------
-_CACHE: dict[Path, tuple[object, RoadGraph]] = {}
-_CACHE_LOCK = threading.Lock()
 
 
 def roads_dir(root: Path | None = None) -> Path:
@@ -253,34 +251,10 @@ def roads_dir(root: Path | None = None) -> Path:
 def current_graph(root: Path | None = None) -> RoadGraph | None:
     """The road graph published in ``DATA_DIR/roads`` (memory-mapped, cached per process), or None.
 
-    Each call costs one ``stat`` of the manifest; when an import has published a new graph since the
-    last call, the new one is loaded and the old one dropped."""
-    directory = roads_dir(root)
-    key = store.version_key(directory)
-    if key is None:
-        return None
-    cached = _CACHE.get(directory)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    with _CACHE_LOCK:
-        cached = _CACHE.get(directory)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        for _attempt in range(3):  # a concurrent import may swap versions under us
-            key = store.version_key(directory)
-            version = store.current_dir(directory)
-            if key is None or version is None:
-                return None
-            try:
-                graph = RoadGraph.load(version)
-            except FileNotFoundError:
-                continue
-            graph.snap_tree()  # build the snapping index now, once, rather than in the first query
-            _CACHE[directory] = (key, graph)
-            return graph
-        return None
+    The snapping index is built once when a graph is loaded, rather than in the first query."""
+    return store.load_current(roads_dir(root), RoadGraph, prepare=lambda graph: graph.snap_tree())
 
 
 def clear_cache() -> None:
-    with _CACHE_LOCK:
-        _CACHE.clear()
+    """Forget every loaded dataset (the next call loads the published version again)."""
+    store.clear_current()
