@@ -1,0 +1,300 @@
+"""Pages of duty (值班): the duty screen, putting a shift on the roster, a shift's handover log (值班日志)
+and appending to it.
+
+Plain HTML forms (no JavaScript needed), Post/Redirect/Get. Reads go through ``duty``'s restricted
+querysets (jurisdiction applied; a shift outside it answers 404); every change goes through a ``duty``
+action, whose ``ActionError`` is shown next to the form with its status (422 invalid, 403 forbidden,
+409 overlap) and nothing changed."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from citywatch.core.actions import ActionError
+from citywatch.core.choices import AreaLevel, Role
+from citywatch.core.models import AdminArea, User
+from citywatch.core.models.base import user_scope
+from citywatch.incidents import duty
+from citywatch.incidents.models import HandoverEntry
+
+SHIFT_FIELDS = ("area", "start", "end", "duty_officer", "leader_on_call", "note")
+HANDOVER_FIELDS = ("shift", "text", "open_items")
+# Roles whose holders can keep a watch (the roles that may write the handover log).
+DUTY_ROLES = (Role.CITY_ADMIN, Role.COMMANDER, Role.DUTY_OFFICER, Role.DISTRICT_OFFICER)
+ROSTER_LEVELS = (AreaLevel.CITY, AreaLevel.DISTRICT)
+UPCOMING = 20
+LOCAL_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?")
+MAX_OPEN_ITEMS = 100
+MAX_ID = 2**63 - 1
+
+
+def _id(raw: str) -> int | None:
+    """A posted id (ASCII digits only), or None."""
+    return int(raw) if re.fullmatch(r"[0-9]{1,18}", raw) else None
+
+
+def _shift(user, pk: int, action: str = "view"):
+    """``duty.shift_for`` (404 outside the jurisdiction), also 404 for an id no database column holds."""
+    if pk > MAX_ID:
+        raise Http404("no such shift in your jurisdiction")
+    return duty.shift_for(user, pk, action)
+
+
+def _need(user, perm: str) -> None:
+    if not user.has_perm(perm):
+        raise PermissionDenied
+
+
+# --- What the forms offer -------------------------------------------------------------------------
+
+
+def roster_areas(user) -> list[AdminArea]:
+    """The city and the districts whose roster the user may plan (their jurisdiction and beneath)."""
+    everything, path = user_scope(user)
+    if path is None:
+        return []
+    qs = AdminArea.objects.filter(level__in=ROSTER_LEVELS).defer("boundary")
+    if not everything:
+        qs = qs.filter(path__startswith=path)
+    return list(qs.order_by("path"))
+
+
+def duty_people(user) -> list[User]:
+    """Active users able to keep a watch, within the user's jurisdiction."""
+    everything, path = user_scope(user)
+    if path is None:
+        return []
+    qs = User.objects.filter(is_active=True, role__in=DUTY_ROLES, jurisdiction__isnull=False)
+    if not everything:
+        qs = qs.filter(jurisdiction__path__startswith=path)
+    return list(qs.select_related("jurisdiction").order_by("jurisdiction__path", "username"))
+
+
+def _changeable_today(user, roster) -> list:
+    """The shifts of today's roster the user may append handover entries to."""
+    if not user.has_perm("incidents.add_handoverentry"):
+        return []
+    allowed = set(
+        duty.shifts_for(user, "change").filter(pk__in=[s.pk for s in roster]).values_list("pk", flat=True)
+    )
+    return [s for s in roster if s.pk in allowed]
+
+
+# --- Parsing the posted values --------------------------------------------------------------------
+
+
+class BadInput(ActionError):
+    """A form value that cannot be read (answers 422 like ``duty.Invalid``)."""
+
+    status = 422
+    code = "validation_error"
+
+
+def _values(post, names) -> dict[str, str]:
+    # RejectNulMiddleware already answers 400 to a form field holding NUL; never pass one on regardless.
+    return {name: post.get(name, "").replace("\x00", "").strip() for name in names}
+
+
+def _local_datetime(raw: str, label: str) -> datetime.datetime:
+    """A ``datetime-local`` value (the local time zone, Asia/Shanghai) as an aware datetime."""
+    if not raw:
+        raise BadInput(_("%(field)s is required.") % {"field": label})
+    try:
+        if not LOCAL_DATETIME.fullmatch(raw):
+            raise ValueError(raw)
+        value = datetime.datetime.fromisoformat(raw)
+        if not 2000 <= value.year <= 2100:
+            raise ValueError(raw)
+    except ValueError:
+        raise BadInput(
+            _("%(field)s is not a valid date and time (YYYY-MM-DD HH:MM).") % {"field": label}
+        ) from None
+    return timezone.make_aware(value)
+
+
+def _pick(raw: str, choices, label: str, required: bool = True):
+    """The object among ``choices`` (what the form offered) whose id is ``raw``."""
+    if not raw:
+        if required:
+            raise BadInput(_("%(field)s is required.") % {"field": label})
+        return None
+    pk = _id(raw)
+    for obj in choices:
+        if pk is not None and obj.pk == pk:
+            return obj
+    raise BadInput(_("Choose %(field)s from the list.") % {"field": label})
+
+
+def _open_items(raw: str) -> list[str]:
+    items = [line.strip() for line in raw.splitlines() if line.strip()]
+    if len(items) > MAX_OPEN_ITEMS:
+        raise BadInput(_("At most %(n)d open items, one per line.") % {"n": MAX_OPEN_ITEMS})
+    return items
+
+
+# --- The duty screen ------------------------------------------------------------------------------
+
+
+def _duty_context(request, **extra) -> dict:
+    user = request.user
+    now = timezone.now()
+    data = duty.duty_screen(user, now)
+    handover = list(
+        HandoverEntry.objects.restrict(user, "view")
+        .filter(shift__in=[s.pk for s in data["today_roster"]])
+        .select_related("author", "shift__area")
+        .order_by("-time", "-id")[:20]
+    )
+    _, day_end = duty.local_day(now)
+    upcoming = list(duty.shifts_for(user).filter(start__gte=day_end).order_by("start", "id")[:UPCOMING])
+    can_add_shift = user.has_perm("incidents.add_dutyshift")
+    context = {
+        "screen": data,
+        "handover": handover,
+        "on_duty": {s.pk for s in data["on_duty"]},
+        "upcoming": upcoming,
+        "can_add_shift": can_add_shift,
+        "can_add_handover": user.has_perm("incidents.add_handoverentry"),
+        "areas": roster_areas(user) if can_add_shift else [],
+        "people": duty_people(user) if can_add_shift else [],
+        "handover_shifts": _changeable_today(user, data["today_roster"]),
+        "shift_values": {},
+        "shift_error": None,
+        "handover_values": {},
+        "handover_error": None,
+    }
+    context.update(extra)
+    return context
+
+
+def duty_page(request):
+    """The duty screen: open incidents, overdue upward reports, today's roster and the latest handover
+    entries, all within the user's jurisdiction (``duty.duty_screen`` and the restricted querysets); the
+    forms to put a shift on the roster and to append to a shift's handover log for those allowed."""
+    _need(request.user, "incidents.view_incident")
+    return render(request, "incidents/duty.html", _duty_context(request))
+
+
+@require_POST
+def shift_create(request):
+    """Put a shift on the roster (``duty.create_shift``); on refusal the duty screen again, with the
+    message next to the form and the values as entered."""
+    _need(request.user, "incidents.view_incident")
+    _need(request.user, "incidents.add_dutyshift")
+    user = request.user
+    values = _values(request.POST, SHIFT_FIELDS)
+    people = duty_people(user)
+    try:
+        area = None
+        if not values["area"]:
+            raise BadInput(_("%(field)s is required.") % {"field": _("Area")})
+        if _id(values["area"]) is not None:
+            area = AdminArea.objects.filter(pk=_id(values["area"]), level__in=ROSTER_LEVELS).first()
+        if area is None:
+            raise BadInput(_("Choose %(field)s from the list.") % {"field": _("Area")})
+        start = _local_datetime(values["start"], _("Start"))
+        end = _local_datetime(values["end"], _("End"))
+        officer = _pick(values["duty_officer"], people, _("Duty officer"))
+        leader = _pick(values["leader_on_call"], people, _("Leader on call"), required=False)
+        shift = duty.create_shift(
+            user,
+            area=area,
+            start=start,
+            end=end,
+            duty_officer=officer,
+            leader_on_call=leader,
+            note=values["note"],
+        )
+    except ActionError as exc:
+        context = _duty_context(request, shift_values=values, shift_error=str(exc))
+        return render(request, "incidents/duty.html", context, status=exc.status)
+    messages.success(request, _("Shift put on the roster: %(shift)s") % {"shift": shift})
+    return redirect(reverse("duty") + "#h-roster")
+
+
+@require_POST
+def handover_add(request):
+    """Append to the handover log of a shift of today's roster, chosen on the duty screen."""
+    _need(request.user, "incidents.view_incident")
+    _need(request.user, "incidents.add_handoverentry")
+    values = _values(request.POST, HANDOVER_FIELDS)
+    raw_shift = values["shift"]
+    shift_pk = _id(raw_shift)
+    if shift_pk is not None:
+        _shift(request.user, shift_pk)  # 404 outside the jurisdiction
+        shift = _shift(request.user, shift_pk, "change")
+        error = _append(request, shift, values)
+        if error is None:
+            return redirect(reverse("duty") + "#h-handover")
+    else:
+        error = BadInput(
+            _("Choose %(field)s from the list.") % {"field": _("Shift")}
+            if raw_shift
+            else _("%(field)s is required.") % {"field": _("Shift")}
+        )
+    context = _duty_context(request, handover_values=values, handover_error=str(error))
+    return render(request, "incidents/duty.html", context, status=error.status)
+
+
+def _append(request, shift, values) -> ActionError | None:
+    """``duty.add_handover`` with the posted text and open items; the refusal, if any."""
+    try:
+        entry = duty.add_handover(shift, request.user, values["text"], _open_items(values["open_items"]))
+    except ActionError as exc:
+        return exc
+    messages.success(request, _("Handover entry added to %(shift)s.") % {"shift": entry.shift})
+    return None
+
+
+# --- One shift and its handover log ---------------------------------------------------------------
+
+
+def _shift_context(request, shift, **extra) -> dict:
+    entries = list(duty.handover_for(request.user, shift).order_by("-time", "-id"))
+    can_add = bool(
+        request.user.has_perm("incidents.add_handoverentry")
+        and duty.shifts_for(request.user, "change").filter(pk=shift.pk).exists()
+    )
+    now = timezone.now()
+    context = {
+        "shift": shift,
+        "entries": entries,
+        "on_duty": shift.start <= now < shift.end,
+        "can_add_handover": can_add,
+        "handover_values": {},
+        "handover_error": None,
+    }
+    context.update(extra)
+    return context
+
+
+def shift_page(request, pk):
+    """A shift of the roster and its whole handover log, newest first (404 outside the jurisdiction)."""
+    _need(request.user, "incidents.view_dutyshift")
+    shift = _shift(request.user, pk)
+    return render(request, "incidents/duty_shift.html", _shift_context(request, shift))
+
+
+@require_POST
+def shift_handover_add(request, pk):
+    """Append to this shift's handover log; on refusal the shift page again with the message."""
+    _need(request.user, "incidents.view_dutyshift")
+    _shift(request.user, pk)  # 404 outside the jurisdiction
+    _need(request.user, "incidents.add_handoverentry")
+    shift = _shift(request.user, pk, "change")
+    values = _values(request.POST, HANDOVER_FIELDS)
+    error = _append(request, shift, values)
+    if error is None:
+        return redirect(reverse("duty_shift", kwargs={"pk": shift.pk}) + "#h-handover-log")
+    context = _shift_context(request, shift, handover_values=values, handover_error=str(error))
+    return render(request, "incidents/duty_shift.html", context, status=error.status)
