@@ -88,6 +88,11 @@ class NearbyParams(Schema):
         return ",".join(dict.fromkeys(kinds))
 
 
+# The field that says whether a listed resource can be sent: a team's or shelter's status, an expert's
+# availability (the one-map offers "dispatch" and "summon" only for those that can).
+STATE_FIELD = {"rescue-teams": "status", "shelters": "status", "experts": "availability"}
+
+
 def nearby(
     user, lon: float, lat: float, kinds: list[str], minutes: float, limit: int, radius_m: float
 ) -> dict:
@@ -101,12 +106,11 @@ def nearby(
     off_network = 0
     for slug in kinds:
         kind = KINDS[slug]
+        extra = STATE_FIELD.get(slug)
         rows = list(
             queries.records_for(kind, user)
             .filter(location__isnull=False)
-            .values_list(
-                "pk", "name", "location", *(["status"] if slug in ("rescue-teams", "shelters") else [])
-            )
+            .values_list("pk", "name", "location", *([extra] if extra else []))
         )
         if not rows:
             continue
@@ -126,8 +130,8 @@ def nearby(
                 "eta_method": hit.eta_method,
                 "direction": DIRECTIONS[slug],
             }
-            if len(row) > 3:
-                item["status"] = row[3]
+            if extra:
+                item[extra] = row[3]
             items.append(item)
     items.sort(key=lambda i: (i["eta_s"], i["kind"], i["id"]))
     persons = population.population_within_radius((lon, lat), radius_m)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
 from citywatch.core.actions import ActionError
+from citywatch.core.choices import Role
 from citywatch.incidents import actions, queries
 from citywatch.incidents.choices import (
     Category,
@@ -19,11 +20,15 @@ from citywatch.incidents.choices import (
     IncidentStatus,
     IncidentType,
     LogKind,
+    ParticipantRole,
     ReportedVia,
     Severity,
     SupplyStatus,
+    TaskStatus,
 )
 from citywatch.incidents.filters import IncidentFilter
+from citywatch.incidents.summons import SUMMONS_TRANSITIONS
+from citywatch.resources.choices import Availability
 
 PAGE_SIZE = 50
 FORM_FIELDS = (
@@ -44,6 +49,11 @@ FORM_FIELDS = (
 COUNTS = ("deaths", "serious_injuries", "injuries", "missing")
 
 
+def _moves(table: dict, statuses) -> dict[str, list[str]]:
+    """For each status, the actions a transition table allows from it."""
+    return {status: sorted(a for (s, a) in table if s == status) for status in statuses}
+
+
 def _labels() -> dict:
     """Translated labels the page's script needs (it never builds HTML from them)."""
     return {
@@ -51,14 +61,13 @@ def _labels() -> dict:
         "dispatch_status": {v: str(label) for v, label in DispatchStatus.choices},
         "log_kind": {v: str(label) for v, label in LogKind.choices},
         "supply_status": {v: str(label) for v, label in SupplyStatus.choices},
-        "supply_actions": {
-            status: sorted(a for (s, a) in actions.SUPPLY_TRANSITIONS if s == status)
-            for status in SupplyStatus.values
-        },
-        "dispatch_actions": {
-            status: sorted(a for (s, a) in actions.DISPATCH_TRANSITIONS if s == status)
-            for status in DispatchStatus.values
-        },
+        "supply_actions": _moves(actions.SUPPLY_TRANSITIONS, SupplyStatus.values),
+        "dispatch_actions": _moves(actions.DISPATCH_TRANSITIONS, DispatchStatus.values),
+        "summons_actions": _moves(SUMMONS_TRANSITIONS, DispatchStatus.values),
+        "participant_role": {v: str(label) for v, label in ParticipantRole.choices},
+        "task_status": {v: str(label) for v, label in TaskStatus.choices},
+        "task_actions": _moves(actions.TASK_TRANSITIONS, TaskStatus.values),
+        "availability": {v: str(label) for v, label in Availability.choices},
     }
 
 
@@ -150,14 +159,14 @@ def incident_new(request):
     )
 
 
-def _team_leaders_for(incident):
-    """Team leaders whose jurisdiction covers the incident: the people a dispatch order can be sent to."""
-    from citywatch.core.choices import Role
+def _people_for(incident) -> list:
+    """Active users whose jurisdiction covers the incident: the people who can take a role in its command
+    (team leaders among them are who a dispatch order can be sent to)."""
     from citywatch.core.models import User
 
-    leaders = User.objects.filter(role=Role.TEAM_LEADER, is_active=True, jurisdiction__isnull=False)
-    leaders = leaders.select_related("jurisdiction").order_by("username")
-    return [u for u in leaders if incident.area.path.startswith(u.jurisdiction.path)]
+    people = User.objects.filter(is_active=True, jurisdiction__isnull=False)
+    people = people.select_related("jurisdiction").order_by("username")
+    return [u for u in people if incident.area.path.startswith(u.jurisdiction.path)]
 
 
 def incident_detail(request, pk):
@@ -165,17 +174,28 @@ def incident_detail(request, pk):
     incident = queries.incident_for(request.user, pk)
     log = list(queries.log_for(request.user, incident).order_by("-time", "-id")[:200])
     dispatches = list(queries.dispatches_for(request.user).filter(incident=incident))
+    people = _people_for(incident)
+    user = request.user
     return render(
         request,
         "incidents/detail.html",
         {
             "incident": incident,
-            "team_leaders": _team_leaders_for(incident),
+            "team_leaders": [u for u in people if u.role == Role.TEAM_LEADER],
+            "people": people,
+            "participant_roles": ParticipantRole.choices,
             "log": log,
             "last_log_id": max((e.pk for e in log), default=0),
             "dispatches": dispatches,
             "can_change": request.user.has_perm("incidents.change_incident"),
-            "can_dispatch": request.user.has_perm("incidents.add_dispatch"),
+            "can_dispatch": user.has_perm("incidents.add_dispatch"),
+            "can_summon": user.has_perm("incidents.add_expertsummons"),
+            "can_move_summons": user.has_perm("incidents.change_expertsummons"),
+            "can_view_summons": user.has_perm("incidents.view_expertsummons"),
+            "can_add_participant": user.has_perm("incidents.add_participant"),
+            "can_end_participant": user.has_perm("incidents.change_participant"),
+            "can_add_task": user.has_perm("incidents.add_task"),
+            "can_move_task": user.has_perm("incidents.change_task"),
             "onemap_data": {
                 "labels": _labels(),
                 "incident": {
@@ -206,28 +226,4 @@ def my_dispatches(request):
             "dispatches": dispatches,
             "onemap_data": {"labels": _labels(), "leader_actions": sorted(actions.LEADER_ACTIONS)},
         },
-    )
-
-
-def duty_page(request):
-    """The duty screen: open incidents, overdue upward reports, today's roster and the latest handover
-    entries, all within the user's jurisdiction (``duty.duty_screen`` and the restricted querysets)."""
-    from django.utils import timezone
-
-    from citywatch.incidents import duty
-    from citywatch.incidents.models import HandoverEntry
-
-    _need(request.user, "incidents.view_incident")
-    data = duty.duty_screen(request.user, timezone.now())
-    handover = list(
-        HandoverEntry.objects.restrict(request.user, "view")
-        .filter(shift__in=[s.pk for s in data["today_roster"]])
-        .select_related("author", "shift__area")
-        .order_by("-time", "-id")[:20]
-    )
-    on_duty = {s.pk for s in data["on_duty"]}
-    return render(
-        request,
-        "incidents/duty.html",
-        {"screen": data, "handover": handover, "on_duty": on_duty},
     )

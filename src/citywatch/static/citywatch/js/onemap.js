@@ -115,6 +115,10 @@
     return source;
   }
 
+  // Shared with command.js (the one-map's command panel: experts, roles and tasks), loaded after this file.
+  window.CityWatchUI = { api: api, el: el, showMessage: showMessage, interpolate: interpolate, minutesText: minutesText,
+    num: num, labels: LABELS, actionLabels: ACTION_LABELS, lang: lang };
+
   const page = document.getElementById("onemap") ? "onemap" : document.getElementById("incident-table") ? "list" : document.getElementById("orders") ? "orders" : null;
   if (page === "onemap") oneMap();
   else if (page === "list") incidentList();
@@ -722,6 +726,7 @@
 
     subscribe(mapEl.dataset.eventsUrl, mapEl.dataset.lastEvent, (ev) => {
       if (ev.incident !== incident.id) return;
+      document.dispatchEvent(new CustomEvent("citywatch:incident-event", { detail: ev }));
       if (ev.log) addLog(ev.log);
       if (typeof ev.version === "number" && ev.version > state.version) state.version = ev.version;
       if (ev.type === "status") {
@@ -974,7 +979,53 @@
     const generate = $("sitrep-generate");
     const SITREP_STATUS = { draft: gettext("Draft"), issued: gettext("Issued") };
 
-    /** The draft's text fields, saved with the version edited (a newer version answers 409). */
+    // The draft's editable tables: which keys of each row are shown (other keys are kept as they are).
+    const SITREP_TABLES = [
+      ["timeline", gettext("Timeline"), [["time", gettext("Time")], ["text", gettext("Event")]]],
+      ["forces", gettext("Forces deployed"), [["team", gettext("Team")], ["status_label", gettext("Status")]]],
+      ["supplies", gettext("Supplies deployed"), [["item", gettext("Item")], ["depot", gettext("Depot")], ["requested", gettext("Requested")],
+        ["approved", gettext("Approved")], ["shipped", gettext("Shipped")], ["received", gettext("Received")], ["unit", gettext("Unit")]]],
+    ];
+    const SITREP_COUNTS = [["deaths", gettext("Deaths")], ["serious_injuries", gettext("Serious injuries")], ["injuries", gettext("Injuries")], ["missing", gettext("Missing")]];
+
+    /** One editable table: a row per entry, an input per shown key, a button to remove a row, one to add. */
+    function tableEditor(name, title, columns, rows) {
+      const box = el("fieldset", "sitrep-table");
+      box.dataset.table = name;
+      box.appendChild(el("legend", null, title));
+      const table = el("table", "table compact");
+      const head = el("tr");
+      columns.forEach(([, label]) => head.appendChild(el("th", null, label)));
+      head.appendChild(el("th"));
+      table.appendChild(el("thead")).appendChild(head);
+      const body = el("tbody");
+      table.appendChild(body);
+      const addRow = (row) => {
+        const tr = el("tr", "sitrep-row");
+        tr.rowData = Object.assign({}, row);
+        columns.forEach(([key, label]) => {
+          const input = document.createElement("input");
+          input.type = "text";
+          input.name = key;
+          input.maxLength = 1000;
+          input.value = row[key] === undefined || row[key] === null ? "" : String(row[key]);
+          input.setAttribute("aria-label", label);
+          tr.appendChild(el("td")).appendChild(input);
+        });
+        tr.appendChild(el("td")).appendChild(button(gettext("Remove"), "sitrep-row-remove", () => tr.remove()));
+        body.appendChild(tr);
+      };
+      rows.forEach(addRow);
+      box.append(table, button(gettext("Add a row"), "sitrep-row-add", () => addRow({})));
+      box.read = () => Array.from(body.querySelectorAll("tr.sitrep-row")).map((tr) => {
+        const row = Object.assign({}, tr.rowData);
+        tr.querySelectorAll("input").forEach((input) => { row[input.name] = input.value; });
+        return row;
+      });
+      return box;
+    }
+
+    /** The draft's fields, saved with the version edited (a newer version answers 409). */
     function editSitrep(li, s) {
       if (li.querySelector("form.sitrep-form")) return;
       const form = el("form", "sitrep-form");
@@ -990,15 +1041,33 @@
         wrap.appendChild(box);
         form.appendChild(wrap);
       });
+      const counts = el("fieldset", "sitrep-counts");
+      counts.appendChild(el("legend", null, gettext("Casualties")));
+      SITREP_COUNTS.forEach(([name, label]) => {
+        const wrap = el("label", "sitrep-count", label);
+        const input = document.createElement("input");
+        Object.assign(input, { type: "number", name: name, min: 0, max: 10000000, step: 1, required: true, value: String(s[name] || 0) });
+        boxes[name] = input;
+        wrap.appendChild(input);
+        counts.appendChild(wrap);
+      });
+      form.appendChild(counts);
+      const tables = SITREP_TABLES.map(([name, title, columns]) => {
+        const t = tableEditor(name, title, columns, s[name] || []);
+        form.appendChild(t);
+        return [name, t];
+      });
       const save = el("button", "sitrep-save", gettext("Save"));
       save.type = "submit";
-      form.appendChild(save);
+      form.append(save, " ", button(gettext("Close the editor"), "sitrep-cancel", () => form.remove()));
       form.addEventListener("submit", async (e) => {
         e.preventDefault();
         save.disabled = true;
         showMessage(sitrepMessage, "");
         const body = { version: s.version };
         fields.forEach(([name]) => { body[name] = boxes[name].value; });
+        SITREP_COUNTS.forEach(([name]) => { body[name] = Number(boxes[name].value); });
+        tables.forEach(([name, t]) => { body[name] = t.read(); });
         try {
           renderSitrep(await api(base + "/sitreps/" + encodeURIComponent(s.number), { method: "PATCH", body: body }));
         } catch (err) {
@@ -1016,6 +1085,8 @@
         li.dataset.number = String(s.number);
         sitrepList.prepend(li);
       }
+      // A live refresh leaves an open editor alone while nobody else has saved a newer version.
+      if (li.querySelector("form.sitrep-form") && li.dataset.version === String(s.version) && li.dataset.status === s.status) return;
       li.dataset.status = s.status;
       li.dataset.version = String(s.version);
       const pdf = el("a", "sitrep-pdf", "PDF");
@@ -1042,7 +1113,7 @@
     async function loadSitreps() {
       try {
         const items = await api(base + "/sitreps");
-        sitrepList.replaceChildren();
+        sitrepList.querySelectorAll("li.empty").forEach((x) => x.remove());
         if (!items.length) sitrepList.appendChild(el("li", "note empty", gettext("No situation report yet.")));
         items.slice().sort((a, b) => a.number - b.number).forEach(renderSitrep);
         sitrepList.dataset.state = "loaded";
