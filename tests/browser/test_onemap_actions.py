@@ -177,10 +177,23 @@ def test_a_draft_sitrep_is_edited_on_the_one_map_before_it_is_issued(page, demo_
         page.click(item + " button.sitrep-edit")
         page.fill(item + ' textarea[name="summary"]', "滑坡体仍在移动，已疏散 120 人（测试）")
         page.fill(item + ' textarea[name="needs"]', "救生衣 200 件")
+        page.fill(item + ' input[name="injuries"]', "3")
+        page.fill(item + ' input[name="missing"]', "1")
+        forces = item + ' fieldset[data-table="forces"]'
+        page.click(forces + " button.sitrep-row-add")
+        page.fill(forces + ' tr.sitrep-row input[name="team"]', "同安区综合应急救援大队")
+        page.fill(forces + ' tr.sitrep-row input[name="status_label"]', "已到场")
+        timeline = item + ' fieldset[data-table="timeline"]'
+        before = page.locator(timeline + " tr.sitrep-row").count()
+        assert before >= 2  # reported and verified, from the log
+        page.locator(timeline + " tr.sitrep-row button.sitrep-row-remove").first.click()
         page.click(item + " button.sitrep-save")
         page.wait_for_selector(item + '[data-version="2"]', timeout=20_000)
         body = duty.get(f"/api/v1/incidents/{incident['id']}/sitreps/1").json()
         assert body["summary"].startswith("滑坡体仍在移动") and body["needs"] == "救生衣 200 件"
+        assert (body["injuries"], body["missing"], body["deaths"]) == (3, 1, 0)
+        assert body["forces"] == [{"team": "同安区综合应急救援大队", "status_label": "已到场"}]
+        assert len(body["timeline"]) == before - 1
         assert body["version"] == 2 and body["status"] == "draft"
         page.click(item + " button.sitrep-issue")
         page.wait_for_selector(item + '[data-status="issued"]', timeout=20_000)

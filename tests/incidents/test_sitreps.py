@@ -211,6 +211,34 @@ def test_api_edit_versioning_and_conflicts(siming):
 
 
 @pytest.mark.django_db
+def test_edited_tables_reach_the_document_and_bad_rows_change_nothing(siming):
+    incident = new_incident()
+    base = f"/api/v1/incidents/{incident.pk}/sitreps"
+    siming.post(base, content_type=J)
+    rows = {
+        "timeline": [{"time": "约 14 时", "text": "第一批群众转移完毕"}],
+        "forces": [{"team": "同安区综合应急救援大队", "status_label": "已到场"}],
+        "supplies": [{"item": "救生衣", "depot": "市级物资库", "requested": "200", "unit": "件"}],
+        "injuries": 3,
+    }
+    r = siming.patch(f"{base}/1", {**rows, "version": 1}, content_type=J)
+    assert r.status_code == 200 and r.json()["version"] == 2, r.content
+    html = sitreps.render_html(Sitrep.objects.get(incident=incident, number=1))
+    for text in ("约 14 时", "第一批群众转移完毕", "同安区综合应急救援大队", "已到场", "救生衣", "200 件"):
+        assert text in html
+    for bad in (
+        {"forces": [{"team": {"nested": 1}}]},
+        {"forces": [{"team": "x" * 1001}]},
+        {"timeline": [{"text": "a\x00b"}]},
+        {"supplies": ["not an object"]},
+        {"forces": [{"team": True}]},
+    ):
+        r = siming.patch(f"{base}/1", bad, content_type=J)
+        assert r.status_code == 422, (bad, r.content)
+    assert siming.get(f"{base}/1").json()["version"] == 2
+
+
+@pytest.mark.django_db
 def test_team_leader_and_inspector_cannot_write(siming, inspector, team_leader):
     incident = new_incident()
     base = f"/api/v1/incidents/{incident.pk}/sitreps"

@@ -186,6 +186,25 @@ def _locked_sitrep(sitrep: Sitrep, expected_version: int | None) -> Sitrep:
     return locked
 
 
+MAX_ROWS = 2000
+MAX_CELL = 1000
+
+
+def _rows(name: str, value) -> list[dict]:
+    """A table of the sitrep: at most MAX_ROWS rows, each an object of short text (or number) cells."""
+    if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
+        raise Invalid(f"{name} must be a list of objects")
+    if len(value) > MAX_ROWS:
+        raise Invalid(f"{name} has too many rows (at most {MAX_ROWS})")
+    for number, row in enumerate(value, 1):
+        for key, cell in row.items():
+            if cell is not None and (isinstance(cell, bool) or not isinstance(cell, str | int | float)):
+                raise Invalid(f"{name} row {number}: {key} must be text or a number")
+            if len(key) > 40 or "\x00" in key or len(str(cell or "")) > MAX_CELL or "\x00" in str(cell or ""):
+                raise Invalid(f"{name} row {number}: {key} is too long (at most {MAX_CELL} characters)")
+    return value
+
+
 def _clean(fields: dict) -> dict:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
@@ -200,10 +219,7 @@ def _clean(fields: dict) -> dict:
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**7:
                 raise Invalid(f"{name} must be a whole number between 0 and 10,000,000")
         elif name in LIST_FIELDS:
-            if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
-                raise Invalid(f"{name} must be a list of objects")
-            if len(value) > 2000:
-                raise Invalid(f"{name} has too many rows")
+            value = _rows(name, value)
         out[name] = value
     return out
 
@@ -257,9 +273,13 @@ def _time(value) -> str:
     if isinstance(value, str):
         from django.utils.dateparse import parse_datetime
 
-        value = parse_datetime(value)
-        if value is None:
-            return ""
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:
+            parsed = None
+        if parsed is None or timezone.is_naive(parsed):
+            return value  # edited by hand ("14:05", "约 14 时"): shown as written
+        value = parsed
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
