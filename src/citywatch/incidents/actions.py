@@ -1,5 +1,6 @@
-"""Every state change of incidents: reports, the lifecycle, the log, command roles, tasks, dispatches and
-supply requests. Views and the API call these; none of them saves an incident object itself.
+"""Every state change of incidents: reports, the lifecycle, the log, command roles, tasks, response orders
+(dispatches here; expert summonses in ``summons.py``, through the same engine) and supply requests. Views
+and the API call these; none of them saves an incident object itself.
 
 Each action is atomic, locks the incident row (``select_for_update``) before reading its state, checks
 the transition table and (when given) the client's ``expected_version``, and writes one entry to the
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -38,7 +41,15 @@ from citywatch.incidents.choices import (
     TaskStatus,
 )
 from citywatch.incidents.grading import grade_accident
-from citywatch.incidents.models import Dispatch, Incident, IncidentLog, Participant, SupplyRequest, Task
+from citywatch.incidents.models import (
+    Dispatch,
+    Incident,
+    IncidentLog,
+    Participant,
+    ResponseOrder,
+    SupplyRequest,
+    Task,
+)
 from citywatch.resources.choices import MovementKind, TeamStatus
 
 
@@ -100,6 +111,7 @@ STATE_TIMESTAMP = {
     S.CANCELLED: "cancelled_at",
 }
 OPEN_STATES = {S.REPORTED, S.VERIFIED, S.RESPONDING, S.STABILISED}
+# The states in which a response order (a dispatch or a summons) holds its resource.
 ACTIVE_DISPATCH = {
     DispatchStatus.REQUESTED,
     DispatchStatus.ACCEPTED,
@@ -530,10 +542,18 @@ def task_transition(task: Task, action: str, user) -> Task:
     return task
 
 
-# --- Dispatch -------------------------------------------------------------------------------------
+# --- Response orders: dispatches and expert summonses ---------------------------------------------
+#
+# A rescue team is dispatched (``Dispatch``) and an expert summoned (``ExpertSummons``) by one engine:
+# ``place_order`` and ``order_transition``. An order moves through one table under a lock on the incident
+# and then on the order, stamps the step's time, makes the resource's state follow (a team's status, an
+# expert's availability) under a lock on the resource, and writes one ``LogKind.DISPATCH`` entry. What
+# differs between the kinds is an ``OrderKind``: ``DISPATCH`` below, ``SUMMONS`` in
+# ``citywatch.incidents.summons``.
 
 D = DispatchStatus
-DISPATCH_TRANSITIONS: dict[tuple[str, str], str] = {
+# (state, action) → new state, for every kind of order. Anything not listed is a Conflict.
+ORDER_TRANSITIONS: dict[tuple[str, str], str] = {
     (D.REQUESTED, "accept"): D.ACCEPTED,
     (D.REQUESTED, "decline"): D.DECLINED,
     (D.ACCEPTED, "depart"): D.EN_ROUTE,
@@ -542,29 +562,54 @@ DISPATCH_TRANSITIONS: dict[tuple[str, str], str] = {
     (D.EN_ROUTE, "release"): D.RELEASED,
     (D.ON_SCENE, "release"): D.RELEASED,
 }
-DISPATCH_ACTIONS = tuple(dict.fromkeys(a for _, a in DISPATCH_TRANSITIONS))
-# What the assigned team leader may do; releasing a team is the command's decision.
-LEADER_ACTIONS = {"accept", "decline", "depart", "arrive"}
-DISPATCH_TIMESTAMP = {
+ORDER_ACTIONS = tuple(dict.fromkeys(a for _, a in ORDER_TRANSITIONS))
+ORDER_TIMESTAMP = {
     D.ACCEPTED: "accepted_at",
     D.DECLINED: "declined_at",
     D.EN_ROUTE: "en_route_at",
     D.ON_SCENE: "on_scene_at",
     D.RELEASED: "released_at",
 }
-TEAM_STATUS_FOR = {
-    D.REQUESTED: TeamStatus.DEPLOYED,
-    D.ACCEPTED: TeamStatus.DEPLOYED,
-    D.EN_ROUTE: TeamStatus.DEPLOYED,
-    D.ON_SCENE: TeamStatus.DEPLOYED,
-    D.RELEASED: TeamStatus.AVAILABLE,
-    D.DECLINED: TeamStatus.AVAILABLE,
-}
 
 
-def _eta(team, incident) -> tuple[float | None, str]:
-    """The engine's travel time from the team to the incident; (None, "") if it cannot say."""
-    if team.location is None:
+@dataclass(frozen=True, kw_only=True)
+class OrderKind:
+    """What differs between the kinds of response order."""
+
+    model: type[ResponseOrder]
+    # The order's foreign key to the resource sent ("team"); also the resource's key in the log data.
+    resource: str
+    # The resource's field that follows the order ("status") and its value for each order status.
+    state_field: str
+    state_for: Mapping[str, str]
+    # The value of that field that lets the resource be ordered.
+    available: str
+    # "dispatch": in messages, and the order's key in the log data (the live events read it).
+    noun: str
+    # "rescue team": in the NotFound message.
+    resource_noun: str
+    # What a closed incident refuses: "teams cannot be dispatched to it".
+    closed_text: str
+    # The resource as the log names it ("{name}", "expert {name}"), and the log's word for a new order.
+    label: str
+    requested: str
+    # Called before any lock as authorise(user, order, action); raises Forbidden to refuse a step.
+    authorise: Callable[[object, ResponseOrder, str], None] | None = None
+
+    @property
+    def resource_model(self):
+        return self.model._meta.get_field(self.resource).related_model
+
+    def resource_id(self, order: ResponseOrder) -> int:
+        return getattr(order, self.model._meta.get_field(self.resource).attname)
+
+    def name(self, resource) -> str:
+        return self.label.format(name=resource.name)
+
+
+def _eta(resource, incident) -> tuple[float | None, str]:
+    """The engine's travel time from the resource to the incident; (None, "") if it cannot say."""
+    if resource.location is None:
         return None, ""
     try:
         import numpy as np
@@ -573,7 +618,7 @@ def _eta(team, incident) -> tuple[float | None, str]:
 
         answer = routing.nearest_by_time(
             (incident.location.x, incident.location.y),
-            np.array([[team.location.x, team.location.y]], dtype=float),
+            np.array([[resource.location.x, resource.location.y]], dtype=float),
             "to",
             24 * 3600.0,
             1,
@@ -586,42 +631,95 @@ def _eta(team, incident) -> tuple[float | None, str]:
     return round(float(hit.eta_s), 1), str(hit.eta_method)
 
 
-@transaction.atomic
-def request_dispatch(incident: Incident, team_id: int, user, assigned_to=None, note: str = "") -> Dispatch:
-    """Order a rescue team to the incident. The team must be available and in the dispatcher's
-    jurisdiction; it becomes deployed in the same transaction."""
-    from citywatch.resources.models import RescueTeam
+def _eta_text(eta_s: float | None) -> str:
+    return f" (ETA {eta_s / 60:.0f} min)" if eta_s is not None else ""
 
-    visible = RescueTeam.objects.restrict(user, "view").filter(pk=team_id).exists()
-    if not visible:
-        raise NotFound(f"no rescue team {team_id} in your jurisdiction")
+
+@transaction.atomic
+def place_order(kind: OrderKind, incident: Incident, resource_id: int, user, note: str = "", **fields):
+    """Order a resource to the incident (``fields``: the kind's own, e.g. ``assigned_to``). The resource
+    must be visible to the user (else NotFound) and available (else Conflict), the incident open (else
+    Conflict); the resource's state follows the new order in the same transaction."""
+    model = kind.resource_model
+    if not model.objects.restrict(user, "view").filter(pk=resource_id).exists():
+        raise NotFound(f"no {kind.resource_noun} {resource_id} in your jurisdiction")
     incident = _locked(incident)
     if incident.status not in OPEN_STATES:
-        raise Conflict(f"the incident is {incident.status}; teams cannot be dispatched to it")
-    team = RescueTeam.objects.select_for_update().get(pk=team_id)
-    if team.status != TeamStatus.AVAILABLE:
-        raise Conflict(f"{team.name} is {team.status}, not available")
-    eta_s, eta_method = _eta(team, incident)
-    dispatch = Dispatch.objects.create(
+        raise Conflict(f"the incident is {incident.status}; {kind.closed_text}")
+    resource = model.objects.select_for_update().get(pk=resource_id)
+    state = getattr(resource, kind.state_field)
+    if state != kind.available:
+        raise Conflict(f"{resource.name} is {state}, not available")
+    eta_s, eta_method = _eta(resource, incident)
+    order = kind.model.objects.create(
         incident=incident,
-        team=team,
-        assigned_to=assigned_to,
+        **{kind.resource: resource},
+        **fields,
         requested_by=_user(user),
         eta_s=eta_s,
         eta_method=eta_method,
         note=(note or "")[:200],
         requested_at=timezone.now(),
     )
-    team.status = TeamStatus.DEPLOYED
-    team.save()
+    setattr(resource, kind.state_field, kind.state_for[D.REQUESTED])
+    resource.save()
     _log(
         incident,
         LogKind.DISPATCH,
-        f"{team.name} requested" + (f" (ETA {eta_s / 60:.0f} min)" if eta_s is not None else ""),
+        f"{kind.name(resource)} {kind.requested}" + _eta_text(eta_s),
         user,
-        {"dispatch": dispatch.pk, "team": team.pk, "to": D.REQUESTED, "eta_s": eta_s},
+        {kind.noun: order.pk, kind.resource: resource.pk, "to": D.REQUESTED, "eta_s": eta_s},
     )
-    return dispatch
+    return order
+
+
+@transaction.atomic
+def order_transition(kind: OrderKind, order: ResponseOrder, action: str, user, note: str = ""):
+    """Move the order one step through ``ORDER_TRANSITIONS``: an unknown action is Invalid, a step not
+    allowed from the order's status a Conflict. Locks the incident, the order, then the resource."""
+    if action not in ORDER_ACTIONS:
+        raise Invalid(f"unknown action {action!r}; use {', '.join(ORDER_ACTIONS)}")
+    if kind.authorise is not None:
+        kind.authorise(user, order, action)
+    incident = _locked(order.incident)
+    order = kind.model.objects.select_for_update().get(pk=order.pk)
+    new = ORDER_TRANSITIONS.get((order.status, action))
+    if new is None:
+        raise Conflict(f"cannot {action} a {kind.noun} that is {order.status}")
+    resource = kind.resource_model.objects.select_for_update().get(pk=kind.resource_id(order))
+    old = order.status
+    order.status = new
+    setattr(order, ORDER_TIMESTAMP[new], timezone.now())
+    order.save()
+    if getattr(resource, kind.state_field) != kind.state_for[new]:
+        setattr(resource, kind.state_field, kind.state_for[new])
+        resource.save()
+    _log(
+        incident,
+        LogKind.DISPATCH,
+        f"{kind.name(resource)}: {old} → {new}" + (f": {note}" if note else ""),
+        user,
+        {kind.noun: order.pk, kind.resource: resource.pk, "action": action, "from": old, "to": new},
+    )
+    return order
+
+
+# --- Dispatch -------------------------------------------------------------------------------------
+
+# The dispatch names of the order table (views, the API and the live events use them).
+DISPATCH_TRANSITIONS = ORDER_TRANSITIONS
+DISPATCH_ACTIONS = ORDER_ACTIONS
+DISPATCH_TIMESTAMP = ORDER_TIMESTAMP
+# What the assigned team leader may do; releasing a team is the command's decision.
+LEADER_ACTIONS = {"accept", "decline", "depart", "arrive"}
+TEAM_STATUS_FOR = {
+    D.REQUESTED: TeamStatus.DEPLOYED,
+    D.ACCEPTED: TeamStatus.DEPLOYED,
+    D.EN_ROUTE: TeamStatus.DEPLOYED,
+    D.ON_SCENE: TeamStatus.DEPLOYED,
+    D.RELEASED: TeamStatus.AVAILABLE,
+    D.DECLINED: TeamStatus.AVAILABLE,
+}
 
 
 def may_move_dispatch(user, dispatch: Dispatch, action: str) -> bool:
@@ -632,35 +730,36 @@ def may_move_dispatch(user, dispatch: Dispatch, action: str) -> bool:
     return True
 
 
-@transaction.atomic
-def dispatch_transition(dispatch: Dispatch, action: str, user, note: str = "") -> Dispatch:
-    from citywatch.resources.models import RescueTeam
-
-    if action not in DISPATCH_ACTIONS:
-        raise Invalid(f"unknown action {action!r}; use {', '.join(DISPATCH_ACTIONS)}")
+def _authorise_dispatch(user, dispatch: Dispatch, action: str) -> None:
     if not may_move_dispatch(user, dispatch, action):
         raise Forbidden("only the assigned team leader may answer this order, and only the command releases")
-    incident = _locked(dispatch.incident)
-    dispatch = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
-    new = DISPATCH_TRANSITIONS.get((dispatch.status, action))
-    if new is None:
-        raise Conflict(f"cannot {action} a dispatch that is {dispatch.status}")
-    team = RescueTeam.objects.select_for_update().get(pk=dispatch.team_id)
-    old = dispatch.status
-    dispatch.status = new
-    setattr(dispatch, DISPATCH_TIMESTAMP[new], timezone.now())
-    dispatch.save()
-    if team.status != TEAM_STATUS_FOR[new]:
-        team.status = TEAM_STATUS_FOR[new]
-        team.save()
-    _log(
-        incident,
-        LogKind.DISPATCH,
-        f"{team.name}: {old} → {new}" + (f": {note}" if note else ""),
-        user,
-        {"dispatch": dispatch.pk, "team": team.pk, "action": action, "from": old, "to": new},
-    )
-    return dispatch
+
+
+DISPATCH = OrderKind(
+    model=Dispatch,
+    resource="team",
+    state_field="status",
+    state_for=TEAM_STATUS_FOR,
+    available=TeamStatus.AVAILABLE,
+    noun="dispatch",
+    resource_noun="rescue team",
+    closed_text="teams cannot be dispatched to it",
+    label="{name}",
+    requested="requested",
+    authorise=_authorise_dispatch,
+)
+
+
+def request_dispatch(incident: Incident, team_id: int, user, assigned_to=None, note: str = "") -> Dispatch:
+    """Order a rescue team to the incident. The team must be available and in the dispatcher's
+    jurisdiction; it becomes deployed in the same transaction."""
+    return place_order(DISPATCH, incident, team_id, user, note, assigned_to=assigned_to)
+
+
+def dispatch_transition(dispatch: Dispatch, action: str, user, note: str = "") -> Dispatch:
+    """Move a dispatch one step; a team leader may answer only the orders assigned to them, and only the
+    command releases (else Forbidden). The team's status follows."""
+    return order_transition(DISPATCH, dispatch, action, user, note)
 
 
 # --- Supply requests ------------------------------------------------------------------------------
