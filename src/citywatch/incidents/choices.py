@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Category(models.TextChoices):
@@ -61,7 +62,7 @@ class IncidentStatus(models.TextChoices):
     VERIFIED = "verified", _("Verified")
     RESPONDING = "responding", _("Responding")
     STABILISED = "stabilised", _("Stabilised")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("incident status", "Closed")
     CANCELLED = "cancelled", _("Cancelled (false report)")
 
 
@@ -82,13 +83,13 @@ class ParticipantRole(models.TextChoices):
 
 
 class TaskStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("task status", "Open")
     DONE = "done", _("Done")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("task status", "Cancelled")
 
 
 class DispatchStatus(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
+    REQUESTED = "requested", pgettext_lazy("dispatch status", "Requested")
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
     EN_ROUTE = "en_route", _("En route")
@@ -97,9 +98,9 @@ class DispatchStatus(models.TextChoices):
 
 
 class SupplyStatus(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
+    REQUESTED = "requested", pgettext_lazy("supply status", "Requested")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     SHIPPED = "shipped", _("Shipped")
     RECEIVED = "received", _("Received")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("supply status", "Cancelled")

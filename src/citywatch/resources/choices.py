@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TeamKind(models.TextChoices):
@@ -20,9 +21,9 @@ class TeamKind(models.TextChoices):
 
 
 class TeamStatus(models.TextChoices):
-    AVAILABLE = "available", _("Available")
+    AVAILABLE = "available", pgettext_lazy("team status", "Available")
     DEPLOYED = "deployed", _("Deployed")
-    UNAVAILABLE = "unavailable", _("Unavailable")
+    UNAVAILABLE = "unavailable", pgettext_lazy("team status", "Unavailable")
 
 
 class Readiness(models.TextChoices):
@@ -87,8 +88,8 @@ class ShelterKind(models.TextChoices):
 
 
 class ShelterStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("shelter status", "Open")
+    CLOSED = "closed", pgettext_lazy("shelter status", "Closed")
     FULL = "full", _("Full")
 
 
@@ -108,9 +109,9 @@ class HomeCity(models.TextChoices):
 
 
 class Availability(models.TextChoices):
-    AVAILABLE = "available", _("Available")
+    AVAILABLE = "available", pgettext_lazy("expert availability", "Available")
     BUSY = "busy", _("Busy")
-    UNAVAILABLE = "unavailable", _("Unavailable")
+    UNAVAILABLE = "unavailable", pgettext_lazy("expert availability", "Unavailable")
 
 
 class FacilityKind(models.TextChoices):
