@@ -15,10 +15,13 @@ from citywatch.incidents.models import (
     CommandPost,
     Dispatch,
     DutyShift,
+    ExpertSummons,
     HandoverEntry,
     Incident,
     IncidentLog,
+    Participant,
     SupplyRequest,
+    Task,
 )
 from citywatch.resources.models import StockMovement
 
@@ -119,6 +122,22 @@ def test_landslide_teams_supplies_and_command_post():
     assert closed.closed_at and closed.reported_at < closed.verified_at < closed.closed_at
 
 
+def test_landslide_command_roles_tasks_and_expert():
+    landslide = demo_incidents()["demo-incident-1"]
+    active = Participant.objects.filter(incident=landslide, ended_at__isnull=True)
+    roles = sorted(active.values_list("user__username", "role"))
+    assert roles == [("commander", "commander"), ("duty_officer", "scribe")]
+    tasks = {t.title: t for t in Task.objects.filter(incident=landslide)}
+    assert sorted(t.status for t in tasks.values()) == ["done", "open"]
+    open_task = next(t for t in tasks.values() if t.status == "open")
+    assert open_task.owner.username == "team_leader" and open_task.due_at > landslide.verified_at
+    summons = ExpertSummons.objects.select_related("expert__category").get(incident=landslide)
+    assert summons.status == "accepted" and summons.expert.availability == "busy"
+    assert summons.expert.category.code == "earthquake_geology"
+    # The sitrep generated afterwards lists the open task among the next steps.
+    assert open_task.title in landslide.sitreps.get(number=1).next_steps
+
+
 def test_todays_roster_and_handover():
     now = timezone.now()
     from citywatch.incidents.duty import local_day
@@ -141,6 +160,9 @@ def test_second_load_writes_nothing():
         Dispatch,
         SupplyRequest,
         CommandPost,
+        Participant,
+        Task,
+        ExpertSummons,
         DutyShift,
         HandoverEntry,
         StockMovement,
@@ -153,6 +175,9 @@ def test_second_load_writes_nothing():
         "incidents": 0,
         "dispatches": 0,
         "supply_requests": 0,
+        "participants": 0,
+        "tasks": 0,
+        "summonses": 0,
         "shifts": 0,
         "handover": 0,
         "sitreps": 0,

@@ -239,8 +239,39 @@ def _create(spec: DemoIncident, officer: User, team_leader: User | None, command
             actions.supply_transition(request, "approve", officer)
             actions.supply_transition(request, "ship", officer)
             tally["supply_requests"] += 1
+        _command(incident, district, officer, commander, team_leader, now, tally)
     tally["incidents"] += 1
     return incident
+
+
+def _command(incident, district, officer, commander, team_leader, now, tally: dict) -> None:
+    """The landslide's command: roles, tasks (one done, one open and due) and a summoned geology expert."""
+    from citywatch.incidents import summons
+    from citywatch.resources.models import Expert
+
+    actions.add_participant(incident, officer, commander, "commander")
+    actions.add_participant(incident, officer, officer, "scribe")
+    tally["participants"] += 2
+    done = actions.create_task(incident, officer, "疏散滑坡体下方住户（演示）", commander)
+    actions.task_transition(done, "done", officer)
+    actions.create_task(
+        incident, officer, "地质专家评估边坡稳定性（演示）", team_leader, now + datetime.timedelta(hours=2)
+    )
+    tally["tasks"] += 2
+    # The district's own geology experts first, then the city's pool; the lowest id among them.
+    for scope in (district.path, f"{CITY_CODE}."):
+        expert = (
+            Expert.objects.filter(
+                category__code="earthquake_geology", availability="available", area__path__startswith=scope
+            )
+            .order_by("area__path", "pk")
+            .first()
+        )
+        if expert is not None:
+            s = summons.summon_expert(incident, expert.pk, officer, note="边坡稳定性评估（演示）")
+            summons.summons_transition(s, "accept", officer)
+            tally["summonses"] += 1
+            return
 
 
 def _roster(officer: User, commander: User, now, tally: dict) -> None:
@@ -285,7 +316,17 @@ def load_incidents(now: datetime.datetime | None = None) -> dict[str, int]:
     officer = User.objects.get(username="duty_officer")
     commander = User.objects.get(username="commander")
     team_leader = User.objects.filter(username="team_leader").first()
-    tally = {"incidents": 0, "dispatches": 0, "supply_requests": 0, "shifts": 0, "handover": 0, "sitreps": 0}
+    tally = {
+        "incidents": 0,
+        "dispatches": 0,
+        "supply_requests": 0,
+        "participants": 0,
+        "tasks": 0,
+        "summonses": 0,
+        "shifts": 0,
+        "handover": 0,
+        "sitreps": 0,
+    }
     for spec in INCIDENTS:
         marker = _marker(spec.ref)
         incident = marker.incident if marker else _create(spec, officer, team_leader, commander, now, tally)
