@@ -19,7 +19,9 @@ from django.conf import settings
 from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from citywatch.core.actions import ActionError, Conflict
 from citywatch.core.choices import AreaLevel
@@ -124,10 +126,46 @@ def _user(user):
     return user if getattr(user, "pk", None) else None
 
 
+def _unknown_action(action, actions) -> str:
+    return _("unknown action %(action)s; use %(actions)s") % {
+        "action": repr(action),
+        "actions": ", ".join(actions),
+    }
+
+
 def _log(incident: Incident, kind: str, text: str, user=None, data: dict | None = None) -> IncidentLog:
     return IncidentLog.objects.create(
         incident=incident, kind=kind, text=text[:4000], author=_user(user), data=data or {}
     )
+
+
+# The log is a shared record, shown on the one-map and copied into the situation report: its texts are
+# written in the site's language (settings.LANGUAGE_CODE), whoever's request writes them. Each msgid is
+# marked with gettext_noop where it is used, for makemessages. Code reads an entry's ``data``, never its
+# text. (Error messages, by contrast, answer one request: plain gettext, the request's language.)
+WITH_NOTE = gettext_noop("%(entry)s: %(note)s")
+
+
+def log_text(msgid: str, /, note: str = "", **params) -> str:
+    """A log entry's text: ``msgid`` in the site's language, filled with the named ``params``; lazy labels
+    among them (``DispatchStatus(value).label``, a field's verbose name) are rendered in that language
+    too, and a list as the language lists ("标题、描述"). A free-text ``note`` (a reason, a remark) is
+    appended as "entry: note"."""
+    with translation.override(settings.LANGUAGE_CODE):
+        separator = translation.pgettext("list separator", ", ")
+        text = translation.gettext(msgid) % {
+            key: separator.join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+            for key, value in params.items()
+        }
+        if note:
+            text = translation.gettext(WITH_NOTE) % {"entry": text, "note": note}
+    return text
+
+
+def _check_open(incident: Incident) -> None:
+    """A closed or cancelled incident takes no new roles, tasks or supply requests (409)."""
+    if incident.status not in OPEN_STATES:
+        raise Conflict(_("the incident is %(status)s") % {"status": S(incident.status).label})
 
 
 def _locked(incident: Incident, expected_version: int | None = None) -> Incident:
@@ -135,8 +173,11 @@ def _locked(incident: Incident, expected_version: int | None = None) -> Incident
     locked = Incident.objects.select_for_update().select_related("area").get(pk=incident.pk)
     if expected_version is not None and expected_version != locked.version:
         raise Conflict(
-            f"the incident was changed by someone else (version {locked.version}, you sent "
-            f"{expected_version}); reload and try again"
+            _(
+                "the incident was changed by someone else (version %(current)s, you sent %(sent)s); "
+                "reload and try again"
+            )
+            % {"current": locked.version, "sent": expected_version}
         )
     return locked
 
@@ -145,26 +186,34 @@ def _locked(incident: Incident, expected_version: int | None = None) -> Incident
 def transition(incident: Incident, action: str, user, reason: str = "", expected_version: int | None = None):
     """Move the incident through its lifecycle; an action not allowed from its state is a Conflict."""
     if action not in ACTIONS:
-        raise Invalid(f"unknown action {action!r}; use {', '.join(ACTIONS)}")
+        raise Invalid(_unknown_action(action, ACTIONS))
     reason = (reason or "").strip()
     if action in REASON_REQUIRED and not reason:
-        raise Invalid(f"{action} needs a reason")
+        raise Invalid(_("%(action)s needs a reason") % {"action": action})
     incident = _locked(incident, expected_version)
     new = TRANSITIONS.get((incident.status, action))
     if new is None:
         allowed = sorted(a for (state, a) in TRANSITIONS if state == incident.status)
-        raise Conflict(
-            f"cannot {action} an incident that is {incident.status}"
-            + (f"; allowed: {', '.join(allowed)}" if allowed else "")
-        )
+        params = {"action": action, "status": S(incident.status).label, "allowed": ", ".join(allowed)}
+        if allowed:
+            raise Conflict(
+                _("cannot %(action)s an incident that is %(status)s; allowed: %(allowed)s") % params
+            )
+        raise Conflict(_("cannot %(action)s an incident that is %(status)s") % params)
     if new in (S.CLOSED, S.CANCELLED):
         active = incident.dispatches.filter(status__in=ACTIVE_DISPATCH).count()
         if active:
-            raise Conflict(f"{active} team(s) are still dispatched; release them before you {action}")
+            raise Conflict(
+                _("%(count)s team(s) are still dispatched; release them before you %(action)s")
+                % {"count": active, "action": action}
+            )
         # Summoned experts likewise (the same states count as active as for teams).
         summoned = incident.summonses.filter(status__in=ACTIVE_DISPATCH).count()
         if summoned:
-            raise Conflict(f"{summoned} expert(s) are still summoned; release them before you {action}")
+            raise Conflict(
+                _("%(count)s expert(s) are still summoned; release them before you %(action)s")
+                % {"count": summoned, "action": action}
+            )
     now = timezone.now()
     old = incident.status
     incident.status = new
@@ -176,7 +225,7 @@ def transition(incident: Incident, action: str, user, reason: str = "", expected
     _log(
         incident,
         LogKind.STATUS,
-        f"{old} → {new}" + (f": {reason}" if reason else ""),
+        log_text(gettext_noop("status: %(old)s → %(new)s"), note=reason, old=S(old).label, new=S(new).label),
         user,
         {"action": action, "from": old, "to": new, "reason": reason, "version": incident.version},
     )
@@ -184,28 +233,33 @@ def transition(incident: Incident, action: str, user, reason: str = "", expected
 
 
 REPORT_FIELDS = {"first": "first_report_at", "written": "written_report_at"}
+REPORT_SENT = {"first": gettext_noop("first report sent"), "written": gettext_noop("written report sent")}
 
 
 @transaction.atomic
 def record_report(incident: Incident, which: str, user, expected_version: int | None = None, note: str = ""):
     """Record that the first (quick) or written report went up to the next level."""
     if which not in REPORT_FIELDS:
-        raise Invalid(f"unknown report {which!r}; use first or written")
+        raise Invalid(_("unknown report %(which)s; use first or written") % {"which": repr(which)})
     incident = _locked(incident, expected_version)
     if incident.verified_at is None or incident.status == S.CANCELLED:
-        raise Conflict("only a verified incident is reported upwards")
+        raise Conflict(_("only a verified incident is reported upwards"))
     field = REPORT_FIELDS[which]
     if getattr(incident, field) is not None:
-        raise Conflict(f"the {which} report was already recorded")
+        raise Conflict(
+            _("the first report was already recorded")
+            if which == "first"
+            else _("the written report was already recorded")
+        )
     if which == "written" and incident.first_report_at is None:
-        raise Conflict("record the first report before the written report")
+        raise Conflict(_("record the first report before the written report"))
     setattr(incident, field, timezone.now())
     incident.version += 1
     incident.save()
     _log(
         incident,
         LogKind.SYSTEM,
-        f"{which} report sent" + (f": {note}" if note else ""),
+        log_text(REPORT_SENT[which], note=note),
         user,
         {"report": which, "version": incident.version},
     )
@@ -396,9 +450,13 @@ def create_incident(user, data: dict) -> Incident:
     if "severity" not in fields:
         incident.severity = proposed_severity(incident) or Severity.IV
     incident.save()
-    text = f"reported via {incident.reported_via}: {incident.title}"
-    if incident.outside_city:
-        text += " (location outside every district)"
+    text = log_text(
+        gettext_noop("reported via %(via)s: %(title)s (location outside every district)")
+        if incident.outside_city
+        else gettext_noop("reported via %(via)s: %(title)s"),
+        via=ReportedVia(incident.reported_via).label,
+        title=incident.title,
+    )
     _log(incident, LogKind.STATUS, text, user, {"action": "report", "to": incident.status, "version": 1})
     return incident
 
@@ -407,7 +465,10 @@ def create_incident(user, data: dict) -> Incident:
 def update_incident(incident: Incident, user, data: dict, expected_version: int | None = None) -> Incident:
     incident = _locked(incident, expected_version)
     if incident.status not in OPEN_STATES:
-        raise Conflict(f"a {incident.status} incident cannot be edited; reopen it first")
+        raise Conflict(
+            _("a %(status)s incident cannot be edited; reopen it first")
+            % {"status": S(incident.status).label}
+        )
     fields = clean_incident(data, user, instance=incident)
     changed = []
     for name, value in fields.items():
@@ -428,7 +489,10 @@ def update_incident(incident: Incident, user, data: dict, expected_version: int 
     _log(
         incident,
         LogKind.SYSTEM,
-        f"changed {', '.join(changed)}",
+        log_text(
+            gettext_noop("changed %(fields)s"),
+            fields=[Incident._meta.get_field(n).verbose_name for n in changed],
+        ),
         user,
         {"fields": changed, "version": incident.version},
     )
@@ -452,19 +516,28 @@ def add_note(incident: Incident, user, text: str, data: dict | None = None) -> I
 @transaction.atomic
 def add_participant(incident: Incident, user, person, role: str) -> Participant:
     if role not in ParticipantRole.values:
-        raise Invalid(f"unknown role {role!r}; use {', '.join(ParticipantRole.values)}")
+        raise Invalid(
+            _("unknown role %(role)s; use %(roles)s")
+            % {"role": repr(role), "roles": ", ".join(ParticipantRole.values)}
+        )
     incident = _locked(incident)
-    if incident.status not in OPEN_STATES:
-        raise Conflict(f"the incident is {incident.status}")
+    _check_open(incident)
     if Participant.objects.filter(incident=incident, user=person, role=role, ended_at__isnull=True).exists():
-        raise Conflict(f"{person.username} already holds {role}")
+        raise Conflict(
+            _("%(person)s already holds %(role)s")
+            % {"person": person.username, "role": ParticipantRole(role).label}
+        )
     participant = Participant.objects.create(
         incident=incident, user=person, role=role, started_at=timezone.now()
     )
     _log(
         incident,
         LogKind.SYSTEM,
-        f"{person.username} joins as {role}",
+        log_text(
+            gettext_noop("%(person)s joins as %(role)s"),
+            person=person.username,
+            role=ParticipantRole(role).label,
+        ),
         user,
         {"participant": participant.pk, "user": person.username, "role": role},
     )
@@ -476,13 +549,17 @@ def end_participant(participant: Participant, user) -> Participant:
     incident = _locked(participant.incident)
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     if participant.ended_at is not None:
-        raise Conflict("this role has already ended")
+        raise Conflict(_("this role has already ended"))
     participant.ended_at = timezone.now()
     participant.save()
     _log(
         incident,
         LogKind.SYSTEM,
-        f"{participant.user.username} leaves {participant.role}",
+        log_text(
+            gettext_noop("%(person)s leaves %(role)s"),
+            person=participant.user.username,
+            role=ParticipantRole(participant.role).label,
+        ),
         user,
         {"participant": participant.pk, "user": participant.user.username, "role": participant.role},
     )
@@ -505,13 +582,12 @@ def create_task(incident: Incident, user, title: str, owner=None, due_at=None) -
     if due_at is not None and timezone.is_naive(due_at):
         raise Invalid("due_at needs a time zone")
     incident = _locked(incident)
-    if incident.status not in OPEN_STATES:
-        raise Conflict(f"the incident is {incident.status}")
+    _check_open(incident)
     task = Task.objects.create(incident=incident, title=title, owner=owner, due_at=due_at)
     _log(
         incident,
         LogKind.SYSTEM,
-        f"task: {title}",
+        log_text(gettext_noop("task: %(title)s"), title=title),
         user,
         {"task": task.pk, "owner": owner.username if owner else None},
     )
@@ -524,7 +600,10 @@ def task_transition(task: Task, action: str, user) -> Task:
     task = Task.objects.select_for_update().get(pk=task.pk)
     new = TASK_TRANSITIONS.get((task.status, action))
     if new is None:
-        raise Conflict(f"cannot {action} a task that is {task.status}")
+        raise Conflict(
+            _("cannot %(action)s a task that is %(status)s")
+            % {"action": action, "status": TaskStatus(task.status).label}
+        )
     old = task.status
     task.status = new
     if new in TASK_TIMESTAMP:
@@ -535,7 +614,12 @@ def task_transition(task: Task, action: str, user) -> Task:
     _log(
         incident,
         LogKind.SYSTEM,
-        f"task {task.title}: {old} → {new}",
+        log_text(
+            gettext_noop("task %(title)s: %(old)s → %(new)s"),
+            title=task.title,
+            old=TaskStatus(old).label,
+            new=TaskStatus(new).label,
+        ),
         user,
         {"task": task.pk, "action": action, "from": old, "to": new},
     )
@@ -584,15 +668,17 @@ class OrderKind:
     state_for: Mapping[str, str]
     # The value of that field that lets the resource be ordered.
     available: str
-    # "dispatch": in messages, and the order's key in the log data (the live events read it).
+    # "dispatch": the order's key in the log data (the live events read it).
     noun: str
-    # "rescue team": in the NotFound message.
-    resource_noun: str
-    # What a closed incident refuses: "teams cannot be dispatched to it".
-    closed_text: str
-    # The resource as the log names it ("{name}", "expert {name}"), and the log's word for a new order.
-    label: str
-    requested: str
+    # The kind's messages, msgids marked with gettext_noop. Errors (translated for the request): no such
+    # resource (%(id)s), the incident not open (%(status)s), a step not allowed (%(action)s, %(status)s).
+    not_found: str
+    closed: str
+    illegal: str
+    # The log's texts (in the site's language, see ``log_text``): a new order (%(name)s) and a step
+    # (%(name)s, %(old)s, %(new)s).
+    requested_text: str
+    step_text: str
     # Called before any lock as authorise(user, order, action); raises Forbidden to refuse a step.
     authorise: Callable[[object, ResponseOrder, str], None] | None = None
 
@@ -602,9 +688,6 @@ class OrderKind:
 
     def resource_id(self, order: ResponseOrder) -> int:
         return getattr(order, self.model._meta.get_field(self.resource).attname)
-
-    def name(self, resource) -> str:
-        return self.label.format(name=resource.name)
 
 
 def _eta(resource, incident) -> tuple[float | None, str]:
@@ -631,8 +714,11 @@ def _eta(resource, incident) -> tuple[float | None, str]:
     return round(float(hit.eta_s), 1), str(hit.eta_method)
 
 
-def _eta_text(eta_s: float | None) -> str:
-    return f" (ETA {eta_s / 60:.0f} min)" if eta_s is not None else ""
+def _requested_text(kind: OrderKind, resource, eta_s: float | None) -> str:
+    text = log_text(kind.requested_text, name=resource.name)
+    if eta_s is None:
+        return text
+    return log_text(gettext_noop("%(entry)s (ETA %(minutes)s min)"), entry=text, minutes=f"{eta_s / 60:.0f}")
 
 
 @transaction.atomic
@@ -642,14 +728,15 @@ def place_order(kind: OrderKind, incident: Incident, resource_id: int, user, not
     Conflict); the resource's state follows the new order in the same transaction."""
     model = kind.resource_model
     if not model.objects.restrict(user, "view").filter(pk=resource_id).exists():
-        raise NotFound(f"no {kind.resource_noun} {resource_id} in your jurisdiction")
+        raise NotFound(_(kind.not_found) % {"id": resource_id})
     incident = _locked(incident)
     if incident.status not in OPEN_STATES:
-        raise Conflict(f"the incident is {incident.status}; {kind.closed_text}")
+        raise Conflict(_(kind.closed) % {"status": S(incident.status).label})
     resource = model.objects.select_for_update().get(pk=resource_id)
     state = getattr(resource, kind.state_field)
     if state != kind.available:
-        raise Conflict(f"{resource.name} is {state}, not available")
+        shown = getattr(resource, f"get_{kind.state_field}_display")()
+        raise Conflict(_("%(name)s is %(state)s, not available") % {"name": resource.name, "state": shown})
     eta_s, eta_method = _eta(resource, incident)
     order = kind.model.objects.create(
         incident=incident,
@@ -666,7 +753,7 @@ def place_order(kind: OrderKind, incident: Incident, resource_id: int, user, not
     _log(
         incident,
         LogKind.DISPATCH,
-        f"{kind.name(resource)} {kind.requested}" + _eta_text(eta_s),
+        _requested_text(kind, resource, eta_s),
         user,
         {kind.noun: order.pk, kind.resource: resource.pk, "to": D.REQUESTED, "eta_s": eta_s},
     )
@@ -678,14 +765,14 @@ def order_transition(kind: OrderKind, order: ResponseOrder, action: str, user, n
     """Move the order one step through ``ORDER_TRANSITIONS``: an unknown action is Invalid, a step not
     allowed from the order's status a Conflict. Locks the incident, the order, then the resource."""
     if action not in ORDER_ACTIONS:
-        raise Invalid(f"unknown action {action!r}; use {', '.join(ORDER_ACTIONS)}")
+        raise Invalid(_unknown_action(action, ORDER_ACTIONS))
     if kind.authorise is not None:
         kind.authorise(user, order, action)
     incident = _locked(order.incident)
     order = kind.model.objects.select_for_update().get(pk=order.pk)
     new = ORDER_TRANSITIONS.get((order.status, action))
     if new is None:
-        raise Conflict(f"cannot {action} a {kind.noun} that is {order.status}")
+        raise Conflict(_(kind.illegal) % {"action": action, "status": D(order.status).label})
     resource = kind.resource_model.objects.select_for_update().get(pk=kind.resource_id(order))
     old = order.status
     order.status = new
@@ -697,7 +784,7 @@ def order_transition(kind: OrderKind, order: ResponseOrder, action: str, user, n
     _log(
         incident,
         LogKind.DISPATCH,
-        f"{kind.name(resource)}: {old} → {new}" + (f": {note}" if note else ""),
+        log_text(kind.step_text, note=note, name=resource.name, old=D(old).label, new=D(new).label),
         user,
         {kind.noun: order.pk, kind.resource: resource.pk, "action": action, "from": old, "to": new},
     )
@@ -732,7 +819,9 @@ def may_move_dispatch(user, dispatch: Dispatch, action: str) -> bool:
 
 def _authorise_dispatch(user, dispatch: Dispatch, action: str) -> None:
     if not may_move_dispatch(user, dispatch, action):
-        raise Forbidden("only the assigned team leader may answer this order, and only the command releases")
+        raise Forbidden(
+            _("only the assigned team leader may answer this order, and only the command releases")
+        )
 
 
 DISPATCH = OrderKind(
@@ -742,10 +831,11 @@ DISPATCH = OrderKind(
     state_for=TEAM_STATUS_FOR,
     available=TeamStatus.AVAILABLE,
     noun="dispatch",
-    resource_noun="rescue team",
-    closed_text="teams cannot be dispatched to it",
-    label="{name}",
-    requested="requested",
+    not_found=gettext_noop("no rescue team %(id)s in your jurisdiction"),
+    closed=gettext_noop("the incident is %(status)s; teams cannot be dispatched to it"),
+    illegal=gettext_noop("cannot %(action)s a dispatch that is %(status)s"),
+    requested_text=gettext_noop("%(name)s requested"),
+    step_text=gettext_noop("%(name)s: %(old)s → %(new)s"),
     authorise=_authorise_dispatch,
 )
 
@@ -800,21 +890,102 @@ def ledger_reference(incident: Incident) -> str:
 
 
 @transaction.atomic
+def available(depot, item, exclude: int | None = None) -> tuple[Decimal, Decimal, Decimal]:
+    """(balance, committed, available) of an item at a depot: committed is what approved requests still
+    have to ship (``exclude``: a request left out of it), available what may still be asked for."""
+    from django.db.models import F, Sum
+
+    from citywatch.resources.models import StockBalance
+
+    # Locked: two approvals at the same depot cannot both count the same stock.
+    row = (
+        StockBalance.objects.select_for_update()
+        .filter(depot=depot, item=item)
+        .values_list("quantity", flat=True)
+        .first()
+    )
+    balance = row if row is not None else Decimal(0)
+    pending = SupplyRequest.objects.filter(depot=depot, item=item, status__in=(Q.APPROVED, Q.SHIPPED))
+    pending = pending.filter(quantity_approved__gt=F("quantity_shipped"))
+    if exclude is not None:
+        pending = pending.exclude(pk=exclude)
+    committed = pending.aggregate(n=Sum(F("quantity_approved") - F("quantity_shipped")))["n"] or Decimal(0)
+    return balance, committed, max(balance - committed, Decimal(0))
+
+
+def available_by_depot(item, depots) -> dict[int, tuple[Decimal, Decimal, Decimal]]:
+    """``available`` for many depots at once (a read, nothing locked): depot id → (balance, committed,
+    available), for the depots of the ``depots`` queryset that hold some of the item."""
+    from django.db.models import F, Sum
+
+    from citywatch.resources.models import StockBalance
+
+    balances = dict(
+        StockBalance.objects.filter(item=item, quantity__gt=0, depot__in=depots).values_list(
+            "depot", "quantity"
+        )
+    )
+    pending = SupplyRequest.objects.filter(
+        item=item, depot__in=list(balances), status__in=(Q.APPROVED, Q.SHIPPED)
+    ).filter(quantity_approved__gt=F("quantity_shipped"))
+    committed = dict(
+        pending.values("depot")
+        .annotate(n=Sum(F("quantity_approved") - F("quantity_shipped")))
+        .values_list("depot", "n")
+    )
+    out = {}
+    for depot_id, balance in balances.items():
+        held = committed.get(depot_id) or Decimal(0)
+        out[depot_id] = (balance, held, max(balance - held, Decimal(0)))
+    return out
+
+
+def _check_available(depot, item, quantity: Decimal, exclude: int | None = None) -> None:
+    balance, committed, free = available(depot, item, exclude)
+    if quantity > free:
+        params = {
+            "depot": depot.name,
+            "balance": f"{balance.normalize():f}",
+            "unit": item.unit,
+            "item": item.name,
+            "committed": f"{committed.normalize():f}",
+            "available": f"{free.normalize():f}",
+            "quantity": f"{quantity.normalize():f}",
+        }
+        if committed:
+            raise Conflict(
+                _(
+                    "%(depot)s holds %(balance)s %(unit)s of %(item)s; %(committed)s of it approved for "
+                    "other requests: at most %(available)s can be given, not %(quantity)s"
+                )
+                % params
+            )
+        raise Conflict(
+            _(
+                "%(depot)s holds %(balance)s %(unit)s of %(item)s: at most %(available)s can be given, "
+                "not %(quantity)s"
+            )
+            % params
+        )
+
+
+@transaction.atomic
 def request_supply(incident: Incident, user, depot_id: int, item_code: str, quantity, note: str = ""):
-    """Ask a depot (in the requester's jurisdiction) for supplies. The balance is not reserved: it is
-    checked when the supplies are shipped, where the ledger refuses to overdraw (409)."""
+    """Ask a depot (in the requester's jurisdiction) for supplies. A request larger than what the depot
+    can still give (``available``) is refused (409) and nothing is written; approving checks again, and
+    shipping goes through the ledger, which never overdraws."""
     from citywatch.resources.models import Depot, SupplyItem
 
     quantity = _quantity(quantity)
     depot = Depot.objects.restrict(user, "view").filter(pk=depot_id).first()
     if depot is None:
-        raise NotFound(f"no depot {depot_id} in your jurisdiction")
+        raise NotFound(_("no depot %(id)s in your jurisdiction") % {"id": depot_id})
     item = SupplyItem.objects.filter(code=str(item_code)[:32]).first()
     if item is None:
-        raise Invalid(f"unknown supply item {item_code!r}")
+        raise Invalid(_("unknown supply item %(code)s") % {"code": repr(item_code)})
     incident = _locked(incident)
-    if incident.status not in OPEN_STATES:
-        raise Conflict(f"the incident is {incident.status}")
+    _check_open(incident)
+    _check_available(depot, item, quantity)
     request = SupplyRequest.objects.create(
         incident=incident,
         depot=depot,
@@ -827,7 +998,13 @@ def request_supply(incident: Incident, user, depot_id: int, item_code: str, quan
     _log(
         incident,
         LogKind.SUPPLY,
-        f"requested {quantity.normalize():f} {item.unit} {item.name} from {depot.name}",
+        log_text(
+            gettext_noop("requested %(quantity)s %(unit)s %(item)s from %(depot)s"),
+            quantity=f"{quantity.normalize():f}",
+            unit=item.unit,
+            item=item.name,
+            depot=depot.name,
+        ),
         user,
         {"supply_request": request.pk, "to": Q.REQUESTED, "quantity": str(quantity)},
     )
@@ -839,12 +1016,15 @@ def supply_transition(request: SupplyRequest, action: str, user, quantity=None, 
     from citywatch.resources import actions as ledger
 
     if action not in SUPPLY_ACTIONS:
-        raise Invalid(f"unknown action {action!r}; use {', '.join(SUPPLY_ACTIONS)}")
+        raise Invalid(_unknown_action(action, SUPPLY_ACTIONS))
     incident = _locked(request.incident)
     request = SupplyRequest.objects.select_for_update().select_related("depot", "item").get(pk=request.pk)
     new = SUPPLY_TRANSITIONS.get((request.status, action))
     if new is None:
-        raise Conflict(f"cannot {action} a supply request that is {request.status}")
+        raise Conflict(
+            _("cannot %(action)s a supply request that is %(status)s")
+            % {"action": action, "status": Q(request.status).label}
+        )
     qty = None if quantity in (None, "") else _quantity(quantity)
     data: dict = {"supply_request": request.pk, "action": action, "from": request.status, "to": new}
     unit = request.item.unit
@@ -852,16 +1032,21 @@ def supply_transition(request: SupplyRequest, action: str, user, quantity=None, 
         qty = request.quantity_requested if qty is None else qty
         if qty > request.quantity_requested:
             raise Invalid(
-                f"cannot approve more than the {request.quantity_requested.normalize():f} requested"
+                _("cannot approve more than the %(quantity)s requested")
+                % {"quantity": f"{request.quantity_requested.normalize():f}"}
             )
+        _check_available(request.depot, request.item, qty, exclude=request.pk)
         request.quantity_approved = qty
     elif action == "ship":
         remaining = request.quantity_approved - request.quantity_shipped
         if remaining <= 0:
-            raise Conflict("everything approved has been shipped")
+            raise Conflict(_("everything approved has been shipped"))
         qty = remaining if qty is None else qty
         if qty > remaining:
-            raise Invalid(f"only {remaining.normalize():f} {unit} remain to ship")
+            raise Invalid(
+                _("only %(quantity)s %(unit)s remain to ship")
+                % {"quantity": f"{remaining.normalize():f}", "unit": unit}
+            )
         movement = ledger.record_movement(
             request.depot,
             request.item,
@@ -876,7 +1061,10 @@ def supply_transition(request: SupplyRequest, action: str, user, quantity=None, 
     elif action == "receive":
         qty = request.quantity_shipped if qty is None else qty
         if qty > request.quantity_shipped:
-            raise Invalid(f"cannot receive more than the {request.quantity_shipped.normalize():f} shipped")
+            raise Invalid(
+                _("cannot receive more than the %(quantity)s shipped")
+                % {"quantity": f"{request.quantity_shipped.normalize():f}"}
+            )
         request.quantity_received = qty
     old = request.status
     request.status = new
@@ -884,10 +1072,21 @@ def supply_transition(request: SupplyRequest, action: str, user, quantity=None, 
     request.save()
     if qty is not None:
         data["quantity"] = str(qty)
-    text = f"{request.item.name} from {request.depot.name}: {old} → {new}"
-    if qty is not None:
-        text += f" ({qty.normalize():f} {unit})"
-    if note:
-        text += f": {note}"
+    params = {
+        "item": request.item.name,
+        "depot": request.depot.name,
+        "old": Q(old).label,
+        "new": Q(new).label,
+    }
+    if qty is None:
+        text = log_text(gettext_noop("%(item)s from %(depot)s: %(old)s → %(new)s"), note=note, **params)
+    else:
+        text = log_text(
+            gettext_noop("%(item)s from %(depot)s: %(old)s → %(new)s (%(quantity)s %(unit)s)"),
+            note=note,
+            quantity=f"{qty.normalize():f}",
+            unit=unit,
+            **params,
+        )
     _log(incident, LogKind.SUPPLY, text, user, data)
     return request

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field, field_validator
@@ -390,6 +391,61 @@ def list_supply(request: HttpRequest, pk: int):
     return [supply_out(r) for r in queries.supply_requests_for(request.user).filter(incident=incident)]
 
 
+class SourcesIn(Schema):
+    item: str = Field(max_length=32, description="supply item code")
+    limit: int = Field(20, ge=1, le=200)
+
+
+@router.get(
+    "/incidents/{int:pk}/supply-sources", response=dict[str, Any], summary="Depots that can give an item"
+)
+def supply_sources(request: HttpRequest, pk: int, params: Query[SourcesIn]):
+    """The depots in your jurisdiction that can still give ``item`` (balance less what approved requests
+    have yet to ship), nearest to the incident by travel time first; depots without a location last."""
+    import numpy as np
+
+    from citywatch.geo import routing
+    from citywatch.resources.models import Depot, SupplyItem
+
+    incident = queries.incident_for(request.user, pk)
+    item = SupplyItem.objects.filter(code=params.item).first()
+    if item is None:
+        raise actions.Invalid(f"unknown supply item {params.item!r}")
+    visible = Depot.objects.restrict(request.user, "view")
+    stock = actions.available_by_depot(item, visible.values("pk"))
+    rows = [
+        {"depot": depot, "balance": stock[depot.pk][0], "available": stock[depot.pk][2]}
+        for depot in visible.filter(pk__in=[k for k, v in stock.items() if v[2] > 0]).only(
+            "pk", "name", "location"
+        )
+    ]
+    located = [r for r in rows if r["depot"].location is not None]
+    if located:
+        lonlat = np.array([(r["depot"].location.x, r["depot"].location.y) for r in located], dtype=float)
+        origin = (incident.location.x, incident.location.y)
+        answer = routing.get_engine().nearest_by_time(origin, lonlat, "to", 24 * 3600.0, None)
+        for hit in answer.results:
+            located[hit.index].update(
+                eta_s=round(hit.eta_s, 1), distance_m=round(hit.distance_m, 1), eta_method=hit.eta_method
+            )
+    rows.sort(key=lambda r: (r.get("eta_s") is None, r.get("eta_s") or 0, -r["available"], r["depot"].pk))
+    return {
+        "item": {"code": item.code, "name": item.name, "unit": item.unit},
+        "items": [
+            {
+                "id": r["depot"].pk,
+                "name": r["depot"].name,
+                "balance": str(r["balance"]),
+                "available": str(r["available"]),
+                "eta_s": r.get("eta_s"),
+                "distance_m": r.get("distance_m"),
+                "eta_method": r.get("eta_method"),
+            }
+            for r in rows[: params.limit]
+        ],
+    }
+
+
 class SupplyIn(Schema):
     depot: int = Field(ge=1, le=2**31 - 1)
     item: str = Field(max_length=32, description="supply item code")
@@ -401,7 +457,8 @@ class SupplyIn(Schema):
     "/incidents/{int:pk}/supply-requests", response={201: dict[str, Any]}, summary="Request supplies"
 )
 def create_supply(request: HttpRequest, pk: int, payload: SupplyIn):
-    """Not checked against the balance here; shipping is, and a shipment larger than the stock answers 409."""
+    """A quantity larger than the depot can still give answers 409 and writes nothing (see
+    ``supply-sources`` for what each depot can give)."""
     queries.incident_for(request.user, pk)
     _need(request.user, SupplyRequest, "add")
     incident = queries.incident_for(request.user, pk, "change")
@@ -499,7 +556,9 @@ def list_tasks(request: HttpRequest, pk: int):
 class TaskIn(Schema):
     title: str = Field(min_length=1, max_length=200)
     owner: str | None = Field(None, max_length=150, description="username")
-    due_at: datetime.datetime | None = None
+    due_at: datetime.datetime | None = Field(
+        None, description="ISO 8601; without an offset it is read in the city's time zone (TIME_ZONE)"
+    )
 
 
 @router.post("/incidents/{int:pk}/tasks", response={201: dict[str, Any]}, summary="Add a task")
@@ -507,7 +566,10 @@ def add_task(request: HttpRequest, pk: int, payload: TaskIn):
     queries.incident_for(request.user, pk)
     _need(request.user, Task, "add")
     incident = queries.incident_for(request.user, pk, "change")
-    task = actions.create_task(incident, request.user, payload.title, _person(payload.owner), payload.due_at)
+    due = payload.due_at
+    if due is not None and timezone.is_naive(due):
+        due = timezone.make_aware(due)
+    task = actions.create_task(incident, request.user, payload.title, _person(payload.owner), due)
     return Status(201, task_out(task))
 
 
