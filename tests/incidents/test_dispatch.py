@@ -6,6 +6,7 @@ import pytest
 from citywatch.core.actions import ActionError, Conflict
 from citywatch.incidents import actions
 from citywatch.incidents.models import IncidentLog
+from citywatch.resources.choices import TeamStatus
 from citywatch.resources.models import RescueTeam
 from tests.incidents.conftest import HULI, SIMING, new_incident
 
@@ -53,7 +54,7 @@ def test_declined_frees_the_team_and_illegal_moves_conflict(duty):
     for action in actions.DISPATCH_ACTIONS:
         with pytest.raises(Conflict):
             actions.dispatch_transition(d, action, duty)
-    with pytest.raises(ActionError, match="unknown action"):
+    with pytest.raises(ActionError, match="未知操作 'teleport'"):
         actions.dispatch_transition(d, "teleport", duty)
 
 
@@ -83,18 +84,32 @@ def test_dispatch_table_exhaustive(state, action, duty):
 @pytest.mark.parametrize("status", ["deployed", "unavailable"])
 def test_busy_team_is_refused(status, duty, siming):
     incident, team = new_incident(), team_in(SIMING, status)
-    with pytest.raises(Conflict, match=f"is {status}, not available"):
+    with pytest.raises(Conflict, match=f"当前为“{TeamStatus(status).label}”，不可调派"):
         actions.request_dispatch(incident, team.pk, duty)
     r = siming.post(f"/api/v1/incidents/{incident.pk}/dispatches", {"team": team.pk}, content_type=J)
-    assert r.status_code == 409 and "not available" in r.json()["error"]["message"]
+    assert r.status_code == 409 and "不可调派" in r.json()["error"]["message"]
     assert team_status(team) == status
+
+
+@pytest.mark.django_db
+def test_errors_speak_the_users_language_the_log_the_sites(siming, settings):
+    """An error answers one request, in its language; the log is a shared record, in the site's."""
+    incident, team = new_incident(), team_in(SIMING)
+    siming.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    base = f"/api/v1/incidents/{incident.pk}/dispatches"
+    r = siming.post(base, {"team": team.pk}, content_type=J)
+    assert r.status_code == 201, r.content
+    entry = IncidentLog.objects.filter(incident=incident, kind="dispatch").get()
+    assert entry.text.startswith(f"调派队伍：{team.name}") and entry.data["to"] == "requested"
+    r = siming.post(base, {"team": team.pk}, content_type=J)
+    assert r.status_code == 409 and r.json()["error"]["message"] == f"{team.name} is Deployed, not available"
 
 
 @pytest.mark.django_db
 def test_team_outside_jurisdiction_is_refused(siming, huli):
     incident, huli_team = new_incident(), team_in(HULI)
     r = siming.post(f"/api/v1/incidents/{incident.pk}/dispatches", {"team": huli_team.pk}, content_type=J)
-    assert r.status_code == 404 and "in your jurisdiction" in r.json()["error"]["message"]
+    assert r.status_code == 404 and "您的管辖范围内没有" in r.json()["error"]["message"]
     assert team_status(huli_team) == "available"
     # Huli cannot dispatch to a Siming incident at all.
     r = huli.post(f"/api/v1/incidents/{incident.pk}/dispatches", {"team": huli_team.pk}, content_type=J)
@@ -109,11 +124,11 @@ def test_closing_needs_every_team_released(duty):
     for action in ("verify", "respond", "stabilise"):
         actions.transition(incident, action, duty)
     d = actions.request_dispatch(incident, team.pk, duty)
-    with pytest.raises(Conflict, match="still dispatched"):
+    with pytest.raises(Conflict, match="仍有 1 支队伍处于调派中"):
         actions.transition(incident, "close", duty)
     actions.dispatch_transition(d, "decline", duty)
     actions.transition(incident, "close", duty)
-    with pytest.raises(Conflict, match="is closed"):
+    with pytest.raises(Conflict, match="事件当前为“已结案”状态，不能再调派队伍"):
         actions.request_dispatch(incident, team.pk, duty)
 
 

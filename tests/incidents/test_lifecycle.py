@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+import re
 
 import pytest
 from django.utils import timezone
@@ -41,7 +42,8 @@ def test_every_state_and_action(state, action, duty):
     logs = IncidentLog.objects.filter(incident=incident).count()
     expected = EXPECTED.get((state, action))
     if expected is None:
-        with pytest.raises(Conflict, match=f"cannot {action} an incident that is {state}"):
+        shown = re.escape(str(IncidentStatus(state).label))
+        with pytest.raises(Conflict, match=f"事件当前为“{shown}”状态，不能执行 {action} 操作"):
             actions.transition(incident, action, duty, reason="because")
         incident.refresh_from_db()
         assert incident.status == state and incident.version == 1
@@ -56,6 +58,8 @@ def test_every_state_and_action(state, action, duty):
     entry = IncidentLog.objects.filter(incident=incident).last()
     assert entry.kind == "status" and entry.author == duty
     assert entry.data == {"action": action, "from": state, "to": expected, "reason": "because", "version": 2}
+    old, new = IncidentStatus(state).label, IncidentStatus(expected).label
+    assert entry.text == f"事件状态：{old} → {new}：because"
     if action == "reopen":
         assert incident.closed_at is None and incident.cancelled_at is None
 
@@ -74,9 +78,9 @@ def test_full_path_sets_every_timestamp(duty):
 def test_reopen_needs_a_reason_and_unknown_action_is_invalid(duty):
     incident = new_incident()
     actions.transition(incident, "cancel", duty)
-    with pytest.raises(ActionError, match="needs a reason"):
+    with pytest.raises(ActionError, match="执行 reopen 操作需要填写原因"):
         actions.transition(incident, "reopen", duty, reason="  ")
-    with pytest.raises(ActionError, match="unknown action"):
+    with pytest.raises(ActionError, match="未知操作 'explode'"):
         actions.transition(incident, "explode", duty)
     incident.refresh_from_db()
     assert incident.status == "cancelled"
@@ -86,7 +90,7 @@ def test_reopen_needs_a_reason_and_unknown_action_is_invalid(duty):
 def test_stale_version_is_a_conflict(duty):
     incident = new_incident()
     actions.transition(incident, "verify", duty, expected_version=1)
-    with pytest.raises(Conflict, match="changed by someone else"):
+    with pytest.raises(Conflict, match=r"事件已被他人修改（当前版本 2，您提交的是版本 1）"):
         actions.transition(incident, "respond", duty, expected_version=1)
     actions.transition(incident, "respond", duty, expected_version=2)
     incident.refresh_from_db()
@@ -109,15 +113,15 @@ def test_reporting_clock_and_overdue(duty, user, settings):
     # Huli's officer does not see a Siming incident's deadlines.
     assert overdue(t0 + datetime.timedelta(minutes=61), user("huli_officer")) == []
     assert overdue(t0 + datetime.timedelta(minutes=61), user("siming_officer")) != []
-    with pytest.raises(Conflict, match="first report before"):
+    with pytest.raises(Conflict, match="请先登记首报，再登记书面报告"):
         actions.record_report(incident, "written", duty)
     actions.record_report(incident, "first", duty)
-    with pytest.raises(Conflict, match="already recorded"):
+    with pytest.raises(Conflict, match="首报已登记过"):
         actions.record_report(incident, "first", duty)
     assert overdue(t0 + datetime.timedelta(minutes=61)) == [(incident.pk, "written")]
     actions.record_report(incident, "written", duty)
     assert overdue(t0 + datetime.timedelta(days=3)) == []
-    with pytest.raises(Conflict, match="only a verified"):
+    with pytest.raises(Conflict, match="只有已核实的事件才向上级报告"):
         actions.record_report(unverified, "first", duty)
     settings.CITYWATCH_FIRST_REPORT_MINUTES = 5
     other = new_incident(code=HULI)

@@ -187,6 +187,9 @@ def test_docx_opens_and_holds_the_sections(duty, user, siming):
     assert TITLE in cells and team.name in cells and "帐篷" in cells
     assert "草稿" in doc.sections[0].header.paragraphs[0].text
     assert "演练" not in text
+    # The timeline copies the log, written in the site's language: Chinese, statuses by their labels.
+    assert "接报（电话）：" + TITLE in cells and f"{team.name}：已下达 → 已接受" in cells
+    assert not re.findall(r"[A-Za-z]{2,}", text + cells), re.findall(r"[A-Za-z]{2,}", text + cells)
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ from citywatch.core.models import ObjectChange
 from citywatch.incidents import actions, summons
 from citywatch.incidents.actions import NotFound
 from citywatch.incidents.models import ExpertSummons, IncidentLog
+from citywatch.resources.choices import Availability
 from citywatch.resources.models import Expert
 from tests.incidents.conftest import HULI, SIMING, new_incident
 
@@ -54,7 +55,7 @@ def test_availability_follows_the_summons_and_every_step_is_logged(duty):
     assert s.status == "released" and s.released_at and availability(expert) == "available"
     assert summons_log(incident) == ["requested", "accepted", "en_route", "on_scene", "released"]
     last = IncidentLog.objects.filter(incident=incident).order_by("id").last()
-    assert last.text.endswith("on_scene → released: done") and last.author == duty
+    assert last.text == f"专家{expert.name}：已到达现场 → 已解除：done" and last.author == duty
     assert last.data["expert"] == expert.pk and last.data["action"] == "release"
 
 
@@ -69,7 +70,7 @@ def test_declined_frees_the_expert_and_illegal_moves_conflict(duty):
     for action in summons.SUMMONS_ACTIONS:
         with pytest.raises(Conflict):
             summons.summons_transition(s, action, duty)
-    with pytest.raises(ActionError, match="unknown action"):
+    with pytest.raises(ActionError, match="未知操作 'teleport'"):
         summons.summons_transition(s, "teleport", duty)
     assert summons_log(incident) == ["requested", "declined"]
 
@@ -107,10 +108,10 @@ def test_summons_table_exhaustive(state, action, duty):
 @pytest.mark.parametrize("status", ["busy", "unavailable"])
 def test_busy_expert_is_refused(status, duty, siming):
     incident, expert = new_incident(), expert_in(SIMING, status)
-    with pytest.raises(Conflict, match=f"is {status}, not available"):
+    with pytest.raises(Conflict, match=f"当前为“{Availability(status).label}”，不可调派"):
         summons.summon_expert(incident, expert.pk, duty)
     r = siming.post(f"/api/v1/incidents/{incident.pk}/summons", {"expert": expert.pk}, content_type=J)
-    assert r.status_code == 409 and "not available" in r.json()["error"]["message"]
+    assert r.status_code == 409 and "不可调派" in r.json()["error"]["message"]
     assert availability(expert) == status
     assert not ExpertSummons.objects.filter(incident=incident).exists()
 
@@ -121,7 +122,7 @@ def test_an_expert_summoned_twice_is_busy(siming):
     base = f"/api/v1/incidents/{incident.pk}/summons"
     assert siming.post(base, {"expert": expert.pk}, content_type=J).status_code == 201
     r = siming.post(base, {"expert": expert.pk}, content_type=J)
-    assert r.status_code == 409 and "is busy" in r.json()["error"]["message"]
+    assert r.status_code == 409 and "当前为“忙碌”" in r.json()["error"]["message"]
 
 
 @pytest.mark.django_db
@@ -130,7 +131,7 @@ def test_expert_outside_jurisdiction_is_not_found(siming, huli, duty, user):
     huli_expert, city_expert = expert_in(HULI), expert_in(None)
     base = f"/api/v1/incidents/{incident.pk}/summons"
     r = siming.post(base, {"expert": huli_expert.pk}, content_type=J)
-    assert r.status_code == 404 and "in your jurisdiction" in r.json()["error"]["message"]
+    assert r.status_code == 404 and "您的管辖范围内没有" in r.json()["error"]["message"]
     # Experts at the city level (the city pool and those shared from neighbouring cities) are beyond a
     # district officer …
     assert siming.post(base, {"expert": city_expert.pk}, content_type=J).status_code == 404
@@ -203,7 +204,7 @@ def test_change_log_rows(siming):
 def test_closed_incident_takes_no_summons(duty):
     incident, expert = new_incident(), expert_in(SIMING)
     actions.transition(incident, "cancel", duty)
-    with pytest.raises(Conflict, match="is cancelled"):
+    with pytest.raises(Conflict, match=r"事件当前为“已撤销（误报）”状态，不能再调用专家"):
         summons.summon_expert(incident, expert.pk, duty)
     assert availability(expert) == "available"
 
@@ -214,7 +215,7 @@ def test_incident_cannot_be_cancelled_while_an_expert_is_summoned(duty):
     incident, expert = new_incident(), expert_in(SIMING)
     s = summons.summon_expert(incident, expert.pk, duty)
     incident.refresh_from_db()
-    with pytest.raises(Conflict, match="still summoned"):
+    with pytest.raises(Conflict, match="仍有 1 名专家处于调用中"):
         actions.transition(incident, "cancel", duty)
     summons.summons_transition(s, "decline", duty)
     incident.refresh_from_db()

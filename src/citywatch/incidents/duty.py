@@ -12,6 +12,7 @@ import datetime
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from citywatch.core.actions import Conflict
 from citywatch.core.choices import Role
@@ -19,7 +20,16 @@ from citywatch.core.models import AdminArea
 from citywatch.core.models.base import user_scope
 from citywatch.core.roles import VIEW, grant
 from citywatch.incidents import queries
-from citywatch.incidents.actions import OPEN_STATES, Forbidden, Invalid, _locked, _log, _point, _user
+from citywatch.incidents.actions import (
+    OPEN_STATES,
+    Forbidden,
+    Invalid,
+    _locked,
+    _log,
+    _point,
+    _user,
+    log_text,
+)
 from citywatch.incidents.choices import IncidentStatus, LogKind
 from citywatch.incidents.models import CommandPost, DutyShift, HandoverEntry
 from citywatch.incidents.models.post import command_post_target_minutes
@@ -117,12 +127,25 @@ def establish_post(
     )
     post.incident = incident
     minutes = post.minutes_from_verification
+    text = log_text(
+        gettext_noop(
+            "command post established %(minutes)s min after verification "
+            "(within the %(target)s-minute target)"
+        )
+        if post.within_target
+        else gettext_noop(
+            "command post established %(minutes)s min after verification "
+            "(beyond the %(target)s-minute target)"
+        ),
+        minutes=f"{minutes:.0f}",
+        target=post.target_minutes,
+    )
+    if leader:
+        text = log_text(gettext_noop("%(entry)s; leader %(leader)s"), entry=text, leader=leader.username)
     _log(
         incident,
         LogKind.SYSTEM,
-        f"command post established {minutes:.0f} min after verification "
-        f"({'within' if post.within_target else 'beyond'} the {post.target_minutes}-minute target)"
-        + (f"; leader {leader.username}" if leader else ""),
+        text,
         user,
         {
             "command_post": post.pk,
@@ -150,7 +173,7 @@ def close_post(post: CommandPost, user, note: str = "") -> CommandPost:
     _log(
         incident,
         LogKind.SYSTEM,
-        "command post closed" + (f": {note}" if note else ""),
+        log_text(gettext_noop("command post closed"), note=note),
         user,
         {"command_post": post.pk, "action": "close"},
     )

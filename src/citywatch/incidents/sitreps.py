@@ -18,7 +18,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext, gettext_noop
 
 from citywatch.core.actions import Conflict
-from citywatch.incidents.actions import Invalid, _locked, _log
+from citywatch.incidents.actions import Invalid, _locked, _log, log_text
 from citywatch.incidents.choices import DispatchStatus, LogKind, SupplyStatus, TaskStatus
 from citywatch.incidents.models import Incident, Sitrep, SitrepStatus
 
@@ -166,7 +166,7 @@ def generate_sitrep(incident: Incident, user) -> Sitrep:
     _log(
         incident,
         LogKind.SYSTEM,
-        f"sitrep No. {sitrep.number} drafted",
+        log_text(gettext_noop("sitrep No. %(number)s drafted"), number=sitrep.number),
         user,
         {"sitrep": sitrep.number, "action": "generate", "version": sitrep.version},
     )
@@ -239,7 +239,11 @@ def update_sitrep(sitrep: Sitrep, user, fields: dict, expected_version: int | No
     _log(
         sitrep.incident,
         LogKind.SYSTEM,
-        f"sitrep No. {sitrep.number} edited ({', '.join(changed)})",
+        log_text(
+            gettext_noop("sitrep No. %(number)s edited (%(fields)s)"),
+            number=sitrep.number,
+            fields=[Sitrep._meta.get_field(n).verbose_name for n in changed],
+        ),
         user,
         {"sitrep": sitrep.number, "action": "update", "fields": changed, "version": sitrep.version},
     )
@@ -257,7 +261,7 @@ def issue_sitrep(sitrep: Sitrep, user, expected_version: int | None = None) -> S
     _log(
         sitrep.incident,
         LogKind.SYSTEM,
-        f"sitrep No. {sitrep.number} issued",
+        log_text(gettext_noop("sitrep No. %(number)s issued"), number=sitrep.number),
         user,
         {"sitrep": sitrep.number, "action": "issue", "version": sitrep.version},
     )

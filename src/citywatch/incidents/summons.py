@@ -17,6 +17,8 @@ like dispatches; the module is imported from ``IncidentsConfig.ready``.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from citywatch.core.choices import Role
 from citywatch.core.roles import VIEW, grant
 from citywatch.incidents.actions import (
@@ -64,10 +66,11 @@ SUMMONS = OrderKind(
     state_for=AVAILABILITY_FOR,
     available=Availability.AVAILABLE,
     noun="summons",
-    resource_noun="expert",
-    closed_text="experts cannot be summoned to it",
-    label="expert {name}",
-    requested="summoned",
+    not_found=gettext_noop("no expert %(id)s in your jurisdiction"),
+    closed=gettext_noop("the incident is %(status)s; experts cannot be summoned to it"),
+    illegal=gettext_noop("cannot %(action)s a summons that is %(status)s"),
+    requested_text=gettext_noop("expert %(name)s summoned"),
+    step_text=gettext_noop("expert %(name)s: %(old)s → %(new)s"),
 )
 
 
