@@ -2,6 +2,8 @@
 stock goes down), the forward command post (minutes from verification) and situation report No. 1 (generate,
 issue, download the PDF). Records the page looks at are made through the API."""
 
+import re
+
 import pytest
 
 from tests.browser.test_map_resources import api_client, create
@@ -79,11 +81,19 @@ def test_supplies_command_post_and_sitrep_through_the_ui(page, demo_live_server,
     page.on("pageerror", lambda e: errors.append(str(e)))
     open_onemap(page, base, "duty_officer", incident_id)
     try:
-        # Supplies: the depot comes from the nearby list, the item from the catalogue.
-        page.wait_for_selector(f'#supply-depot option[value="{depot_id}"]', state="attached", timeout=15_000)
+        # Supplies: the item from the catalogue, then the depots that can give it, with how much.
         page.wait_for_selector(f'#supply-item option[value="{ITEM}"]', state="attached", timeout=15_000)
-        page.select_option("#supply-depot", depot_id)
         page.select_option("#supply-item", ITEM)
+        option = f'#supply-depot option[value="{depot_id}"]'
+        page.wait_for_selector(option, state="attached", timeout=15_000)
+        assert page.locator(option).get_attribute("data-available") == "300.000"
+        assert "300" in page.locator(option).inner_text()
+        page.select_option("#supply-depot", depot_id)
+        page.fill("#supply-quantity", "301")  # more than the depot holds: refused, nothing written
+        page.click("#supply-request")
+        page.wait_for_selector("#supply-message:not([hidden])", timeout=15_000)
+        assert "300" in page.locator("#supply-message").inner_text()
+        assert page.locator("#supply-list li.supply-request").count() == 0
         page.fill("#supply-quantity", "200")
         page.click("#supply-request")
         row = "#supply-list li.supply-request"
@@ -95,6 +105,7 @@ def test_supplies_command_post_and_sitrep_through_the_ui(page, demo_live_server,
         page.wait_for_selector(row + '[data-status="shipped"]', timeout=15_000)
         assert page.locator(row + " button.action-receive").count() == 1
         assert balance(stocked["admin"], stocked["depot"]["id"]) == 100
+        page.wait_for_selector(option + '[data-available="100.000"]', state="attached", timeout=15_000)
 
         # The forward command post, at the incident by default, led by the current user.
         assert page.input_value("#post-leader") == "duty_officer"
@@ -175,6 +186,15 @@ def test_a_draft_sitrep_is_edited_on_the_one_map_before_it_is_issued(page, demo_
         item = '#sitrep-list li[data-number="1"]'
         page.wait_for_selector(item + '[data-status="draft"]', timeout=20_000)
         page.click(item + " button.sitrep-edit")
+        page.click(item + ' fieldset[data-table="supplies"] button.sitrep-row-add')
+        # The editor's widest table scrolls inside its box; the side panel itself does not scroll sideways.
+        scroll, client = page.evaluate(
+            "() => { const p = document.getElementById('onemap-panel');"
+            " return [p.scrollWidth, p.clientWidth]; }"
+        )
+        assert scroll <= client + 1, (scroll, client)
+        times = page.locator(item + ' fieldset[data-table="timeline"] input[name="time"]')
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", times.first.input_value())
         page.fill(item + ' textarea[name="summary"]', "滑坡体仍在移动，已疏散 120 人（测试）")
         page.fill(item + ' textarea[name="needs"]', "救生衣 200 件")
         page.fill(item + ' input[name="injuries"]', "3")
@@ -191,6 +211,18 @@ def test_a_draft_sitrep_is_edited_on_the_one_map_before_it_is_issued(page, demo_
         page.wait_for_selector(item + '[data-version="2"]', timeout=20_000)
         body = duty.get(f"/api/v1/incidents/{incident['id']}/sitreps/1").json()
         assert body["summary"].startswith("滑坡体仍在移动") and body["needs"] == "救生衣 200 件"
+        assert body["timeline"][0]["time"].endswith("+00:00")  # untouched times keep their ISO form
+        assert body["supplies"] == [
+            {
+                "item": "",
+                "depot": "",
+                "requested": "",
+                "approved": "",
+                "shipped": "",
+                "received": "",
+                "unit": "",
+            }
+        ]
         assert (body["injuries"], body["missing"], body["deaths"]) == (3, 1, 0)
         assert body["forces"] == [{"team": "同安区综合应急救援大队", "status_label": "已到场"}]
         assert len(body["timeline"]) == before - 1

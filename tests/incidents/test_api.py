@@ -1,5 +1,7 @@
 """The incident API with the two district personas on every endpoint, filters and bad input."""
 
+import datetime
+
 import pytest
 
 from citywatch.core.models import ObjectChange
@@ -163,7 +165,7 @@ def test_every_endpoint_two_districts(siming, huli, inspector):
         == 200
     )
     r = siming.post(base + "/transitions", {"action": "verify"}, content_type=J)
-    assert r.status_code == 409 and "cannot verify" in r.json()["error"]["message"]
+    assert r.status_code == 409 and "不能执行 verify 操作" in r.json()["error"]["message"]
     assert siming.post(base + "/transitions", {"action": "fly"}, content_type=J).status_code == 422
     assert siming.post(base + "/reports", {"report": "first"}, content_type=J).status_code == 200
     assert siming.get("/api/v1/incidents/999999").status_code == 404
@@ -260,3 +262,15 @@ def test_change_log_rows_and_the_log_is_append_only(duty_client, city_admin):
         IncidentLog.objects.filter(incident_id=pk).update(text="x")
     with pytest.raises(ReadOnlyError):
         IncidentLog.objects.filter(incident_id=pk).delete()
+
+
+@pytest.mark.django_db
+def test_a_due_time_without_offset_is_read_in_the_city_time_zone(siming):
+    incident = new_incident()
+    base = f"/api/v1/incidents/{incident.pk}/tasks"
+    r = siming.post(base, {"title": "夜间巡查", "due_at": "2030-01-01T08:00"}, content_type=J)
+    assert r.status_code == 201, r.content
+    due = datetime.datetime.fromisoformat(r.json()["due_at"])
+    assert due == datetime.datetime(2030, 1, 1, 0, 0, tzinfo=datetime.UTC)  # 08:00 in Asia/Shanghai
+    r = siming.post(base, {"title": "夜间巡查", "due_at": "2030-13-01T08:00"}, content_type=J)
+    assert r.status_code == 422

@@ -71,6 +71,10 @@ def test_one_map_page(duty_client):
         "verify",
     ]
     assert "演练" in body
+    # Where it is, from the district down (the city left out).
+    place = incident.area.place_names()
+    assert place[0] == "思明区" and place[-1] == incident.area.name and "厦门市" not in place
+    assert '<span class="incident-place">' + " · ".join(place) + "</span>" in body
 
 
 def test_title_is_escaped(duty_client):

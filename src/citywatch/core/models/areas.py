@@ -56,6 +56,18 @@ class AdminArea(DomainModel):
         prefix = self.parent.path if self.parent_id else ""
         return f"{prefix}{self.code}{PATH_SEP}"
 
+    def place_names(self, below_city: bool = True) -> list[str]:
+        """Names from the top of the path down to this area ("同安区", "大同街道", "凤南社区居委会"),
+        the city left out unless ``below_city`` is false. One query."""
+        codes = [c for c in self.path.split(PATH_SEP) if c]
+        rows = {
+            c: (level, name)
+            for c, level, name in self.__class__.objects.filter(code__in=codes).values_list(
+                "code", "level", "name"
+            )
+        }
+        return [rows[c][1] for c in codes if c in rows and not (below_city and rows[c][0] == AreaLevel.CITY)]
+
     @property
     def is_synthetic_point(self) -> bool:
         return self.point_source == PointSource.SYNTHETIC

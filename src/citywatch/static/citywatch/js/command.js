@@ -9,13 +9,13 @@
   const mapEl = document.getElementById("onemap");
   if (!UI || !mapEl) return;
   const gettext = window.gettext || ((s) => s);
-  const { api, el, showMessage, interpolate, minutesText, lang } = UI;
+  const { api, el, showMessage, interpolate, minutesText } = UI;
   const LABELS = UI.labels;
   const base = mapEl.dataset.incidentUrl.replace(/\/$/, "");
   const flag = (name) => mapEl.dataset[name] === "1";
   const $ = (id) => document.getElementById(id);
   const errorText = (err) => (err.status === 409 || err.status === 422 ? interpolate(gettext("Not done: %(error)s"), { error: err.message }, true) : err.message);
-  const when = (iso) => (iso ? new Date(iso).toLocaleString(lang, { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }) : "");
+  const when = UI.when;
 
   function button(label, cls, onClick) {
     const b = el("button", cls, label);
@@ -233,8 +233,8 @@
     wireForm($("task-form"), taskMessage, base + "/tasks", () => {
       const body = { title: $("task-title").value.trim() };
       if ($("task-owner").value) body.owner = $("task-owner").value;
-      // datetime-local is the browser's local time; the API wants an instant with its offset.
-      if ($("task-due").value) body.due_at = new Date($("task-due").value).toISOString();
+      // datetime-local has no zone: the API reads it in the city's time zone, as the page shows times.
+      if ($("task-due").value) body.due_at = $("task-due").value;
       return body;
     }, loadTasks);
   }

@@ -20,6 +20,28 @@
     return fmt.replace(/%s/g, () => String(args[i++]));
   }
 
+  // Times are shown in the city's time zone (the server's), as the server-rendered pages show them.
+  const TIME_ZONE = document.documentElement.dataset.timeZone || undefined;
+  function when(iso, opts) {
+    if (!iso) return "";
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime())) return String(iso);
+    const o = opts || {};
+    const fields = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" };
+    let format;
+    try {
+      format = new Intl.DateTimeFormat("en-GB", Object.assign({ timeZone: TIME_ZONE }, fields));
+    } catch (e) {
+      format = new Intl.DateTimeFormat("en-GB", fields);
+    }
+    const p = {};
+    format.formatToParts(d).forEach((part) => (p[part.type] = part.value));
+    let text = p.month + "-" + p.day + " " + p.hour + ":" + p.minute;
+    if (o.year) text = p.year + "-" + text;
+    if (o.seconds) text += ":" + p.second;
+    return text;
+  }
+
   function csrfToken() {
     const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
     return m ? decodeURIComponent(m[1]) : "";
@@ -117,7 +139,7 @@
 
   // Shared with command.js (the one-map's command panel: experts, roles and tasks), loaded after this file.
   window.CityWatchUI = { api: api, el: el, showMessage: showMessage, interpolate: interpolate, minutesText: minutesText,
-    num: num, labels: LABELS, actionLabels: ACTION_LABELS, lang: lang };
+    num: num, labels: LABELS, actionLabels: ACTION_LABELS, lang: lang, when: when };
 
   const page = document.getElementById("onemap") ? "onemap" : document.getElementById("incident-table") ? "list" : document.getElementById("orders") ? "orders" : null;
   if (page === "onemap") oneMap();
@@ -148,7 +170,7 @@
         const status = el("td", "incident-status", LABELS.incident_status[s.status] || s.status);
         status.dataset.status = s.status;
         tr.append(title, status, el("td", null, s.severity_label), el("td", null, s.category_label + " · " + s.type_label),
-          el("td", null, s.area), el("td", null, new Date(s.reported_at).toLocaleString(lang)));
+          el("td", null, s.area), el("td", null, when(s.reported_at, { year: true })));
         const empty = rows.querySelector("tr.empty");
         if (empty) empty.remove();
         rows.prepend(tr);
@@ -540,7 +562,6 @@
         state.nearby = answer;
         window.citywatchNearby = answer;
         renderNearby(answer, kinds);
-        if (ops) ops.fillDepots(answer);
         mapEl.dataset.nearby = "loaded";
       } catch (err) {
         nearbyStatus.textContent = interpolate(gettext("Could not find what is near: %(error)s"), { error: err.message }, true);
@@ -702,7 +723,7 @@
       const li = el("li", "new");
       li.dataset.id = String(entry.id);
       li.dataset.kind = entry.kind;
-      const t = el("time", null, new Date(entry.time).toLocaleString(lang, { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" }));
+      const t = el("time", null, when(entry.time, { seconds: true }));
       t.dateTime = entry.time;
       li.append(t, " ", el("span", "log-kind", LABELS.log_kind[entry.kind] || entry.kind), " ", el("span", "log-text", entry.text));
       if (entry.author) li.append(" ", el("span", "log-author", "— " + entry.author));
@@ -798,19 +819,41 @@
     const supplyList = $("supply-list");
     const supplyMessage = $("supply-message");
     const SUPPLY_ACTION_LABELS = { approve: gettext("Approve"), ship: gettext("Ship"), receive: gettext("Receive"), reject: gettext("Reject"), cancel: gettext("Cancel") };
-    const supplyShown = ["approve", "ship", "receive"];
+    const supplyShown = ["approve", "ship", "receive", "reject", "cancel"];
+    const supplyAsk = { reject: gettext("Reject this supply request?"), cancel: gettext("Cancel this supply request?") };
 
-    function fillDepots(answer) {
-      const depots = (answer.items || []).filter((i) => i.kind === "depots").slice().sort((a, b) => (a.eta_s ?? Infinity) - (b.eta_s ?? Infinity));
+    /** The depots that can still give the chosen item, nearest first, with what each can give. */
+    let sourcesRun = 0;
+    async function loadSources() {
+      const code = itemSelect.value;
+      const run = ++sourcesRun;
       const chosen = depotSelect.value;
       depotSelect.replaceChildren();
-      depots.forEach((d) => {
-        const o = el("option", null, d.name + " (" + minutesText(d.eta_s) + ")");
-        o.value = String(d.id);
-        depotSelect.appendChild(o);
-      });
-      if (chosen && depots.some((d) => String(d.id) === chosen)) depotSelect.value = chosen;
-      depotSelect.dataset.state = "loaded";
+      depotSelect.dataset.state = "loading";
+      if (!code) return;
+      try {
+        const u = new URL(base + "/supply-sources", window.location.origin);
+        u.searchParams.set("item", code);
+        const answer = await api(u);
+        if (run !== sourcesRun) return;
+        const unit = answer.item.unit || "";
+        (answer.items || []).forEach((d) => {
+          const o = el("option", null, interpolate(gettext("%(depot)s — can give %(quantity)s %(unit)s · %(eta)s"),
+            { depot: d.name, quantity: qty(d.available), unit: unit, eta: minutesText(d.eta_s) }, true));
+          o.value = String(d.id);
+          o.dataset.available = d.available;
+          depotSelect.appendChild(o);
+        });
+        if (!(answer.items || []).length) {
+          const o = el("option", null, gettext("No depot in your jurisdiction holds this item"));
+          o.value = "";
+          depotSelect.appendChild(o);
+        }
+        if (chosen && (answer.items || []).some((d) => String(d.id) === chosen)) depotSelect.value = chosen;
+        depotSelect.dataset.state = "loaded";
+      } catch (err) {
+        showMessage(supplyMessage, err.message);
+      }
     }
 
     async function loadItems() {
@@ -823,6 +866,8 @@
           itemSelect.appendChild(o);
         });
         itemSelect.dataset.state = "loaded";
+        itemSelect.addEventListener("change", loadSources);
+        loadSources();
       } catch (err) {
         showMessage(supplyMessage, err.message);
       }
@@ -847,12 +892,14 @@
       ((LABELS.supply_actions || {})[r.status] || []).filter((a) => supplyShown.includes(a)).forEach((action) => {
         if (action === "ship" && remaining <= 0) return;
         li.append(" ", button(SUPPLY_ACTION_LABELS[action] || action, "supply-action action-" + action, async (b) => {
+          if (supplyAsk[action] && !window.confirm(supplyAsk[action])) return;
           b.disabled = true;
           showMessage(supplyMessage, "");
           const body = { action: action };
           if (action === "ship") body.quantity = String(remaining);
           try {
             renderSupply(await api(base + "/supply-requests/" + encodeURIComponent(r.id) + "/transitions", { body: body }));
+            loadSources();
           } catch (err) {
             showMessage(supplyMessage, errorText(err));
             b.disabled = false;
@@ -868,6 +915,7 @@
         if (!items.length) supplyList.appendChild(el("li", "note empty", gettext("No supplies requested yet.")));
         items.slice().sort((a, b) => a.id - b.id).forEach(renderSupply);
         supplyList.dataset.state = "loaded";
+        if (canChange && itemSelect.dataset.state === "loaded") loadSources();
       } catch (err) {
         showMessage(supplyMessage, err.message);
       }
@@ -885,7 +933,8 @@
           const empty = supplyList.querySelector("li.empty");
           if (empty) empty.remove();
           renderSupply(r);
-          supplyForm.reset();
+          $("supply-quantity").value = "";
+          loadSources();
         } catch (err) {
           showMessage(supplyMessage, errorText(err));
         }
@@ -913,7 +962,7 @@
         postInfo.appendChild(el("p", "note", gettext("No command post yet.")));
         return;
       }
-      const established = new Date(p.established_at).toLocaleString(lang);
+      const established = when(p.established_at, { year: true });
       postInfo.appendChild(el("p", "post-established", interpolate(gettext("Established %(time)s by %(leader)s"),
         { time: established, leader: p.leader_name || p.leader || "–" }, true)));
       if (p.minutes_from_verification !== null && p.minutes_from_verification !== undefined) {
@@ -927,7 +976,7 @@
       }
       if (p.communications) postInfo.appendChild(el("p", "post-communications", interpolate(gettext("Communications: %s"), [p.communications])));
       if (!p.active) {
-        postInfo.appendChild(el("p", "note", interpolate(gettext("Closed %s"), [new Date(p.closed_at).toLocaleString(lang)])));
+        postInfo.appendChild(el("p", "note", interpolate(gettext("Closed %s"), [when(p.closed_at, { year: true })])));
         return;
       }
       const pin = el("div", "command-post-pin");
@@ -1008,7 +1057,10 @@
           input.type = "text";
           input.name = key;
           input.maxLength = 1000;
-          input.value = row[key] === undefined || row[key] === null ? "" : String(row[key]);
+          const raw = row[key] === undefined || row[key] === null ? "" : String(row[key]);
+          // Times are stored as ISO instants: shown in the city's time, kept as they were unless edited.
+          input.value = key === "time" && /^\d{4}-\d{2}-\d{2}T/.test(raw) ? when(raw, { year: true }) : raw;
+          input.dataset.shown = input.value;
           input.setAttribute("aria-label", label);
           tr.appendChild(el("td")).appendChild(input);
         });
@@ -1019,7 +1071,9 @@
       box.append(table, button(gettext("Add a row"), "sitrep-row-add", () => addRow({})));
       box.read = () => Array.from(body.querySelectorAll("tr.sitrep-row")).map((tr) => {
         const row = Object.assign({}, tr.rowData);
-        tr.querySelectorAll("input").forEach((input) => { row[input.name] = input.value; });
+        tr.querySelectorAll("input").forEach((input) => {
+          if (input.value !== input.dataset.shown || !(input.name in row)) row[input.name] = input.value;
+        });
         return row;
       });
       return box;
@@ -1140,6 +1194,6 @@
     }
     loadSitreps();
 
-    return { fillDepots: fillDepots, reloadSupplies: loadSupplies, reloadPost: loadPost, reloadSitreps: loadSitreps };
+    return { reloadSupplies: loadSupplies, reloadPost: loadPost, reloadSitreps: loadSitreps };
   }
 })();
