@@ -233,11 +233,11 @@ def test_log_participants_tasks_api(siming):
     assert [e["kind"] for e in log["items"]] == [
         "status",
         "note",
-        "system",
-        "system",
-        "system",
-        "system",
-        "system",
+        "command",
+        "command",
+        "command",
+        "command",
+        "command",
     ]
 
 

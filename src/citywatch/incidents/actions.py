@@ -258,7 +258,7 @@ def record_report(incident: Incident, which: str, user, expected_version: int | 
     incident.save()
     _log(
         incident,
-        LogKind.SYSTEM,
+        LogKind.REPORT,
         log_text(REPORT_SENT[which], note=note),
         user,
         {"report": which, "version": incident.version},
@@ -488,7 +488,7 @@ def update_incident(incident: Incident, user, data: dict, expected_version: int 
     incident.save()
     _log(
         incident,
-        LogKind.SYSTEM,
+        LogKind.EDIT,
         log_text(
             gettext_noop("changed %(fields)s"),
             fields=[Incident._meta.get_field(n).verbose_name for n in changed],
@@ -532,7 +532,7 @@ def add_participant(incident: Incident, user, person, role: str) -> Participant:
     )
     _log(
         incident,
-        LogKind.SYSTEM,
+        LogKind.COMMAND,
         log_text(
             gettext_noop("%(person)s joins as %(role)s"),
             person=person.username,
@@ -554,7 +554,7 @@ def end_participant(participant: Participant, user) -> Participant:
     participant.save()
     _log(
         incident,
-        LogKind.SYSTEM,
+        LogKind.COMMAND,
         log_text(
             gettext_noop("%(person)s leaves %(role)s"),
             person=participant.user.username,
@@ -586,7 +586,7 @@ def create_task(incident: Incident, user, title: str, owner=None, due_at=None) -
     task = Task.objects.create(incident=incident, title=title, owner=owner, due_at=due_at)
     _log(
         incident,
-        LogKind.SYSTEM,
+        LogKind.COMMAND,
         log_text(gettext_noop("task: %(title)s"), title=title),
         user,
         {"task": task.pk, "owner": owner.username if owner else None},
@@ -613,7 +613,7 @@ def task_transition(task: Task, action: str, user) -> Task:
     task.save()
     _log(
         incident,
-        LogKind.SYSTEM,
+        LogKind.COMMAND,
         log_text(
             gettext_noop("task %(title)s: %(old)s → %(new)s"),
             title=task.title,

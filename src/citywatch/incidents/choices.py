@@ -71,6 +71,12 @@ class LogKind(models.TextChoices):
     STATUS = "status", _("Status")
     DISPATCH = "dispatch", _("Dispatch")
     SUPPLY = "supply", _("Supply")
+    # Command roles, tasks and the forward command post.
+    COMMAND = "command", pgettext_lazy("log kind", "Command")
+    # Upward reports and situation reports.
+    REPORT = "report", pgettext_lazy("log kind", "Report")
+    # An incident's fields changed (title, type, severity, casualties…).
+    EDIT = "edit", pgettext_lazy("log kind", "Edit")
     SYSTEM = "system", _("System")
 
 

@@ -144,7 +144,7 @@ def establish_post(
         text = log_text(gettext_noop("%(entry)s; leader %(leader)s"), entry=text, leader=leader.username)
     _log(
         incident,
-        LogKind.SYSTEM,
+        LogKind.COMMAND,
         text,
         user,
         {
@@ -172,7 +172,7 @@ def close_post(post: CommandPost, user, note: str = "") -> CommandPost:
     note = (note or "").strip()[:2000]
     _log(
         incident,
-        LogKind.SYSTEM,
+        LogKind.COMMAND,
         log_text(gettext_noop("command post closed"), note=note),
         user,
         {"command_post": post.pk, "action": "close"},

@@ -165,7 +165,7 @@ def generate_sitrep(incident: Incident, user) -> Sitrep:
     )
     _log(
         incident,
-        LogKind.SYSTEM,
+        LogKind.REPORT,
         log_text(gettext_noop("sitrep No. %(number)s drafted"), number=sitrep.number),
         user,
         {"sitrep": sitrep.number, "action": "generate", "version": sitrep.version},
@@ -238,7 +238,7 @@ def update_sitrep(sitrep: Sitrep, user, fields: dict, expected_version: int | No
     sitrep.save()
     _log(
         sitrep.incident,
-        LogKind.SYSTEM,
+        LogKind.REPORT,
         log_text(
             gettext_noop("sitrep No. %(number)s edited (%(fields)s)"),
             number=sitrep.number,
@@ -260,7 +260,7 @@ def issue_sitrep(sitrep: Sitrep, user, expected_version: int | None = None) -> S
     sitrep.save()
     _log(
         sitrep.incident,
-        LogKind.SYSTEM,
+        LogKind.REPORT,
         log_text(gettext_noop("sitrep No. %(number)s issued"), number=sitrep.number),
         user,
         {"sitrep": sitrep.number, "action": "issue", "version": sitrep.version},
