@@ -46,7 +46,7 @@ def test_login_is_rate_limited(anon):
 
 def test_login_with_the_right_password(anon):
     response = anon.post("/login/", {"username": "siming_officer", "password": DEMO_PASSWORD})
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302 and response["Location"] == "/map/"  # a team leader: /m/dispatches/
     assert anon.get("/api/v1/me").json()["username"] == "siming_officer"
 
 

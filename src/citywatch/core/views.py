@@ -7,24 +7,37 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
 from citywatch.api import error_response
 from citywatch.core import queries
-from citywatch.core.choices import AreaLevel
+from citywatch.core.choices import AreaLevel, Role
 from citywatch.core.filters import AreaFilter, ChangeFilter
 
 PAGE_SIZE = 50
 
 
+def landing_url(user) -> str:
+    """Where a user starts: a rescue team leader on their orders (a phone page), everyone else on the map."""
+    if getattr(user, "role", "") == Role.TEAM_LEADER:
+        return reverse("my_dispatches")
+    return reverse("map")
+
+
 def home(request):
-    return redirect("map")
+    return redirect(landing_url(request.user))
 
 
 class LoginView(auth_views.LoginView):
+    """The login page; after it, a safe ``next`` wins, else the user's landing page (``landing_url``)."""
+
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return landing_url(self.request.user)
 
 
 @login_not_required

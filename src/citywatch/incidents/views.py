@@ -181,6 +181,7 @@ def incident_detail(request, pk):
         "incidents/detail.html",
         {
             "incident": incident,
+            "place": incident.area.place_names() or [incident.area.name],
             "team_leaders": [u for u in people if u.role == Role.TEAM_LEADER],
             "people": people,
             "participant_roles": ParticipantRole.choices,
@@ -212,18 +213,62 @@ def incident_detail(request, pk):
 
 
 def my_dispatches(request):
-    """The team leader's phone page: the orders assigned to them, answered through the dispatch API."""
+    """The team leader's phone page: the orders assigned to them, answered through the dispatch API.
+
+    Each order says where to go: the incident's title, its area from the district down, its coordinates
+    (WGS-84), a ``geo:`` link that opens the phone's map app, the straight-line distance from the team's
+    base and the travel time estimated when the order was given."""
+    from urllib.parse import quote
+
+    from django.utils.translation import ngettext
+
+    from citywatch.core.choices import AreaLevel
+    from citywatch.core.models import AdminArea
+    from citywatch.geo.distance import haversine_m
+
     _need(request.user, "incidents.view_dispatch")
-    dispatches = (
+    dispatches = list(
         queries.dispatches_for(request.user)
         .filter(assigned_to=request.user)
         .order_by("-requested_at", "-id")[:100]
     )
+    # The names along every incident's area path, read at once; only district and below are shown (the
+    # city is the same for every order).
+    codes = {code for d in dispatches for code in d.incident.area.path.split(".") if code}
+    names = {
+        a.code: a.name
+        for a in AdminArea.objects.filter(
+            code__in=codes, level__in=(AreaLevel.DISTRICT, AreaLevel.STREET, AreaLevel.COMMUNITY)
+        ).only("code", "name")
+    }
+    orders = []
+    for d in dispatches:
+        incident = d.incident
+        lon, lat = incident.location.x, incident.location.y
+        place = " · ".join(names[c] for c in incident.area.path.split(".") if c in names)
+        label = incident.title.replace("(", "（").replace(")", "）")
+        order = {
+            "d": d,
+            "place": place or incident.area.name,
+            "lat": f"{lat:.6f}",
+            "lon": f"{lon:.6f}",
+            "geo_uri": f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}({quote(label, safe='')})",
+            "eta": None,
+            "distance": None,
+        }
+        if d.eta_s is not None:
+            minutes = max(1, round(d.eta_s / 60))
+            order["eta"] = ngettext("%(minutes)s min", "%(minutes)s min", minutes) % {"minutes": minutes}
+        base = d.team.location
+        if base is not None:
+            km = float(haversine_m(base.x, base.y, lon, lat)) / 1000
+            order["distance"] = _("%(km)s km in a straight line") % {"km": f"{km:.1f}"}
+        orders.append(order)
     return render(
         request,
         "incidents/my_dispatches.html",
         {
-            "dispatches": dispatches,
+            "orders": orders,
             "onemap_data": {"labels": _labels(), "leader_actions": sorted(actions.LEADER_ACTIONS)},
         },
     )

@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0004_summons'),
+        ("incidents", "0004_summons"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='incidentlog',
-            name='kind',
-            field=models.CharField(choices=[('note', 'Note'), ('status', 'Status'), ('dispatch', 'Dispatch'), ('supply', 'Supply'), ('command', 'Command'), ('report', 'Report'), ('edit', 'Edit'), ('system', 'System')], max_length=16, verbose_name='kind'),
+            model_name="incidentlog",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("note", "Note"),
+                    ("status", "Status"),
+                    ("dispatch", "Dispatch"),
+                    ("supply", "Supply"),
+                    ("command", "Command"),
+                    ("report", "Report"),
+                    ("edit", "Edit"),
+                    ("system", "System"),
+                ],
+                max_length=16,
+                verbose_name="kind",
+            ),
         ),
     ]

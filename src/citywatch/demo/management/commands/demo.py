@@ -1,13 +1,19 @@
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from citywatch.demo.loader import DEMO_USERS, load_demo
 from citywatch.demo.roads import summary as geo_summary
+
+# Seconds the children have to stop after SIGTERM before they are killed.
+STOP_TIMEOUT = 10
 
 
 class Command(BaseCommand):
@@ -50,31 +56,73 @@ class Command(BaseCommand):
 
     def serve(self, host, port):
         env = {**os.environ, "CITYWATCH_DEBUG": os.environ.get("CITYWATCH_DEBUG", "true")}
-        cli = [sys.executable, "-m", "citywatch.cli"]
-        worker = subprocess.Popen([*cli, "worker"], env=env)  # noqa: S603 - our own interpreter and module
-        web = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "citywatch.asgi:application",
-                "--host",
-                host,
-                "--port",
-                str(port),
-            ],
-            env=env,
-        )
+        worker = [sys.executable, "-m", "citywatch.cli", "worker"]
+        web = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "citywatch.asgi:application",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            # Open live streams (Server-Sent Events) would hold a graceful shutdown until the kill.
+            "--timeout-graceful-shutdown",
+            str(STOP_TIMEOUT // 2),
+        ]
+        failed = run_children({"worker": worker, "web": web}, env)
+        if failed:
+            raise CommandError(failed)
+
+
+def run_children(commands: dict[str, list[str]], env=None, timeout: float = STOP_TIMEOUT) -> str:
+    """Run each command as a child until one of them ends or this process gets SIGINT or SIGTERM; then
+    stop them all (SIGTERM, and SIGKILL for any still running ``timeout`` seconds later). Returns "" or,
+    when a child ended by itself with an error, what happened."""
+    stop = threading.Event()
+    previous = {}
+
+    def on_signal(signum, frame):
+        stop.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous[signum] = signal.signal(signum, on_signal)
+    children = {}
+    try:
+        # Each child leads its own process group, so a terminal's Ctrl-C reaches only this process,
+        # which stops the children, and whatever a child started is stopped with it.
+        for name, command in commands.items():
+            children[name] = subprocess.Popen(command, env=env, start_new_session=True)  # noqa: S603
+        while not stop.is_set() and all(child.poll() is None for child in children.values()):
+            stop.wait(0.2)
+    finally:
+        stop_children(list(children.values()), timeout)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if not stop.is_set():
+        for name, child in children.items():
+            if child.returncode:
+                return f"the {name} process exited with status {child.returncode}"
+    return ""
+
+
+def _signal_group(child: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signum)
+
+
+def stop_children(children: list[subprocess.Popen], timeout: float) -> None:
+    """SIGTERM to each child's process group, then SIGKILL to those still running after ``timeout``."""
+    for child in children:
+        if child.poll() is None:
+            _signal_group(child, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for child in children:
         try:
-            web.wait()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            for proc in (web, worker):
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGINT)
-            for proc in (web, worker):
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            child.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            _signal_group(child, signal.SIGKILL)
+            child.wait()
+        else:
+            # The child is gone; anything it left in its group goes too.
+            _signal_group(child, signal.SIGKILL)

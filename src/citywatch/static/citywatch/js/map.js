@@ -24,7 +24,9 @@
     style.sources.basemap = { type: "raster", tiles: [el.dataset.basemap], tileSize: 256, attribution: el.dataset.attribution || "" };
     style.layers.push({ id: "basemap", type: "raster", source: "basemap" });
   }
-  const map = new maplibregl.Map({ container: el, style: style, center: [118.1, 24.55], zoom: 9, attributionControl: { compact: true } });
+  const MAP_LOCALE = window.CityWatchMapLocale; // map-locale.js
+
+  const map = new maplibregl.Map({ container: el, style: style, center: [118.1, 24.55], zoom: 9, attributionControl: { compact: true }, locale: MAP_LOCALE });
   map.addControl(new maplibregl.NavigationControl(), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
   window.citywatchMap = map;
