@@ -295,7 +295,7 @@
       style.sources.basemap = { type: "raster", tiles: [mapEl.dataset.basemap], tileSize: 256, attribution: mapEl.dataset.attribution || "" };
       style.layers.push({ id: "basemap", type: "raster", source: "basemap" });
     }
-    const map = new maplibregl.Map({ container: mapEl, style: style, center: here, zoom: 12, attributionControl: { compact: true } });
+    const map = new maplibregl.Map({ container: mapEl, style: style, center: here, zoom: 12, attributionControl: { compact: true }, locale: window.CityWatchMapLocale });
     map.addControl(new maplibregl.NavigationControl(), "top-right");
     map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
     window.citywatchMap = map;
