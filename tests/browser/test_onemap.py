@@ -167,7 +167,7 @@ def test_onemap_layers_ranked_list_and_live_dispatch(browser, page, demo_live_se
         other.wait_for_function(
             "() => document.querySelectorAll('#log-list li[data-kind=dispatch]').length >= 2", timeout=15_000
         )
-        assert "accepted" in other.locator("#log-list li").first.inner_text()
+        assert "已下达 → 已接受" in other.locator("#log-list li").first.inner_text()
         # The dispatched team is no longer offered for dispatch.
         page.wait_for_function(
             """name => ![...document.querySelectorAll(

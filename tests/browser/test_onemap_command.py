@@ -95,7 +95,7 @@ def test_summon_an_expert_assign_roles_and_tasks(page, demo_live_server, scene, 
         # Every step is in the incident log.
         log = scene["duty"].get(f"/api/v1/incidents/{incident_id}/log?limit=200").json()["items"]
         texts = " | ".join(e["text"] for e in log)
-        for needle in ("调用专家：近处地质专家", "commander 担任指挥长", "新任务：疏散滑坡体下方住户"):
+        for needle in ("调用专家：近处地质专家", "市指挥长 担任指挥长", "新任务：疏散滑坡体下方住户"):
             assert needle in texts, texts
         for node in ("#summons-message", "#participant-message", "#task-message"):
             assert page.locator(node).is_hidden(), page.locator(node).inner_text()

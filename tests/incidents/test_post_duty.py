@@ -62,7 +62,7 @@ def test_post_timing_against_target(duty_client, duty, settings):
     assert body["members"] == [{"name": "张三", "role": "通信保障"}, {"name": "李四"}]
     entry = IncidentLog.objects.filter(incident=incident, data__action="establish").get()
     assert entry.data["within_target"] is True and entry.author == duty
-    assert entry.text == "开设前方指挥部，距核实 20 分钟（在 30 分钟时限内）；负责人 commander"
+    assert entry.text == "开设前方指挥部，距核实 20 分钟（在 30 分钟时限内）；负责人 市指挥长"
 
     # The target comes from settings; 20 minutes misses a 15-minute target.
     settings.CITYWATCH_COMMAND_POST_TARGET_MINUTES = 15

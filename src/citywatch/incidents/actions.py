@@ -122,6 +122,11 @@ ACTIVE_DISPATCH = {
 }
 
 
+def person_name(user) -> str:
+    """How the log names a person: their full name, else their username."""
+    return (user.get_full_name() or user.username).strip()
+
+
 def _user(user):
     return user if getattr(user, "pk", None) else None
 
@@ -535,7 +540,7 @@ def add_participant(incident: Incident, user, person, role: str) -> Participant:
         LogKind.COMMAND,
         log_text(
             gettext_noop("%(person)s joins as %(role)s"),
-            person=person.username,
+            person=person_name(person),
             role=ParticipantRole(role).label,
         ),
         user,
@@ -557,7 +562,7 @@ def end_participant(participant: Participant, user) -> Participant:
         LogKind.COMMAND,
         log_text(
             gettext_noop("%(person)s leaves %(role)s"),
-            person=participant.user.username,
+            person=person_name(participant.user),
             role=ParticipantRole(participant.role).label,
         ),
         user,

@@ -29,6 +29,7 @@ from citywatch.incidents.actions import (
     _point,
     _user,
     log_text,
+    person_name,
 )
 from citywatch.incidents.choices import IncidentStatus, LogKind
 from citywatch.incidents.models import CommandPost, DutyShift, HandoverEntry
@@ -141,7 +142,7 @@ def establish_post(
         target=post.target_minutes,
     )
     if leader:
-        text = log_text(gettext_noop("%(entry)s; leader %(leader)s"), entry=text, leader=leader.username)
+        text = log_text(gettext_noop("%(entry)s; leader %(leader)s"), entry=text, leader=person_name(leader))
     _log(
         incident,
         LogKind.COMMAND,
