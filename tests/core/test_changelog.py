@@ -1,10 +1,12 @@
 """The change log: who, when, what, before and after; read-only; restricted like the objects."""
 
 import pytest
+from django.conf import settings
 from django.contrib.gis.geos import Point
 
 from citywatch.core import actions
 from citywatch.core.changelog import acting_as
+from citywatch.core.choices import ChangeSource
 from citywatch.core.models import AdminArea, ObjectChange, Organisation
 from citywatch.core.models.changes import ReadOnlyError
 
@@ -172,3 +174,24 @@ def test_admin_history_shows_the_change_log(city_admin):
     assert response.status_code == 200
     first = ObjectChange.objects.filter(object_id=str(area.pk), content_type__model="adminarea").first()
     assert f"/changes/{first.pk}/" in response.content.decode()
+
+
+def city_admin_user():
+    from citywatch.core.models import User
+
+    return User.objects.get(username="city_admin")
+
+
+def test_change_pages_name_fields_in_the_users_language(city_admin):
+    area = AdminArea.objects.get(code="350203")
+    with acting_as(city_admin_user(), ChangeSource.WEB):
+        actions.save_area(code=area.code, name="思明区（改名测试）")
+    change = ObjectChange.objects.filter(object_id=str(area.pk)).order_by("-id").first()
+    assert change.changed_fields() == ["name"]
+    page = city_admin.get("/changes/", {"q": "改名测试"}).content.decode()
+    assert "<td>名称</td>" in page  # the field's verbose name, translated; not "name"
+    detail = city_admin.get(f"/changes/{change.pk}/").content.decode()
+    assert "<th>名称</th>" in detail
+    city_admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = city_admin.get(f"/changes/{change.pk}/").content.decode()
+    assert "<th>name</th>" in english

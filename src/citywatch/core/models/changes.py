@@ -46,3 +46,19 @@ class ObjectChange(AppendOnly):
         before, after = self.before or {}, self.after or {}
         keys = sorted(set(before) | set(after))
         return [k for k in keys if before.get(k) != after.get(k)]
+
+    def field_label(self, name: str) -> str:
+        """The field's verbose name in the current language ("状态" for ``status``), else the name."""
+        model = self.content_type.model_class() if self.content_type_id else None
+        if model is not None:
+            try:
+                field = model._meta.get_field(name)
+            except Exception:  # a field since removed, or a key that is not a field (a geometry digest)
+                return name
+            label = getattr(field, "verbose_name", None)
+            if label:
+                return str(label)
+        return name
+
+    def changed_field_labels(self) -> list[str]:
+        return [self.field_label(name) for name in self.changed_fields()]
