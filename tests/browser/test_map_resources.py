@@ -95,7 +95,11 @@ def records(demo_live_server):
 
 def open_map(page, base, username):
     login(page, base, username)
-    page.wait_for_url(f"{base}/map/")
+    # Everyone lands on the map but team leaders, who land on their orders.
+    landing = "/m/dispatches/" if username == "team_leader" else "/map/"
+    page.wait_for_url(f"{base}{landing}")
+    if landing != "/map/":
+        page.goto(f"{base}/map/")
     page.wait_for_selector("#map[data-loaded=true]", timeout=30_000)
 
 

@@ -25,7 +25,7 @@ def test_create_locates_and_restricts(siming, huli, city_admin):
     assert data["status"] == "reported" and data["version"] == 1 and data["outside_city"] is False
     # A Siming officer cannot report in Huli.
     r = siming.post("/api/v1/incidents/", body(HULI), content_type=J)
-    assert r.status_code == 422 and "outside your jurisdiction" in r.json()["error"]["message"]
+    assert r.status_code == 422 and "不在您的管辖范围内" in r.json()["error"]["message"]
     pk = data["id"]
     assert huli.get(f"/api/v1/incidents/{pk}").status_code == 404
     assert city_admin.get(f"/api/v1/incidents/{pk}").status_code == 200

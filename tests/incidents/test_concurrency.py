@@ -75,7 +75,7 @@ def test_two_commanders_cannot_both_win():
         lambda: actions.transition(incident, "cancel", duty, expected_version=2),
     )
     assert results["first"] == "ok"
-    assert isinstance(results["second"], Conflict) and "someone else" in str(results["second"])
+    assert isinstance(results["second"], Conflict) and "已被他人修改" in str(results["second"])
     incident.refresh_from_db()
     assert incident.status == "responding" and incident.version == 3
     assert IncidentLog.objects.filter(incident=incident, kind="status").count() == 3

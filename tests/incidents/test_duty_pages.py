@@ -170,7 +170,7 @@ def test_overlapping_shift_is_refused_with_409(siming):
     r = siming.post("/duty/shifts/", shift_form(SIMING, local(FAR, 12), hours=4, note="重叠的班次"))
     assert r.status_code == 409
     body = r.content.decode()
-    assert 'id="shift-error"' in body and "overlaps" in body
+    assert 'id="shift-error"' in body and "时间重叠" in body
     assert 'value="重叠的班次"' in body  # the user's values are kept
     assert f'value="{field(local(FAR, 12))}"' in body
     assert list(DutyShift.objects.values_list("pk", flat=True)) == [existing.pk]
@@ -188,7 +188,7 @@ def test_district_officer_plans_only_their_district(siming, duty_client):
 
     r = siming.post("/duty/shifts/", shift_form(HULI))
     assert r.status_code == 403
-    assert 'id="shift-error"' in r.content.decode() and "jurisdiction" in r.content.decode()
+    assert 'id="shift-error"' in r.content.decode() and "只能为您管辖范围内的区域排班" in r.content.decode()
     assert siming.post("/duty/shifts/", shift_form(CITY)).status_code == 403
     assert not DutyShift.objects.exists()
 

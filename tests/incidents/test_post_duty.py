@@ -141,7 +141,7 @@ def test_post_before_verification_409(duty_client, duty):
     incident = new_incident()
     r = post_json(duty_client, f"/api/v1/incidents/{incident.pk}/command-post", post_body())
     assert r.status_code == 409, r.content
-    assert "verify" in r.json()["error"]["message"]
+    assert "请先核实事件" in r.json()["error"]["message"]
     assert duty_client.get(f"/api/v1/incidents/{incident.pk}/command-post").status_code == 404
     cancelled = actions.transition(new_incident(), "cancel", duty)
     with pytest.raises(Conflict):

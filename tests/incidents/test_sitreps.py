@@ -47,13 +47,13 @@ def test_numbering_versioning_issue_and_log(duty):
     one = sitreps.update_sitrep(one, duty, {"summary": "雨势减弱", "needs": "沙袋"}, expected_version=1)
     assert one.version == 2 and one.summary == "雨势减弱"
     assert sitreps.update_sitrep(one, duty, {"summary": "雨势减弱"}).version == 2  # nothing changed
-    with pytest.raises(Conflict, match="version 2"):
+    with pytest.raises(Conflict, match="当前版本 2"):
         sitreps.update_sitrep(one, duty, {"summary": "旧版本"}, expected_version=1)
     one = sitreps.issue_sitrep(one, duty)
     assert one.status == "issued" and one.issued_at and one.issued_by == duty
-    with pytest.raises(Conflict, match="issued"):
+    with pytest.raises(Conflict, match="已签发，不能修改"):
         sitreps.update_sitrep(one, duty, {"summary": "改"})
-    with pytest.raises(Conflict, match="issued"):
+    with pytest.raises(Conflict, match="已签发，不能修改"):
         sitreps.issue_sitrep(one, duty)
     actions_logged = list(
         IncidentLog.objects.filter(incident=incident, data__sitrep__isnull=False).values_list(

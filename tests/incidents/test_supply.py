@@ -72,7 +72,7 @@ def test_shipping_more_than_stock_is_refused_and_changes_nothing(duty, siming):
     logs = IncidentLog.objects.filter(incident=incident).count()
     url = f"/api/v1/incidents/{incident.pk}/supply-requests/{r.pk}/transitions"
     resp = siming.post(url, {"action": "ship"}, content_type=J)
-    assert resp.status_code == 409 and "cannot take 10" in resp.json()["error"]["message"]
+    assert resp.status_code == 409 and "不能出库 10" in resp.json()["error"]["message"]
     r.refresh_from_db()
     assert r.status == "approved" and r.quantity_shipped == 0
     assert balance(depot, item) == 4

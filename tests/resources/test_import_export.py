@@ -144,9 +144,9 @@ def test_thousand_shelters_three_bad_rows_then_fixed_then_unchanged(tmp_path, dj
     message, lines = run_failing("shelters", path)
     assert "3 problem(s)" in message and "nothing was written" in message
     assert len(lines) == 3, lines
-    assert lines[0].startswith("error: shelters.xlsx:12 [capacity]: ") and "negative" in lines[0]
-    assert lines[1].startswith("error: shelters.xlsx:502 [lat]: ") and "swapped" in lines[1]
-    assert lines[2].startswith("error: shelters.xlsx:1000 [area_code]: ") and "unknown area code" in lines[2]
+    assert lines[0].startswith("error: shelters.xlsx:12 [capacity]: ") and "不能为负数" in lines[0]
+    assert lines[1].startswith("error: shelters.xlsx:502 [lat]: ") and "填反了" in lines[1]
+    assert lines[2].startswith("error: shelters.xlsx:1000 [area_code]: ") and "未知区划代码" in lines[2]
     assert (Shelter.objects.count(), ObjectChange.objects.count()) == before
 
     write_xlsx(path, SHELTER_HEADER, good)
@@ -422,9 +422,9 @@ def test_problems_name_the_column_as_written(tmp_path):
     code, lon, lat = siming_places()[0]
     rows = [["ZH-2", "坏行", lon, lat, code, "disaster_point", -1], ["ZH-3", "", lon, lat, "999999", "x", 5]]
     _, lines = run_failing("shelters", write_csv(tmp_path / "bad.csv", header, rows))
-    assert "error: bad.csv:2 [容纳人数]: must not be negative" in lines
+    assert "error: bad.csv:2 [容纳人数]: 不能为负数" in lines
     assert any(line.startswith("error: bad.csv:3 [名称]: is required") for line in lines)
-    assert any(line.startswith("error: bad.csv:3 [区划代码]: unknown area code 999999") for line in lines)
+    assert any(line.startswith("error: bad.csv:3 [区划代码]: 未知区划代码 999999") for line in lines)
     assert any(line.startswith("error: bad.csv:3 [类型]: ") for line in lines)
 
 
@@ -540,14 +540,14 @@ def test_outside_jurisdiction_with_user_option(tmp_path):
     rows = shelter_rows(2, "JU")
     path = write_csv(tmp_path / "siming.csv", SHELTER_HEADER, rows)
     _, lines = run_failing("shelters", path, "--user", "huli_officer")
-    assert len(lines) == 4 and all("outside your jurisdiction" in line for line in lines)
+    assert len(lines) == 4 and all("不在您的管辖范围内" in line for line in lines)
     assert [line.split(" ")[2] for line in lines] == ["[area_code]:", "[lon]:"] * 2
     # Inside 湖里区's area but at a 思明区 point.
     rows = [["JU-9", "错点", *siming_places()[0][1:], "350206", "disaster_point", 5, "", "", ""]]
     _, lines = run_failing(
         "shelters", write_csv(tmp_path / "h.csv", SHELTER_HEADER, rows), "--user", "huli_officer"
     )
-    assert len(lines) == 1 and "[lon]" in lines[0] and "outside your jurisdiction" in lines[0]
+    assert len(lines) == 1 and "[lon]" in lines[0] and "不在您的管辖范围内" in lines[0]
     assert "created 2" in run_import("shelters", path, "--user", "siming_officer")
     assert ObjectChange.objects.filter(
         object_id=str(Shelter.objects.get(external_id="JU-0000").pk), user_name="siming_officer", source="cli"
@@ -672,7 +672,7 @@ def test_api_error_bodies(siming, huli, inspector, tmp_path):
     assert r.status_code == 422
     error = r.json()["error"]
     assert error["code"] == "validation_error" and "nothing was written" in error["message"]
-    assert error["details"] == [{"row": 3, "column": "capacity", "message": "must not be negative"}]
+    assert error["details"] == [{"row": 3, "column": "capacity", "message": "不能为负数"}]
 
     with override_settings(CITYWATCH_MAX_UPLOAD_BYTES=100):
         r = upload(siming, "shelters", "e.csv", data)
@@ -690,9 +690,10 @@ def test_api_error_bodies(siming, huli, inspector, tmp_path):
     good = write_csv(tmp_path / "g.csv", SHELTER_HEADER, shelter_rows(2, "HU")).read_bytes()
     r = upload(huli, "shelters", "g.csv", good)
     assert r.status_code == 422
-    assert {
-        (d["column"], "outside your jurisdiction" in d["message"]) for d in r.json()["error"]["details"]
-    } == {("area_code", True), ("lon", True)}
+    assert {(d["column"], "不在您的管辖范围内" in d["message"]) for d in r.json()["error"]["details"]} == {
+        ("area_code", True),
+        ("lon", True),
+    }
     assert upload(inspector, "shelters", "g.csv", good).status_code == 403
     assert not Shelter.objects.filter(external_id__startswith=("HU-")).exists()
     assert not Shelter.objects.filter(external_id__startswith=("ERR-")).exists()

@@ -40,7 +40,7 @@ def test_invalid_form_shows_errors_and_writes_nothing(siming):
     response = siming.post("/resources/rescue-teams/new/", form(members="-3", lon="24.46", lat="118.10"))
     assert response.status_code == 422
     text = response.content.decode()
-    assert "must not be negative" in text and "swapped" in text
+    assert "不能为负数" in text and "填反了" in text
     assert RescueTeam.objects.count() == before
 
 
@@ -112,7 +112,7 @@ def test_stock_form(siming):
     siming.post(url, {"kind": "issue", "item": item.code, "quantity": "50"})
     assert StockBalance.objects.get(depot=depot, item=item).quantity == 40
     page = siming.get(f"/resources/depots/{depot.pk}/").content.decode()
-    assert "帐篷" in page and "cannot take 50" in page
+    assert "帐篷" in page and "不能出库 50" in page
 
 
 def test_occupancy_form(siming):
@@ -145,7 +145,7 @@ def test_upload_page_reports_problems_with_the_file_name(siming):
     response = siming.post("/resources/shelters/import/", {"file": SimpleUploadedFile("我的避灾点.csv", csv)})
     assert response.status_code == 422
     text = response.content.decode()
-    assert "must not be negative" in text and "capacity" in text
+    assert "不能为负数" in text and "capacity" in text
     good = (
         "name,kind,capacity,lon,lat,area_code,external_id\n"
         "避灾点B,disaster_point,50,118.10,24.46,350203,up-1\n"

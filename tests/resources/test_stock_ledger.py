@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.utils import translation
 
 from citywatch.core.actions import ActionError, Conflict
 from citywatch.core.models import AdminArea
@@ -53,7 +54,7 @@ def test_overdraw_is_refused_and_writes_nothing():
     depot, item = make_depot(), make_item()
     actions.record_movement(depot, item, "receipt", 100)
     before = StockMovement.objects.count()
-    with pytest.raises(Conflict, match="cannot take 150"):
+    with pytest.raises(Conflict, match="不能出库 150"):
         actions.record_movement(depot, item, "issue", 150)
     with pytest.raises(Conflict):
         actions.record_movement(depot, item, "adjustment", -101)
@@ -130,6 +131,42 @@ def test_api_movements_and_stock(siming, huli):
     assert siming.delete(url).status_code == 405
     ledger = siming.get(url, {"depot": depot.pk}).json()
     assert ledger["count"] == 1 and ledger["items"][0]["balance_after"] == "300.000"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "overdraw", "no_change"),
+    [
+        ("en", "{depot} holds 5 件 of 救生衣; cannot take 200", "an adjustment must change the balance"),
+        ("zh-hans", "{depot} 库存救生衣 5 件，不能出库 200", "盘点调整必须改变库存数量"),
+    ],
+)
+def test_movement_errors_speak_the_users_language(siming, settings, language, overdraw, no_change):
+    """A refused movement answers in the language the request asked for (the language cookie)."""
+    depot, item = make_depot(), make_item()
+    url = "/api/v1/resources/stock-movements/"
+    siming.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    with translation.override(settings.LANGUAGE_CODE):  # the request's language must not outlive the test
+        r = siming.post(
+            url,
+            {"depot": depot.pk, "item": item.code, "kind": "receipt", "quantity": "5"},
+            content_type="application/json",
+        )
+        assert r.status_code == 201, r.content
+        r = siming.post(
+            url,
+            {"depot": depot.pk, "item": item.code, "kind": "issue", "quantity": "200"},
+            content_type="application/json",
+        )
+        assert r.status_code == 409 and r.json()["error"]["code"] == "conflict"
+        assert r.json()["error"]["message"] == overdraw.format(depot=depot.name)
+        r = siming.post(
+            url,
+            {"depot": depot.pk, "item": item.code, "kind": "adjustment", "quantity": "0"},
+            content_type="application/json",
+        )
+        assert r.status_code == 400 and r.json()["error"]["message"] == no_change
+    assert balance(depot, item) == 5 == ledger_sum(depot, item)
 
 
 @pytest.mark.skipif(not ON_POSTGIS, reason="needs real row locks and two connections (PostGIS)")

@@ -292,7 +292,7 @@ def locate(point: Point) -> tuple[AdminArea, bool]:
             or AdminArea.objects.defer("boundary").order_by("path").first()
         )
         if city is None:
-            raise Invalid("no administrative areas are loaded")
+            raise Invalid(_("no administrative areas are loaded"))
         return city, True
     below = list(
         AdminArea.objects.filter(path__startswith=best.path, point__isnull=False, boundary__isnull=True)
@@ -313,18 +313,20 @@ def locate(point: Point) -> tuple[AdminArea, bool]:
 
 def _number(value, name, *, integer=False):
     if isinstance(value, bool) or value is None or value == "":
-        raise Invalid(f"{name} must be a number")
+        raise Invalid(_("%(name)s must be a number") % {"name": name})
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise Invalid(f"{name}: {value!r} is not a number") from None
+        raise Invalid(
+            _("%(name)s: %(value)s is not a number") % {"name": name, "value": repr(value)}
+        ) from None
     if not number.is_finite():
-        raise Invalid(f"{name} must be a finite number")
+        raise Invalid(_("%(name)s must be a finite number") % {"name": name})
     if integer:
         if number != number.to_integral_value():
-            raise Invalid(f"{name} must be a whole number")
+            raise Invalid(_("%(name)s must be a whole number") % {"name": name})
         if number < 0 or number > 10**7:
-            raise Invalid(f"{name} must be between 0 and 10,000,000")
+            raise Invalid(_("%(name)s must be between 0 and 10,000,000") % {"name": name})
         return int(number)
     return number
 
@@ -332,12 +334,18 @@ def _number(value, name, *, integer=False):
 def _point(lon, lat, crs="wgs84") -> Point:
     lon, lat = float(_number(lon, "lon")), float(_number(lat, "lat"))
     if not bool(crslib.valid_lonlat(lon, lat)):
-        hint = " (lon and lat look swapped)" if bool(crslib.valid_lonlat(lat, lon)) else ""
-        raise Invalid(f"({lon}, {lat}) is not a longitude/latitude{hint}")
+        message = (
+            _("(%(lon)s, %(lat)s) is not a longitude/latitude (lon and lat look swapped)")
+            if bool(crslib.valid_lonlat(lat, lon))
+            else _("(%(lon)s, %(lat)s) is not a longitude/latitude")
+        )
+        raise Invalid(message % {"lon": lon, "lat": lat})
     try:
         system = crslib.parse_crs(crs)
-    except ValueError as exc:
-        raise Invalid(str(exc)) from None
+    except ValueError:
+        raise Invalid(
+            _("unknown coordinate system %(crs)s: use wgs84, gcj02 or bd09") % {"crs": repr(crs)}
+        ) from None
     wlon, wlat = (float(v) for v in crslib.to_wgs84(lon, lat, system))
     return Point(wlon, wlat, srid=4326)
 
@@ -348,18 +356,20 @@ def _multipolygon(value) -> MultiPolygon | None:
     try:
         geom = GEOSGeometry(json.dumps(value) if isinstance(value, dict) else str(value), srid=4326)
     except (GEOSException, GDALException, ValueError, TypeError):
-        raise Invalid("affected_area is not a GeoJSON Polygon or MultiPolygon") from None
+        raise Invalid(_("affected_area is not a GeoJSON Polygon or MultiPolygon")) from None
     if geom.geom_type == "Polygon":
         geom = MultiPolygon(geom, srid=4326)
     if geom.geom_type != "MultiPolygon":
-        raise Invalid(f"affected_area must be a Polygon or MultiPolygon, not {geom.geom_type}")
+        raise Invalid(
+            _("affected_area must be a Polygon or MultiPolygon, not %(type)s") % {"type": geom.geom_type}
+        )
     if geom.num_coords > 100_000:
-        raise Invalid("affected_area has too many vertices (at most 100,000)")
+        raise Invalid(_("affected_area has too many vertices (at most 100,000)"))
     if not geom.valid:
-        raise Invalid(f"affected_area is not a valid polygon: {geom.valid_reason}")
+        raise Invalid(_("affected_area is not a valid polygon: %(reason)s") % {"reason": geom.valid_reason})
     minx, miny, maxx, maxy = geom.extent
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise Invalid("affected_area is outside longitude/latitude bounds")
+        raise Invalid(_("affected_area is outside longitude/latitude bounds"))
     geom.srid = 4326
     return geom
 
@@ -388,15 +398,15 @@ def clean_incident(data: dict, user, instance: Incident | None = None) -> dict:
     fields: dict = {}
     unknown = set(data) - set(EDITABLE) - {"lon", "lat", "crs"}
     if unknown:
-        raise Invalid(f"unknown fields: {', '.join(sorted(unknown))}")
+        raise Invalid(_("unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     if not partial:
         for name in ("title", "category", "type", "lon", "lat"):
             if data.get(name) in (None, ""):
-                raise Invalid(f"{name} is required")
+                raise Invalid(_("%(name)s is required") % {"name": name})
     if "title" in data:
         title = str(data["title"] or "").strip()
         if not title or len(title) > 200 or "\x00" in title:
-            raise Invalid("title must be 1–200 characters")
+            raise Invalid(_("title must be 1–200 characters"))
         fields["title"] = title
     if "description" in data:
         fields["description"] = str(data["description"] or "")[:10000]
@@ -409,15 +419,21 @@ def clean_incident(data: dict, user, instance: Incident | None = None) -> dict:
         if name in data and data[name] is not None:
             value = str(data[name])
             if value not in choices.values:
-                raise Invalid(f"unknown {name} {value!r}; use {', '.join(choices.values)}")
+                raise Invalid(
+                    _("unknown %(name)s %(value)s; use %(values)s")
+                    % {"name": name, "value": repr(value), "values": ", ".join(choices.values)}
+                )
             fields[name] = value
     category = fields.get("category", getattr(instance, "category", None))
     kind = fields.get("type", getattr(instance, "type", None))
     if category and kind and category not in TYPE_CATEGORIES[kind]:
-        raise Invalid(f"type {kind} belongs to {', '.join(sorted(TYPE_CATEGORIES[kind]))}, not {category}")
+        raise Invalid(
+            _("type %(type)s belongs to %(categories)s, not %(category)s")
+            % {"type": kind, "categories": ", ".join(sorted(TYPE_CATEGORIES[kind])), "category": category}
+        )
     if "exercise" in data:
         if not isinstance(data["exercise"], bool):
-            raise Invalid("exercise must be true or false")
+            raise Invalid(_("exercise must be true or false"))
         fields["exercise"] = data["exercise"]
     for name in COUNTS:
         if name in data:
@@ -425,18 +441,21 @@ def clean_incident(data: dict, user, instance: Incident | None = None) -> dict:
     if "direct_loss_cny" in data:
         loss = _number(data["direct_loss_cny"], "direct_loss_cny")
         if loss < 0 or loss >= Decimal("1e14"):
-            raise Invalid("direct_loss_cny must be between 0 and 10^14")
+            raise Invalid(_("direct_loss_cny must be between 0 and 10^14"))
         fields["direct_loss_cny"] = loss.quantize(Decimal("0.01"))
     if "affected_area" in data:
         fields["affected_area"] = _multipolygon(data["affected_area"])
     if "lon" in data or "lat" in data:
         if "lon" not in data or "lat" not in data:
-            raise Invalid("give both lon and lat")
+            raise Invalid(_("give both lon and lat"))
         point = _point(data["lon"], data["lat"], data.get("crs") or "wgs84")
         area, outside = locate(point)
         everything, path = user_scope(user)
         if path is None or not (everything or area.path.startswith(path)):
-            raise Invalid(f"({point.x:.6f}, {point.y:.6f}) is outside your jurisdiction")
+            raise Invalid(
+                _("(%(lon)s, %(lat)s) is outside your jurisdiction")
+                % {"lon": f"{point.x:.6f}", "lat": f"{point.y:.6f}"}
+            )
         fields.update(location=point, area=area, outside_city=outside)
     return fields
 
@@ -508,9 +527,9 @@ def update_incident(incident: Incident, user, data: dict, expected_version: int 
 def add_note(incident: Incident, user, text: str, data: dict | None = None) -> IncidentLog:
     text = (text or "").strip()
     if not text or "\x00" in text:
-        raise Invalid("a note needs text")
+        raise Invalid(_("a note needs text"))
     if len(text) > 4000:
-        raise Invalid("a note is at most 4,000 characters")
+        raise Invalid(_("a note is at most 4,000 characters"))
     incident = _locked(incident)
     return _log(incident, LogKind.NOTE, text, user, data)
 
@@ -583,9 +602,9 @@ TASK_TIMESTAMP = {TaskStatus.DONE: "done_at", TaskStatus.CANCELLED: "cancelled_a
 def create_task(incident: Incident, user, title: str, owner=None, due_at=None) -> Task:
     title = (title or "").strip()
     if not title or len(title) > 200 or "\x00" in title:
-        raise Invalid("title must be 1–200 characters")
+        raise Invalid(_("title must be 1–200 characters"))
     if due_at is not None and timezone.is_naive(due_at):
-        raise Invalid("due_at needs a time zone")
+        raise Invalid(_("due_at needs a time zone"))
     incident = _locked(incident)
     _check_open(incident)
     task = Task.objects.create(incident=incident, title=title, owner=owner, due_at=due_at)
@@ -882,11 +901,11 @@ SUPPLY_TIMESTAMP = {
 def _quantity(value, name="quantity") -> Decimal:
     number = _number(value, name)
     if number <= 0:
-        raise Invalid(f"{name} must be positive")
+        raise Invalid(_("%(name)s must be positive") % {"name": name})
     if number.as_tuple().exponent < -3:
-        raise Invalid(f"{name} has more than 3 decimal places")
+        raise Invalid(_("%(name)s has more than 3 decimal places") % {"name": name})
     if number > Decimal("1e10"):
-        raise Invalid(f"{name} is too large")
+        raise Invalid(_("%(name)s is too large") % {"name": name})
     return number
 
 

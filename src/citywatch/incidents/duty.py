@@ -12,6 +12,7 @@ import datetime
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from citywatch.core.actions import Conflict
@@ -65,17 +66,17 @@ def _members(value) -> list[dict]:
     if value in (None, ""):
         return []
     if not isinstance(value, list) or len(value) > MAX_MEMBERS:
-        raise Invalid(f"members must be a list of at most {MAX_MEMBERS} entries")
+        raise Invalid(_("members must be a list of at most %(max)s entries") % {"max": MAX_MEMBERS})
     out = []
     for entry in value:
         if isinstance(entry, str):
             entry = {"name": entry}
         if not isinstance(entry, dict):
-            raise Invalid("each member is a name or {name, role}")
+            raise Invalid(_("each member is a name or {name, role}"))
         name = str(entry.get("name") or "").strip()
         role = str(entry.get("role") or "").strip()
         if not name or len(name) > 100 or len(role) > 100 or "\x00" in name + role:
-            raise Invalid("a member needs a name (at most 100 characters) and an optional role")
+            raise Invalid(_("a member needs a name (at most 100 characters) and an optional role"))
         out.append({"name": name, "role": role} if role else {"name": name})
     return out
 
@@ -100,23 +101,23 @@ def establish_post(
     members = _members(members)
     communications = (communications or "").strip()
     if len(communications) > 2000 or "\x00" in communications:
-        raise Invalid("communications is at most 2,000 characters")
+        raise Invalid(_("communications is at most 2,000 characters"))
     now = timezone.now()
     if established_at is not None:
         if timezone.is_naive(established_at):
-            raise Invalid("established_at needs a time zone")
+            raise Invalid(_("established_at needs a time zone"))
         if established_at > now + datetime.timedelta(minutes=1):
-            raise Invalid("established_at is in the future")
+            raise Invalid(_("established_at is in the future"))
     incident = _locked(incident)
     if incident.verified_at is None or incident.status == IncidentStatus.CANCELLED:
-        raise Conflict("verify the incident before establishing a command post")
+        raise Conflict(_("verify the incident before establishing a command post"))
     if incident.status not in OPEN_STATES:
-        raise Conflict(f"the incident is {incident.status}")
+        raise Conflict(_("the incident is %(status)s") % {"status": IncidentStatus(incident.status).label})
     when = established_at or now
     if when < incident.verified_at:
-        raise Invalid("established_at is before the incident was verified")
+        raise Invalid(_("established_at is before the incident was verified"))
     if CommandPost.objects.filter(incident=incident, closed_at__isnull=True).exists():
-        raise Conflict("the incident already has an active command post; close it first")
+        raise Conflict(_("the incident already has an active command post; close it first"))
     post = CommandPost.objects.create(
         incident=incident,
         location=location,
@@ -166,7 +167,7 @@ def close_post(post: CommandPost, user, note: str = "") -> CommandPost:
     incident = _locked(post.incident)
     post = CommandPost.objects.select_for_update().get(pk=post.pk)
     if post.closed_at is not None:
-        raise Conflict("the command post is already closed")
+        raise Conflict(_("the command post is already closed"))
     post.closed_at = timezone.now()
     post.save()
     post.incident = incident
@@ -211,22 +212,22 @@ def create_shift(
     """Put a shift on the roster of ``area`` (the city or a district in the user's jurisdiction). A
     shift that overlaps another of the same area answers 409."""
     if area is None or not _in_scope(user, area):
-        raise Forbidden("you may only plan shifts in your jurisdiction")
+        raise Forbidden(_("you may only plan shifts in your jurisdiction"))
     if duty_officer is None:
-        raise Invalid("a shift needs a duty officer")
+        raise Invalid(_("a shift needs a duty officer"))
     if timezone.is_naive(start) or timezone.is_naive(end):
-        raise Invalid("start and end need a time zone")
+        raise Invalid(_("start and end need a time zone"))
     if end <= start:
-        raise Invalid("a shift ends after it starts")
+        raise Invalid(_("a shift ends after it starts"))
     if end - start > MAX_SHIFT:
-        raise Invalid("a shift is at most 24 hours")
+        raise Invalid(_("a shift is at most 24 hours"))
     note = (note or "").strip()
     if len(note) > 200 or "\x00" in note:
-        raise Invalid("note is at most 200 characters")
+        raise Invalid(_("note is at most 200 characters"))
     AdminArea.objects.select_for_update().filter(pk=area.pk).first()  # one roster change per area
     clash = DutyShift.objects.filter(area=area, start__lt=end, end__gt=start).first()
     if clash is not None:
-        raise Conflict(f"the shift overlaps {clash}")
+        raise Conflict(_("the shift overlaps %(shift)s") % {"shift": clash})
     return DutyShift.objects.create(
         area=area,
         date=timezone.localtime(start).date(),
@@ -243,10 +244,10 @@ def add_handover(shift: DutyShift, user, text: str, open_items=None) -> Handover
     """Append to the shift's handover log (值班日志); entries are never edited or deleted."""
     text = (text or "").strip()
     if not text or "\x00" in text or len(text) > 10000:
-        raise Invalid("a handover entry needs text (at most 10,000 characters)")
+        raise Invalid(_("a handover entry needs text (at most 10,000 characters)"))
     items = open_items or []
     if not isinstance(items, list) or len(items) > 100:
-        raise Invalid("open_items is a list of at most 100 entries")
+        raise Invalid(_("open_items is a list of at most 100 entries"))
     items = [str(i).strip()[:500] for i in items if str(i).strip()]
     shift = DutyShift.objects.select_for_update().get(pk=shift.pk)
     return HandoverEntry.objects.create(shift=shift, author=_user(user), text=text, open_items=items)

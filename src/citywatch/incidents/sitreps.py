@@ -177,11 +177,16 @@ def _locked_sitrep(sitrep: Sitrep, expected_version: int | None) -> Sitrep:
     _locked(sitrep.incident)
     locked = Sitrep.objects.select_for_update().select_related("incident__area").get(pk=sitrep.pk)
     if locked.status == SitrepStatus.ISSUED:
-        raise Conflict(f"sitrep No. {locked.number} was issued and cannot be changed")
+        raise Conflict(
+            gettext("sitrep No. %(number)s was issued and cannot be changed") % {"number": locked.number}
+        )
     if expected_version is not None and expected_version != locked.version:
         raise Conflict(
-            f"the sitrep was changed by someone else (version {locked.version}, you sent "
-            f"{expected_version}); reload and try again"
+            gettext(
+                "the sitrep was changed by someone else (version %(current)s, you sent %(sent)s); "
+                "reload and try again"
+            )
+            % {"current": locked.version, "sent": expected_version}
         )
     return locked
 
@@ -193,31 +198,44 @@ MAX_CELL = 1000
 def _rows(name: str, value) -> list[dict]:
     """A table of the sitrep: at most MAX_ROWS rows, each an object of short text (or number) cells."""
     if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
-        raise Invalid(f"{name} must be a list of objects")
+        raise Invalid(gettext("%(name)s must be a list of objects") % {"name": name})
     if len(value) > MAX_ROWS:
-        raise Invalid(f"{name} has too many rows (at most {MAX_ROWS})")
+        raise Invalid(
+            gettext("%(name)s has too many rows (at most %(max)s)") % {"name": name, "max": MAX_ROWS}
+        )
     for number, row in enumerate(value, 1):
         for key, cell in row.items():
             if cell is not None and (isinstance(cell, bool) or not isinstance(cell, str | int | float)):
-                raise Invalid(f"{name} row {number}: {key} must be text or a number")
+                raise Invalid(
+                    gettext("%(name)s row %(number)s: %(key)s must be text or a number")
+                    % {"name": name, "number": number, "key": key}
+                )
             if len(key) > 40 or "\x00" in key or len(str(cell or "")) > MAX_CELL or "\x00" in str(cell or ""):
-                raise Invalid(f"{name} row {number}: {key} is too long (at most {MAX_CELL} characters)")
+                raise Invalid(
+                    gettext("%(name)s row %(number)s: %(key)s is too long (at most %(max)s characters)")
+                    % {"name": name, "number": number, "key": key, "max": MAX_CELL}
+                )
     return value
 
 
 def _clean(fields: dict) -> dict:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
-        raise Invalid(f"unknown fields: {', '.join(sorted(unknown))}")
+        raise Invalid(gettext("unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     out = {}
     for name, value in fields.items():
         if name in TEXTS:
             value = "" if value is None else str(value)
             if len(value) > TEXTS[name] or "\x00" in value:
-                raise Invalid(f"{name} must be at most {TEXTS[name]} characters")
+                raise Invalid(
+                    gettext("%(name)s must be at most %(max)s characters")
+                    % {"name": name, "max": TEXTS[name]}
+                )
         elif name in COUNTS:
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**7:
-                raise Invalid(f"{name} must be a whole number between 0 and 10,000,000")
+                raise Invalid(
+                    gettext("%(name)s must be a whole number between 0 and 10,000,000") % {"name": name}
+                )
         elif name in LIST_FIELDS:
             value = _rows(name, value)
         out[name] = value

@@ -14,6 +14,7 @@ import shapely
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from citywatch.core.actions import ActionError, Conflict
 from citywatch.core.choices import CITY_WIDE_LEVELS
@@ -100,11 +101,11 @@ def _number(value, column):
     if value is None or (isinstance(value, str) and value.strip() == ""):
         return None
     if isinstance(value, bool):
-        raise CellError("must be a number")
+        raise CellError(_("must be a number"))
     try:
         return float(Decimal(str(value).strip()))
     except (InvalidOperation, ValueError):
-        raise CellError(f"{value!r} is not a number") from None
+        raise CellError(_("%(value)s is not a number") % {"value": repr(value)}) from None
 
 
 def clean_record(kind: Kind, data: dict, ctx: Context, *, partial: bool = False, instance=None):
@@ -120,7 +121,7 @@ def clean_record(kind: Kind, data: dict, ctx: Context, *, partial: bool = False,
                 continue
             value = column.default() if callable(column.default) else column.default
             if column.required:
-                problems.append(RecordProblem(column.name, "is required"))
+                problems.append(RecordProblem(column.name, _("is required")))
                 continue
             if value is None and column.ref is None:
                 value = "" if column.api_type is str else None
@@ -129,7 +130,7 @@ def clean_record(kind: Kind, data: dict, ctx: Context, *, partial: bool = False,
         try:
             value = column.read(data[column.name])
             if column.required and value in ("", None):
-                raise CellError("is required")
+                raise CellError(_("is required"))
             if column.ref is not None:
                 value = column.ref(value) if value not in ("", None) else None
         except CellError as exc:
@@ -149,7 +150,7 @@ def _clean_place(kind, data, ctx, fields, problems, partial, instance):
     if "area_code" in data or not partial:
         code = str(data.get("area_code") or "").strip()
         if not code:
-            problems.append(RecordProblem("area_code", "is required"))
+            problems.append(RecordProblem("area_code", _("is required")))
         else:
             area = ctx.areas.get(code)
             if area is None:
@@ -157,7 +158,12 @@ def _clean_place(kind, data, ctx, fields, problems, partial, instance):
                 problems.append(
                     RecordProblem(
                         "area_code",
-                        f"{code} is outside your jurisdiction" if exists else f"unknown area code {code}",
+                        (
+                            _("%(code)s is outside your jurisdiction")
+                            if exists
+                            else _("unknown area code %(code)s")
+                        )
+                        % {"code": code},
                     )
                 )
             else:
@@ -167,7 +173,7 @@ def _clean_place(kind, data, ctx, fields, problems, partial, instance):
     has_lon, has_lat = "lon" in data, "lat" in data
     if not (has_lon or has_lat):
         if not partial and kind.location_required:
-            problems.append(RecordProblem("lon", "lon and lat are required"))
+            problems.append(RecordProblem("lon", _("lon and lat are required")))
         return
     try:
         lon, lat = _number(data.get("lon"), "lon"), _number(data.get("lat"), "lat")
@@ -176,31 +182,43 @@ def _clean_place(kind, data, ctx, fields, problems, partial, instance):
         return
     if lon is None and lat is None:
         if kind.location_required:
-            problems.append(RecordProblem("lon", "lon and lat are required"))
+            problems.append(RecordProblem("lon", _("lon and lat are required")))
         else:
             fields["location"] = None
         return
     if lon is None or lat is None:
-        problems.append(RecordProblem("lon" if lon is None else "lat", "give both lon and lat"))
+        problems.append(RecordProblem("lon" if lon is None else "lat", _("give both lon and lat")))
         return
     if not bool(crslib.valid_lonlat(lon, lat)):
-        hint = " (lon and lat look swapped)" if bool(crslib.valid_lonlat(lat, lon)) else ""
-        problems.append(RecordProblem("lat", f"({lon}, {lat}) is not a longitude/latitude{hint}"))
+        message = (
+            _("(%(lon)s, %(lat)s) is not a longitude/latitude (lon and lat look swapped)")
+            if bool(crslib.valid_lonlat(lat, lon))
+            else _("(%(lon)s, %(lat)s) is not a longitude/latitude")
+        )
+        problems.append(RecordProblem("lat", message % {"lon": lon, "lat": lat}))
         return
     wlon, wlat = (float(v) for v in crslib.to_wgs84(lon, lat, ctx.crs))
     limit = ctx.jurisdiction_boundary()
     if limit is not None and not shapely.contains_xy(limit, wlon, wlat):
         swapped = shapely.contains_xy(limit, *map(float, crslib.to_wgs84(lat, lon, ctx.crs)))
-        hint = " (lon and lat look swapped)" if swapped else ""
-        problems.append(RecordProblem("lon", f"({lon}, {lat}) is outside your jurisdiction{hint}"))
+        message = (
+            _("(%(lon)s, %(lat)s) is outside your jurisdiction (lon and lat look swapped)")
+            if swapped
+            else _("(%(lon)s, %(lat)s) is outside your jurisdiction")
+        )
+        problems.append(RecordProblem("lon", message % {"lon": lon, "lat": lat}))
         return
     if area is not None:
         shape = ctx.boundary_of(area)
         if shape is not None and not shapely.contains_xy(shape, wlon, wlat):
             swapped = shapely.contains_xy(shape, *map(float, crslib.to_wgs84(lat, lon, ctx.crs)))
-            hint = " (lon and lat look swapped)" if swapped else ""
+            message = (
+                _("(%(lon)s, %(lat)s) is outside %(area)s (%(code)s) (lon and lat look swapped)")
+                if swapped
+                else _("(%(lon)s, %(lat)s) is outside %(area)s (%(code)s)")
+            )
             problems.append(
-                RecordProblem("lon", f"({lon}, {lat}) is outside {area.name} ({area.code}){hint}")
+                RecordProblem("lon", message % {"lon": lon, "lat": lat, "area": area.name, "code": area.code})
             )
             return
     fields["location"] = Point(wlon, wlat, srid=4326)
@@ -216,11 +234,23 @@ def _cross_checks(kind, fields, instance, problems):
     if kind.slug == "rescue-teams":
         members, core = value("members") or 0, value("core_members") or 0
         if core > members:
-            problems.append(RecordProblem("core_members", f"{core} core members but only {members} members"))
+            problems.append(
+                RecordProblem(
+                    "core_members",
+                    _("%(core)s core members but only %(members)s members")
+                    % {"core": core, "members": members},
+                )
+            )
     if kind.slug == "shelters":
         capacity, occupancy = value("capacity"), value("occupancy") or 0
         if capacity is not None and occupancy > capacity:
-            problems.append(RecordProblem("occupancy", f"occupancy {occupancy} exceeds capacity {capacity}"))
+            problems.append(
+                RecordProblem(
+                    "occupancy",
+                    _("occupancy %(occupancy)s exceeds capacity %(capacity)s")
+                    % {"occupancy": occupancy, "capacity": capacity},
+                )
+            )
 
 
 @transaction.atomic
@@ -263,10 +293,10 @@ def _differs(current, new) -> bool:
 def _integrity_message(exc) -> str:
     text = str(exc)
     if "external_id" in text:
-        return "another record already has this external id"
+        return _("another record already has this external id")
     if "core_within_members" in text:
-        return "core members exceed members"
-    return "the record conflicts with another one"
+        return _("core members exceed members")
+    return _("the record conflicts with another one")
 
 
 @transaction.atomic
@@ -277,7 +307,8 @@ def delete_resource(kind: Kind, instance) -> None:
         instance.delete()
     except ProtectedError:
         raise Conflict(
-            f"{instance} is still referenced (e.g. by stock movements); it cannot be deleted"
+            _("%(record)s is still referenced (e.g. by stock movements); it cannot be deleted")
+            % {"record": instance}
         ) from None
 
 
@@ -300,9 +331,12 @@ def _log_occupancy(shelter: Shelter) -> None:
 def set_shelter_occupancy(shelter: Shelter, occupancy: int, status: str | None = None) -> Shelter:
     shelter = Shelter.objects.select_for_update().get(pk=shelter.pk)
     if occupancy < 0:
-        raise ActionError("occupancy must not be negative")
+        raise ActionError(_("occupancy must not be negative"))
     if occupancy > shelter.capacity:
-        raise ActionError(f"occupancy {occupancy} exceeds capacity {shelter.capacity}")
+        raise ActionError(
+            _("occupancy %(occupancy)s exceeds capacity %(capacity)s")
+            % {"occupancy": occupancy, "capacity": shelter.capacity}
+        )
     if status is None:
         if occupancy >= shelter.capacity:
             status = ShelterStatus.FULL
@@ -311,7 +345,7 @@ def set_shelter_occupancy(shelter: Shelter, occupancy: int, status: str | None =
         else:
             status = shelter.status
     if status not in ShelterStatus.values:
-        raise ActionError(f"unknown status {status!r}")
+        raise ActionError(_("unknown status %(status)s") % {"status": repr(status)})
     shelter.occupancy, shelter.status = occupancy, status
     shelter.save()
     _log_occupancy(shelter)
@@ -325,13 +359,13 @@ def _quantity(value) -> Decimal:
     try:
         quantity = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise ActionError(f"{value!r} is not a quantity") from None
+        raise ActionError(_("%(value)s is not a quantity") % {"value": repr(value)}) from None
     if not quantity.is_finite():
-        raise ActionError("quantity must be a finite number")
+        raise ActionError(_("quantity must be a finite number"))
     if quantity.as_tuple().exponent < -3:
-        raise ActionError("quantity has more than 3 decimal places")
+        raise ActionError(_("quantity has more than 3 decimal places"))
     if abs(quantity) > Decimal("1e10"):
-        raise ActionError("quantity is too large")
+        raise ActionError(_("quantity is too large"))
     return quantity
 
 
@@ -360,22 +394,31 @@ def record_movement(
     """Add one ledger line and update the balance. An issue, transfer out or write-off larger than the
     balance is refused (Conflict) and nothing is written. Adjustments may be negative."""
     if kind not in MovementKind.values:
-        raise ActionError(f"unknown movement kind {kind!r}; use {', '.join(MovementKind.values)}")
+        raise ActionError(
+            _("unknown movement kind %(kind)s; use %(kinds)s")
+            % {"kind": repr(kind), "kinds": ", ".join(MovementKind.values)}
+        )
     quantity = _quantity(quantity)
     if kind == MovementKind.ADJUSTMENT:
         if quantity == 0:
-            raise ActionError("an adjustment must change the balance")
+            raise ActionError(_("an adjustment must change the balance"))
         delta = quantity
     else:
         if quantity <= 0:
-            raise ActionError("quantity must be positive")
+            raise ActionError(_("quantity must be positive"))
         delta = quantity * MOVEMENT_SIGN[kind]
     balance = _locked_balance(depot, item)
     new = balance.quantity + delta
     if new < 0:
         raise Conflict(
-            f"{depot.name} holds {balance.quantity.normalize():f} {item.unit} of {item.name}; "
-            f"cannot take {(-delta).normalize():f}"
+            _("%(depot)s holds %(quantity)s %(unit)s of %(item)s; cannot take %(wanted)s")
+            % {
+                "depot": depot.name,
+                "quantity": f"{balance.quantity.normalize():f}",
+                "unit": item.unit,
+                "item": item.name,
+                "wanted": f"{(-delta).normalize():f}",
+            }
         )
     balance.quantity = new
     balance.save(update_fields=["quantity", "updated_at"])
@@ -400,7 +443,7 @@ def record_movement(
 def transfer(source: Depot, target: Depot, item: SupplyItem, quantity, *, reference: str = "", user=None):
     """Move stock between depots: two ledger lines that point at each other, or nothing."""
     if source.pk == target.pk:
-        raise ActionError("a transfer needs two different depots")
+        raise ActionError(_("a transfer needs two different depots"))
     # Lock both balances in a fixed order so two opposite transfers cannot deadlock.
     for depot in sorted((source, target), key=lambda d: d.pk):
         _locked_balance(depot, item)

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from citywatch.resources import choices as ch
@@ -42,9 +43,9 @@ def read_str(max_length: int):
     def reader(value):
         text = "" if value is None else str(value).strip()
         if "\x00" in text:
-            raise CellError("contains a NUL character")
+            raise CellError(gettext("contains a NUL character"))
         if len(text) > max_length:
-            raise CellError(f"longer than {max_length} characters")
+            raise CellError(gettext("longer than %(max)s characters") % {"max": max_length})
         return text
 
     return reader
@@ -54,17 +55,17 @@ def read_int(value):
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise CellError("must be a whole number")
+        raise CellError(gettext("must be a whole number"))
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        raise CellError(f"{value!r} is not a number") from None
+        raise CellError(gettext("%(value)s is not a number") % {"value": repr(value)}) from None
     if number != number.to_integral_value():
-        raise CellError(f"{value!r} is not a whole number")
+        raise CellError(gettext("%(value)s is not a whole number") % {"value": repr(value)})
     if number < 0:
-        raise CellError("must not be negative")
+        raise CellError(gettext("must not be negative"))
     if number > 10**9:
-        raise CellError("is too large")
+        raise CellError(gettext("is too large"))
     return int(number)
 
 
@@ -82,7 +83,7 @@ def read_bool(value):
         return True
     if text in FALSE_WORDS:
         return False
-    raise CellError(f"{value!r} is not yes/no")
+    raise CellError(gettext("%(value)s is not yes/no") % {"value": repr(value)})
 
 
 def read_choice(choices: type[models.TextChoices]):
@@ -94,7 +95,10 @@ def read_choice(choices: type[models.TextChoices]):
             return text
         if text in by_label:
             return by_label[text]
-        raise CellError(f"{text!r} is not one of {', '.join(choices.values)}")
+        raise CellError(
+            gettext("%(value)s is not one of %(values)s")
+            % {"value": repr(text), "values": ", ".join(choices.values)}
+        )
 
     return reader
 
@@ -113,7 +117,10 @@ def read_list(choices: type[models.TextChoices] | None = None):
         if choices is not None:
             bad = [i for i in items if i not in choices.values]
             if bad:
-                raise CellError(f"unknown {', '.join(bad)}; use {', '.join(choices.values)}")
+                raise CellError(
+                    gettext("unknown %(items)s; use %(values)s")
+                    % {"items": ", ".join(bad), "values": ", ".join(choices.values)}
+                )
         return sorted(set(items)) if choices is not None else items
 
     return reader
@@ -127,7 +134,7 @@ def read_equipment(value):
         try:
             value = json.loads(value)
         except json.JSONDecodeError:
-            raise CellError("equipment is not valid JSON") from None
+            raise CellError(gettext("equipment is not valid JSON")) from None
     if isinstance(value, str):
         items = []
         for part in value.replace("；", ";").split(";"):
@@ -136,19 +143,21 @@ def read_equipment(value):
                 continue
             name, sep, rest = part.partition(":") if ":" in part else part.partition("：")
             if not sep:
-                raise CellError(f"equipment item {part!r} must be name:quantity")
+                raise CellError(
+                    gettext("equipment item %(item)s must be name:quantity") % {"item": repr(part)}
+                )
             digits = "".join(c for c in rest if c.isdigit())
             unit = rest[len(digits) :].strip() if rest.strip().startswith(digits) else ""
             if not digits:
-                raise CellError(f"equipment item {part!r} has no quantity")
+                raise CellError(gettext("equipment item %(item)s has no quantity") % {"item": repr(part)})
             items.append({"name": name.strip(), "quantity": int(digits), "unit": unit})
         return items
     if not isinstance(value, list):
-        raise CellError("equipment must be a list")
+        raise CellError(gettext("equipment must be a list"))
     out = []
     for entry in value:
         if not isinstance(entry, dict) or not str(entry.get("name", "")).strip():
-            raise CellError("each equipment entry needs a name")
+            raise CellError(gettext("each equipment entry needs a name"))
         quantity = read_int(entry.get("quantity", 0))
         out.append(
             {
@@ -224,7 +233,7 @@ def _category_by_code(code):
         ExpertCategory.objects.filter(code=code).first() or ExpertCategory.objects.filter(name=code).first()
     )
     if category is None:
-        raise CellError(f"unknown expert category {code!r}")
+        raise CellError(gettext("unknown expert category %(code)s") % {"code": repr(code)})
     return category
 
 
@@ -233,7 +242,7 @@ def _checkpoint_by_external_id(value):
         return None
     checkpoint = Facility.objects.filter(external_id=value, kind=ch.FacilityKind.FIRE_CHECKPOINT).first()
     if checkpoint is None:
-        raise CellError(f"no forest fire checkpoint with external id {value!r}")
+        raise CellError(gettext("no forest fire checkpoint with external id %(id)s") % {"id": repr(value)})
     return checkpoint
 
 
@@ -468,7 +477,10 @@ def get_kind(slug: str) -> Kind:
     try:
         return KINDS[slug]
     except KeyError:
-        raise CellError(f"unknown kind {slug!r}; use one of {', '.join(KINDS)}") from None
+        raise CellError(
+            gettext("unknown kind %(kind)s; use one of %(kinds)s")
+            % {"kind": repr(slug), "kinds": ", ".join(KINDS)}
+        ) from None
 
 
 def kind_of(model) -> Kind:
