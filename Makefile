@@ -13,11 +13,21 @@ LOCALE_PO := $(wildcard src/citywatch/locale/*/LC_MESSAGES/*.po)
 demo: system setup
 	$(CW) demo
 
+# With CITYWATCH_TEST_DATABASE_URL (PostGIS) the suite runs on both databases side by side, one per core,
+# each with its own data directory; each run's output is printed when both have ended.
 test: system test-system setup
-	CITYWATCH_DATA_DIR="$(CURDIR)/var/test" $(BIN)/pytest -q
-	@if [ -n "$$CITYWATCH_TEST_DATABASE_URL" ]; then \
-	  echo "--- the same suite on $$CITYWATCH_TEST_DATABASE_URL"; \
-	  CITYWATCH_DATA_DIR="$(CURDIR)/var/test" CITYWATCH_DATABASE_URL="$$CITYWATCH_TEST_DATABASE_URL" $(BIN)/pytest -q; \
+	@if [ -z "$$CITYWATCH_TEST_DATABASE_URL" ]; then \
+	  CITYWATCH_DATA_DIR="$(CURDIR)/var/test" $(BIN)/pytest -q; \
+	else \
+	  echo "--- the suite on SpatiaLite and on $$CITYWATCH_TEST_DATABASE_URL, side by side"; \
+	  CITYWATCH_DATA_DIR="$(CURDIR)/var/test" $(BIN)/pytest -q -p no:cacheprovider \
+	    > var/test-spatialite.log 2>&1 & lite=$$!; \
+	  CITYWATCH_DATA_DIR="$(CURDIR)/var/test-postgis" CITYWATCH_DATABASE_URL="$$CITYWATCH_TEST_DATABASE_URL" \
+	    $(BIN)/pytest -q -p no:cacheprovider > var/test-postgis.log 2>&1; pg=$$?; \
+	  wait $$lite; lite=$$?; \
+	  echo "--- SpatiaLite"; cat var/test-spatialite.log; \
+	  echo "--- PostGIS ($$CITYWATCH_TEST_DATABASE_URL)"; cat var/test-postgis.log; \
+	  test $$lite -eq 0 -a $$pg -eq 0; \
 	fi
 
 setup: $(VENV)/.deps $(VENDOR) $(LOCALE_MO) var/.migrated
