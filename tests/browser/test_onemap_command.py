@@ -35,6 +35,18 @@ def test_summon_an_expert_assign_roles_and_tasks(page, demo_live_server, scene, 
     page.on("pageerror", lambda e: errors.append(str(e)))
     open_onemap(page, base, "duty_officer", incident_id)
     try:
+        # Every resource kind has a layer: the experts' layer (off at first) loads when switched on, and
+        # the ranked list has an experts group, nearest first, with their availability.
+        for kind in ("experts", "facilities", "duty-people"):
+            assert page.locator(f'#onemap-layers input[data-layer="{kind}"]').count() == 1
+        page.check('#onemap-layers input[data-layer="experts"]')
+        loaded = 'input[data-layer="experts"][data-state=loaded]'
+        page.wait_for_selector(loaded, state="attached", timeout=15_000)
+        layer = page.evaluate("() => window.citywatchLayers.experts.features.map(f => f.properties.name)")
+        assert {"近处地质专家", "远处地质专家"} <= set(layer)
+        group = page.locator('#nearby-results .nearby-group[data-kind="experts"] .nearby-name')
+        assert group.all_inner_texts()[:2] == ["近处地质专家", "远处地质专家"]
+
         # Experts: available ones, the nearest first.
         page.wait_for_selector('#summons-expert[data-state="loaded"]', state="attached", timeout=15_000)
         values = page.eval_on_selector_all("#summons-expert option", "os => os.map(o => o.value)")

@@ -260,14 +260,20 @@
     const loaded = (window.citywatchLayers = {});
     const RINGS = [5, 10, 30];
     const REACH = [15, 30];
-    const NEARBY_KINDS = ["rescue-teams", "depots", "shelters", "medical-facilities"];
+    // Ranked by the engine beside the map; every resource kind also has a layer (duty people: layer only).
+    const NEARBY_KINDS = ["rescue-teams", "depots", "shelters", "medical-facilities", "experts", "facilities"];
+    const LAYER_KINDS = NEARBY_KINDS.concat(["duty-people"]);
     const KIND_TITLES = {
       "rescue-teams": gettext("Rescue teams"),
       depots: gettext("Depots"),
       shelters: gettext("Shelters"),
       "medical-facilities": gettext("Medical facilities"),
+      experts: gettext("Experts"),
+      facilities: gettext("Facilities"),
+      "duty-people": gettext("Duty people"),
     };
-    const KIND_COLOURS = { "rescue-teams": "#2563eb", depots: "#a16207", shelters: "#15803d", "medical-facilities": "#db2777" };
+    const KIND_COLOURS = { "rescue-teams": "#2563eb", depots: "#a16207", shelters: "#15803d", "medical-facilities": "#db2777",
+      experts: "#0891b2", facilities: "#7c3aed", "duty-people": "#475569" };
     const SHELTER_STATUS = { open: "#16a34a", full: "#f97316", closed: "#9ca3af" };
     const TEAM_STATUS = { available: "#2563eb", deployed: "#1e3a8a", unavailable: "#94a3b8" };
     const RING_COLOURS = { 5: "#dc2626", 10: "#f97316", 30: "#7c3aed" };
@@ -283,6 +289,9 @@
         "circle-color": "#db2777",
         "circle-radius": ["interpolate", ["linear"], ["coalesce", ["get", "beds"], 0], 0, 4.5, 200, 6, 1000, 9, 3000, 12],
       },
+      experts: { "circle-color": match("availability", { available: "#0891b2", busy: "#155e75", unavailable: "#94a3b8" }, "#0891b2"), "circle-radius": 5 },
+      facilities: { "circle-color": "#7c3aed", "circle-radius": 5 },
+      "duty-people": { "circle-color": "#475569", "circle-radius": 4 },
     };
     const BOX = 0.15; // degrees around the incident for the resource layers (about 15 km)
     const bbox = [here[0] - BOX, here[1] - BOX, here[0] + BOX, here[1] + BOX].map((v) => v.toFixed(5)).join(",");
@@ -437,6 +446,9 @@
       div.appendChild(a);
       const facts = [];
       if (p.status_label) facts.push([gettext("Status"), p.status_label]);
+      if (p.availability_label) facts.push([gettext("Availability"), p.availability_label]);
+      if (p.kind_label && kind !== "rescue-teams") facts.push([gettext("Kind"), p.kind_label]);
+      if (p.specialty) facts.push([gettext("Specialty"), p.specialty]);
       if (p.capacity !== undefined && p.capacity !== null) facts.push([gettext("Capacity"), num(p.capacity)]);
       if (p.occupancy !== undefined && p.occupancy !== null) facts.push([gettext("Occupancy"), num(p.occupancy)]);
       if (p.beds !== undefined && p.beds !== null) facts.push([gettext("Beds"), num(p.beds)]);
@@ -469,7 +481,7 @@
         layout: { "line-cap": "round", "line-join": "round" }, paint: { "line-color": "#e11d48", "line-width": 4 } });
       map.addLayer({ id: "route-estimated", type: "line", source: "route", filter: ["!=", ["get", "eta_method"], "road"],
         paint: { "line-color": "#e11d48", "line-width": 4, "line-dasharray": [2, 1.5] } });
-      NEARBY_KINDS.forEach((kind) => {
+      LAYER_KINDS.forEach((kind) => {
         if (!layerBoxes[kind]) return;
         map.addSource("res-" + kind, { type: "geojson", data: EMPTY });
         map.addLayer({ id: "res-" + kind, type: "circle", source: "res-" + kind,
@@ -487,7 +499,7 @@
           visibility(ids, box.checked);
           if (name === "rings") ringMarkers.forEach((m) => (m.getElement().hidden = !box.checked));
           if (box.checked && !box.dataset.state && name === "population") loadPopulation();
-          if (box.checked && !box.dataset.state && NEARBY_KINDS.includes(name)) loadKind(name);
+          if (box.checked && !box.dataset.state && LAYER_KINDS.includes(name)) loadKind(name);
         };
         box.addEventListener("change", apply);
         apply();
@@ -608,6 +620,7 @@
           meta.append(el("span", "nearby-eta", minutesText(item.eta_s)), " · ", el("span", "nearby-distance", kmText(item.distance_m)),
             " · ", el("span", "nearby-method " + (item.eta_method === "road" ? "road" : "estimated"), methodText(item.eta_method)));
           if (item.status && kind === "rescue-teams") meta.append(" · ", el("span", "nearby-status-" + item.status, teamStatusText(item.status)));
+          if (item.availability) meta.append(" · ", el("span", "nearby-status-" + item.availability, (LABELS.availability || {})[item.availability] || item.availability));
           pick.append(el("span", "nearby-name", item.name), meta);
           pick.addEventListener("click", () => showRoute(item, li));
           li.appendChild(pick);
