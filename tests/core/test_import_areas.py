@@ -44,7 +44,7 @@ def test_repairs_are_reported_and_second_import_changes_nothing():
     before = ObjectChange.objects.count()
     out, _ = run_import(*(DATA / name for name in AREA_FILES))
     assert out.count("invalid boundary repaired") == 6
-    assert "created 0, updated 0, unchanged 616" in out
+    assert "新建 0 条，更新 0 条，未变 616 条" in out
     assert ObjectChange.objects.count() == before
     assert AdminArea.objects.count() == 616
 
@@ -57,7 +57,7 @@ def test_unknown_parent_rejects_the_whole_file(tmp_path):
     )
     before = AdminArea.objects.count()
     message, err = run_failing(path)
-    assert "nothing was written" in message
+    assert "未写入任何数据" in message
     assert "streets.csv:3 [parent_code]" in err and "unknown parent code 350299" in err
     assert AdminArea.objects.count() == before
     assert not AdminArea.objects.filter(code="350203900").exists()
@@ -89,7 +89,7 @@ def test_parent_may_come_from_another_file_in_the_same_import(tmp_path):
     district = write(tmp_path, "d.csv", "code,name,level,parent_code\n350299,新区,district,350200\n")
     street = write(tmp_path, "s.csv", "code,name,areaCode\n350299001,新区街道,350299\n")
     out, _ = run_import(street, district)
-    assert "created 2" in out
+    assert "新建 2 条" in out
     area = AdminArea.objects.get(code="350299001")
     assert area.level == "street" and area.parent.code == "350299"
     assert area.path == "350200.350299.350299001."
@@ -100,7 +100,7 @@ def test_update_is_logged_with_before_and_after(tmp_path):
         tmp_path, "rename.csv", "code,name,level,parent_code\n350203001,厦港街道（新）,street,350203\n"
     )
     out, _ = run_import(path)
-    assert "updated 1" in out
+    assert "更新 1 条" in out
     change = ObjectChange.objects.filter(object_repr__contains="厦港街道（新）").get()
     assert change.action == "update" and change.source == "cli"
     assert change.before["name"] == "厦港街道" and change.after["name"] == "厦港街道（新）"
@@ -111,7 +111,7 @@ def test_dry_run_writes_nothing(tmp_path):
     path = write(tmp_path, "new.csv", "code,name,level,parent_code\n350203950,试运行,street,350203\n")
     before = ObjectChange.objects.count()
     out, _ = call_and_capture("--dry-run", path)
-    assert "would create 1" in out
+    assert "将新建 1 条" in out
     assert not AdminArea.objects.filter(code="350203950").exists()
     assert ObjectChange.objects.count() == before
 
@@ -143,7 +143,7 @@ def test_point_in_gcj02_is_stored_as_wgs84(tmp_path):
 @pytest.mark.parametrize(
     ("name", "content", "expected"),
     [
-        ("areas.txt", "code,name\n", "unsupported file type .txt"),
+        ("areas.txt", "code,name\n", "不支持的文件类型 .txt"),
         ("areas.geojson", "{not json", "not valid GeoJSON"),
         ("areas.geojson", '{"type": "Feature"}', "not a GeoJSON FeatureCollection"),
         ("areas.csv", "id,title\n1,x\n", "needs the columns code and name"),
@@ -180,14 +180,14 @@ def test_bad_files_are_refused_with_a_clear_message(tmp_path, name, content, exp
 
 def test_missing_file(tmp_path):
     _, err = run_failing(tmp_path / "nope.csv")
-    assert "no such file" in err
+    assert "文件不存在" in err
 
 
 def test_file_over_the_size_limit_is_refused(tmp_path, settings):
     settings.CITYWATCH_MAX_IMPORT_BYTES = 100
     path = write(tmp_path, "big.csv", "code,name\n" + "350203001,x\n" * 20)
     _, err = run_failing(path)
-    assert "larger than the limit" in err
+    assert "超过大小上限" in err
 
 
 def test_moving_an_area_moves_its_subtree(tmp_path):

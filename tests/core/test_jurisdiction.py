@@ -63,7 +63,7 @@ def test_roles_are_groups(user):
 
 
 def test_unknown_role_is_refused():
-    with pytest.raises(actions.ActionError, match="unknown role"):
+    with pytest.raises(actions.ActionError, match="未知角色"):
         actions.save_user(username="x", role="emperor", jurisdiction=None)
     assert not User.objects.filter(username="x").exists()
 

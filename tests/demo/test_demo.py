@@ -41,4 +41,4 @@ def test_load_only_prints_the_logins():
     call_command("demo", "--load-only", stdout=out)
     text = out.getvalue()
     assert "http://127.0.0.1:8000/" in text and "siming_officer" in text and "huli_officer" in text
-    assert "unchanged 616" in text
+    assert "未变 616 条" in text

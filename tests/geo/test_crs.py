@@ -64,7 +64,7 @@ def test_parse_crs(text, expected):
 
 
 def test_unknown_crs_is_a_clear_error():
-    with pytest.raises(ValueError, match="unknown coordinate system"):
+    with pytest.raises(ValueError, match="未知坐标系"):
         crs.parse_crs("mercator")
 
 

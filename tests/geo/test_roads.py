@@ -123,7 +123,7 @@ def _seconds(a, b, kmh):
 
 def test_import_writes_arrays_and_a_manifest(imported, town_pbf, data_dir):
     graph, out = imported
-    assert "roads: created" in out and "largest strongly connected component" in out
+    assert "roads：新建" in out and "largest strongly connected component" in out
     version = (data_dir / "roads" / "current").resolve()
     manifest = json.loads((version / "manifest.json").read_text())
     assert manifest["source"]["sha256"] == hashlib.sha256(town_pbf.read_bytes()).hexdigest()
@@ -191,7 +191,7 @@ def test_non_pbf_file_fails_clearly_and_keeps_the_previous_graph(imported, tmp_p
     other.write_text("a,b\n")
     with pytest.raises(CommandError):
         run_import("roads", other)
-    assert "unsupported file type" in run_import.stderr
+    assert "不支持的文件类型" in run_import.stderr
     assert current_graph() is before
     assert not list(roads_dir().glob(".build-*"))
 
@@ -217,7 +217,7 @@ def test_pbf_without_drivable_roads_fails_clearly_and_keeps_the_previous_graph(
 
 def test_dry_run_builds_but_publishes_nothing(data_dir, town_pbf, run_import):
     out, _ = run_import("roads", town_pbf, "--dry-run")
-    assert "dry run" in out
+    assert "试运行" in out
     assert current_graph() is None
 
 

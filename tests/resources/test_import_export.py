@@ -142,7 +142,7 @@ def test_thousand_shelters_three_bad_rows_then_fixed_then_unchanged(tmp_path, dj
     before = (Shelter.objects.count(), ObjectChange.objects.count())
 
     message, lines = run_failing("shelters", path)
-    assert "3 problem(s)" in message and "nothing was written" in message
+    assert "发现 3 个问题" in message and "未写入任何数据" in message
     assert len(lines) == 3, lines
     assert lines[0].startswith("error: shelters.xlsx:12 [capacity]: ") and "不能为负数" in lines[0]
     assert lines[1].startswith("error: shelters.xlsx:502 [lat]: ") and "填反了" in lines[1]
@@ -154,7 +154,7 @@ def test_thousand_shelters_three_bad_rows_then_fixed_then_unchanged(tmp_path, dj
     out = run_import("shelters", path)
     elapsed = time.monotonic() - started
     print(f"1,000 shelters imported in {elapsed:.2f}s")
-    assert "shelters: created 1000, updated 0, unchanged 0" in out
+    assert "shelters：新建 1000 条，更新 0 条，未变 0 条" in out
     assert elapsed < 20, f"1,000 rows took {elapsed:.1f}s"
     assert Shelter.objects.filter(external_id__startswith="SH-").count() == 1000
     one = Shelter.objects.get(external_id="SH-0007")
@@ -166,7 +166,7 @@ def test_thousand_shelters_three_bad_rows_then_fixed_then_unchanged(tmp_path, dj
     # (110 here; Context caches them).
     with django_assert_max_num_queries(len({r[4] for r in good}) + 20):
         out = run_import("shelters", path)
-    assert "shelters: created 0, updated 0, unchanged 1000" in out
+    assert "shelters：新建 0 条，更新 0 条，未变 1000 条" in out
     assert ObjectChange.objects.count() == changes
 
 
@@ -291,7 +291,7 @@ def test_export_reimports_unchanged(tmp_path, fmt):
     }
     path = run_export("shelters", tmp_path / f"out.{fmt}")
     out = run_import("shelters", path)
-    assert f"created 0, updated 0, unchanged {count}" in out
+    assert f"新建 0 条，更新 0 条，未变 {count} 条" in out
     after = {
         s.external_id: (s.name, s.location.wkt, s.input_crs, s.notes, s.contact_phone, s.facilities)
         for s in Shelter.objects.filter(external_id__startswith="RT-")
@@ -346,11 +346,11 @@ def test_every_kind_round_trips_through_csv(tmp_path):
 
     files["duty-people"][1][0][5] = DutyKind.values[-1]
     for kind, (header, rows) in files.items():
-        assert "created 1," in run_import(kind, write_csv(tmp_path / f"{kind}.csv", header, rows)), kind
+        assert "新建 1 条，" in run_import(kind, write_csv(tmp_path / f"{kind}.csv", header, rows)), kind
     for kind in files:
         path = run_export(kind, tmp_path / f"{kind}-out.csv")
         count = KINDS[kind].model.objects.count()
-        assert f"created 0, updated 0, unchanged {count}" in run_import(kind, path), kind
+        assert f"新建 0 条，更新 0 条，未变 {count} 条" in run_import(kind, path), kind
     assert RescueTeam.objects.get(external_id="T-1").equipment[1] == {
         "name": "水泵",
         "quantity": 4,
@@ -411,7 +411,7 @@ def test_chinese_headers_and_encodings(tmp_path, encoding):
         ["ZH-1", "中山公园避难场所", lon, lat, code, "earthquake", 3000, "water、power", "是", "中文备注"]
     ]
     path = write_csv(tmp_path / "中文.csv", header, rows, encoding=encoding)
-    assert "created 1," in run_import("shelters", path)
+    assert "新建 1 条，" in run_import("shelters", path)
     shelter = Shelter.objects.get(external_id="ZH-1")
     assert shelter.name == "中山公园避难场所" and shelter.capacity == 3000 and shelter.demonstration
     assert shelter.facilities == ["power", "water"] and shelter.notes == "中文备注"
@@ -423,7 +423,7 @@ def test_problems_name_the_column_as_written(tmp_path):
     rows = [["ZH-2", "坏行", lon, lat, code, "disaster_point", -1], ["ZH-3", "", lon, lat, "999999", "x", 5]]
     _, lines = run_failing("shelters", write_csv(tmp_path / "bad.csv", header, rows))
     assert "error: bad.csv:2 [容纳人数]: 不能为负数" in lines
-    assert any(line.startswith("error: bad.csv:3 [名称]: is required") for line in lines)
+    assert any(line.startswith("error: bad.csv:3 [名称]: 此项为必填项") for line in lines)
     assert any(line.startswith("error: bad.csv:3 [区划代码]: 未知区划代码 999999") for line in lines)
     assert any(line.startswith("error: bad.csv:3 [类型]: ") for line in lines)
 
@@ -444,9 +444,9 @@ def test_gcj02_input_is_stored_as_wgs84_and_recorded(tmp_path):
     # The same point given in BD-09 is the same place: unchanged.
     blon, blat = (float(v) for v in crslib.from_wgs84(shelter.location.x, shelter.location.y, "bd09"))
     write_csv(path, SHELTER_HEADER, [["G-1", "火星", blon, blat, code, "earthquake", 10, "", "", ""]])
-    assert "unchanged 1" in run_import("shelters", path, "--crs", "bd09")
+    assert "未变 1 条" in run_import("shelters", path, "--crs", "bd09")
     message, lines = run_failing("shelters", path, "--crs", "mars")
-    assert "unknown coordinate system" in lines[0]
+    assert "未知坐标系" in lines[0]
 
 
 def test_geojson_import_takes_the_point_geometry(tmp_path):
@@ -474,7 +474,7 @@ def test_geojson_import_takes_the_point_geometry(tmp_path):
     path = tmp_path / "points.geojson"
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     out = run_import("shelters", path)
-    assert "created 1" in out and "ignored the read-only properties id, area_name, kind_label" in out
+    assert "新建 1 条" in out and "已忽略只读属性 id, area_name, kind_label" in out
     shelter = Shelter.objects.get(external_id="GJ-1")
     assert (round(shelter.location.x, 6), round(shelter.location.y, 6)) == (lon, lat)
     doc["features"][0]["geometry"] = {
@@ -494,7 +494,7 @@ def test_missing_columns_keep_fields_and_empty_cells_take_defaults(tmp_path):
     # No notes / occupancy / status columns: those fields stay as they are.
     short = SHELTER_HEADER[:7]
     out = run_import("shelters", write_csv(tmp_path / "b.csv", short, [rows[0][:6] + [222]]))
-    assert "updated 1" in out
+    assert "更新 1 条" in out
     shelter = Shelter.objects.get(external_id="UP-0000")
     assert (shelter.capacity, shelter.notes, shelter.occupancy, shelter.status) == (222, "备注", 7, "closed")
     # An empty status cell means the default.
@@ -509,14 +509,14 @@ def test_duplicate_external_id_is_a_problem_on_the_later_row(tmp_path):
     rows = shelter_rows(3, "DUP")
     rows[2][0] = rows[0][0]
     _, lines = run_failing("shelters", write_csv(tmp_path / "dup.csv", SHELTER_HEADER, rows))
-    assert lines == ["error: dup.csv:4 [external_id]: external id DUP-0000 is also on row 2"]
+    assert lines == ["error: dup.csv:4 [external_id]: 外部编号 DUP-0000 也出现在第 2 行"]
     assert not Shelter.objects.filter(external_id__startswith="DUP-").exists()
 
 
 def test_unknown_and_missing_columns(tmp_path):
     rows = [r + ["red"] for r in shelter_rows(2, "UC")]
     _, lines = run_failing("shelters", write_csv(tmp_path / "u.csv", [*SHELTER_HEADER, "colour"], rows))
-    assert len(lines) == 1 and lines[0].startswith("error: u.csv:1 [colour]: unknown column")
+    assert len(lines) == 1 and lines[0].startswith("error: u.csv:1 [colour]: 未知列")
     _, lines = run_failing(
         "shelters", write_csv(tmp_path / "m.csv", ["name", "lon", "lat", "kind"], [["x", 1, 2, "x"]])
     )
@@ -528,11 +528,11 @@ def test_oversized_and_wrong_type_files_are_refused(tmp_path):
     path = write_csv(tmp_path / "big.csv", SHELTER_HEADER, shelter_rows(50, "BIG"))
     with override_settings(CITYWATCH_MAX_IMPORT_BYTES=1000):
         _, lines = run_failing("shelters", path)
-    assert lines == ["error: big.csv: file is larger than the limit of 1000 bytes"]
+    assert lines == ["error: big.csv: 文件超过大小上限 1000 字节"]
     other = tmp_path / "shelters.txt"
     other.write_text("hello")
     _, lines = run_failing("shelters", other)
-    assert "unsupported file type .txt" in lines[0]
+    assert "不支持的文件类型 .txt" in lines[0]
     assert not Shelter.objects.filter(external_id__startswith="BIG-").exists()
 
 
@@ -548,7 +548,7 @@ def test_outside_jurisdiction_with_user_option(tmp_path):
         "shelters", write_csv(tmp_path / "h.csv", SHELTER_HEADER, rows), "--user", "huli_officer"
     )
     assert len(lines) == 1 and "[lon]" in lines[0] and "不在您的管辖范围内" in lines[0]
-    assert "created 2" in run_import("shelters", path, "--user", "siming_officer")
+    assert "新建 2 条" in run_import("shelters", path, "--user", "siming_officer")
     assert ObjectChange.objects.filter(
         object_id=str(Shelter.objects.get(external_id="JU-0000").pk), user_name="siming_officer", source="cli"
     ).exists()
@@ -557,19 +557,17 @@ def test_outside_jurisdiction_with_user_option(tmp_path):
     _, lines = run_failing(
         "shelters", write_csv(tmp_path / "t.csv", SHELTER_HEADER, huli_rows), "--user", "huli_officer"
     )
-    assert lines == [
-        "error: t.csv:2 [external_id]: external id JU-0000 belongs to a record outside your jurisdiction"
-    ]
+    assert lines == ["error: t.csv:2 [external_id]: 外部编号 JU-0000 对应的记录不在您的管辖范围内"]
     _, lines = run_failing("shelters", path, "--user", "inspector")
-    assert "may not import" in lines[0]
+    assert "无权导入" in lines[0]
     _, lines = run_failing("shelters", path, "--user", "nobody")
-    assert "no active user 'nobody'" in lines[0]
+    assert "没有处于启用状态的用户 'nobody'" in lines[0]
 
 
 def test_dry_run_writes_nothing(tmp_path):
     path = write_csv(tmp_path / "d.csv", SHELTER_HEADER, shelter_rows(3, "DRY"))
     out = run_import("shelters", path, "--dry-run")
-    assert "would create 3" in out
+    assert "将新建 3 条" in out
     assert not Shelter.objects.filter(external_id__startswith="DRY-").exists()
     report = import_file("shelters", path, user=None, dry_run=True)
     assert report.created == 3 and report.dry_run
@@ -592,7 +590,7 @@ def test_dry_run_writes_nothing(tmp_path):
             "needs [lon, lat]",
         ),
         ("a.geojson", b"[" * 100000 + b"]" * 100000, "not valid GeoJSON"),
-        ("a.csv", "\ufeffexternal_id,name,lon,lat,area_code,kind,capacity\n".encode(), "no records"),
+        ("a.csv", "\ufeffexternal_id,name,lon,lat,area_code,kind,capacity\n".encode(), "没有记录"),
     ],
 )
 def test_malformed_files_are_problems_not_crashes(tmp_path, siming, name, data, expect):
@@ -671,13 +669,13 @@ def test_api_error_bodies(siming, huli, inspector, tmp_path):
     r = upload(siming, "shelters", "e.csv", data)
     assert r.status_code == 422
     error = r.json()["error"]
-    assert error["code"] == "validation_error" and "nothing was written" in error["message"]
+    assert error["code"] == "validation_error" and "未写入任何数据" in error["message"]
     assert error["details"] == [{"row": 3, "column": "capacity", "message": "不能为负数"}]
 
     with override_settings(CITYWATCH_MAX_UPLOAD_BYTES=100):
         r = upload(siming, "shelters", "e.csv", data)
     assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
-    assert "larger than the limit" in r.json()["error"]["message"]
+    assert "超过大小上限" in r.json()["error"]["message"]
 
     r = upload(siming, "shelters", "e.pdf", data)
     assert r.status_code == 415 and r.json()["error"]["code"] == "unsupported_media_type"
@@ -710,15 +708,15 @@ def test_duplicate_and_headerless_columns(tmp_path):
     _, lines = run_failing(
         "shelters", write_csv(tmp_path / "d.csv", [*SHELTER_HEADER, "名称"], [rows[0] + ["又一个名称"]])
     )
-    assert lines == ["error: d.csv:1 [名称]: the same column as 'name'"]
+    assert lines == ["error: d.csv:1 [名称]: 与 'name' 是同一列"]
     _, lines = run_failing(
         "shelters", write_csv(tmp_path / "b.csv", [*SHELTER_HEADER, ""], [rows[0] + ["stray"]])
     )
-    assert lines == ["error: b.csv:2 [column 11]: a value in a column without a header"]
+    assert lines == ["error: b.csv:2 [第 11 列]: 无表头的列中有值"]
     # Trailing empty cells under no header, and short rows, are fine.
     path = write_csv(tmp_path / "ok.csv", [*SHELTER_HEADER, ""], [rows[0] + [""], rows[0][:7]])
     path.write_text(path.read_text().replace("HC-0000", "HC-0001", 1), encoding="utf-8")
-    assert "created 2" in run_import("shelters", path)
+    assert "新建 2 条" in run_import("shelters", path)
 
 
 def test_xlsx_with_wrong_dimension_and_far_right_cells(tmp_path):
@@ -736,7 +734,7 @@ def test_xlsx_with_wrong_dimension_and_far_right_cells(tmp_path):
                 assert b'<dimension ref="A1" />' in data
             dst.writestr(item, data)
     started = time.monotonic()
-    assert "created 3" in run_import("shelters", wrong)
+    assert "新建 3 条" in run_import("shelters", wrong)
     assert time.monotonic() - started < 10
     assert Shelter.objects.get(external_id="WD-0002").contact_phone == "0592-5550000"
 

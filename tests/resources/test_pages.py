@@ -153,6 +153,6 @@ def test_upload_page_reports_problems_with_the_file_name(siming):
     response = siming.post(
         "/resources/shelters/import/", {"file": SimpleUploadedFile("ok.csv", good.encode())}
     )
-    assert response.status_code == 200 and "created 1" in response.content.decode()
+    assert response.status_code == 200 and "新建 1 条" in response.content.decode()
     response = siming.post("/resources/shelters/import/", {"file": SimpleUploadedFile("x.exe", b"MZ")})
     assert response.status_code == 415

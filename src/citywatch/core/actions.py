@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from citywatch.core.choices import Role
 from citywatch.core.models import AdminArea, ApiToken, Organisation, User
@@ -49,7 +50,7 @@ def save_area(*, code: str, **fields) -> tuple[AdminArea, str]:
     """Create the area with ``code`` or update the fields given. Returns (area, created|updated|unchanged)."""
     unknown = set(fields) - set(AREA_FIELDS)
     if unknown:
-        raise ActionError(f"unknown area fields: {', '.join(sorted(unknown))}")
+        raise ActionError(_("unknown area fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     area = AdminArea.objects.select_for_update().filter(code=code).first()
     if area is None:
         area = AdminArea(code=code, **fields)
@@ -62,7 +63,7 @@ def save_area(*, code: str, **fields) -> tuple[AdminArea, str]:
     for name in changed:
         setattr(area, name, fields[name])
     if "parent" in changed and area.parent_id and area.parent.path.startswith(area.path):
-        raise ActionError(f"{code}: an area cannot be placed beneath itself")
+        raise ActionError(_("%(code)s: an area cannot be placed beneath itself") % {"code": code})
     area.save()
     _refresh_paths(area)
     return area, "updated"
@@ -77,7 +78,7 @@ def _same(current, new) -> bool:
 @transaction.atomic
 def delete_area(area: AdminArea) -> None:
     if area.children.exists():
-        raise Conflict(f"{area}: has sub-areas; delete or move them first")
+        raise Conflict(_("%(area)s: has sub-areas; delete or move them first") % {"area": area})
     area.delete()
 
 
@@ -115,7 +116,10 @@ def save_user(
 ) -> tuple[User, str]:
     """Create or update a user, put them in their role's group, and set the password if given."""
     if role and role not in Role.values:
-        raise ActionError(f"unknown role {role!r}; choose one of {', '.join(Role.values)}")
+        raise ActionError(
+            _("unknown role %(role)s; choose one of %(roles)s")
+            % {"role": repr(role), "roles": ", ".join(Role.values)}
+        )
     user = User.objects.select_for_update().filter(username=username).first()
     created = user is None
     if created:
@@ -142,7 +146,7 @@ def save_user(
 def create_api_token(user: User, name: str = "", expires_at=None) -> tuple[ApiToken, str]:
     """A new token for ``user``; the plain token is returned once and never stored."""
     if not user.is_active:
-        raise ActionError(f"user {user.username} is not active")
+        raise ActionError(_("user %(username)s is not active") % {"username": user.username})
     key_id, secret, plain = ApiToken.new_key()
     token = ApiToken.objects.create(
         user=user, name=name, key_id=key_id, secret_hash=hash_secret(secret), expires_at=expires_at

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 @dataclass
@@ -40,16 +41,22 @@ class ImportReport:
         return not self.problems
 
     def summary(self) -> str:
-        verb = "would create" if self.dry_run else "created"
-        return (
-            f"{self.kind}: {verb} {self.created}, {'would update' if self.dry_run else 'updated'} "
-            f"{self.updated}, unchanged {self.unchanged}"
+        message = (
+            _("%(kind)s: would create %(created)s, would update %(updated)s, unchanged %(unchanged)s")
+            if self.dry_run
+            else _("%(kind)s: created %(created)s, updated %(updated)s, unchanged %(unchanged)s")
         )
+        return message % {
+            "kind": self.kind,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
 
 
 class ImportFailed(Exception):
     def __init__(self, report: ImportReport):
-        super().__init__(f"{len(report.problems)} problem(s); nothing was written")
+        super().__init__(_("%(count)s problem(s); nothing was written") % {"count": len(report.problems)})
         self.report = report
 
 
@@ -77,7 +84,7 @@ def check_file(path: Path, extensions: tuple[str, ...], report: ImportReport) ->
     """Existence, type (by extension) and size limit of an input file; problems go into the report."""
     name = path.name
     if not path.is_file():
-        report.problems.append(Problem(name, None, "", "no such file"))
+        report.problems.append(Problem(name, None, "", _("no such file")))
         return False
     suffix = (
         "".join(path.suffixes[-2:]).lower() if path.name.lower().endswith(".osm.pbf") else path.suffix.lower()
@@ -88,14 +95,14 @@ def check_file(path: Path, extensions: tuple[str, ...], report: ImportReport) ->
                 name,
                 None,
                 "",
-                f"unsupported file type {suffix or '(none)'}; expected one of {', '.join(extensions)}",
+                _("unsupported file type %(suffix)s; expected one of %(extensions)s")
+                % {"suffix": suffix or _("(none)"), "extensions": ", ".join(extensions)},
             )
         )
         return False
     limit = settings.CITYWATCH_MAX_IMPORT_BYTES
     if path.stat().st_size > limit:
-        report.problems.append(
-            Problem(name, None, "", f"file is larger than the limit of {limit // (1024 * 1024)} MiB")
-        )
+        message = _("file is larger than the limit of %(limit)s") % {"limit": f"{limit // (1024 * 1024)} MiB"}
+        report.problems.append(Problem(name, None, "", message))
         return False
     return True

@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 
 import numpy as np
+from django.utils.translation import gettext
 
 A = 6378245.0  # Krasovsky 1940 semi-major axis used by GCJ-02
 EE = 0.00669342162296594323  # its first eccentricity squared
@@ -42,7 +43,9 @@ def parse_crs(value: str | None) -> CRS:
     try:
         return aliases[raw]
     except KeyError:
-        raise ValueError(f"unknown coordinate system {value!r}: use wgs84, gcj02 or bd09") from None
+        raise ValueError(
+            gettext("unknown coordinate system %(crs)s: use wgs84, gcj02 or bd09") % {"crs": repr(value)}
+        ) from None
 
 
 def in_china(lon, lat):

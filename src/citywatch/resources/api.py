@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
@@ -33,16 +35,25 @@ class RecordErrors(ActionError):
 
 def raise_problems(problems):
     error = RecordErrors(
-        "The record is not valid: " + "; ".join(f"{p.column}: {p.message}" for p in problems)
+        _("The record is not valid: %(problems)s")
+        % {"problems": "; ".join(f"{p.column}: {p.message}" for p in problems)}
     )
     error.details = [{"column": p.column, "message": p.message} for p in problems]
     raise error
 
 
+NOT_ALLOWED = {
+    "add": gettext_noop("you may not add %(things)s"),
+    "change": gettext_noop("you may not change %(things)s"),
+    "delete": gettext_noop("you may not delete %(things)s"),
+    "view": gettext_noop("you may not view %(things)s"),
+}
+
+
 def _need(user, kind_model, action):
     opts = kind_model._meta
     if not user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}"):
-        raise PermissionDenied(f"you may not {action} {opts.verbose_name_plural}")
+        raise PermissionDenied(_(NOT_ALLOWED[action]) % {"things": opts.verbose_name_plural})
 
 
 def input_schema(kind: Kind) -> type[Schema]:
@@ -111,7 +122,7 @@ def _register(kind: Kind):
         fields, problems = actions.clean_record(kind, data, ctx, partial=partial, instance=instance)
         if problems:
             raise_problems(problems)
-        obj, _ = actions.save_resource(kind, fields, instance)
+        obj, _outcome = actions.save_resource(kind, fields, instance)
         return api_record(kind, queries.record_for(kind, request.user, obj.pk))
 
     @router.post(
@@ -232,22 +243,22 @@ def create_movement(request: HttpRequest, payload: MovementIn):
     _need(request.user, StockMovement, "add")
     depot = queries.depots_for(request.user).filter(pk=payload.depot).first()
     if depot is None:
-        raise HttpError(404, "no such depot in your jurisdiction")
+        raise HttpError(404, _("no such depot in your jurisdiction"))
     item = SupplyItem.objects.filter(code=payload.item).first()
     if item is None:
-        raise HttpError(422, f"unknown supply item {payload.item!r}")
+        raise HttpError(422, _("unknown supply item %(code)s") % {"code": repr(payload.item)})
     if payload.kind == "transfer":
         if payload.to_depot is None:
-            raise HttpError(422, "a transfer needs to_depot")
+            raise HttpError(422, _("a transfer needs to_depot"))
         target = queries.depots_for(request.user).filter(pk=payload.to_depot).first()
         if target is None:
-            raise HttpError(404, "no such receiving depot in your jurisdiction")
+            raise HttpError(404, _("no such receiving depot in your jurisdiction"))
         out, inn = actions.transfer(
             depot, target, item, payload.quantity, reference=payload.reference, user=request.user
         )
         return Status(201, [movement_out(out), movement_out(inn)])
     if payload.to_depot is not None:
-        raise HttpError(422, "to_depot is only for transfers")
+        raise HttpError(422, _("to_depot is only for transfers"))
     movement = actions.record_movement(
         depot,
         item,

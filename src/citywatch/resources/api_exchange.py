@@ -12,6 +12,7 @@
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Form
 from ninja.files import UploadedFile
 
@@ -37,7 +38,7 @@ def _refuse(exc: ImportFailed):
     message = (
         problems[0].message
         if status != 422 and problems
-        else f"{len(problems)} problem(s) in the file; nothing was written"
+        else _("%(count)s problem(s) in the file; nothing was written") % {"count": len(problems)}
     )
     raise ImportRefused(message, status, CODES[status], importers.problems_json(exc.report)) from None
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from citywatch.core.actions import ActionError
 from citywatch.core.changelog import acting_as, current_actor
@@ -87,7 +88,7 @@ def import_files(kind_slug: str, paths, *, user, crs: str = "wgs84", dry_run: bo
     sources = []
     for path in map(Path, paths):
         if not path.is_file():
-            report.problems.append(Problem(path.name, None, "", "no such file"))
+            report.problems.append(Problem(path.name, None, "", _("no such file")))
             continue
         try:
             _check_source(path.name, path.stat().st_size, limit, report)
@@ -127,7 +128,10 @@ def _check_permissions(kind: Kind, user) -> None:
     opts = kind.model._meta
     for action in ("add", "change"):
         if not user.is_active or not user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}"):
-            raise PermissionDenied(f"you may not import {opts.verbose_name_plural} (needs add and change)")
+            raise PermissionDenied(
+                _("you may not import %(things)s (needs add and change)")
+                % {"things": opts.verbose_name_plural}
+            )
 
 
 def _check_source(name: str, size: int, limit: int, report: ImportReport) -> None:
@@ -138,19 +142,21 @@ def _check_source(name: str, size: int, limit: int, report: ImportReport) -> Non
                 name,
                 None,
                 "",
-                f"unsupported file type {suffix or '(none)'}; expected one of {', '.join(EXTENSIONS)}",
+                _("unsupported file type %(suffix)s; expected one of %(extensions)s")
+                % {"suffix": suffix or _("(none)"), "extensions": ", ".join(EXTENSIONS)},
             )
         )
         raise FileRejected(report, 415)
     if size > limit:
-        report.problems.append(Problem(name, None, "", f"file is larger than the limit of {_size(limit)}"))
+        message = _("file is larger than the limit of %(limit)s") % {"limit": _size(limit)}
+        report.problems.append(Problem(name, None, "", message))
         raise FileRejected(report, 413)
 
 
 def _size(limit: int) -> str:
     if limit >= 1024 * 1024:
         return f"{limit / (1024 * 1024):g} MiB"
-    return f"{limit} bytes"
+    return _("%(count)s bytes") % {"count": limit}
 
 
 def operator_context(crs) -> actions.Context:
@@ -219,7 +225,8 @@ def run_import(
     if report.problems:
         raise ImportFailed(report)
     if not rows:
-        report.problems.append(Problem(", ".join(n for n, _ in sources), None, "", "no records in the file"))
+        names = ", ".join(name for name, _data in sources)
+        report.problems.append(Problem(names, None, "", _("no records in the file")))
         raise ImportFailed(report)
 
     ctx = operator_context(crs) if user is None else actions.Context.for_user(user, crs)
@@ -246,20 +253,26 @@ def _read_rows(kind: Kind, name: str, data: bytes, report: ImportReport) -> list
         report.problems.append(Problem(name, None, "", str(exc)))
         return []
     if table.ignored:
-        report.notes.append(f"{name}: ignored the read-only properties {', '.join(table.ignored)}")
+        report.notes.append(
+            _("%(file)s: ignored the read-only properties %(properties)s")
+            % {"file": name, "properties": ", ".join(table.ignored)}
+        )
     named = [h for h in table.headers if h]
     mapping, unknown = actions.resolve_columns(kind, named)
     before = len(report.problems)
     known = ", ".join(c.name for c in kind.all_columns)
     for header in unknown:
-        report.problems.append(Problem(name, 1, header, f"unknown column; the columns are {known}"))
+        report.problems.append(
+            Problem(name, 1, header, _("unknown column; the columns are %(columns)s") % {"columns": known})
+        )
     written: dict[str, str] = {}
     for header in named:
         column = mapping.get(header)
         if column is None:
             continue
         if column in written:
-            report.problems.append(Problem(name, 1, header, f"the same column as {written[column]!r}"))
+            message = _("the same column as %(header)s") % {"header": repr(written[column])}
+            report.problems.append(Problem(name, 1, header, message))
         else:
             written[column] = header
     if table.has_geometry:
@@ -273,8 +286,13 @@ def _read_rows(kind: Kind, name: str, data: bytes, report: ImportReport) -> list
     for column in dict.fromkeys(required):
         if column not in written:
             aliases = next(c.aliases for c in kind.all_columns if c.name == column)
-            also = f" (or {' / '.join(aliases)})" if aliases else ""
-            report.problems.append(Problem(name, 1, column, f"missing column {column}{also}"))
+            message = (
+                _("missing column %(column)s (or %(aliases)s)")
+                % {"column": column, "aliases": " / ".join(aliases)}
+                if aliases
+                else _("missing column %(column)s") % {"column": column}
+            )
+            report.problems.append(Problem(name, 1, column, message))
     if len(report.problems) > before:
         return []
 
@@ -289,7 +307,12 @@ def _read_rows(kind: Kind, name: str, data: bytes, report: ImportReport) -> list
             if not header:
                 if not exchange.is_blank(value):
                     report.problems.append(
-                        Problem(name, number, f"column {index + 1}", "a value in a column without a header")
+                        Problem(
+                            name,
+                            number,
+                            _("column %(number)s") % {"number": index + 1},
+                            _("a value in a column without a header"),
+                        )
                     )
                 continue
             data[mapping[header]] = _cell(value, table.spreadsheet)
@@ -321,11 +344,20 @@ def _match_existing(kind: Kind, rows: list[_Row], user, report: ImportReport) ->
             continue
         if key in first:
             other = first[key]
-            where = f"row {other.number}" + ("" if other.file == row.file else f" of {other.file}")
-            label = "external id" if kind.located else "code"
-            report.problems.append(
-                Problem(row.file, row.number, row.written[key_column], f"{label} {key} is also on {where}")
-            )
+            params = {"key": key, "row": other.number, "file": other.file}
+            if other.file == row.file:
+                message = (
+                    _("external id %(key)s is also on row %(row)s")
+                    if kind.located
+                    else _("code %(key)s is also on row %(row)s")
+                )
+            else:
+                message = (
+                    _("external id %(key)s is also on row %(row)s of %(file)s")
+                    if kind.located
+                    else _("code %(key)s is also on row %(row)s of %(file)s")
+                )
+            report.problems.append(Problem(row.file, row.number, row.written[key_column], message % params))
             continue
         first[key] = row
     if not first:
@@ -352,14 +384,13 @@ def _match_existing(kind: Kind, rows: list[_Row], user, report: ImportReport) ->
         if obj is None:
             continue
         if changeable is not None and obj.pk not in changeable:
-            label = "external id" if kind.located else "code"
+            message = (
+                _("external id %(key)s belongs to a record outside your jurisdiction")
+                if kind.located
+                else _("code %(key)s belongs to a record outside your jurisdiction")
+            )
             report.problems.append(
-                Problem(
-                    row.file,
-                    row.number,
-                    row.written[key_column],
-                    f"{label} {key} belongs to a record outside your jurisdiction",
-                )
+                Problem(row.file, row.number, row.written[key_column], message % {"key": key})
             )
             continue
         row.instance = obj
@@ -377,7 +408,7 @@ def _clean(kind: Kind, row: _Row, ctx: actions.Context, report: ImportReport) ->
         elif not exchange.is_blank(value):
             data[column.name] = value
         elif column.required:
-            problems.append(actions.RecordProblem(column.name, "is required"))
+            problems.append(actions.RecordProblem(column.name, _("is required")))
         elif column.default is not None:
             data[column.name] = column.default() if callable(column.default) else column.default
         else:
@@ -427,7 +458,7 @@ def _write(kind: Kind, rows: list[_Row], report: ImportReport) -> None:
             report.unchanged += 1
             continue
         try:
-            _, outcome = actions.save_resource(kind, row.fields, instance)
+            _saved, outcome = actions.save_resource(kind, row.fields, instance)
         except ActionError as exc:
             report.problems.append(Problem(row.file, row.number, "", str(exc)))
             raise ImportFailed(report) from None
@@ -461,7 +492,9 @@ class ResourceImporter(Importer):
             acting = User.objects.select_related("jurisdiction").filter(username=user).first()
             if acting is None or not acting.is_active:
                 report = ImportReport(kind=self.kind, dry_run=dry_run)
-                report.problems.append(Problem("--user", None, "", f"no active user {user!r}"))
+                report.problems.append(
+                    Problem("--user", None, "", _("no active user %(user)s") % {"user": repr(user)})
+                )
                 raise ImportFailed(report)
         try:
             return import_files(self.kind, list(paths), user=acting, crs=crs, dry_run=dry_run)

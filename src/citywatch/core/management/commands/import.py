@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from citywatch.core.changelog import acting_as
 from citywatch.core.choices import ChangeSource
@@ -43,8 +44,11 @@ class Command(BaseCommand):
                 for problem in exc.report.problems:
                     self.stderr.write(f"error: {problem}")
                 raise CommandError(
-                    f"{len(exc.report.problems)} problem(s) found; nothing was written"
+                    _("%(count)s problem(s) found; nothing was written") % {"count": len(exc.report.problems)}
                 ) from None
         for note in report.notes:
             self.stdout.write(f"note: {note}")
-        self.stdout.write(report.summary() + (" (dry run: nothing written)" if dry_run else ""))
+        summary = report.summary()
+        if dry_run:
+            summary = _("%(summary)s (dry run: nothing written)") % {"summary": summary}
+        self.stdout.write(summary)
