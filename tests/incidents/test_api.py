@@ -274,3 +274,32 @@ def test_a_due_time_without_offset_is_read_in_the_city_time_zone(siming):
     assert due == datetime.datetime(2030, 1, 1, 0, 0, tzinfo=datetime.UTC)  # 08:00 in Asia/Shanghai
     r = siming.post(base, {"title": "夜间巡查", "due_at": "2030-13-01T08:00"}, content_type=J)
     assert r.status_code == 422
+
+
+@pytest.mark.django_db
+def test_people_given_roles_tasks_or_orders_must_work_where_the_incident_is(siming):
+    incident = new_incident()  # in Siming
+    base = f"/api/v1/incidents/{incident.pk}"
+    before = IncidentLog.objects.filter(incident=incident).count()
+    for url, body in (
+        ("/participants", {"user": "huli_officer", "role": "liaison"}),
+        ("/participants", {"user": "", "role": "liaison"}),
+        ("/tasks", {"title": "核查", "owner": "huli_officer"}),
+        ("/tasks", {"title": "核查", "due_at": "0001-01-01T00:00"}),
+        ("/tasks", {"title": "核查", "due_at": "9999-12-31T23:59:00-05:00"}),
+    ):
+        r = siming.post(base + url, body, content_type=J)
+        assert r.status_code in (400, 422), (url, body, r.status_code, r.content)
+    assert IncidentLog.objects.filter(incident=incident).count() == before
+    # The city's commander covers every district; the Siming officer covers Siming.
+    for user in ("commander", "siming_officer"):
+        r = siming.post(base + "/participants", {"user": user, "role": "liaison"}, content_type=J)
+        assert r.status_code == 201, r.content
+
+
+@pytest.mark.django_db
+def test_supply_sources_need_the_right_to_see_stock(inspector, siming):
+    incident = new_incident()
+    url = f"/api/v1/incidents/{incident.pk}/supply-sources?item=LIFE_JACKET"
+    assert siming.get(url).status_code == 200
+    assert inspector.get(url).status_code == 403  # inspectors see incidents and depots, not stock

@@ -44,6 +44,15 @@ def test_team_status_follows_the_dispatch(duty, user):
 
 
 @pytest.mark.django_db
+def test_a_team_marked_unavailable_while_deployed_stays_so_when_released(duty):
+    incident, team = new_incident(), team_in(SIMING)
+    d = actions.dispatch_transition(actions.request_dispatch(incident, team.pk, duty), "accept", duty)
+    RescueTeam.objects.filter(pk=team.pk).update(status=TeamStatus.UNAVAILABLE)  # e.g. a vehicle broke down
+    actions.dispatch_transition(d, "release", duty)
+    assert team_status(team) == "unavailable"
+
+
+@pytest.mark.django_db
 def test_declined_frees_the_team_and_illegal_moves_conflict(duty):
     incident, team = new_incident(), team_in(SIMING)
     d = actions.request_dispatch(incident, team.pk, duty)

@@ -268,3 +268,19 @@ def test_english_document(duty, settings):
 
 def test_huli_constant_is_a_district():
     assert HULI != SIMING
+
+
+@pytest.mark.django_db
+def test_odd_cells_are_refused_or_shown_as_written(siming):
+    incident = new_incident()
+    base = f"/api/v1/incidents/{incident.pk}/sitreps"
+    siming.post(base, content_type=J)
+    body = '{"forces": [{"team": NaN}]}'
+    assert siming.patch(f"{base}/1", body, content_type=J).status_code == 422
+    ancient = "0001-01-01T00:00:00+01:00"
+    odd = {"timeline": [{"time": 1405, "text": "数字时间"}, {"time": ancient, "text": "远古"}]}
+    assert siming.patch(f"{base}/1", odd, content_type=J).status_code == 200
+    for ext in ("pdf", "docx"):
+        assert siming.get(f"{base}/1.{ext}").status_code == 200
+    html = sitreps.render_html(Sitrep.objects.get(incident=incident, number=1))
+    assert "1405" in html and ancient in html

@@ -199,5 +199,9 @@ def test_supply_sources_nearest_first_with_what_each_can_give(siming, huli, duty
         siming.get(f"/api/v1/incidents/{incident.pk}/supply-sources?item={item.code}&limit=0").status_code
         == 422
     )
+    assert siming.get(url + "&quantity=-1").status_code == 422
+    # Asking for 40: only the depots that can give 40 (not the near one, with 30 left), nearest first.
+    ids = [d["id"] for d in siming.get(url + "&quantity=40").json()["items"]]
+    assert far.pk in ids and near.pk not in ids
     # The Huli officer cannot see the Siming incident at all.
     assert huli.get(url).status_code == 404

@@ -802,7 +802,10 @@ def order_transition(kind: OrderKind, order: ResponseOrder, action: str, user, n
     order.status = new
     setattr(order, ORDER_TIMESTAMP[new], timezone.now())
     order.save()
-    if getattr(resource, kind.state_field) != kind.state_for[new]:
+    # The resource follows the order only from the state the order put it in: a team or an expert marked
+    # unavailable by hand while on the order stays unavailable when released.
+    current = getattr(resource, kind.state_field)
+    if current != kind.state_for[new] and current == kind.state_for[old]:
         setattr(resource, kind.state_field, kind.state_for[new])
         resource.save()
     _log(

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field, field_validator
@@ -24,6 +25,7 @@ from citywatch.incidents import actions, queries
 from citywatch.incidents.choices import Severity
 from citywatch.incidents.filters import IncidentFilter
 from citywatch.incidents.models import Dispatch, Incident, IncidentLog, Participant, SupplyRequest, Task
+from citywatch.resources.api import NOT_ALLOWED
 
 router = Router(tags=["incidents"])
 
@@ -33,16 +35,34 @@ SEVERITY_LABELS = dict(Severity.choices)
 def _need(user, model, action: str) -> None:
     opts = model._meta
     if not user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}"):
-        raise PermissionDenied(f"you may not {action} {opts.verbose_name_plural}")
+        raise PermissionDenied(_(NOT_ALLOWED[action]) % {"things": opts.verbose_name_plural})
 
 
-def _person(username: str | None):
+def _person(username: str | None, incident: Incident | None = None):
+    """The active user named ``username`` (None for none). With ``incident``: only someone whose
+    jurisdiction covers it — the people the one-map offers — may be given a role, a task or an order."""
     if not username:
         return None
-    person = User.objects.filter(username=username, is_active=True).first()
+    person = User.objects.filter(username=username, is_active=True).select_related("jurisdiction").first()
     if person is None:
-        raise actions.Invalid(f"unknown user {username!r}")
+        raise actions.Invalid(_("unknown user %(name)s") % {"name": repr(username)})
+    if incident is not None and not (
+        person.jurisdiction_id and incident.area.path.startswith(person.jurisdiction.path)
+    ):
+        raise actions.Invalid(
+            _("%(name)s does not work where the incident is (their jurisdiction does not cover it)")
+            % {"name": username}
+        )
     return person
+
+
+def _due(value: datetime.datetime | None) -> datetime.datetime | None:
+    """A due time; without an offset it is local (TIME_ZONE). Years outside 2000–2100 are refused."""
+    if value is None:
+        return None
+    if not 2000 <= value.year <= 2100:
+        raise actions.Invalid(_("the due time must be between the years 2000 and 2100"))
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 def _iso(value):
@@ -337,7 +357,7 @@ def create_dispatch(request: HttpRequest, pk: int, payload: DispatchIn):
     _need(request.user, Dispatch, "add")
     incident = queries.incident_for(request.user, pk, "change")
     dispatch = actions.request_dispatch(
-        incident, payload.team, request.user, _person(payload.assigned_to), payload.note
+        incident, payload.team, request.user, _person(payload.assigned_to, incident), payload.note
     )
     return Status(201, dispatch_out(queries.dispatch_for(request.user, pk, dispatch.pk)))
 
@@ -393,6 +413,7 @@ def list_supply(request: HttpRequest, pk: int):
 
 class SourcesIn(Schema):
     item: str = Field(max_length=32, description="supply item code")
+    quantity: Decimal | None = Field(None, gt=0, lt=Decimal("1e10"), description="only depots with this much")
     limit: int = Field(20, ge=1, le=200)
 
 
@@ -401,21 +422,24 @@ class SourcesIn(Schema):
 )
 def supply_sources(request: HttpRequest, pk: int, params: Query[SourcesIn]):
     """The depots in your jurisdiction that can still give ``item`` (balance less what approved requests
-    have yet to ship), nearest to the incident by travel time first; depots without a location last."""
+    have yet to ship) — at least ``quantity`` of it if given —, nearest to the incident by travel time
+    first; depots without a location last."""
     import numpy as np
 
     from citywatch.geo import routing
-    from citywatch.resources.models import Depot, SupplyItem
+    from citywatch.resources.models import Depot, StockBalance, SupplyItem
 
     incident = queries.incident_for(request.user, pk)
+    _need(request.user, StockBalance, "view")  # it tells what each depot holds
     item = SupplyItem.objects.filter(code=params.item).first()
     if item is None:
-        raise actions.Invalid(f"unknown supply item {params.item!r}")
+        raise actions.Invalid(_("unknown supply item %(code)s") % {"code": repr(params.item)})
     visible = Depot.objects.restrict(request.user, "view")
     stock = actions.available_by_depot(item, visible.values("pk"))
+    enough = params.quantity or Decimal("0.001")
     rows = [
         {"depot": depot, "balance": stock[depot.pk][0], "available": stock[depot.pk][2]}
-        for depot in visible.filter(pk__in=[k for k, v in stock.items() if v[2] > 0]).only(
+        for depot in visible.filter(pk__in=[k for k, v in stock.items() if v[2] >= enough]).only(
             "pk", "name", "location"
         )
     ]
@@ -423,8 +447,11 @@ def supply_sources(request: HttpRequest, pk: int, params: Query[SourcesIn]):
     if located:
         lonlat = np.array([(r["depot"].location.x, r["depot"].location.y) for r in located], dtype=float)
         origin = (incident.location.x, incident.location.y)
-        answer = routing.get_engine().nearest_by_time(origin, lonlat, "to", 24 * 3600.0, None)
-        for hit in answer.results:
+        try:
+            hits = routing.get_engine().nearest_by_time(origin, lonlat, "to", 24 * 3600.0, None).results
+        except (routing.RoutingError, ValueError, OSError):
+            hits = []  # the depots are still listed, without an ETA
+        for hit in hits:
             located[hit.index].update(
                 eta_s=round(hit.eta_s, 1), distance_m=round(hit.distance_m, 1), eta_method=hit.eta_method
             )
@@ -510,7 +537,7 @@ def list_participants(request: HttpRequest, pk: int):
 
 
 class ParticipantIn(Schema):
-    user: str = Field(max_length=150, description="username")
+    user: str = Field(min_length=1, max_length=150, description="username")
     role: str = Field(max_length=16)
 
 
@@ -521,7 +548,7 @@ def add_participant(request: HttpRequest, pk: int, payload: ParticipantIn):
     queries.incident_for(request.user, pk)
     _need(request.user, Participant, "add")
     incident = queries.incident_for(request.user, pk, "change")
-    p = actions.add_participant(incident, request.user, _person(payload.user), payload.role)
+    p = actions.add_participant(incident, request.user, _person(payload.user, incident), payload.role)
     return Status(201, participant_out(p))
 
 
@@ -566,10 +593,8 @@ def add_task(request: HttpRequest, pk: int, payload: TaskIn):
     queries.incident_for(request.user, pk)
     _need(request.user, Task, "add")
     incident = queries.incident_for(request.user, pk, "change")
-    due = payload.due_at
-    if due is not None and timezone.is_naive(due):
-        due = timezone.make_aware(due)
-    task = actions.create_task(incident, request.user, payload.title, _person(payload.owner), due)
+    due = _due(payload.due_at)
+    task = actions.create_task(incident, request.user, payload.title, _person(payload.owner, incident), due)
     return Status(201, task_out(task))
 
 

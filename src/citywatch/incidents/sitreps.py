@@ -8,7 +8,9 @@ to the incident log; the change log rows come from the model signals in the same
 
 from __future__ import annotations
 
+import datetime
 import io
+import math
 from decimal import Decimal
 
 from django.db import transaction
@@ -205,7 +207,11 @@ def _rows(name: str, value) -> list[dict]:
         )
     for number, row in enumerate(value, 1):
         for key, cell in row.items():
-            if cell is not None and (isinstance(cell, bool) or not isinstance(cell, str | int | float)):
+            # JSON has no NaN or infinity (and the request parser lets them through).
+            finite = not isinstance(cell, float) or math.isfinite(cell)
+            if cell is not None and (
+                isinstance(cell, bool) or not isinstance(cell, str | int | float) or not finite
+            ):
                 raise Invalid(
                     gettext("%(name)s row %(number)s: %(key)s must be text or a number")
                     % {"name": name, "number": number, "key": key}
@@ -302,7 +308,12 @@ def _time(value) -> str:
         if parsed is None or timezone.is_naive(parsed):
             return value  # edited by hand ("14:05", "约 14 时"): shown as written
         value = parsed
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if not isinstance(value, datetime.datetime):
+        return str(value)  # a number typed into the time column
+    try:
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, ValueError):  # year 1 or 9999 and an offset: no local time to show
+        return value.isoformat()
 
 
 def content(sitrep: Sitrep) -> dict:

@@ -164,9 +164,11 @@ def _people_for(incident) -> list:
     (team leaders among them are who a dispatch order can be sent to)."""
     from citywatch.core.models import User
 
-    people = User.objects.filter(is_active=True, jurisdiction__isnull=False)
-    people = people.select_related("jurisdiction").order_by("username")
-    return [u for u in people if incident.area.path.startswith(u.jurisdiction.path)]
+    # The incident's area and its ancestors, as paths: "350200.", "350200.350203.", …
+    codes = [c for c in incident.area.path.split(".") if c]
+    covering = [".".join(codes[: i + 1]) + "." for i in range(len(codes))]
+    people = User.objects.filter(is_active=True, jurisdiction__path__in=covering)
+    return list(people.select_related("jurisdiction").order_by("username"))
 
 
 def incident_detail(request, pk):

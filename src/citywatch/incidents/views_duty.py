@@ -155,7 +155,7 @@ def _duty_context(request, **extra) -> dict:
         .select_related("author", "shift__area")
         .order_by("-time", "-id")[:20]
     )
-    _, day_end = duty.local_day(now)
+    _day_start, day_end = duty.local_day(now)
     upcoming = list(duty.shifts_for(user).filter(start__gte=day_end).order_by("start", "id")[:UPCOMING])
     can_add_shift = user.has_perm("incidents.add_dutyshift")
     context = {
