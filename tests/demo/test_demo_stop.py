@@ -1,4 +1,5 @@
-"""`citywatch demo` stops its children (web and worker) when it gets SIGTERM or SIGINT.
+"""`citywatch demo` stops its children (web and worker) when it gets SIGTERM, SIGINT or SIGHUP, and
+they die with it when it is killed outright.
 
 The demo's own runner (`run_children`) is driven in a separate process with two stand-in children: one
 that exits on SIGTERM, and one that ignores SIGTERM and has started a child of its own (killed after the
@@ -70,7 +71,7 @@ def wait_for(predicate, seconds: float) -> bool:
     return predicate()
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_parent_signal_stops_every_child(tmp_path, signum):
     polite_file, stubborn_file = tmp_path / "polite.pid", tmp_path / "stubborn.pid"
     parent = subprocess.Popen(  # noqa: S603 - our own interpreter
@@ -114,3 +115,21 @@ def test_child_that_fails_stops_the_other(tmp_path):
     pids = read_pids(pidfile, 1)
     if pids:
         assert wait_for(lambda: not alive(pids[0]), 3)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_parent_killed_outright_takes_its_children_with_it(tmp_path):
+    polite_file = tmp_path / "polite.pid"
+    parent = subprocess.Popen(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", PARENT, POLITE.format(pidfile=str(polite_file)), "import time; time.sleep(9)"],
+    )
+    try:
+        assert wait_for(lambda: read_pids(polite_file, 1), 20)
+        (pid,) = read_pids(polite_file, 1)
+        parent.kill()  # SIGKILL: no handler runs in the parent
+        parent.wait()
+        assert wait_for(lambda: not alive(pid), 5), "the child outlived its parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()

@@ -76,7 +76,7 @@ class Command(BaseCommand):
 
 
 def run_children(commands: dict[str, list[str]], env=None, timeout: float = STOP_TIMEOUT) -> str:
-    """Run each command as a child until one of them ends or this process gets SIGINT or SIGTERM; then
+    """Run each command as a child until one of them ends or this process gets SIGINT, SIGTERM or SIGHUP; then
     stop them all (SIGTERM, and SIGKILL for any still running ``timeout`` seconds later). Returns "" or,
     when a child ended by itself with an error, what happened."""
     stop = threading.Event()
@@ -85,14 +85,18 @@ def run_children(commands: dict[str, list[str]], env=None, timeout: float = STOP
     def on_signal(signum, frame):
         stop.set()
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    # SIGHUP too: a closed terminal or a dropped ssh session stops the children, which no longer share
+    # the terminal's session.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         previous[signum] = signal.signal(signum, on_signal)
     children = {}
     try:
         # Each child leads its own process group, so a terminal's Ctrl-C reaches only this process,
         # which stops the children, and whatever a child started is stopped with it.
         for name, command in commands.items():
-            children[name] = subprocess.Popen(command, env=env, start_new_session=True)  # noqa: S603
+            children[name] = subprocess.Popen(  # noqa: S603
+                command, env=env, start_new_session=True, preexec_fn=_die_with_parent
+            )
         while not stop.is_set() and all(child.poll() is None for child in children.values()):
             stop.wait(0.2)
     finally:
@@ -104,6 +108,16 @@ def run_children(commands: dict[str, list[str]], env=None, timeout: float = STOP
             if child.returncode:
                 return f"the {name} process exited with status {child.returncode}"
     return ""
+
+
+def _die_with_parent() -> None:
+    """In the child, before it runs: on Linux, ask for SIGTERM when the parent dies, so even a parent
+    killed outright (SIGKILL) leaves no server holding the port."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _signal_group(child: subprocess.Popen, signum: int) -> None:
