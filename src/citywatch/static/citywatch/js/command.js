@@ -106,6 +106,8 @@
     }
   }
 
+  let etaRequest = null;
+
   /** Available experts, nearest first by the engine's travel time (those without a location last). */
   async function loadExperts() {
     if (!expertSelect) return;
@@ -115,7 +117,12 @@
       u.searchParams.set("limit", "500");
       const near = new URL(mapEl.dataset.nearbyUrl, window.location.origin);
       Object.entries({ kinds: "experts", minutes: 240, limit: 200 }).forEach(([k, v]) => near.searchParams.set(k, String(v)));
-      const [experts, nearby] = await Promise.all([api(u), api(near)]);
+      // The experts' travel times are found once per page; later reloads only refresh who is available.
+      etaRequest = etaRequest || api(near).catch((err) => {
+        etaRequest = null;
+        throw err;
+      });
+      const [experts, nearby] = await Promise.all([api(u), etaRequest]);
       const eta = new Map((nearby.items || []).map((i) => [i.id, i.eta_s]));
       const items = (experts.items || []).slice().sort((a, b) => (eta.get(a.id) ?? Infinity) - (eta.get(b.id) ?? Infinity) || a.id - b.id);
       const chosen = expertSelect.value;
@@ -242,15 +249,24 @@
 
   // --- Live: every change writes the log, so any new entry may concern these lists -----------------
 
+  // Only the list an entry concerns is reloaded (by the entry's data keys), once per burst of entries.
+  const pending = new Set();
   let timer = null;
   document.addEventListener("citywatch:incident-event", (e) => {
-    if (!e.detail || !e.detail.log) return;
+    const data = (e.detail && e.detail.log && e.detail.log.data) || {};
+    if ("summons" in data) pending.add("summons");
+    if ("participant" in data) pending.add("participants");
+    if ("task" in data) pending.add("tasks");
+    if (!pending.size) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
-      loadSummons();
-      loadParticipants();
-      loadTasks();
-      if (expertSelect && flag("canSummon")) loadExperts();
+      if (pending.has("summons")) {
+        loadSummons();
+        if (expertSelect && flag("canSummon")) loadExperts();
+      }
+      if (pending.has("participants")) loadParticipants();
+      if (pending.has("tasks")) loadTasks();
+      pending.clear();
     }, 300);
   });
 })();

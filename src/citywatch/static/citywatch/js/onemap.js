@@ -401,7 +401,10 @@
         loaded[kind] = { type: "FeatureCollection", features: features };
         map.getSource("res-" + kind).setData({ type: "FeatureCollection",
           features: features.map((f, i) => ({ type: "Feature", id: i, geometry: f.geometry, properties: f.properties })) });
-        count.textContent = num(features.length);
+        // At most 1,000 are drawn around the incident: say so when there are more.
+        const matched = Number(fc.numberMatched);
+        count.textContent = matched > features.length ? interpolate(gettext("%(shown)s of %(total)s"),
+          { shown: num(features.length), total: num(matched) }, true) : num(features.length);
         box.dataset.count = String(features.length);
         box.dataset.state = "loaded";
       } catch (err) {
@@ -743,13 +746,21 @@
       logList.prepend(li);
     }
 
+    // Only the panel an entry concerns is reloaded (by the entry's data keys), once per burst of entries.
+    const pending = new Set();
     let refreshPanels = null;
-    const refreshPanelsSoon = () => {
+    const refreshPanelsSoon = (log) => {
+      const data = log.data || {};
+      if (log.kind === "supply" || "supply_request" in data) pending.add("supplies");
+      if ("command_post" in data) pending.add("post");
+      if ("sitrep" in data) pending.add("sitreps");
+      if (!pending.size) return;
       clearTimeout(refreshPanels);
       refreshPanels = setTimeout(() => {
-        ops.reloadSupplies();
-        ops.reloadPost();
-        ops.reloadSitreps();
+        if (pending.has("supplies")) ops.reloadSupplies();
+        if (pending.has("post")) ops.reloadPost();
+        if (pending.has("sitreps")) ops.reloadSitreps();
+        pending.clear();
       }, 300);
     };
     let refresh = null;
@@ -773,7 +784,7 @@
         refreshNearbySoon();
       } else if (ev.log && ops) {
         // Supplies, the command post and sitreps write the log too: bring their panels up to date.
-        refreshPanelsSoon();
+        refreshPanelsSoon(ev.log);
       }
     });
     dispatchList.querySelectorAll("li.dispatch").forEach((li) => {
@@ -847,6 +858,10 @@
       try {
         const u = new URL(base + "/supply-sources", window.location.origin);
         u.searchParams.set("item", code);
+        u.searchParams.set("limit", "50");
+        // With a quantity typed, only the depots that can give all of it (the nearest of those first).
+        const wanted = Number($("supply-quantity").value);
+        if (wanted > 0) u.searchParams.set("quantity", String(wanted));
         const answer = await api(u);
         if (run !== sourcesRun) return;
         const unit = answer.item.unit || "";
@@ -858,7 +873,9 @@
           depotSelect.appendChild(o);
         });
         if (!(answer.items || []).length) {
-          const o = el("option", null, gettext("No depot in your jurisdiction holds this item"));
+          const o = el("option", null, Number($("supply-quantity").value) > 0
+            ? gettext("No depot in your jurisdiction can give that much of this item")
+            : gettext("No depot in your jurisdiction holds this item"));
           o.value = "";
           depotSelect.appendChild(o);
         }
@@ -880,6 +897,11 @@
         });
         itemSelect.dataset.state = "loaded";
         itemSelect.addEventListener("change", loadSources);
+        let typing = null;
+        $("supply-quantity").addEventListener("input", () => {
+          clearTimeout(typing);
+          typing = setTimeout(loadSources, 400);
+        });
         loadSources();
       } catch (err) {
         showMessage(supplyMessage, err.message);
