@@ -195,3 +195,15 @@ def test_change_pages_name_fields_in_the_users_language(city_admin):
     city_admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = city_admin.get(f"/changes/{change.pk}/").content.decode()
     assert "<th>name</th>" in english
+
+
+def test_change_detail_shows_choice_labels_and_made_up_field_names(city_admin):
+    from citywatch.incidents import actions as incident_actions
+    from tests.incidents.conftest import new_incident
+
+    incident = new_incident()
+    incident_actions.transition(incident, "verify", city_admin_user())
+    change = ObjectChange.objects.filter(object_id=str(incident.pk), action="update").order_by("-id").first()
+    page = city_admin.get(f"/changes/{change.pk}/").content.decode()
+    assert "<code>已核实</code>" in page and "<code>verified</code>" not in page
+    assert "<th>接报人</th>" in page  # reported_by has no verbose name of its own

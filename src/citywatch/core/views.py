@@ -98,7 +98,12 @@ def change_detail(request, pk):
         raise Http404
     before, after = change.before or {}, change.after or {}
     rows = [
-        (change.field_label(key), before.get(key), after.get(key), before.get(key) != after.get(key))
+        (
+            change.field_label(key),
+            change.value_label(key, before.get(key)),
+            change.value_label(key, after.get(key)),
+            before.get(key) != after.get(key),
+        )
         for key in sorted(set(before) | set(after))
     ]
     return render(request, "core/change_detail.html", {"change": change, "rows": rows})
