@@ -77,7 +77,7 @@ def test_summon_an_expert_assign_roles_and_tasks(page, demo_live_server, scene, 
         page.click("#participant-add")
         person = '#participant-list li.participant[data-role="commander"]'
         page.wait_for_selector(person, timeout=15_000)
-        assert "commander" in page.locator(person).inner_text()
+        assert "市指挥长" in page.locator(person).inner_text()  # by full name
         page.click(person + " button.participant-end")
         page.wait_for_selector(person, state="detached", timeout=15_000)
         ended = scene["duty"].get(f"/api/v1/incidents/{incident_id}/participants").json()
@@ -90,7 +90,7 @@ def test_summon_an_expert_assign_roles_and_tasks(page, demo_live_server, scene, 
         page.click("#task-add")
         task = "#task-list li.task"
         page.wait_for_selector(task + '[data-status="open"]', timeout=15_000)
-        assert "team_leader" in page.locator(task).inner_text()
+        assert "救援队 队长" in page.locator(task).inner_text()  # by full name
         page.click(task + " button.action-done")
         page.wait_for_selector(task + '[data-status="done"]', timeout=15_000)
         tasks = scene["duty"].get(f"/api/v1/incidents/{incident_id}/tasks").json()

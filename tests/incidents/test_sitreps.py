@@ -227,6 +227,7 @@ def test_edited_tables_reach_the_document_and_bad_rows_change_nothing(siming):
     r = siming.patch(f"{base}/1", {**rows, "version": 1}, content_type=J)
     assert r.status_code == 200 and r.json()["version"] == 2, r.content
     html = sitreps.render_html(Sitrep.objects.get(incident=incident, number=1))
+    assert " · ".join(incident.area.place_names()) in html  # the place from the district down
     for text in ("约 14 时", "第一批群众转移完毕", "同安区综合应急救援大队", "已到场", "救生衣", "200 件"):
         assert text in html
     for bad in (

@@ -319,7 +319,8 @@ def _time(value) -> str:
 def content(sitrep: Sitrep) -> dict:
     """Everything a document shows, as plain strings (shared by PDF and DOCX)."""
     incident = sitrep.incident
-    area = incident.area.name + (" " + t("(outside the city)") if incident.outside_city else "")
+    place = " · ".join(incident.area.place_names()) or incident.area.name
+    area = place + (" " + t("(outside the city)") if incident.outside_city else "")
     facts = [
         (t("Incident"), incident.title),
         (t("Category"), str(incident.get_category_display())),

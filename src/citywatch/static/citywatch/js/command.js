@@ -171,7 +171,7 @@
       li.dataset.id = String(p.id);
       li.dataset.role = p.role;
       li.append(el("span", "participant-role badge", (LABELS.participant_role || {})[p.role] || p.role), " ",
-        el("span", "participant-user", p.user), " ", el("span", "note", interpolate(gettext("since %s"), [when(p.started_at)])));
+        el("span", "participant-user", p.user_name || p.user), " ", el("span", "note", interpolate(gettext("since %s"), [when(p.started_at)])));
       if (flag("canEndParticipant")) {
         li.append(" ", actionButton(gettext("End role"), "participant-end", base + "/participants/" + encodeURIComponent(p.id) + "/end",
           {}, participantMessage, loadParticipants));
@@ -211,7 +211,7 @@
       li.dataset.status = t.status;
       li.append(el("span", "task-title", t.title), " ",
         el("span", "task-status badge status-" + t.status, (LABELS.task_status || {})[t.status] || t.status));
-      if (t.owner) li.append(" ", el("span", "task-owner note", t.owner));
+      if (t.owner) li.append(" ", el("span", "task-owner note", t.owner_name || t.owner));
       if (t.due_at) {
         const late = t.status === "open" && Date.parse(t.due_at) < now;
         const due = el("span", "task-due note" + (late ? " overdue" : ""), interpolate(late ? gettext("overdue since %s") : gettext("due %s"), [when(t.due_at)]));

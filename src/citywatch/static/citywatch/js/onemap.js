@@ -703,7 +703,7 @@
         li = el("li", "dispatch new");
         li.dataset.id = String(d.id);
         li.append(el("span", "dispatch-team", d.team.name), " ", el("span", "dispatch-status badge"));
-        if (d.assigned_to) li.append(" ", el("span", "note", d.assigned_to));
+        if (d.assigned_to) li.append(" ", el("span", "note", d.assigned_to_name || d.assigned_to));
         const empty = dispatchList.querySelector("li.empty");
         if (empty) empty.remove();
         dispatchList.appendChild(li);
@@ -742,7 +742,7 @@
       const t = el("time", null, when(entry.time, { seconds: true }));
       t.dateTime = entry.time;
       li.append(t, " ", el("span", "log-kind", LABELS.log_kind[entry.kind] || entry.kind), " ", el("span", "log-text", entry.text));
-      if (entry.author) li.append(" ", el("span", "log-author", "— " + entry.author));
+      if (entry.author) li.append(" ", el("span", "log-author", "— " + (entry.author_name || entry.author)));
       logList.prepend(li);
     }
 
