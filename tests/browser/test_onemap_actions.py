@@ -77,10 +77,14 @@ def test_supplies_command_post_and_sitrep_through_the_ui(page, demo_live_server,
     base = demo_live_server.url
     incident_id = stocked["incident"]["id"]
     depot_id = str(stocked["depot"]["id"])
-    errors = []
+    errors, failed = [], []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("response", lambda r: r.status >= 400 and failed.append((r.status, r.url)))
     open_onemap(page, base, "duty_officer", incident_id)
     try:
+        # Without a command post the page does not ask for one (no 404 in the console).
+        assert page.locator('#post-info[data-state="none"]').count() == 1
+        assert not failed, failed
         # Supplies: the item from the catalogue, then the depots that can give it, with how much.
         page.wait_for_selector(f'#supply-item option[value="{ITEM}"]', state="attached", timeout=15_000)
         page.select_option("#supply-item", ITEM)

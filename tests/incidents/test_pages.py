@@ -66,6 +66,7 @@ def test_one_map_page(duty_client):
     data = json.loads(
         body.split('<script id="onemap-data" type="application/json">')[1].split("</script>")[0]
     )
+    assert data["incident"]["has_post"] is False
     assert data["incident"]["id"] == incident.pk and data["incident"]["allowed_actions"] == [
         "cancel",
         "verify",

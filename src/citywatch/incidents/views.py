@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from citywatch.core.actions import ActionError
 from citywatch.core.choices import Role
-from citywatch.incidents import actions, queries
+from citywatch.incidents import actions, duty, queries
 from citywatch.incidents.choices import (
     Category,
     DispatchStatus,
@@ -207,6 +207,7 @@ def incident_detail(request, pk):
                     "lat": incident.location.y,
                     "status": incident.status,
                     "version": incident.version,
+                    "has_post": duty.posts_for(user).filter(incident=incident).exists(),
                     "allowed_actions": sorted(a for (s, a) in actions.TRANSITIONS if s == incident.status),
                 },
             },

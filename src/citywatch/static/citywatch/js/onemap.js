@@ -1055,7 +1055,9 @@
       }
       submit.disabled = false;
     });
-    loadPost();
+    // The page says whether the incident has a post yet: no request (and no 404) when it has none.
+    if (incident.has_post) loadPost();
+    else renderPost(null);
 
     // Situation reports.
     const sitrepList = $("sitrep-list");
