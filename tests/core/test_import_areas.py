@@ -43,7 +43,7 @@ def test_demo_boundaries_were_repaired_and_are_valid():
 def test_repairs_are_reported_and_second_import_changes_nothing():
     before = ObjectChange.objects.count()
     out, _ = run_import(*(DATA / name for name in AREA_FILES))
-    assert out.count("invalid boundary repaired") == 6
+    assert out.count("已修复无效边界") == 6
     assert "新建 0 条，更新 0 条，未变 616 条" in out
     assert ObjectChange.objects.count() == before
     assert AdminArea.objects.count() == 616
@@ -58,7 +58,7 @@ def test_unknown_parent_rejects_the_whole_file(tmp_path):
     before = AdminArea.objects.count()
     message, err = run_failing(path)
     assert "未写入任何数据" in message
-    assert "streets.csv:3 [parent_code]" in err and "unknown parent code 350299" in err
+    assert "streets.csv:3 [parent_code]" in err and "未知上级代码 350299" in err
     assert AdminArea.objects.count() == before
     assert not AdminArea.objects.filter(code="350203900").exists()
 
@@ -78,11 +78,11 @@ def test_each_problem_is_one_line_with_row_and_column(tmp_path):
     _, err = run_failing(path)
     lines = [line for line in err.splitlines() if line.startswith("error:")]
     assert len(lines) == 5, err
-    assert any("bad.csv:2 [code]" in line and "not a number" in line for line in lines)
+    assert any("bad.csv:2 [code]" in line and "不是数字" in line for line in lines)
     assert any("bad.csv:3 [name]" in line for line in lines)
-    assert any("bad.csv:4 [level]" in line and "is a street" in line for line in lines)
-    assert any("bad.csv:6 [code]" in line and "appears twice" in line for line in lines)
-    assert any("bad.csv:7 [parent_code]" in line and "cannot sit beneath" in line for line in lines)
+    assert any("bad.csv:4 [level]" in line and "因此级别是 street" in line for line in lines)
+    assert any("bad.csv:6 [code]" in line and "出现了两次" in line for line in lines)
+    assert any("bad.csv:7 [parent_code]" in line and "不能隶属于" in line for line in lines)
 
 
 def test_parent_may_come_from_another_file_in_the_same_import(tmp_path):
@@ -144,13 +144,13 @@ def test_point_in_gcj02_is_stored_as_wgs84(tmp_path):
     ("name", "content", "expected"),
     [
         ("areas.txt", "code,name\n", "不支持的文件类型 .txt"),
-        ("areas.geojson", "{not json", "not valid GeoJSON"),
-        ("areas.geojson", '{"type": "Feature"}', "not a GeoJSON FeatureCollection"),
-        ("areas.csv", "id,title\n1,x\n", "needs the columns code and name"),
+        ("areas.geojson", "{not json", "不是有效的 GeoJSON"),
+        ("areas.geojson", '{"type": "Feature"}', "不是 GeoJSON FeatureCollection"),
+        ("areas.csv", "id,title\n1,x\n", "需要 code 和 name 两列"),
         (
             "areas.csv",
             "code,name,level,parent_code,lon,lat\n350203970,x,street,350203,500,24\n",
-            "is not a longitude",
+            "不是有效的经纬度",
         ),
         (
             "areas.geojson",
@@ -166,7 +166,7 @@ def test_point_in_gcj02_is_stored_as_wgs84(tmp_path):
                     ],
                 }
             ),
-            "not a polygon boundary",
+            "不是多边形边界",
         ),
     ],
 )

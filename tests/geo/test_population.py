@@ -59,7 +59,7 @@ def test_geotiff_in_a_projected_crs_keeps_its_total(data_dir, tmp_path, run_impo
     assert float(np.asarray(grid.persons).sum()) == pytest.approx(expected, rel=1e-12)
     assert grid.size == int(np.count_nonzero(valid & (raster_values > 0)))
     assert grid.manifest["sources"][0]["crs"] == "EPSG:32650"
-    assert "persons in all" in out
+    assert "个有人口的网格单元，共 " in out
     # the cell centres were reprojected to WGS-84: the raster sits just south-east of 118.1°E 24.5°N
     assert 118.09 < float(np.min(grid.lon)) < float(np.max(grid.lon)) < 118.16
     assert 24.45 < float(np.min(grid.lat)) < float(np.max(grid.lat)) < 24.51

@@ -123,7 +123,7 @@ def _seconds(a, b, kmh):
 
 def test_import_writes_arrays_and_a_manifest(imported, town_pbf, data_dir):
     graph, out = imported
-    assert "roads：新建" in out and "largest strongly connected component" in out
+    assert "roads：新建" in out and "最大强连通分量：" in out
     version = (data_dir / "roads" / "current").resolve()
     manifest = json.loads((version / "manifest.json").read_text())
     assert manifest["source"]["sha256"] == hashlib.sha256(town_pbf.read_bytes()).hexdigest()

@@ -483,7 +483,7 @@ def test_geojson_import_takes_the_point_geometry(tmp_path):
     }
     path.write_text(json.dumps(doc), encoding="utf-8")
     _, lines = run_failing("shelters", path)
-    assert lines == ["error: points.geojson: feature 1: the geometry must be a Point, not Polygon"]
+    assert lines == ["error: points.geojson: 第 1 个要素：几何必须是 Point，不能是 Polygon"]
 
 
 def test_missing_columns_keep_fields_and_empty_cells_take_defaults(tmp_path):
@@ -576,20 +576,20 @@ def test_dry_run_writes_nothing(tmp_path):
 @pytest.mark.parametrize(
     ("name", "data", "expect"),
     [
-        ("a.xlsx", b"this is not a zip file", "not a readable .xlsx workbook"),
-        ("a.xlsx", b"PK\x03\x04 broken zip", "not a readable .xlsx workbook"),
-        ("a.csv", b"name,lon\nx\x00y,1\n", "NUL bytes"),
-        ("a.csv", b"", "the file is empty"),
-        ("a.csv", b"\xff\xfe\x00", "not readable UTF-16"),
-        ("a.geojson", b"{not json", "not valid GeoJSON"),
-        ("a.geojson", b"[1, 2]", "must be a FeatureCollection"),
+        ("a.xlsx", b"this is not a zip file", "不是可读取的 .xlsx 工作簿"),
+        ("a.xlsx", b"PK\x03\x04 broken zip", "不是可读取的 .xlsx 工作簿"),
+        ("a.csv", b"name,lon\nx\x00y,1\n", "NUL 字节"),
+        ("a.csv", b"", "文件为空"),
+        ("a.csv", b"\xff\xfe\x00", "不是可读取的 UTF-16"),
+        ("a.geojson", b"{not json", "不是有效的 GeoJSON"),
+        ("a.geojson", b"[1, 2]", "必须是 FeatureCollection"),
         (
             "a.geojson",
             b'{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": '
             b'{"type": "Point", "coordinates": ["a", 1]}, "properties": {}}]}',
-            "needs [lon, lat]",
+            "需要 [lon, lat]",
         ),
-        ("a.geojson", b"[" * 100000 + b"]" * 100000, "not valid GeoJSON"),
+        ("a.geojson", b"[" * 100000 + b"]" * 100000, "不是有效的 GeoJSON"),
         ("a.csv", "\ufeffexternal_id,name,lon,lat,area_code,kind,capacity\n".encode(), "没有记录"),
     ],
 )
@@ -616,7 +616,7 @@ def test_xlsx_is_parsed_with_defusedxml(tmp_path, part):
                 data = bomb + data.replace(b"XX-0000", b"&b;")
             dst.writestr(item, data)
     _, lines = run_failing("shelters", evil)
-    assert len(lines) == 1 and "not a readable .xlsx workbook (EntitiesForbidden)" in lines[0], lines
+    assert len(lines) == 1 and "不是可读取的 .xlsx 工作簿（EntitiesForbidden）" in lines[0], lines
 
 
 # --- the API --------------------------------------------------------------------------------------
@@ -740,9 +740,9 @@ def test_xlsx_with_wrong_dimension_and_far_right_cells(tmp_path):
 
 
 def test_export_command_errors(tmp_path):
-    with pytest.raises(CommandError, match="unsupported file type .pdf"):
+    with pytest.raises(CommandError, match="不支持的文件类型 .pdf"):
         run_export("shelters", tmp_path / "x.pdf")
-    with pytest.raises(CommandError, match="no active user 'nobody'"):
+    with pytest.raises(CommandError, match="没有处于启用状态的用户 'nobody'"):
         run_export("shelters", tmp_path / "x.csv", "--user", "nobody")
     with pytest.raises(CommandError):
         run_export("stock-movements", tmp_path / "x.csv")

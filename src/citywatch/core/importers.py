@@ -23,6 +23,7 @@ from pathlib import Path
 import shapely
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point
 from django.db import transaction
+from django.utils.translation import gettext as _
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
@@ -46,9 +47,12 @@ def normalise_code(raw: str) -> str:
     """``35`` → ``350000``, ``3502`` → ``350200``; 6, 9 and 12 digit codes as they are. Raises ValueError."""
     code = (raw or "").strip()
     if not code.isdigit() or not code.isascii():
-        raise ValueError(f"code {raw!r} is not a number")
+        raise ValueError(_("code %(code)s is not a number") % {"code": repr(raw)})
     if len(code) not in CODE_LENGTHS:
-        raise ValueError(f"code {raw!r} has {len(code)} digits; GB/T 2260 codes have 6, 9 or 12")
+        raise ValueError(
+            _("code %(code)s has %(digits)s digits; GB/T 2260 codes have 6, 9 or 12")
+            % {"code": repr(raw), "digits": len(code)}
+        )
     if len(code) == 2:
         return code + "0000"
     if len(code) == 4:
@@ -101,11 +105,13 @@ def read_geojson(path: Path, report: ImportReport, crs) -> list[AreaRow]:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        report.problems.append(Problem(path.name, None, "", f"not valid GeoJSON: {exc}"))
+        report.problems.append(
+            Problem(path.name, None, "", _("not valid GeoJSON: %(error)s") % {"error": exc})
+        )
         return []
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list):
-        report.problems.append(Problem(path.name, None, "", "not a GeoJSON FeatureCollection"))
+        report.problems.append(Problem(path.name, None, "", _("not a GeoJSON FeatureCollection")))
         return []
     rows = []
     for index, feature in enumerate(features, start=1):
@@ -132,15 +138,19 @@ def _read_geometry(row: AreaRow, geometry: dict, report: ImportReport, crs) -> N
     try:
         geom = shape(geometry)
     except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.GEOSException) as exc:
-        report.problems.append(Problem(row.file, row.row, "geometry", f"unreadable geometry: {exc}"))
+        report.problems.append(
+            Problem(row.file, row.row, "geometry", _("unreadable geometry: %(error)s") % {"error": exc})
+        )
         return
     if geom.is_empty:
-        report.problems.append(Problem(row.file, row.row, "geometry", "empty geometry"))
+        report.problems.append(Problem(row.file, row.row, "geometry", _("empty geometry")))
         return
     minx, miny, maxx, maxy = geom.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         report.problems.append(
-            Problem(row.file, row.row, "geometry", "coordinates outside longitude −180…180 / latitude −90…90")
+            Problem(
+                row.file, row.row, "geometry", _("coordinates outside longitude −180…180 / latitude −90…90")
+            )
         )
         return
     if geom.geom_type == "Point":
@@ -153,12 +163,18 @@ def _read_geometry(row: AreaRow, geometry: dict, report: ImportReport, crs) -> N
         reason = explain_validity(geom)
         geom = shapely.make_valid(geom)
         report.notes.append(
-            f"{row.file}:{row.row} {row.code} {row.name}: invalid boundary repaired ({reason})"
+            _("%(file)s:%(row)s %(code)s %(name)s: invalid boundary repaired (%(reason)s)")
+            % {"file": row.file, "row": row.row, "code": row.code, "name": row.name, "reason": reason}
         )
     poly = _polygonal(geom)
     if poly is None or poly.is_empty:
         report.problems.append(
-            Problem(row.file, row.row, "geometry", f"{geom.geom_type} is not a polygon boundary")
+            Problem(
+                row.file,
+                row.row,
+                "geometry",
+                _("%(type)s is not a polygon boundary") % {"type": geom.geom_type},
+            )
         )
         return
     row.boundary = poly
@@ -174,15 +190,23 @@ def _base_row(file, index, code, name, level, parent_code, report) -> AreaRow | 
     row = AreaRow(file=file, row=index, code=code)
     name = (name or "").strip()
     if not name:
-        report.problems.append(Problem(file, index, "name", "name is empty"))
+        report.problems.append(Problem(file, index, "name", _("name is empty")))
     elif len(name) > 100:
-        report.problems.append(Problem(file, index, "name", "name is longer than 100 characters"))
+        report.problems.append(
+            Problem(file, index, "name", _("name is longer than %(max)s characters") % {"max": 100})
+        )
     row.name = name
     row.fields_given.add("name")
     level = (level or "").strip().lower() or infer_level(code)
     if level not in AreaLevel.values:
         report.problems.append(
-            Problem(file, index, "level", f"unknown level {level!r}; use {', '.join(AreaLevel.values)}")
+            Problem(
+                file,
+                index,
+                "level",
+                _("unknown level %(level)s; use %(levels)s")
+                % {"level": repr(level), "levels": ", ".join(AreaLevel.values)},
+            )
         )
     elif len(code) in (9, 12) and level != infer_level(code):
         report.problems.append(
@@ -190,7 +214,8 @@ def _base_row(file, index, code, name, level, parent_code, report) -> AreaRow | 
                 file,
                 index,
                 "level",
-                f"{code} has {len(code)} digits, so it is a {infer_level(code)}, not a {level}",
+                _("%(code)s has %(digits)s digits, so it is a %(expected)s, not a %(level)s")
+                % {"code": code, "digits": len(code), "expected": infer_level(code), "level": level},
             )
         )
     row.level = level
@@ -208,12 +233,12 @@ def read_csv(path: Path, report: ImportReport, crs) -> list[AreaRow]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        report.problems.append(Problem(path.name, None, "", "not UTF-8 text"))
+        report.problems.append(Problem(path.name, None, "", _("not UTF-8 text")))
         return []
     reader = csv.DictReader(text.splitlines())
     header = reader.fieldnames or []
     if "code" not in header or "name" not in header:
-        report.problems.append(Problem(path.name, 1, "", "a CSV of areas needs the columns code and name"))
+        report.problems.append(Problem(path.name, 1, "", _("a CSV of areas needs the columns code and name")))
         return []
     parent_column = (
         "parent_code" if "parent_code" in header else next((c for c in PARENT_COLUMNS if c in header), None)
@@ -223,7 +248,7 @@ def read_csv(path: Path, report: ImportReport, crs) -> list[AreaRow]:
     rows = []
     for index, raw in enumerate(reader, start=2):
         if None in raw:
-            report.problems.append(Problem(path.name, index, "", "more cells than columns"))
+            report.problems.append(Problem(path.name, index, "", _("more cells than columns")))
             continue
         level = raw.get("level") or implied_level
         row = _base_row(
@@ -241,11 +266,16 @@ def read_csv(path: Path, report: ImportReport, crs) -> list[AreaRow]:
             try:
                 lon, lat = float(raw["lon"]), float(raw["lat"])
             except (TypeError, ValueError):
-                report.problems.append(Problem(path.name, index, "lon", "lon and lat must be numbers"))
+                report.problems.append(Problem(path.name, index, "lon", _("lon and lat must be numbers")))
             else:
                 if not bool(crslib.valid_lonlat(lon, lat)):
                     report.problems.append(
-                        Problem(path.name, index, "lon", f"({lon}, {lat}) is not a longitude/latitude")
+                        Problem(
+                            path.name,
+                            index,
+                            "lon",
+                            _("(%(lon)s, %(lat)s) is not a longitude/latitude") % {"lon": lon, "lat": lat},
+                        )
                     )
                 else:
                     wlon, wlat = crslib.to_wgs84(lon, lat, crs)
@@ -266,7 +296,12 @@ def merge_rows(rows: list[AreaRow], report: ImportReport) -> dict[str, AreaRow]:
             continue
         if first.file == row.file:
             report.problems.append(
-                Problem(row.file, row.row, "code", f"{row.code} appears twice (also row {first.row})")
+                Problem(
+                    row.file,
+                    row.row,
+                    "code",
+                    _("%(code)s appears twice (also row %(row)s)") % {"code": row.code, "row": first.row},
+                )
             )
             continue
         for attr in ("name", "level", "parent_code"):
@@ -277,7 +312,14 @@ def merge_rows(rows: list[AreaRow], report: ImportReport) -> dict[str, AreaRow]:
                         row.file,
                         row.row,
                         attr,
-                        f"{row.code}: {b!r} here but {a!r} in {first.file}:{first.row}",
+                        _("%(code)s: %(here)s here but %(there)s in %(file)s:%(row)s")
+                        % {
+                            "code": row.code,
+                            "here": repr(b),
+                            "there": repr(a),
+                            "file": first.file,
+                            "row": first.row,
+                        },
                     )
                 )
         first.parent_code = first.parent_code or row.parent_code
@@ -303,8 +345,11 @@ def check_parents(merged: dict[str, AreaRow], report: ImportReport) -> None:
                     row.file,
                     row.row,
                     "parent_code",
-                    f"{row.code} {row.name}: unknown parent code {row.parent_code} "
-                    "(not in these files nor in the database)",
+                    _(
+                        "%(code)s %(name)s: unknown parent code %(parent)s "
+                        "(not in these files nor in the database)"
+                    )
+                    % {"code": row.code, "name": row.name, "parent": row.parent_code},
                 )
             )
         elif (
@@ -316,7 +361,13 @@ def check_parents(merged: dict[str, AreaRow], report: ImportReport) -> None:
                     row.file,
                     row.row,
                     "parent_code",
-                    f"{row.code}: a {row.level} cannot sit beneath {row.parent_code}, a {parent_level}",
+                    _("%(code)s: a %(level)s cannot sit beneath %(parent)s, a %(parent_level)s")
+                    % {
+                        "code": row.code,
+                        "level": row.level,
+                        "parent": row.parent_code,
+                        "parent_level": parent_level,
+                    },
                 )
             )
 
@@ -349,7 +400,7 @@ class AreaImporter(Importer):
         check_parents(merged, report)
         if not merged and not report.problems:
             report.problems.append(
-                Problem(", ".join(Path(p).name for p in paths), None, "", "no areas found")
+                Problem(", ".join(Path(p).name for p in paths), None, "", _("no areas found"))
             )
         if report.problems:
             raise ImportFailed(report)

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from django.utils.translation import gettext as _
 
 from citywatch.core.importing import Importer, ImportFailed, ImportReport, Problem, check_file, register
 from citywatch.geo import store
@@ -44,7 +45,7 @@ class RoadsImporter(Importer):
         report = ImportReport(kind=self.kind, dry_run=dry_run)
         paths = [Path(p) for p in paths]
         if len(paths) != 1:
-            report.problems.append(Problem("", None, "", "give exactly one .osm.pbf file"))
+            report.problems.append(Problem("", None, "", _("give exactly one .osm.pbf file")))
             raise ImportFailed(report)
         path = paths[0]
         if not check_file(path, self.extensions, report):
@@ -66,28 +67,46 @@ class RoadsImporter(Importer):
         report.created = graph.n_nodes
         share = counts["main_component_nodes"] / max(counts["nodes"], 1)
         report.notes.append(
-            f"{counts['nodes']} nodes and {counts['edges']} directed edges from {counts['ways_used']} "
-            f"drivable ways ({counts['ways_not_drivable']} highway ways left out: not for cars, closed "
-            "or reversible)"
+            _(
+                "%(nodes)s nodes and %(edges)s directed edges from %(ways)s drivable ways "
+                "(%(left_out)s highway ways left out: not for cars, closed or reversible)"
+            )
+            % {
+                "nodes": counts["nodes"],
+                "edges": counts["edges"],
+                "ways": counts["ways_used"],
+                "left_out": counts["ways_not_drivable"],
+            }
         )
         report.notes.append(
-            f"largest strongly connected component: {counts['main_component_nodes']} nodes ({share:.1%}); "
-            f"{counts['components']} components in all"
+            _(
+                "largest strongly connected component: %(nodes)s nodes (%(share)s); "
+                "%(components)s components in all"
+            )
+            % {
+                "nodes": counts["main_component_nodes"],
+                "share": f"{share:.1%}",
+                "components": counts["components"],
+            }
         )
         if counts["maxspeed_not_understood"]:
             report.notes.append(
-                f"{counts['maxspeed_not_understood']} ways had a maxspeed value not understood; "
-                "their class default speed was used"
+                _("%(count)s ways had a maxspeed value not understood; their class default speed was used")
+                % {"count": counts["maxspeed_not_understood"]}
             )
         if not dry_run:
             with store.staging(roads_dir()) as build:
                 graph.save(build)
                 store.publish(roads_dir(), build)
         elapsed = time.perf_counter() - started
-        report.notes.append(
-            f"built in {elapsed:.1f} s ({stats['way_nodes'] / max(elapsed, 1e-9):,.0f} way nodes/s)"
-            + ("" if dry_run else f"; published in {roads_dir()}")
-        )
+        timing = {"seconds": f"{elapsed:.1f}", "rate": f"{stats['way_nodes'] / max(elapsed, 1e-9):,.0f}"}
+        if dry_run:
+            report.notes.append(_("built in %(seconds)s s (%(rate)s way nodes/s)") % timing)
+        else:
+            report.notes.append(
+                _("built in %(seconds)s s (%(rate)s way nodes/s); published in %(directory)s")
+                % {**timing, "directory": roads_dir()}
+            )
         return report
 
 
@@ -107,7 +126,7 @@ class PopulationImporter(Importer):
         report = ImportReport(kind=self.kind, dry_run=dry_run)
         paths = [Path(p) for p in paths]
         if not paths:
-            report.problems.append(Problem("", None, "", "no file given"))
+            report.problems.append(Problem("", None, "", _("no file given")))
             raise ImportFailed(report)
         if not all([check_file(p, self.extensions, report) for p in paths]):
             raise ImportFailed(report)
@@ -135,7 +154,7 @@ class PopulationImporter(Importer):
         lat = np.concatenate([p.lat for p in parts])
         persons = np.concatenate([p.persons for p in parts])
         if not np.any(persons > 0):
-            report.problems.append(Problem(paths[0].name, None, "", "no cell has a population above 0"))
+            report.problems.append(Problem(paths[0].name, None, "", _("no cell has a population above 0")))
             raise ImportFailed(report)
         grid = PopulationGrid.from_points(
             lon,
@@ -151,16 +170,23 @@ class PopulationImporter(Importer):
         if not np.isclose(grid.total, file_total, rtol=1e-9, atol=1e-6):
             report.problems.append(
                 Problem(
-                    paths[0].name, None, "", f"stored total {grid.total} differs from the files' {file_total}"
+                    paths[0].name,
+                    None,
+                    "",
+                    _("stored total %(stored)s differs from the files' %(files)s")
+                    % {"stored": grid.total, "files": file_total},
                 )
             )
             raise ImportFailed(report)
         grid.manifest["file_total"] = file_total
         report.created = grid.size
-        report.notes.append(f"{grid.size} populated cells, {grid.total:,.0f} persons in all")
+        report.notes.append(
+            _("%(cells)s populated cells, %(persons)s persons in all")
+            % {"cells": grid.size, "persons": f"{grid.total:,.0f}"}
+        )
         if not dry_run:
             with store.staging(population_dir()) as build:
                 grid.save(build)
                 store.publish(population_dir(), build)
-            report.notes.append(f"published in {population_dir()}")
+            report.notes.append(_("published in %(directory)s") % {"directory": population_dir()})
         return report

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from citywatch.core.actions import ActionError
@@ -80,14 +81,17 @@ def requirements_for(level: str) -> list[Requirement]:
 
 def _check_permissions(user) -> None:
     if user is None or not getattr(user, "is_authenticated", False):
-        raise PermissionDenied("log in to see the coverage report")
+        raise PermissionDenied(gettext("log in to see the coverage report"))
     missing = [
         str(m._meta.verbose_name_plural)
         for m in COUNTED_MODELS
         if not user.has_perm(f"{m._meta.app_label}.view_{m._meta.model_name}")
     ]
     if missing:
-        raise PermissionDenied(f"the coverage report needs permission to view {', '.join(missing)}")
+        raise PermissionDenied(
+            gettext("the coverage report needs permission to view %(models)s")
+            % {"models": ", ".join(missing)}
+        )
 
 
 def _counts_by_area(qs, scope_path: str, **annotations) -> dict[int, dict[str, int]]:

@@ -31,6 +31,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from citywatch.resources import queries
 from citywatch.resources.kinds import Kind, get_kind
@@ -94,14 +95,14 @@ def read_table(name: str, data: bytes) -> Table:
     """Read ``data`` by the extension of ``name``."""
     lower = name.lower()
     if not data:
-        raise UnreadableFile("the file is empty")
+        raise UnreadableFile(_("the file is empty"))
     if lower.endswith(".csv"):
         return read_csv(data)
     if lower.endswith(".xlsx"):
         return read_xlsx(data)
     if lower.endswith((".geojson", ".json")):
         return read_geojson(data)
-    raise UnreadableFile("unsupported file type; use .csv, .xlsx or .geojson")
+    raise UnreadableFile(_("unsupported file type; use .csv, .xlsx or .geojson"))
 
 
 def _decode(data: bytes) -> str:
@@ -109,10 +110,10 @@ def _decode(data: bytes) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
-            raise UnreadableFile("not readable UTF-16 text") from None
+            raise UnreadableFile(_("not readable UTF-16 text")) from None
     if b"\x00" in data:
         raise UnreadableFile(
-            "the file contains NUL bytes: it is not a text CSV (a spreadsheet saved as .csv?)"
+            _("the file contains NUL bytes: it is not a text CSV (a spreadsheet saved as .csv?)")
         )
     try:
         return data.decode("utf-8-sig")
@@ -121,7 +122,7 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError:
-        raise UnreadableFile("the text is neither UTF-8 nor GB18030") from None
+        raise UnreadableFile(_("the text is neither UTF-8 nor GB18030")) from None
 
 
 def is_blank(value) -> bool:
@@ -136,7 +137,7 @@ def read_csv(data: bytes) -> Table:
     try:
         header = next(reader, None)
         if header is None:
-            raise UnreadableFile("the file is empty")
+            raise UnreadableFile(_("the file is empty"))
         table = Table(headers=[h.strip() for h in header])
         count = 0
         for number, cells in enumerate(reader, start=2):
@@ -144,10 +145,10 @@ def read_csv(data: bytes) -> Table:
                 continue
             count += 1
             if count > MAX_ROWS:
-                raise UnreadableFile(f"more than {MAX_ROWS} rows; split the file")
+                raise UnreadableFile(_("more than %(max)s rows; split the file") % {"max": MAX_ROWS})
             table.rows.append((number, cells, None))
     except csv.Error as exc:
-        raise UnreadableFile(f"not a readable CSV ({exc})") from None
+        raise UnreadableFile(_("not a readable CSV (%(reason)s)") % {"reason": exc}) from None
     return table
 
 
@@ -162,11 +163,12 @@ def read_xlsx(data: bytes) -> Table:
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds of errors on a bad file
             raise UnreadableFile(
-                f"not a readable .xlsx workbook ({_reason(exc)}); an old .xls must be saved as .xlsx"
+                _("not a readable .xlsx workbook (%(reason)s); an old .xls must be saved as .xlsx")
+                % {"reason": _reason(exc)}
             ) from None
         try:
             if not workbook.worksheets:
-                raise UnreadableFile("the workbook has no sheet")
+                raise UnreadableFile(_("the workbook has no sheet"))
             sheet = workbook.worksheets[0]
             # The stored dimension may be wrong (some writers leave "A1"); read what is there.
             sheet.reset_dimensions()
@@ -175,7 +177,7 @@ def read_xlsx(data: bytes) -> Table:
             while headers and headers[-1] == "":
                 headers.pop()
             if not headers:
-                raise UnreadableFile("row 1 of the first sheet holds no column names")
+                raise UnreadableFile(_("row 1 of the first sheet holds no column names"))
             table = Table(headers=headers)
             # Rows are read as wide as the header plus spare columns (to find values without a
             # header); a crafted cell in column XFD cannot make every row 16,384 cells wide.
@@ -187,12 +189,14 @@ def read_xlsx(data: bytes) -> Table:
                     continue
                 count += 1
                 if count > MAX_ROWS:
-                    raise UnreadableFile(f"more than {MAX_ROWS} rows; split the file")
+                    raise UnreadableFile(_("more than %(max)s rows; split the file") % {"max": MAX_ROWS})
                 table.rows.append((number, list(cells), None))
         except UnreadableFile:
             raise
         except Exception as exc:  # noqa: BLE001
-            raise UnreadableFile(f"not a readable .xlsx workbook ({_reason(exc)})") from None
+            raise UnreadableFile(
+                _("not a readable .xlsx workbook (%(reason)s)") % {"reason": _reason(exc)}
+            ) from None
         finally:
             workbook.close()
     return table
@@ -216,7 +220,7 @@ def read_geojson(data: bytes) -> Table:
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise UnreadableFile(f"not valid GeoJSON ({type(exc).__name__})") from None
+        raise UnreadableFile(_("not valid GeoJSON (%(reason)s)") % {"reason": type(exc).__name__}) from None
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         features = [doc]
     elif (
@@ -226,18 +230,18 @@ def read_geojson(data: bytes) -> Table:
     ):
         features = doc["features"]
     else:
-        raise UnreadableFile("GeoJSON must be a FeatureCollection")
+        raise UnreadableFile(_("GeoJSON must be a FeatureCollection"))
     if len(features) > MAX_ROWS:
-        raise UnreadableFile(f"more than {MAX_ROWS} features; split the file")
+        raise UnreadableFile(_("more than %(max)s features; split the file") % {"max": MAX_ROWS})
     headers: dict[str, None] = {}
     ignored: dict[str, None] = {}
     parsed = []
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            raise UnreadableFile(f"feature {number} is not a GeoJSON Feature")
+            raise UnreadableFile(_("feature %(number)s is not a GeoJSON Feature") % {"number": number})
         props = feature.get("properties") or {}
         if not isinstance(props, dict):
-            raise UnreadableFile(f"feature {number}: properties must be an object")
+            raise UnreadableFile(_("feature %(number)s: properties must be an object") % {"number": number})
         kept = {}
         for key, value in props.items():
             key = str(key)
@@ -258,14 +262,17 @@ def _point_of(number, geometry):
         return None
     if not isinstance(geometry, dict) or geometry.get("type") != "Point":
         kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
-        raise UnreadableFile(f"feature {number}: the geometry must be a Point, not {kind}")
+        raise UnreadableFile(
+            _("feature %(number)s: the geometry must be a Point, not %(type)s")
+            % {"number": number, "type": kind}
+        )
     coords = geometry.get("coordinates")
     if (
         not isinstance(coords, list)
         or len(coords) not in (2, 3)
         or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords)
     ):
-        raise UnreadableFile(f"feature {number}: a Point needs [lon, lat]")
+        raise UnreadableFile(_("feature %(number)s: a Point needs [lon, lat]") % {"number": number})
     return float(coords[0]), float(coords[1])
 
 

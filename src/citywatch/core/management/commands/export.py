@@ -4,6 +4,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 
 class Command(BaseCommand):
@@ -28,15 +29,16 @@ class Command(BaseCommand):
         fmt = file.suffix.lower().lstrip(".")
         if fmt not in FORMATS:
             raise CommandError(
-                f"unsupported file type {file.suffix or '(none)'}; use .csv, .xlsx, .geojson or .gpkg"
+                gettext("unsupported file type %(suffix)s; use .csv, .xlsx, .geojson or .gpkg")
+                % {"suffix": file.suffix or gettext("(none)")}
             )
         acting = None
         if user:
             acting = User.objects.select_related("jurisdiction").filter(username=user, is_active=True).first()
             if acting is None:
-                raise CommandError(f"no active user {user!r}")
+                raise CommandError(gettext("no active user %(user)s") % {"user": repr(user)})
         if not file.parent.is_dir():
-            raise CommandError(f"no such directory: {file.parent}")
+            raise CommandError(gettext("no such directory: %(directory)s") % {"directory": file.parent})
         data, _, _ = export_records(kind, acting, fmt)
         file.write_bytes(data)
         self.stdout.write(f"{kind}: wrote {file} ({len(data)} bytes)")
