@@ -917,10 +917,20 @@ def ledger_reference(incident: Incident) -> str:
 
 
 @transaction.atomic
+def _left_to_ship(item):
+    """Approved supply requests for ``item`` that still have something to ship, and how much (``n``)."""
+    from django.db.models import F
+
+    pending = SupplyRequest.objects.filter(item=item, status__in=(Q.APPROVED, Q.SHIPPED))
+    return pending.filter(quantity_approved__gt=F("quantity_shipped")), F("quantity_approved") - F(
+        "quantity_shipped"
+    )
+
+
 def available(depot, item, exclude: int | None = None) -> tuple[Decimal, Decimal, Decimal]:
     """(balance, committed, available) of an item at a depot: committed is what approved requests still
     have to ship (``exclude``: a request left out of it), available what may still be asked for."""
-    from django.db.models import F, Sum
+    from django.db.models import Sum
 
     from citywatch.resources.models import StockBalance
 
@@ -932,18 +942,16 @@ def available(depot, item, exclude: int | None = None) -> tuple[Decimal, Decimal
         .first()
     )
     balance = row if row is not None else Decimal(0)
-    pending = SupplyRequest.objects.filter(depot=depot, item=item, status__in=(Q.APPROVED, Q.SHIPPED))
-    pending = pending.filter(quantity_approved__gt=F("quantity_shipped"))
-    if exclude is not None:
-        pending = pending.exclude(pk=exclude)
-    committed = pending.aggregate(n=Sum(F("quantity_approved") - F("quantity_shipped")))["n"] or Decimal(0)
+    pending, left = _left_to_ship(item)
+    pending = pending.filter(depot=depot).exclude(pk=exclude)
+    committed = pending.aggregate(n=Sum(left))["n"] or Decimal(0)
     return balance, committed, max(balance - committed, Decimal(0))
 
 
 def available_by_depot(item, depots) -> dict[int, tuple[Decimal, Decimal, Decimal]]:
     """``available`` for many depots at once (a read, nothing locked): depot id → (balance, committed,
     available), for the depots of the ``depots`` queryset that hold some of the item."""
-    from django.db.models import F, Sum
+    from django.db.models import Sum
 
     from citywatch.resources.models import StockBalance
 
@@ -952,12 +960,11 @@ def available_by_depot(item, depots) -> dict[int, tuple[Decimal, Decimal, Decima
             "depot", "quantity"
         )
     )
-    pending = SupplyRequest.objects.filter(
-        item=item, depot__in=list(balances), status__in=(Q.APPROVED, Q.SHIPPED)
-    ).filter(quantity_approved__gt=F("quantity_shipped"))
+    pending, left = _left_to_ship(item)
     committed = dict(
-        pending.values("depot")
-        .annotate(n=Sum(F("quantity_approved") - F("quantity_shipped")))
+        pending.filter(depot__in=list(balances))
+        .values("depot")
+        .annotate(n=Sum(left))
         .values_list("depot", "n")
     )
     out = {}

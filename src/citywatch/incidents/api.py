@@ -43,12 +43,10 @@ def _person(username: str | None, incident: Incident | None = None):
     jurisdiction covers it — the people the one-map offers — may be given a role, a task or an order."""
     if not username:
         return None
-    person = User.objects.filter(username=username, is_active=True).select_related("jurisdiction").first()
+    person = User.objects.filter(username=username, is_active=True).first()
     if person is None:
         raise actions.Invalid(_("unknown user %(name)s") % {"name": repr(username)})
-    if incident is not None and not (
-        person.jurisdiction_id and incident.area.path.startswith(person.jurisdiction.path)
-    ):
+    if incident is not None and not queries.people_covering(incident).filter(pk=person.pk).exists():
         raise actions.Invalid(
             _("%(name)s does not work where the incident is (their jurisdiction does not cover it)")
             % {"name": username}

@@ -159,24 +159,12 @@ def incident_new(request):
     )
 
 
-def _people_for(incident) -> list:
-    """Active users whose jurisdiction covers the incident: the people who can take a role in its command
-    (team leaders among them are who a dispatch order can be sent to)."""
-    from citywatch.core.models import User
-
-    # The incident's area and its ancestors, as paths: "350200.", "350200.350203.", …
-    codes = [c for c in incident.area.path.split(".") if c]
-    covering = [".".join(codes[: i + 1]) + "." for i in range(len(codes))]
-    people = User.objects.filter(is_active=True, jurisdiction__path__in=covering)
-    return list(people.select_related("jurisdiction").order_by("username"))
-
-
 def incident_detail(request, pk):
     _need(request.user, "incidents.view_incident")
     incident = queries.incident_for(request.user, pk)
     log = list(queries.log_for(request.user, incident).order_by("-time", "-id")[:200])
     dispatches = list(queries.dispatches_for(request.user).filter(incident=incident))
-    people = _people_for(incident)
+    people = list(queries.people_covering(incident).order_by("username"))
     user = request.user
     return render(
         request,
