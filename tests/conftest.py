@@ -24,6 +24,8 @@ def pytest_configure(config):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Settings were read before this file set the variable (pytest-django sets Django up first).
+    settings.CITYWATCH_DEMO_PASSWORD = DEMO_PASSWORD
 
 
 def _flushes_database(item) -> bool:

@@ -12,39 +12,16 @@ import logging
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from citywatch.core.actions import ActionError
 from citywatch.core.changelog import set_actor_user
+from citywatch.core.errors import ActionError, Unavailable, error_response, json_safe
 
 log = logging.getLogger(__name__)
-
-STATUS_CODES = {
-    400: "bad_request",
-    401: "not_authenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "too_large",
-    415: "unsupported_media_type",
-    422: "validation_error",
-    429: "too_many_requests",
-}
-
-
-def error_body(status: int, message: str, code: str | None = None, details=None) -> dict:
-    return {
-        "error": {"code": code or STATUS_CODES.get(status, "error"), "message": message, "details": details}
-    }
-
-
-def error_response(status: int, message: str, code: str | None = None, details=None) -> JsonResponse:
-    return JsonResponse(error_body(status, message, code, details), status=status)
 
 
 class BearerToken(HttpBearer):
@@ -89,7 +66,7 @@ api = NinjaAPI(
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc):
-    return error_response(422, "The request is not valid.", details=_json_safe(exc.errors))
+    return error_response(422, "The request is not valid.", details=json_safe(exc.errors))
 
 
 @api.exception_handler(AuthenticationError)
@@ -124,23 +101,16 @@ def on_permission_denied(request, exc):
 
 @api.exception_handler(ActionError)
 def on_action_error(request, exc):
-    return error_response(exc.status, str(exc), code=exc.code, details=getattr(exc, "details", None))
+    response = error_response(exc.status, str(exc), code=exc.code, details=exc.details)
+    if isinstance(exc, Unavailable):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(Exception)
 def on_unexpected(request, exc):
     log.exception("unhandled API error on %s %s", request.method, request.path)
     return error_response(500, "Internal error; it has been logged.", code="server_error")
-
-
-def _json_safe(value):
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
 
 
 def register_routers():

@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from citywatch.env import env_bool, env_int, env_list, env_str, secret_key
+from citywatch.env import env_bool, env_float, env_int, env_list, env_str, secret_key
 
 # Spreadsheets are parsed by openpyxl through defusedxml (entity expansion and network access off). lxml
 # is installed too (python-docx needs it), and openpyxl would otherwise prefer it and skip defusedxml.
@@ -201,16 +201,28 @@ BASEMAP_ATTRIBUTION = env_str("CITYWATCH_BASEMAP_ATTRIBUTION", "")
 
 # --- Travel-time engine (geo/routing) -------------------------------------------------------------
 # A point farther than this from the road network is reported off-network.
-CITYWATCH_ROUTING_SNAP_LIMIT_M = env_int("CITYWATCH_ROUTING_SNAP_LIMIT_M", 2000)
+CITYWATCH_ROUTING_SNAP_LIMIT_M = env_float("CITYWATCH_ROUTING_SNAP_LIMIT_M", 2000.0)
 # Without a road network: ETA = great-circle distance × detour factor / speed.
-CITYWATCH_ROUTING_DETOUR_FACTOR = float(env_str("CITYWATCH_ROUTING_DETOUR_FACTOR", "1.3"))
-CITYWATCH_ROUTING_FALLBACK_SPEED_KMH = float(env_str("CITYWATCH_ROUTING_FALLBACK_SPEED_KMH", "40"))
+CITYWATCH_ROUTING_DETOUR_FACTOR = env_float("CITYWATCH_ROUTING_DETOUR_FACTOR", 1.3)
+CITYWATCH_ROUTING_FALLBACK_SPEED_KMH = env_float("CITYWATCH_ROUTING_FALLBACK_SPEED_KMH", 40.0)
 # Speed on the leg between a point and its nearest road node.
-CITYWATCH_ROUTING_ACCESS_SPEED_KMH = float(env_str("CITYWATCH_ROUTING_ACCESS_SPEED_KMH", "20"))
+CITYWATCH_ROUTING_ACCESS_SPEED_KMH = env_float("CITYWATCH_ROUTING_ACCESS_SPEED_KMH", 20.0)
 
 # --- Incidents: the upward-reporting clock (minutes after verification) -------------------------------
 CITYWATCH_FIRST_REPORT_MINUTES = env_int("CITYWATCH_FIRST_REPORT_MINUTES", 30)
 CITYWATCH_WRITTEN_REPORT_MINUTES = env_int("CITYWATCH_WRITTEN_REPORT_MINUTES", 60)
+# A forward command post should be established within this many minutes of the incident's verification.
+CITYWATCH_COMMAND_POST_TARGET_MINUTES = env_int("CITYWATCH_COMMAND_POST_TARGET_MINUTES", 30)
+
+# --- Live updates (Server-Sent Events) ------------------------------------------------------------
+CITYWATCH_EVENTS_POLL_SECONDS = env_float("CITYWATCH_EVENTS_POLL_SECONDS", 1.0)
+CITYWATCH_EVENTS_HEARTBEAT_SECONDS = env_float("CITYWATCH_EVENTS_HEARTBEAT_SECONDS", 15.0)
+# A stream ends after this long; the browser reconnects and resumes from the last event it saw.
+CITYWATCH_EVENTS_MAX_SECONDS = env_float("CITYWATCH_EVENTS_MAX_SECONDS", 300.0)
+
+# --- Demo -----------------------------------------------------------------------------------------
+# The demo users' password; generated on the first load (and kept in <data dir>/demo-password) if empty.
+CITYWATCH_DEMO_PASSWORD = env_str("CITYWATCH_DEMO_PASSWORD", "").strip()
 
 # --- API ------------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 100

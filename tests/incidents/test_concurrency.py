@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from citywatch.core.actions import Conflict
+from citywatch.core.errors import Conflict
 from citywatch.core.models import User
 from citywatch.incidents import actions
 from citywatch.incidents.models import Incident, IncidentLog

@@ -3,7 +3,7 @@ refused; team leaders answer their own orders."""
 
 import pytest
 
-from citywatch.core.actions import ActionError, Conflict
+from citywatch.core.errors import ActionError, Conflict
 from citywatch.incidents import actions
 from citywatch.incidents.models import IncidentLog
 from citywatch.resources.choices import TeamStatus

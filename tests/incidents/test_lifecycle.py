@@ -7,7 +7,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from citywatch.core.actions import ActionError, Conflict
+from citywatch.core.errors import ActionError, Conflict
 from citywatch.incidents import actions, queries
 from citywatch.incidents.choices import IncidentStatus
 from citywatch.incidents.models import Incident, IncidentLog

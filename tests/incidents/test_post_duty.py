@@ -9,7 +9,7 @@ import json
 import pytest
 from django.utils import timezone
 
-from citywatch.core.actions import Conflict
+from citywatch.core.errors import Conflict
 from citywatch.core.models import AdminArea, User
 from citywatch.incidents import actions
 from citywatch.incidents import duty as dutylib
@@ -74,7 +74,7 @@ def test_post_timing_against_target(duty_client, duty, settings):
     assert any(f["properties"]["incident"] == incident.pk for f in fc["features"])
 
     # Late: 45 minutes after verification is beyond the default 30.
-    del settings.CITYWATCH_COMMAND_POST_TARGET_MINUTES
+    settings.CITYWATCH_COMMAND_POST_TARGET_MINUTES = 30
     late = verified(minutes_ago=60)
     post = dutylib.establish_post(
         late,

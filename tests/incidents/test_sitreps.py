@@ -12,7 +12,7 @@ import zlib
 
 import pytest
 
-from citywatch.core.actions import Conflict
+from citywatch.core.errors import Conflict
 from citywatch.core.models import ObjectChange
 from citywatch.incidents import actions, sitreps
 from citywatch.incidents.models import IncidentLog, Sitrep

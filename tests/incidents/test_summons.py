@@ -4,7 +4,7 @@ summoner's jurisdiction not found (404), a log entry per step and change-log row
 
 import pytest
 
-from citywatch.core.actions import ActionError, Conflict
+from citywatch.core.errors import ActionError, Conflict
 from citywatch.core.models import ObjectChange
 from citywatch.incidents import actions, summons
 from citywatch.incidents.actions import NotFound

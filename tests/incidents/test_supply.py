@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.gis.geos import Point
 
-from citywatch.core.actions import ActionError, Conflict
+from citywatch.core.errors import ActionError, Conflict
 from citywatch.core.models import AdminArea
 from citywatch.incidents import actions
 from citywatch.incidents.models import IncidentLog, SupplyRequest

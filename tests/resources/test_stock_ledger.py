@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import translation
 
-from citywatch.core.actions import ActionError, Conflict
+from citywatch.core.errors import ActionError, Conflict
 from citywatch.core.models import AdminArea
 from citywatch.resources import actions
 from citywatch.resources.models import Depot, StockBalance, StockMovement, SupplyItem

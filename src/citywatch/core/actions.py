@@ -11,22 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citywatch.core.choices import Role
+from citywatch.core.errors import ActionError, Conflict
 from citywatch.core.models import AdminArea, ApiToken, Organisation, User
+from citywatch.core.models.base import differs
 from citywatch.core.models.users import hash_secret
 
 AREA_FIELDS = ("name", "level", "parent", "boundary", "point", "point_source")
-
-
-class ActionError(Exception):
-    """A request that cannot be carried out as asked; the message is safe to show."""
-
-    code = "invalid"
-    status = 400
-
-
-class Conflict(ActionError):
-    code = "conflict"
-    status = 409
 
 
 # --- Admin areas ----------------------------------------------------------------------------------
@@ -57,7 +47,7 @@ def save_area(*, code: str, **fields) -> tuple[AdminArea, str]:
         area.path = area.compute_path()
         area.save()
         return area, "created"
-    changed = [name for name, value in fields.items() if not _same(getattr(area, name), value)]
+    changed = [name for name, value in fields.items() if differs(getattr(area, name), value)]
     if not changed:
         return area, "unchanged"
     for name in changed:
@@ -67,12 +57,6 @@ def save_area(*, code: str, **fields) -> tuple[AdminArea, str]:
     area.save()
     _refresh_paths(area)
     return area, "updated"
-
-
-def _same(current, new) -> bool:
-    if hasattr(current, "equals_exact") and hasattr(new, "equals_exact"):
-        return current.equals_exact(new, 1e-9)
-    return current == new
 
 
 @transaction.atomic

@@ -49,7 +49,7 @@ class ApiErrorBodyMiddleware:
             and response.status_code >= 400
             and not response.get("Content-Type", "").startswith("application/json")
         ):
-            from citywatch.api import STATUS_CODES, error_response
+            from citywatch.core.errors import STATUS_CODES, error_response
 
             status = response.status_code
             message = {
@@ -101,7 +101,7 @@ class RejectNulMiddleware:
     def __call__(self, request):
         if self._has_nul(request):
             if request.path.startswith("/api/"):
-                from citywatch.api import error_response
+                from citywatch.core.errors import error_response
 
                 return error_response(400, "The request contains a NUL character.")
             from django.http import HttpResponseBadRequest

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
-from pydantic import ValidationError
 
-from citywatch.api import error_response
-from citywatch.core import queries
+from citywatch.core import pages, queries
 from citywatch.core.choices import AreaLevel, Role
+from citywatch.core.errors import error_response
 from citywatch.core.filters import AreaFilter, ChangeFilter
 
 PAGE_SIZE = 50
@@ -45,35 +42,23 @@ def api_not_found(request):
     return error_response(404, "No such API endpoint.")
 
 
-def _filters(schema, request):
-    """A filter set from the query string; invalid values are dropped with a message instead of a 500."""
-    raw = {k: v for k, v in request.GET.items() if k in schema.model_fields and v != ""}
-    try:
-        return schema(**raw), None
-    except ValidationError as exc:
-        fields = ", ".join(str(e["loc"][0]) for e in exc.errors() if e.get("loc"))
-        return schema(), _("Ignored invalid filter values: %(fields)s") % {"fields": fields}
-
-
-def _page(request, qs):
-    try:
-        number = int(request.GET.get("page", 1))
-    except ValueError:
-        number = 1
-    return Paginator(qs, PAGE_SIZE).get_page(number)
-
-
 def map_page(request):
     return render(request, "core/map.html", {"levels": AreaLevel})
 
 
 def area_list(request):
-    filters, warning = _filters(AreaFilter, request)
-    qs = filters.filter(queries.areas_for(request.user)).defer("boundary").order_by("code")
+    listing = pages.listing(
+        request, AreaFilter, queries.areas_for(request.user).defer("boundary").order_by("code")
+    )
     return render(
         request,
         "core/area_list.html",
-        {"page": _page(request, qs), "filters": filters, "warning": warning, "levels": AreaLevel.choices},
+        {
+            "page": listing.page,
+            "filters": listing.filters,
+            "warning": listing.warning,
+            "levels": AreaLevel.choices,
+        },
     )
 
 
@@ -85,10 +70,11 @@ def area_detail(request, code):
 
 
 def change_list(request):
-    filters, warning = _filters(ChangeFilter, request)
-    qs = filters.filter(queries.changes_for(request.user))
+    listing = pages.listing(request, ChangeFilter, queries.changes_for(request.user))
     return render(
-        request, "core/change_list.html", {"page": _page(request, qs), "filters": filters, "warning": warning}
+        request,
+        "core/change_list.html",
+        {"page": listing.page, "filters": listing.filters, "warning": listing.warning},
     )
 
 

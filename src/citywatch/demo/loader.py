@@ -53,9 +53,8 @@ class DemoResult:
 
 def demo_password() -> tuple[str, bool]:
     """CITYWATCH_DEMO_PASSWORD, or one generated on the first load and kept in the data directory."""
-    env = os.environ.get("CITYWATCH_DEMO_PASSWORD", "").strip()
-    if env:
-        return env, False
+    if settings.CITYWATCH_DEMO_PASSWORD:
+        return settings.CITYWATCH_DEMO_PASSWORD, False
     path = Path(settings.DATA_DIR) / "demo-password"
     if path.exists():
         return path.read_text().strip(), False

@@ -29,6 +29,7 @@ from shapely.ops import nearest_points
 
 from citywatch.core.choices import AreaLevel, ChangeAction
 from citywatch.core.models import AdminArea, ObjectChange
+from citywatch.core.models.base import differs
 from citywatch.resources import choices as ch
 from citywatch.resources.models import (
     Depot,
@@ -357,16 +358,6 @@ class Tally:
     objects: dict = field(default_factory=dict)  # external id → saved object
 
 
-def _differs(current, new) -> bool:
-    if hasattr(current, "equals_exact") and hasattr(new, "equals_exact"):
-        return not current.equals_exact(new, 1e-9)
-    if current is None or new is None:
-        return (current is None) != (new is None)
-    if hasattr(current, "pk") or hasattr(new, "pk"):
-        return getattr(current, "pk", current) != getattr(new, "pk", new)
-    return current != new
-
-
 def _current(obj, name):
     """A field's stored value; a foreign key by its id (no query)."""
     field = obj._meta.get_field(name)
@@ -429,7 +420,7 @@ def _upsert(model, specs: list[Spec], tally: Tally, *, keep: tuple[str, ...] = (
             changed = [
                 name
                 for name, value in spec.fields.items()
-                if name not in keep and _differs(_current(obj, name), value)
+                if name not in keep and differs(_current(obj, name), value)
             ]
             if changed:
                 for name in changed:

@@ -9,26 +9,23 @@ incident log; the change log rows come from the model signals in the same transa
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.gis.gdal import GDALException
-from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point
+from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from citywatch.core.actions import ActionError, Conflict
+from citywatch.core import inputs
 from citywatch.core.choices import AreaLevel
+from citywatch.core.errors import Conflict, Forbidden, Invalid, NotFound
 from citywatch.core.models import AdminArea
-from citywatch.core.models.base import user_scope
-from citywatch.env import env_int
-from citywatch.geo import crs as crslib
+from citywatch.core.models.base import differs, scope_of
 from citywatch.incidents.choices import (
     TYPE_CATEGORIES,
     Category,
@@ -54,38 +51,16 @@ from citywatch.incidents.models import (
 )
 from citywatch.resources.choices import MovementKind, TeamStatus
 
-
-class Invalid(ActionError):
-    """Input that cannot be accepted (answers 422 like a schema error)."""
-
-    status = 422
-    code = "validation_error"
-
-
-class NotFound(ActionError):
-    status = 404
-    code = "not_found"
-
-
-class Forbidden(ActionError):
-    status = 403
-    code = "forbidden"
-
-
 # --- Settings -------------------------------------------------------------------------------------
 
 
 def first_report_minutes() -> int:
     """Minutes after verification by which the first (quick) report is due."""
-    return int(
-        getattr(settings, "CITYWATCH_FIRST_REPORT_MINUTES", env_int("CITYWATCH_FIRST_REPORT_MINUTES", 30))
-    )
+    return settings.CITYWATCH_FIRST_REPORT_MINUTES
 
 
 def written_report_minutes() -> int:
-    return int(
-        getattr(settings, "CITYWATCH_WRITTEN_REPORT_MINUTES", env_int("CITYWATCH_WRITTEN_REPORT_MINUTES", 60))
-    )
+    return settings.CITYWATCH_WRITTEN_REPORT_MINUTES
 
 
 # --- The lifecycle --------------------------------------------------------------------------------
@@ -120,11 +95,6 @@ ACTIVE_DISPATCH = {
     DispatchStatus.EN_ROUTE,
     DispatchStatus.ON_SCENE,
 }
-
-
-def person_name(user) -> str:
-    """How the log names a person: their full name, else their username."""
-    return (user.get_full_name() or user.username).strip()
 
 
 def _user(user):
@@ -311,69 +281,6 @@ def locate(point: Point) -> tuple[AdminArea, bool]:
     return best, False
 
 
-def _number(value, name, *, integer=False):
-    if isinstance(value, bool) or value is None or value == "":
-        raise Invalid(_("%(name)s must be a number") % {"name": name})
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise Invalid(
-            _("%(name)s: %(value)s is not a number") % {"name": name, "value": repr(value)}
-        ) from None
-    if not number.is_finite():
-        raise Invalid(_("%(name)s must be a finite number") % {"name": name})
-    if integer:
-        if number != number.to_integral_value():
-            raise Invalid(_("%(name)s must be a whole number") % {"name": name})
-        if number < 0 or number > 10**7:
-            raise Invalid(_("%(name)s must be between 0 and 10,000,000") % {"name": name})
-        return int(number)
-    return number
-
-
-def _point(lon, lat, crs="wgs84") -> Point:
-    lon, lat = float(_number(lon, "lon")), float(_number(lat, "lat"))
-    if not bool(crslib.valid_lonlat(lon, lat)):
-        message = (
-            _("(%(lon)s, %(lat)s) is not a longitude/latitude (lon and lat look swapped)")
-            if bool(crslib.valid_lonlat(lat, lon))
-            else _("(%(lon)s, %(lat)s) is not a longitude/latitude")
-        )
-        raise Invalid(message % {"lon": lon, "lat": lat})
-    try:
-        system = crslib.parse_crs(crs)
-    except ValueError:
-        raise Invalid(
-            _("unknown coordinate system %(crs)s: use wgs84, gcj02 or bd09") % {"crs": repr(crs)}
-        ) from None
-    wlon, wlat = (float(v) for v in crslib.to_wgs84(lon, lat, system))
-    return Point(wlon, wlat, srid=4326)
-
-
-def _multipolygon(value) -> MultiPolygon | None:
-    if value in (None, "", {}):
-        return None
-    try:
-        geom = GEOSGeometry(json.dumps(value) if isinstance(value, dict) else str(value), srid=4326)
-    except (GEOSException, GDALException, ValueError, TypeError):
-        raise Invalid(_("affected_area is not a GeoJSON Polygon or MultiPolygon")) from None
-    if geom.geom_type == "Polygon":
-        geom = MultiPolygon(geom, srid=4326)
-    if geom.geom_type != "MultiPolygon":
-        raise Invalid(
-            _("affected_area must be a Polygon or MultiPolygon, not %(type)s") % {"type": geom.geom_type}
-        )
-    if geom.num_coords > 100_000:
-        raise Invalid(_("affected_area has too many vertices (at most 100,000)"))
-    if not geom.valid:
-        raise Invalid(_("affected_area is not a valid polygon: %(reason)s") % {"reason": geom.valid_reason})
-    minx, miny, maxx, maxy = geom.extent
-    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise Invalid(_("affected_area is outside longitude/latitude bounds"))
-    geom.srid = 4326
-    return geom
-
-
 EDITABLE = (
     "title",
     "category",
@@ -437,21 +344,20 @@ def clean_incident(data: dict, user, instance: Incident | None = None) -> dict:
         fields["exercise"] = data["exercise"]
     for name in COUNTS:
         if name in data:
-            fields[name] = _number(data[name], name, integer=True)
+            fields[name] = inputs.count(data[name], name)
     if "direct_loss_cny" in data:
-        loss = _number(data["direct_loss_cny"], "direct_loss_cny")
+        loss = inputs.number(data["direct_loss_cny"], "direct_loss_cny")
         if loss < 0 or loss >= Decimal("1e14"):
             raise Invalid(_("direct_loss_cny must be between 0 and 10^14"))
         fields["direct_loss_cny"] = loss.quantize(Decimal("0.01"))
     if "affected_area" in data:
-        fields["affected_area"] = _multipolygon(data["affected_area"])
+        fields["affected_area"] = inputs.multipolygon(data["affected_area"], "affected_area")
     if "lon" in data or "lat" in data:
         if "lon" not in data or "lat" not in data:
             raise Invalid(_("give both lon and lat"))
-        point = _point(data["lon"], data["lat"], data.get("crs") or "wgs84")
+        point = inputs.point(data["lon"], data["lat"], data.get("crs") or "wgs84")
         area, outside = locate(point)
-        everything, path = user_scope(user)
-        if path is None or not (everything or area.path.startswith(path)):
+        if not scope_of(user).covers(area.path):
             raise Invalid(
                 _("(%(lon)s, %(lat)s) is outside your jurisdiction")
                 % {"lon": f"{point.x:.6f}", "lat": f"{point.y:.6f}"}
@@ -496,14 +402,7 @@ def update_incident(incident: Incident, user, data: dict, expected_version: int 
     fields = clean_incident(data, user, instance=incident)
     changed = []
     for name, value in fields.items():
-        current = getattr(incident, name)
-        if hasattr(current, "equals_exact") and hasattr(value, "equals_exact"):
-            same = current.equals_exact(value, 1e-9)
-        elif name == "area":
-            same = incident.area_id == value.pk
-        else:
-            same = current == value
-        if not same:
+        if differs(getattr(incident, name), value):
             setattr(incident, name, value)
             changed.append(name)
     if not changed:
@@ -559,7 +458,7 @@ def add_participant(incident: Incident, user, person, role: str) -> Participant:
         LogKind.COMMAND,
         log_text(
             gettext_noop("%(person)s joins as %(role)s"),
-            person=person_name(person),
+            person=person.display_name,
             role=ParticipantRole(role).label,
         ),
         user,
@@ -581,7 +480,7 @@ def end_participant(participant: Participant, user) -> Participant:
         LogKind.COMMAND,
         log_text(
             gettext_noop("%(person)s leaves %(role)s"),
-            person=person_name(participant.user),
+            person=participant.user.display_name,
             role=ParticipantRole(participant.role).label,
         ),
         user,
@@ -901,17 +800,6 @@ SUPPLY_TIMESTAMP = {
 }
 
 
-def _quantity(value, name="quantity") -> Decimal:
-    number = _number(value, name)
-    if number <= 0:
-        raise Invalid(_("%(name)s must be positive") % {"name": name})
-    if number.as_tuple().exponent < -3:
-        raise Invalid(_("%(name)s has more than 3 decimal places") % {"name": name})
-    if number > Decimal("1e10"):
-        raise Invalid(_("%(name)s is too large") % {"name": name})
-    return number
-
-
 def ledger_reference(incident: Incident) -> str:
     return f"INC-{incident.pk}"
 
@@ -1010,7 +898,7 @@ def request_supply(incident: Incident, user, depot_id: int, item_code: str, quan
     shipping goes through the ledger, which never overdraws."""
     from citywatch.resources.models import Depot, SupplyItem
 
-    quantity = _quantity(quantity)
+    quantity = inputs.quantity(quantity)
     depot = Depot.objects.restrict(user, "view").filter(pk=depot_id).first()
     if depot is None:
         raise NotFound(_("no depot %(id)s in your jurisdiction") % {"id": depot_id})
@@ -1059,7 +947,7 @@ def supply_transition(request: SupplyRequest, action: str, user, quantity=None, 
             _("cannot %(action)s a supply request that is %(status)s")
             % {"action": action, "status": Q(request.status).label}
         )
-    qty = None if quantity in (None, "") else _quantity(quantity)
+    qty = None if quantity in (None, "") else inputs.quantity(quantity)
     data: dict = {"supply_request": request.pk, "action": action, "from": request.status, "to": new}
     unit = request.item.unit
     if action == "approve":

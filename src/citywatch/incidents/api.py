@@ -19,6 +19,7 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field, field_validator
 
+from citywatch.core import inputs
 from citywatch.core.models import User
 from citywatch.core.pagination import PageParams, feature_collection, geometry_json, page
 from citywatch.incidents import actions, queries
@@ -52,15 +53,6 @@ def _person(username: str | None, incident: Incident | None = None):
             % {"name": username}
         )
     return person
-
-
-def _due(value: datetime.datetime | None) -> datetime.datetime | None:
-    """A due time; without an offset it is local (TIME_ZONE). Years outside 2000–2100 are refused."""
-    if value is None:
-        return None
-    if not 2000 <= value.year <= 2100:
-        raise actions.Invalid(_("the due time must be between the years 2000 and 2100"))
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 def _iso(value):
@@ -182,7 +174,6 @@ class OverdueOut(Schema):
     "/incidents/overdue-reports", response=list[OverdueOut], summary="Upward reports past their deadline"
 )
 def overdue(request: HttpRequest):
-    from django.utils import timezone
 
     return [
         {"incident": r.incident.pk, "title": r.incident.title, "report": r.report, "due_at": r.due_at}
@@ -281,7 +272,7 @@ def log_out(entry: IncidentLog) -> dict[str, Any]:
         "id": entry.pk,
         "time": entry.time.isoformat(),
         "author": entry.author.username if entry.author_id else None,
-        "author_name": actions.person_name(entry.author) if entry.author_id else None,
+        "author_name": entry.author.display_name if entry.author_id else None,
         "kind": entry.kind,
         "text": entry.text,
         "data": entry.data,
@@ -315,7 +306,7 @@ def dispatch_out(d: Dispatch) -> dict[str, Any]:
         "incident": d.incident_id,
         "team": {"id": d.team_id, "name": d.team.name, "status": d.team.status},
         "assigned_to": d.assigned_to.username if d.assigned_to_id else None,
-        "assigned_to_name": actions.person_name(d.assigned_to) if d.assigned_to_id else None,
+        "assigned_to_name": d.assigned_to.display_name if d.assigned_to_id else None,
         "status": d.status,
         "eta_s": d.eta_s,
         "eta_method": d.eta_method,
@@ -523,7 +514,7 @@ def participant_out(p: Participant) -> dict[str, Any]:
     return {
         "id": p.pk,
         "user": p.user.username,
-        "user_name": actions.person_name(p.user),
+        "user_name": p.user.display_name,
         "role": p.role,
         "started_at": _iso(p.started_at),
         "ended_at": _iso(p.ended_at),
@@ -568,7 +559,7 @@ def task_out(t: Task) -> dict[str, Any]:
         "id": t.pk,
         "title": t.title,
         "owner": t.owner.username if t.owner_id else None,
-        "owner_name": actions.person_name(t.owner) if t.owner_id else None,
+        "owner_name": t.owner.display_name if t.owner_id else None,
         "due_at": _iso(t.due_at),
         "status": t.status,
         "done_at": _iso(t.done_at),
@@ -595,7 +586,7 @@ def add_task(request: HttpRequest, pk: int, payload: TaskIn):
     queries.incident_for(request.user, pk)
     _need(request.user, Task, "add")
     incident = queries.incident_for(request.user, pk, "change")
-    due = _due(payload.due_at)
+    due = inputs.aware(payload.due_at, _("the due time"))
     task = actions.create_task(incident, request.user, payload.title, _person(payload.owner, incident), due)
     return Status(201, task_out(task))
 

@@ -32,7 +32,7 @@ def post_out(post: CommandPost) -> dict[str, Any]:
         "lon": post.location.x,
         "lat": post.location.y,
         "leader": post.leader.username if post.leader_id else None,
-        "leader_name": post.leader.get_full_name() if post.leader_id else None,
+        "leader_name": post.leader.display_name if post.leader_id else None,
         "members": post.members,
         "communications": post.communications,
         "established_at": _iso(post.established_at),
@@ -141,9 +141,9 @@ def shift_out(s: DutyShift) -> dict[str, Any]:
         "start": _iso(timezone.localtime(s.start)),
         "end": _iso(timezone.localtime(s.end)),
         "duty_officer": s.duty_officer.username,
-        "duty_officer_name": s.duty_officer.get_full_name(),
+        "duty_officer_name": s.duty_officer.display_name,
         "leader_on_call": s.leader_on_call.username if s.leader_on_call_id else None,
-        "leader_on_call_name": s.leader_on_call.get_full_name() if s.leader_on_call_id else None,
+        "leader_on_call_name": s.leader_on_call.display_name if s.leader_on_call_id else None,
         "note": s.note,
     }
 

@@ -6,10 +6,3 @@ class IncidentsConfig(AppConfig):
     name = "citywatch.incidents"
     label = "incidents"
     verbose_name = _("Incidents")
-
-    def ready(self):
-        from citywatch.incidents import (
-            duty,  # noqa: F401  (registers command post and duty permissions)
-            roles,  # noqa: F401  (registers)
-            summons,  # noqa: F401  (registers expert summons permissions)
-        )

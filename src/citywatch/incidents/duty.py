@@ -2,7 +2,6 @@
 
 Actions follow ``incidents.actions``: atomic, the incident row locked before its state is read, one
 entry written to the incident log per change of a command post. Reads start from ``restrict``.
-Permissions are granted here at import (``incidents.apps`` imports this module in ``ready()``).
 """
 
 from __future__ import annotations
@@ -15,11 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from citywatch.core.actions import Conflict
-from citywatch.core.choices import Role
+from citywatch.core import inputs
+from citywatch.core.errors import Conflict
 from citywatch.core.models import AdminArea
-from citywatch.core.models.base import user_scope
-from citywatch.core.roles import VIEW, grant
+from citywatch.core.models.base import scope_of
 from citywatch.incidents import queries
 from citywatch.incidents.actions import (
     OPEN_STATES,
@@ -27,33 +25,14 @@ from citywatch.incidents.actions import (
     Invalid,
     _locked,
     _log,
-    _point,
     _user,
     log_text,
-    person_name,
 )
 from citywatch.incidents.choices import IncidentStatus, LogKind
 from citywatch.incidents.models import CommandPost, DutyShift, HandoverEntry
 from citywatch.incidents.models.post import command_post_target_minutes
 
 __all__ = ["command_post_target_minutes"]
-
-# --- Permissions ----------------------------------------------------------------------------------
-
-VAC = ("view", "add", "change")
-grant([Role.CITY_ADMIN], "incidents", ["commandpost", "dutyshift"])
-grant([Role.CITY_ADMIN], "incidents", ["handoverentry"], ("view", "add"))
-grant(
-    [Role.COMMANDER, Role.DUTY_OFFICER, Role.DISTRICT_OFFICER], "incidents", ["commandpost", "dutyshift"], VAC
-)
-grant(
-    [Role.COMMANDER, Role.DUTY_OFFICER, Role.DISTRICT_OFFICER],
-    "incidents",
-    ["handoverentry"],
-    ("view", "add"),
-)
-grant([Role.INSPECTOR], "incidents", ["commandpost", "dutyshift", "handoverentry"], VIEW)
-grant([Role.TEAM_LEADER], "incidents", ["commandpost"], VIEW)
 
 MAX_SHIFT = datetime.timedelta(hours=24)
 MAX_MEMBERS = 100
@@ -97,7 +76,7 @@ def establish_post(
     """Establish the incident's forward command post. Only a verified, open incident gets one (409
     otherwise), and only one may be active at a time (409). ``established_at`` records a post set up
     earlier (not in the future, not before verification); omitted: now."""
-    location = _point(lon, lat, crs or "wgs84")
+    location = inputs.point(lon, lat, crs or "wgs84")
     members = _members(members)
     communications = (communications or "").strip()
     if len(communications) > 2000 or "\x00" in communications:
@@ -143,7 +122,7 @@ def establish_post(
         target=post.target_minutes,
     )
     if leader:
-        text = log_text(gettext_noop("%(entry)s; leader %(leader)s"), entry=text, leader=person_name(leader))
+        text = log_text(gettext_noop("%(entry)s; leader %(leader)s"), entry=text, leader=leader.display_name)
     _log(
         incident,
         LogKind.COMMAND,
@@ -193,11 +172,6 @@ def active_post(user, incident) -> CommandPost | None:
 # --- The duty roster and the handover log ---------------------------------------------------------
 
 
-def _in_scope(user, area: AdminArea) -> bool:
-    everything, path = user_scope(user)
-    return path is not None and (everything or area.path.startswith(path))
-
-
 @transaction.atomic
 def create_shift(
     user,
@@ -211,7 +185,7 @@ def create_shift(
 ) -> DutyShift:
     """Put a shift on the roster of ``area`` (the city or a district in the user's jurisdiction). A
     shift that overlaps another of the same area answers 409."""
-    if area is None or not _in_scope(user, area):
+    if area is None or not scope_of(user).covers(area.path):
         raise Forbidden(_("you may only plan shifts in your jurisdiction"))
     if duty_officer is None:
         raise Invalid(_("a shift needs a duty officer"))

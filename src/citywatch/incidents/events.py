@@ -35,15 +35,15 @@ logger = logging.getLogger(__name__)
 
 
 def poll_seconds() -> float:
-    return float(getattr(settings, "CITYWATCH_EVENTS_POLL_SECONDS", 1.0))
+    return settings.CITYWATCH_EVENTS_POLL_SECONDS
 
 
 def heartbeat_seconds() -> float:
-    return float(getattr(settings, "CITYWATCH_EVENTS_HEARTBEAT_SECONDS", 15.0))
+    return settings.CITYWATCH_EVENTS_HEARTBEAT_SECONDS
 
 
 def max_seconds() -> float:
-    return float(getattr(settings, "CITYWATCH_EVENTS_MAX_SECONDS", 300.0))
+    return settings.CITYWATCH_EVENTS_MAX_SECONDS
 
 
 def start_cursor(request) -> int:

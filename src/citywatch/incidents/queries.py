@@ -14,15 +14,11 @@ from citywatch.incidents.models import Dispatch, Incident, IncidentLog, Particip
 
 
 def people_covering(incident):
-    """Active users whose jurisdiction covers the incident's area (it or an ancestor): the people who can
-    take a role in its command, own its tasks or answer its dispatch orders."""
+    """Active users whose jurisdiction covers the incident's area: the people who can take a role in its
+    command, own its tasks or answer its dispatch orders."""
     from citywatch.core.models import User
-    from citywatch.core.models.base import PATH_SEP
 
-    # The incident's area and its ancestors, as paths: "350200.", "350200.350203.", …
-    codes = [c for c in incident.area.path.split(PATH_SEP) if c]
-    covering = [PATH_SEP.join(codes[: i + 1]) + PATH_SEP for i in range(len(codes))]
-    return User.objects.filter(is_active=True, jurisdiction__path__in=covering).select_related("jurisdiction")
+    return User.objects.covering(incident.area)
 
 
 def incidents_for(user, action: str = "view"):

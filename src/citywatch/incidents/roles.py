@@ -1,17 +1,34 @@
-"""Who may do what with incidents (where comes from the jurisdiction).
+"""Who may do what in incident command (where comes from the jurisdiction). Read by ``core.roles``.
 
-city_admin: everything; commander and duty officer: view, add, change everywhere; district officers: view,
-add, change in their district; team leaders: view dispatches and change those assigned to them (the API
-checks ``assigned_to``); inspectors: view.
+The city admin may do everything; commanders, duty officers and district officers view, add and change
+(in their jurisdiction); inspectors view; team leaders see command posts and answer the dispatch orders
+assigned to them (``actions.may_move_dispatch`` checks ``assigned_to``). Logs are append-only: the
+handover log is viewed and added to, never changed.
 """
 
 from citywatch.core.choices import Role
-from citywatch.core.roles import VIEW, grant
+from citywatch.core.roles import ALL, VIEW, VIEW_ADD_CHANGE, same
 
-MODELS = ["incident", "participant", "task", "dispatch", "supplyrequest", "incidentlog"]
-VAC = ("view", "add", "change")
+COMMAND = (
+    "incident",
+    "participant",
+    "task",
+    "dispatch",
+    "expertsummons",
+    "supplyrequest",
+    "incidentlog",
+    "commandpost",
+    "dutyshift",
+    "sitrep",
+)
+VIEW_ADD = ("view", "add")
+STAFF = {**same(COMMAND, VIEW_ADD_CHANGE), "handoverentry": VIEW_ADD}
 
-grant([Role.CITY_ADMIN], "incidents", MODELS)
-grant([Role.COMMANDER, Role.DUTY_OFFICER, Role.DISTRICT_OFFICER], "incidents", MODELS, VAC)
-grant([Role.INSPECTOR], "incidents", MODELS, VIEW)
-grant([Role.TEAM_LEADER], "incidents", ["dispatch"], ("view", "change"))
+GRANTS = {
+    Role.CITY_ADMIN: {**same(COMMAND, ALL), "handoverentry": VIEW_ADD},
+    Role.COMMANDER: STAFF,
+    Role.DUTY_OFFICER: STAFF,
+    Role.DISTRICT_OFFICER: STAFF,
+    Role.INSPECTOR: same((*COMMAND, "handoverentry"), VIEW),
+    Role.TEAM_LEADER: {"dispatch": ("view", "change"), "commandpost": VIEW},
+}

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext, gettext_noop
 
-from citywatch.core.actions import Conflict
+from citywatch.core.errors import Conflict
 from citywatch.incidents.actions import Invalid, _locked, _log, log_text
 from citywatch.incidents.choices import DispatchStatus, LogKind, SupplyStatus, TaskStatus
 from citywatch.incidents.models import Incident, Sitrep, SitrepStatus
@@ -334,7 +334,7 @@ def content(sitrep: Sitrep) -> dict:
         (t("Responding at"), _time(incident.responding_at)),
     ]
     if sitrep.status == SitrepStatus.ISSUED:
-        who = (sitrep.issued_by.get_full_name() or sitrep.issued_by.username) if sitrep.issued_by else "—"
+        who = sitrep.issued_by.display_name if sitrep.issued_by else "—"
         issued = t("Issued %(time)s by %(user)s", time=_time(sitrep.issued_at), user=who)
     else:
         issued = t("Not issued")

@@ -11,16 +11,13 @@ neighbouring cities (Quanzhou, Zhangzhou) sit at the city-level area, so only ci
 admin, commander, duty officer) can summon them; a district officer summons the experts of their district.
 
 Every step writes one ``LogKind.DISPATCH`` entry to the incident log (``data.summons`` tells it from a
-team dispatch; a new log kind would need a migration of the log's choices). Permissions are granted here
-like dispatches; the module is imported from ``IncidentsConfig.ready``.
+team dispatch; a new log kind would need a migration of the log's choices). Permissions: incidents/roles.py.
 """
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_noop
 
-from citywatch.core.choices import Role
-from citywatch.core.roles import VIEW, grant
 from citywatch.incidents.actions import (
     ACTIVE_DISPATCH,
     ORDER_ACTIONS,
@@ -33,15 +30,6 @@ from citywatch.incidents.actions import (
 from citywatch.incidents.choices import DispatchStatus
 from citywatch.incidents.models import ExpertSummons, Incident
 from citywatch.resources.choices import Availability
-
-grant([Role.CITY_ADMIN], "incidents", ["expertsummons"])
-grant(
-    [Role.COMMANDER, Role.DUTY_OFFICER, Role.DISTRICT_OFFICER],
-    "incidents",
-    ["expertsummons"],
-    ("view", "add", "change"),
-)
-grant([Role.INSPECTOR], "incidents", ["expertsummons"], VIEW)
 
 D = DispatchStatus
 # The summons names of the order table shared with dispatches: (state, action) → new state; anything not

@@ -6,13 +6,12 @@ buttons call the JSON API, which does the same)."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from pydantic import ValidationError
 
-from citywatch.core.actions import ActionError
+from citywatch.core import pages
 from citywatch.core.choices import Role
+from citywatch.core.errors import ActionError
 from citywatch.incidents import actions, duty, queries
 from citywatch.incidents.choices import (
     Category,
@@ -78,22 +77,10 @@ def _need(user, perm: str) -> None:
 
 def incident_list(request):
     _need(request.user, "incidents.view_incident")
-    fields = IncidentFilter.model_fields
-    raw = {k: v for k, v in request.GET.items() if k in fields and k != "bbox" and v != ""}
-    warning = None
-    try:
-        filters = IncidentFilter(**raw)
-    except ValidationError as exc:
-        filters = IncidentFilter()
-        warning = _("Ignored invalid filter values: %(fields)s") % {
-            "fields": ", ".join(str(e["loc"][0]) for e in exc.errors() if e.get("loc"))
-        }
-    qs = filters.filter(queries.incidents_for(request.user)).defer("affected_area")
-    try:
-        number = int(request.GET.get("page", 1))
-    except ValueError:
-        number = 1
-    page = Paginator(qs, PAGE_SIZE).get_page(number)
+    listing = pages.listing(
+        request, IncidentFilter, queries.incidents_for(request.user).defer("affected_area"), PAGE_SIZE
+    )
+    page, raw, warning = listing.page, listing.raw, listing.warning
     return render(
         request,
         "incidents/list.html",

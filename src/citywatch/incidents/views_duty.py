@@ -8,9 +8,6 @@ action, whose ``ActionError`` is shown next to the form with its status (422 inv
 
 from __future__ import annotations
 
-import datetime
-import re
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -20,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from citywatch.core.actions import ActionError
+from citywatch.core import inputs
 from citywatch.core.choices import AreaLevel, Role
+from citywatch.core.errors import ActionError, Invalid
 from citywatch.core.models import AdminArea, User
-from citywatch.core.models.base import user_scope
 from citywatch.incidents import duty
 from citywatch.incidents.models import HandoverEntry
 
@@ -33,14 +30,8 @@ HANDOVER_FIELDS = ("shift", "text", "open_items")
 DUTY_ROLES = (Role.CITY_ADMIN, Role.COMMANDER, Role.DUTY_OFFICER, Role.DISTRICT_OFFICER)
 ROSTER_LEVELS = (AreaLevel.CITY, AreaLevel.DISTRICT)
 UPCOMING = 20
-LOCAL_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?")
 MAX_OPEN_ITEMS = 100
 MAX_ID = 2**63 - 1
-
-
-def _id(raw: str) -> int | None:
-    """A posted id (ASCII digits only), or None."""
-    return int(raw) if re.fullmatch(r"[0-9]{1,18}", raw) else None
 
 
 def _shift(user, pk: int, action: str = "view"):
@@ -60,23 +51,13 @@ def _need(user, perm: str) -> None:
 
 def roster_areas(user) -> list[AdminArea]:
     """The city and the districts whose roster the user may plan (their jurisdiction and beneath)."""
-    everything, path = user_scope(user)
-    if path is None:
-        return []
-    qs = AdminArea.objects.filter(level__in=ROSTER_LEVELS).defer("boundary")
-    if not everything:
-        qs = qs.filter(path__startswith=path)
+    qs = AdminArea.objects.within(user).filter(level__in=ROSTER_LEVELS).defer("boundary")
     return list(qs.order_by("path"))
 
 
 def duty_people(user) -> list[User]:
     """Active users able to keep a watch, within the user's jurisdiction."""
-    everything, path = user_scope(user)
-    if path is None:
-        return []
-    qs = User.objects.filter(is_active=True, role__in=DUTY_ROLES, jurisdiction__isnull=False)
-    if not everything:
-        qs = qs.filter(jurisdiction__path__startswith=path)
+    qs = User.objects.within(user).filter(is_active=True, role__in=DUTY_ROLES, jurisdiction__isnull=False)
     return list(qs.select_related("jurisdiction").order_by("jurisdiction__path", "username"))
 
 
@@ -93,52 +74,28 @@ def _changeable_today(user, roster) -> list:
 # --- Parsing the posted values --------------------------------------------------------------------
 
 
-class BadInput(ActionError):
-    """A form value that cannot be read (answers 422 like ``duty.Invalid``)."""
-
-    status = 422
-    code = "validation_error"
-
-
 def _values(post, names) -> dict[str, str]:
     # RejectNulMiddleware already answers 400 to a form field holding NUL; never pass one on regardless.
     return {name: post.get(name, "").replace("\x00", "").strip() for name in names}
-
-
-def _local_datetime(raw: str, label: str) -> datetime.datetime:
-    """A ``datetime-local`` value (the local time zone, Asia/Shanghai) as an aware datetime."""
-    if not raw:
-        raise BadInput(_("%(field)s is required.") % {"field": label})
-    try:
-        if not LOCAL_DATETIME.fullmatch(raw):
-            raise ValueError(raw)
-        value = datetime.datetime.fromisoformat(raw)
-        if not 2000 <= value.year <= 2100:
-            raise ValueError(raw)
-    except ValueError:
-        raise BadInput(
-            _("%(field)s is not a valid date and time (YYYY-MM-DD HH:MM).") % {"field": label}
-        ) from None
-    return timezone.make_aware(value)
 
 
 def _pick(raw: str, choices, label: str, required: bool = True):
     """The object among ``choices`` (what the form offered) whose id is ``raw``."""
     if not raw:
         if required:
-            raise BadInput(_("%(field)s is required.") % {"field": label})
+            raise Invalid(_("%(field)s is required.") % {"field": label})
         return None
-    pk = _id(raw)
+    pk = inputs.identifier(raw)
     for obj in choices:
         if pk is not None and obj.pk == pk:
             return obj
-    raise BadInput(_("Choose %(field)s from the list.") % {"field": label})
+    raise Invalid(_("Choose %(field)s from the list.") % {"field": label})
 
 
 def _open_items(raw: str) -> list[str]:
     items = [line.strip() for line in raw.splitlines() if line.strip()]
     if len(items) > MAX_OPEN_ITEMS:
-        raise BadInput(_("At most %(n)d open items, one per line.") % {"n": MAX_OPEN_ITEMS})
+        raise Invalid(_("At most %(n)d open items, one per line.") % {"n": MAX_OPEN_ITEMS})
     return items
 
 
@@ -197,13 +154,15 @@ def shift_create(request):
     try:
         area = None
         if not values["area"]:
-            raise BadInput(_("%(field)s is required.") % {"field": _("Area")})
-        if _id(values["area"]) is not None:
-            area = AdminArea.objects.filter(pk=_id(values["area"]), level__in=ROSTER_LEVELS).first()
+            raise Invalid(_("%(field)s is required.") % {"field": _("Area")})
+        if inputs.identifier(values["area"]) is not None:
+            area = AdminArea.objects.filter(
+                pk=inputs.identifier(values["area"]), level__in=ROSTER_LEVELS
+            ).first()
         if area is None:
-            raise BadInput(_("Choose %(field)s from the list.") % {"field": _("Area")})
-        start = _local_datetime(values["start"], _("Start"))
-        end = _local_datetime(values["end"], _("End"))
+            raise Invalid(_("Choose %(field)s from the list.") % {"field": _("Area")})
+        start = inputs.local_datetime(values["start"], _("Start"))
+        end = inputs.local_datetime(values["end"], _("End"))
         officer = _pick(values["duty_officer"], people, _("Duty officer"))
         leader = _pick(values["leader_on_call"], people, _("Leader on call"), required=False)
         shift = duty.create_shift(
@@ -229,7 +188,7 @@ def handover_add(request):
     _need(request.user, "incidents.add_handoverentry")
     values = _values(request.POST, HANDOVER_FIELDS)
     raw_shift = values["shift"]
-    shift_pk = _id(raw_shift)
+    shift_pk = inputs.identifier(raw_shift)
     if shift_pk is not None:
         _shift(request.user, shift_pk)  # 404 outside the jurisdiction
         shift = _shift(request.user, shift_pk, "change")
@@ -237,7 +196,7 @@ def handover_add(request):
         if error is None:
             return redirect(reverse("duty") + "#h-handover")
     else:
-        error = BadInput(
+        error = Invalid(
             _("Choose %(field)s from the list.") % {"field": _("Shift")}
             if raw_shift
             else _("%(field)s is required.") % {"field": _("Shift")}

@@ -8,7 +8,6 @@ can never overdraw a depot.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
 import shapely
 from django.contrib.gis.geos import Point
@@ -16,9 +15,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from citywatch.core.actions import ActionError, Conflict
+from citywatch.core import inputs
 from citywatch.core.choices import CITY_WIDE_LEVELS
+from citywatch.core.errors import ActionError, Conflict, Invalid
 from citywatch.core.models import AdminArea
+from citywatch.core.models.base import differs
 from citywatch.geo import crs as crslib
 from citywatch.resources.choices import MOVEMENT_SIGN, MovementKind, ShelterStatus
 from citywatch.resources.kinds import CellError, Kind
@@ -97,17 +98,6 @@ def resolve_columns(kind: Kind, keys) -> tuple[dict[str, str], list[str]]:
     return mapping, unknown
 
 
-def _number(value, column):
-    if value is None or (isinstance(value, str) and value.strip() == ""):
-        return None
-    if isinstance(value, bool):
-        raise CellError(_("must be a number"))
-    try:
-        return float(Decimal(str(value).strip()))
-    except (InvalidOperation, ValueError):
-        raise CellError(_("%(value)s is not a number") % {"value": repr(value)}) from None
-
-
 def clean_record(kind: Kind, data: dict, ctx: Context, *, partial: bool = False, instance=None):
     """Model field values from one record, and every problem found in it."""
     problems: list[RecordProblem] = []
@@ -176,8 +166,11 @@ def _clean_place(kind, data, ctx, fields, problems, partial, instance):
             problems.append(RecordProblem("lon", _("lon and lat are required")))
         return
     try:
-        lon, lat = _number(data.get("lon"), "lon"), _number(data.get("lat"), "lat")
-    except CellError as exc:
+        lon, lat = (
+            inputs.optional_float(data.get("lon"), "lon"),
+            inputs.optional_float(data.get("lat"), "lat"),
+        )
+    except Invalid as exc:
         problems.append(RecordProblem("lon", str(exc)))
         return
     if lon is None and lat is None:
@@ -189,15 +182,12 @@ def _clean_place(kind, data, ctx, fields, problems, partial, instance):
     if lon is None or lat is None:
         problems.append(RecordProblem("lon" if lon is None else "lat", _("give both lon and lat")))
         return
-    if not bool(crslib.valid_lonlat(lon, lat)):
-        message = (
-            _("(%(lon)s, %(lat)s) is not a longitude/latitude (lon and lat look swapped)")
-            if bool(crslib.valid_lonlat(lat, lon))
-            else _("(%(lon)s, %(lat)s) is not a longitude/latitude")
-        )
-        problems.append(RecordProblem("lat", message % {"lon": lon, "lat": lat}))
+    try:
+        lon, lat = inputs.lonlat(lon, lat)
+        wlon, wlat = inputs.to_wgs84(lon, lat, ctx.crs)
+    except Invalid as exc:
+        problems.append(RecordProblem("lat", str(exc)))
         return
-    wlon, wlat = (float(v) for v in crslib.to_wgs84(lon, lat, ctx.crs))
     limit = ctx.jurisdiction_boundary()
     if limit is not None and not shapely.contains_xy(limit, wlon, wlat):
         swapped = shapely.contains_xy(limit, *map(float, crslib.to_wgs84(lat, lon, ctx.crs)))
@@ -267,7 +257,7 @@ def save_resource(kind: Kind, fields: dict, instance=None):
             _log_occupancy(obj)
         return obj, "created"
     obj = kind.model.objects.select_for_update().get(pk=instance.pk)
-    changed = [name for name, value in fields.items() if _differs(getattr(obj, name), value)]
+    changed = [name for name, value in fields.items() if differs(getattr(obj, name), value)]
     if not changed:
         return obj, "unchanged"
     for name in changed:
@@ -280,14 +270,6 @@ def save_resource(kind: Kind, fields: dict, instance=None):
     if kind.slug == "shelters" and {"occupancy", "status"} & set(changed):
         _log_occupancy(obj)
     return obj, "updated"
-
-
-def _differs(current, new) -> bool:
-    if hasattr(current, "equals_exact") and hasattr(new, "equals_exact"):
-        return not current.equals_exact(new, 1e-9)
-    if hasattr(current, "pk") or hasattr(new, "pk"):
-        return getattr(current, "pk", current) != getattr(new, "pk", new)
-    return current != new
 
 
 def _integrity_message(exc) -> str:
@@ -355,20 +337,6 @@ def set_shelter_occupancy(shelter: Shelter, occupancy: int, status: str | None =
 # --- The stock ledger -----------------------------------------------------------------------------
 
 
-def _quantity(value) -> Decimal:
-    try:
-        quantity = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise ActionError(_("%(value)s is not a quantity") % {"value": repr(value)}) from None
-    if not quantity.is_finite():
-        raise ActionError(_("quantity must be a finite number"))
-    if quantity.as_tuple().exponent < -3:
-        raise ActionError(_("quantity has more than 3 decimal places"))
-    if abs(quantity) > Decimal("1e10"):
-        raise ActionError(_("quantity is too large"))
-    return quantity
-
-
 def _locked_balance(depot: Depot, item: SupplyItem) -> StockBalance:
     """The (depot, item) balance row, created if new, locked until the transaction ends."""
     try:
@@ -398,7 +366,7 @@ def record_movement(
             _("unknown movement kind %(kind)s; use %(kinds)s")
             % {"kind": repr(kind), "kinds": ", ".join(MovementKind.values)}
         )
-    quantity = _quantity(quantity)
+    quantity = inputs.quantity(quantity, signed=True)
     if kind == MovementKind.ADJUSTMENT:
         if quantity == 0:
             raise ActionError(_("an adjustment must change the balance"))

@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 from pydantic import ConfigDict, Field, create_model
 
-from citywatch.core.actions import ActionError
+from citywatch.core.errors import Invalid
 from citywatch.core.pagination import PageParams, page
 from citywatch.resources import actions, queries
 from citywatch.resources.filters import FILTERS
@@ -28,18 +28,12 @@ from citywatch.resources.serializers import api_record, feature
 router = Router(tags=["resources"])
 
 
-class RecordErrors(ActionError):
-    code = "validation_error"
-    status = 422
-
-
 def raise_problems(problems):
-    error = RecordErrors(
+    raise Invalid(
         _("The record is not valid: %(problems)s")
-        % {"problems": "; ".join(f"{p.column}: {p.message}" for p in problems)}
+        % {"problems": "; ".join(f"{p.column}: {p.message}" for p in problems)},
+        [{"column": p.column, "message": p.message} for p in problems],
     )
-    error.details = [{"column": p.column, "message": p.message} for p in problems]
-    raise error
 
 
 NOT_ALLOWED = {

@@ -16,18 +16,11 @@ from django.utils.translation import gettext as _
 from ninja import File, Form
 from ninja.files import UploadedFile
 
-from citywatch.core.actions import ActionError
+from citywatch.core.errors import ActionError
 from citywatch.core.importing import ImportFailed
 from citywatch.resources import exchange, importers
 from citywatch.resources.api import _need, router
 from citywatch.resources.kinds import KINDS, Kind
-
-
-class ImportRefused(ActionError):
-    def __init__(self, message: str, status: int, code: str, details):
-        super().__init__(message)
-        self.status, self.code, self.details = status, code, details
-
 
 CODES = {413: "too_large", 415: "unsupported_media_type", 422: "validation_error"}
 
@@ -40,7 +33,9 @@ def _refuse(exc: ImportFailed):
         if status != 422 and problems
         else _("%(count)s problem(s) in the file; nothing was written") % {"count": len(problems)}
     )
-    raise ImportRefused(message, status, CODES[status], importers.problems_json(exc.report)) from None
+    raise ActionError(
+        message, importers.problems_json(exc.report), status=status, code=CODES[status]
+    ) from None
 
 
 def _register(kind: Kind):

@@ -8,4 +8,4 @@ class ResourcesConfig(AppConfig):
     verbose_name = _("Emergency resources")
 
     def ready(self):
-        from citywatch.resources import importers, roles  # noqa: F401  (registers)
+        from citywatch.resources import importers  # noqa: F401  (registers the importers)

@@ -38,17 +38,16 @@ from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from citywatch.core.actions import ActionError
 from citywatch.core.choices import AreaLevel
+from citywatch.core.errors import Invalid
 from citywatch.core.models import AdminArea
 from citywatch.resources.choices import DepotKind, DutyKind, FacilityKind, ShelterKind
 from citywatch.resources.exchange import neutralise
 from citywatch.resources.models import Depot, DutyPerson, Facility, RescueTeam, Shelter
 
 
-class CoverageError(ActionError):
-    code = "validation_error"
-    status = 422
+class CoverageError(Invalid):
+    """A coverage question that cannot be answered as asked (an unknown level)."""
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from citywatch.core.actions import ActionError
 from citywatch.core.changelog import acting_as, current_actor
+from citywatch.core.errors import ActionError
 from citywatch.core.importing import Importer, ImportFailed, ImportReport, Problem, register
 from citywatch.core.models import AdminArea
+from citywatch.core.models.base import differs
 from citywatch.geo import crs as crslib
 from citywatch.resources import actions, exchange
 from citywatch.resources.kinds import KINDS, CellError, Kind, get_kind
@@ -437,23 +438,12 @@ def _clean(kind: Kind, row: _Row, ctx: actions.Context, report: ImportReport) ->
     row.fields = fields
 
 
-def _differs(current, new) -> bool:
-    """As ``actions.save_resource`` decides, except that a list of choices is a set (its order is
-    not a change)."""
-    if isinstance(current, list) and isinstance(new, list) and all(isinstance(v, str) for v in current + new):
-        return sorted(current) != sorted(new)
-    if hasattr(current, "equals_exact") and hasattr(new, "equals_exact"):
-        return not current.equals_exact(new, 1e-9)
-    if hasattr(current, "pk") or hasattr(new, "pk"):
-        return getattr(current, "pk", current) != getattr(new, "pk", new)
-    return current != new
-
-
 def _write(kind: Kind, rows: list[_Row], report: ImportReport) -> None:
     for row in rows:
         instance = row.instance
         if instance is not None and not any(
-            _differs(getattr(instance, name), value) for name, value in row.fields.items()
+            differs(getattr(instance, name), value, unordered_lists=True)
+            for name, value in row.fields.items()
         ):
             report.unchanged += 1
             continue

@@ -1,21 +1,32 @@
-"""Who may do what with resources (where comes from the jurisdiction)."""
+"""Who may do what with resources (where comes from the jurisdiction). Read by ``core.roles``."""
 
 from citywatch.core.choices import Role
-from citywatch.core.roles import VIEW, grant
+from citywatch.core.roles import ALL, VIEW, same
 
-LOCATED = ["rescueteam", "depot", "medicalfacility", "shelter", "expert", "facility", "dutyperson"]
-CATALOGUES = ["supplyitem", "expertcategory"]
-LEDGER = ["stockmovement", "stockbalance"]
+LOCATED = ("rescueteam", "depot", "medicalfacility", "shelter", "expert", "facility", "dutyperson")
+CATALOGUES = ("supplyitem", "expertcategory")
+LEDGER = ("stockmovement", "stockbalance")
+VIEW_CHANGE = ("view", "change")
 
-grant([Role.CITY_ADMIN], "resources", LOCATED + CATALOGUES + LEDGER)
-grant([Role.DISTRICT_OFFICER], "resources", LOCATED)
-grant([Role.DISTRICT_OFFICER], "resources", ["stockmovement"], ("view", "add"))
-grant([Role.DISTRICT_OFFICER], "resources", ["stockbalance"] + CATALOGUES, VIEW)
-grant([Role.COMMANDER, Role.DUTY_OFFICER], "resources", LOCATED + CATALOGUES + LEDGER, VIEW)
-grant([Role.COMMANDER, Role.DUTY_OFFICER], "resources", ["rescueteam", "shelter", "expert"], ("change",))
-grant([Role.DUTY_OFFICER], "resources", ["stockmovement"], ("add",))
-grant([Role.INSPECTOR, Role.DATA_FEED], "resources", LOCATED + CATALOGUES, VIEW)
-grant(
-    [Role.TEAM_LEADER], "resources", ["rescueteam", "depot", "shelter", "medicalfacility", "facility"], VIEW
-)
-grant([Role.TEAM_LEADER], "resources", ["rescueteam"], ("change",))
+# Commanders and duty officers keep the operational state of teams, shelters and experts current.
+COMMAND = {
+    **same(LOCATED + CATALOGUES + LEDGER, VIEW),
+    **same(("rescueteam", "shelter", "expert"), VIEW_CHANGE),
+}
+
+GRANTS = {
+    Role.CITY_ADMIN: same(LOCATED + CATALOGUES + LEDGER, ALL),
+    Role.COMMANDER: COMMAND,
+    Role.DUTY_OFFICER: {**COMMAND, "stockmovement": ("view", "add")},
+    Role.DISTRICT_OFFICER: {
+        **same(LOCATED, ALL),
+        **same(("stockbalance",) + CATALOGUES, VIEW),
+        "stockmovement": ("view", "add"),
+    },
+    Role.INSPECTOR: same(LOCATED + CATALOGUES, VIEW),
+    Role.DATA_FEED: same(LOCATED + CATALOGUES, VIEW),
+    Role.TEAM_LEADER: {
+        **same(("depot", "shelter", "medicalfacility", "facility"), VIEW),
+        "rescueteam": VIEW_CHANGE,
+    },
+}

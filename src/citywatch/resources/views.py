@@ -11,9 +11,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from pydantic import ValidationError
 
-from citywatch.core.actions import ActionError
+from citywatch.core import pages
+from citywatch.core.errors import ActionError
 from citywatch.core.models import AdminArea
 from citywatch.core.queries import changes_of
 from citywatch.resources import actions, queries
@@ -51,22 +51,10 @@ def record_list(request, slug):
     kind = _kind(slug)
     if not _perm(request.user, kind, "view"):
         raise PermissionDenied
-    schema = FILTERS[slug]
-    raw = {k: v for k, v in request.GET.items() if k in schema.model_fields and v != ""}
-    warning = None
-    try:
-        filters = schema(**raw)
-    except ValidationError as exc:
-        filters = schema()
-        warning = _("Ignored invalid filter values: %(fields)s") % {
-            "fields": ", ".join(str(e["loc"][0]) for e in exc.errors() if e.get("loc"))
-        }
-    qs = filters.filter(queries.records_for(kind, request.user)).order_by("name", "pk")
-    try:
-        number = int(request.GET.get("page", 1))
-    except ValueError:
-        number = 1
-    page = Paginator(qs, PAGE_SIZE).get_page(number)
+    listing = pages.listing(
+        request, FILTERS[slug], queries.records_for(kind, request.user).order_by("name", "pk"), PAGE_SIZE
+    )
+    page, raw, warning = listing.page, listing.raw, listing.warning
     rows = [(obj, display_record(kind, obj)) for obj in page]
     columns = [
         c for c in kind.all_columns if c.name not in ("notes", "equipment", "external_id", "lon", "lat")

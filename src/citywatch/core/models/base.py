@@ -2,59 +2,111 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import models
 from django.db.models import Q
 
 PATH_SEP = "."
 
 
-def user_scope(user) -> tuple[bool, str | None]:
-    """(sees_everything, area_path) for a user.
+@dataclass(frozen=True)
+class Scope:
+    """Where a user sees and acts: everything (a superuser, or a jurisdiction at province or city level),
+    an area and everything beneath it (``path``, e.g. ``350200.350203.``), or nothing (``path`` None: no
+    jurisdiction, not logged in, inactive)."""
 
-    A superuser, or a user whose jurisdiction is a province or city, sees everything the instance holds.
-    Anyone else sees their jurisdiction's area and everything beneath it; no jurisdiction means nothing.
-    """
+    everything: bool
+    path: str | None
+
+    @property
+    def nothing(self) -> bool:
+        return self.path is None
+
+    def covers(self, area_path: str | None) -> bool:
+        """Whether an area (by its path) lies in this scope."""
+        if self.path is None:
+            return False
+        return self.everything or bool(area_path and area_path.startswith(self.path))
+
+    def q(self, lookup: str) -> Q:
+        """The rows whose area path (through ``lookup``) lies in this scope; city-wide users also see rows
+        tied to no area. ``Q(pk__in=[])`` for nobody."""
+        if self.path is None:
+            return Q(pk__in=[])
+        if self.everything and self.path == "":
+            return Q()
+        condition = Q(**{f"{lookup}__startswith": self.path})
+        if self.everything:
+            condition |= Q(**{f"{lookup}__isnull": True}) | Q(**{lookup: ""})
+        return condition
+
+
+NOBODY = Scope(False, None)
+
+
+def scope_of(user) -> Scope:
+    """The user's ``Scope``: a superuser, or a user whose jurisdiction is a province or city, sees
+    everything the instance holds; anyone else their jurisdiction's area and everything beneath it; no
+    jurisdiction means nothing."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False, None
+        return NOBODY
     if user.is_superuser:
-        return True, ""
+        return Scope(True, "")
     area = getattr(user, "jurisdiction", None)
     if area is None:
-        return False, None
+        return NOBODY
     from citywatch.core.choices import CITY_WIDE_LEVELS
 
-    return area.level in CITY_WIDE_LEVELS, area.path
+    return Scope(area.level in CITY_WIDE_LEVELS, area.path)
 
 
 class RestrictedQuerySet(models.QuerySet):
-    """``Model.objects.restrict(user, action)``: what this user may do ``action`` on.
+    """``Model.objects.restrict(user, action)``: the rows this user may ``action``.
 
-    ``action`` is one of view / add / change / delete and is checked against the model's Django
-    permission; the rows are then limited to the user's jurisdiction through the model's
-    ``jurisdiction_path`` lookup (a path of admin-area codes such as ``350200.350203.``).
+    Three things, always together (see ``core.access``): the role's Django permission for ``action`` on
+    the model; the user's jurisdiction, through the model's ``jurisdiction_path`` lookup (a path of
+    admin-area codes such as ``350200.350203.``; a model without one is a catalogue, seen whole); and the
+    row rule the user's role may have for that action (``roles.ROW_RULES``).
     """
 
     def restrict(self, user, action: str = "view"):
-        model = self.model
-        opts = model._meta
-        if user is None or not user.is_authenticated:
+        from citywatch.core.access import can, row_rule
+
+        if not can(user, self.model, action):
             return self.none()
-        if not user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}"):
+        scope = scope_of(user)
+        if scope.nothing:
             return self.none()
-        everything, path = user_scope(user)
-        if path is None:
-            return self.none()
-        lookup = getattr(model, "jurisdiction_path", None)
-        if lookup is None:
-            # Models with no place (e.g. catalogues) are visible to whoever has the permission.
-            return self
-        if everything and path == "":
-            return self
-        condition = Q(**{f"{lookup}__startswith": path})
-        if everything:
-            # City-wide users also see rows that belong to no area.
-            condition |= Q(**{f"{lookup}__isnull": True}) | Q(**{lookup: ""})
-        return self.filter(condition)
+        qs = self
+        lookup = getattr(self.model, "jurisdiction_path", None)
+        if lookup is not None:
+            qs = qs.filter(scope.q(lookup))
+        rule = row_rule(user, self.model, action)
+        return qs if rule is None else qs.filter(rule)
+
+    def within(self, user):
+        """The rows in the user's jurisdiction, whatever their role may do with them (for the forms
+        and checks that need the places a user works in, not the records they may read)."""
+        lookup = getattr(self.model, "jurisdiction_path", None)
+        return self if lookup is None else self.filter(scope_of(user).q(lookup))
+
+
+def differs(current, new, *, unordered_lists: bool = False) -> bool:
+    """Whether writing ``new`` over ``current`` changes a field: geometries by their coordinates (to
+    1e-9°), related objects by their key, a list of choices (``unordered_lists``) as a set."""
+    if current is None or new is None:
+        return (current is None) != (new is None)
+    if hasattr(current, "equals_exact") and hasattr(new, "equals_exact"):
+        return not current.equals_exact(new, 1e-9)
+    if hasattr(current, "pk") or hasattr(new, "pk"):
+        return getattr(current, "pk", current) != getattr(new, "pk", new)
+    strings = (
+        isinstance(current, list) and isinstance(new, list) and all(isinstance(v, str) for v in current + new)
+    )
+    if unordered_lists and strings:
+        return sorted(current) != sorted(new)
+    return current != new
 
 
 class RestrictedManager(models.Manager.from_queryset(RestrictedQuerySet)):

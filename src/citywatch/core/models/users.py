@@ -9,10 +9,34 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citywatch.core.choices import Role
-from citywatch.core.models.base import ChangeLogged, RestrictedQuerySet
+from citywatch.core.models.base import PATH_SEP, ChangeLogged, RestrictedQuerySet
 
 
-class CityWatchUserManager(UserManager.from_queryset(RestrictedQuerySet)):
+def covering_paths(area_path: str) -> list[str]:
+    """The paths of an area and of every area above it ("350200.", "350200.350203.", …)."""
+    codes = [c for c in area_path.split(PATH_SEP) if c]
+    return [PATH_SEP.join(codes[: i + 1]) + PATH_SEP for i in range(len(codes))]
+
+
+class UserQuerySet(RestrictedQuerySet):
+    def covering(self, area):
+        """Active users whose jurisdiction covers ``area`` (it or an area above it): the people who can
+        take a role in what happens there, own its tasks or answer its orders."""
+        return self.filter(is_active=True, jurisdiction__path__in=covering_paths(area.path)).select_related(
+            "jurisdiction"
+        )
+
+    def covering_each(self, areas) -> dict[int, list]:
+        """``covering`` for many areas in one query: area id → the users covering it."""
+        areas = list(areas)
+        paths = {p for a in areas for p in covering_paths(a.path)}
+        people = list(
+            self.filter(is_active=True, jurisdiction__path__in=paths).select_related("jurisdiction")
+        )
+        return {a.pk: [u for u in people if a.path.startswith(u.jurisdiction.path)] for a in areas}
+
+
+class CityWatchUserManager(UserManager.from_queryset(UserQuerySet)):
     pass
 
 
@@ -45,6 +69,17 @@ class User(AbstractUser, ChangeLogged):
 
     def change_area_path(self) -> str:
         return self.jurisdiction.path if self.jurisdiction_id else ""
+
+    @property
+    def display_name(self) -> str:
+        """How pages, logs and messages name a person: their full name, else their username."""
+        return (self.get_full_name() or self.username).strip()
+
+    def covers(self, area) -> bool:
+        """Whether ``area`` lies in this user's jurisdiction."""
+        from citywatch.core.models.base import scope_of
+
+        return scope_of(self).covers(area.path)
 
 
 TOKEN_PREFIX = "cw"  # noqa: S105 - a label, not a secret

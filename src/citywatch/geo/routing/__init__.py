@@ -28,10 +28,6 @@ from __future__ import annotations
 import threading
 
 from citywatch.geo.routing.engine import (
-    DEFAULT_ACCESS_SPEED_KMH,
-    DEFAULT_DETOUR_FACTOR,
-    DEFAULT_FALLBACK_SPEED_KMH,
-    DEFAULT_SNAP_LIMIT_M,
     Candidates,
     RoutingError,
     TravelTimeEngine,
@@ -70,14 +66,10 @@ def _engine_options() -> dict:
     from django.conf import settings
 
     return {
-        "snap_limit_m": float(getattr(settings, "CITYWATCH_ROUTING_SNAP_LIMIT_M", DEFAULT_SNAP_LIMIT_M)),
-        "detour_factor": float(getattr(settings, "CITYWATCH_ROUTING_DETOUR_FACTOR", DEFAULT_DETOUR_FACTOR)),
-        "fallback_speed_kmh": float(
-            getattr(settings, "CITYWATCH_ROUTING_FALLBACK_SPEED_KMH", DEFAULT_FALLBACK_SPEED_KMH)
-        ),
-        "access_speed_kmh": float(
-            getattr(settings, "CITYWATCH_ROUTING_ACCESS_SPEED_KMH", DEFAULT_ACCESS_SPEED_KMH)
-        ),
+        "snap_limit_m": settings.CITYWATCH_ROUTING_SNAP_LIMIT_M,
+        "detour_factor": settings.CITYWATCH_ROUTING_DETOUR_FACTOR,
+        "fallback_speed_kmh": settings.CITYWATCH_ROUTING_FALLBACK_SPEED_KMH,
+        "access_speed_kmh": settings.CITYWATCH_ROUTING_ACCESS_SPEED_KMH,
     }
 
 

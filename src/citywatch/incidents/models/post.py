@@ -8,7 +8,7 @@ from citywatch.core.models import DomainModel
 
 def command_post_target_minutes() -> int:
     """Minutes after verification by which the forward command post should stand (default 30)."""
-    return int(getattr(settings, "CITYWATCH_COMMAND_POST_TARGET_MINUTES", 30))
+    return settings.CITYWATCH_COMMAND_POST_TARGET_MINUTES
 
 
 class CommandPost(DomainModel):

@@ -2,9 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from citywatch.core.choices import Role
 from citywatch.core.models import DomainModel
-from citywatch.core.roles import VIEW, grant
 
 
 class SitrepStatus(models.TextChoices):
@@ -58,11 +56,3 @@ class Sitrep(DomainModel):
 
 
 # Like the other incident models (see incidents/roles.py); team leaders get nothing.
-grant([Role.CITY_ADMIN], "incidents", ["sitrep"])
-grant(
-    [Role.COMMANDER, Role.DUTY_OFFICER, Role.DISTRICT_OFFICER],
-    "incidents",
-    ["sitrep"],
-    ("view", "add", "change"),
-)
-grant([Role.INSPECTOR], "incidents", ["sitrep"], VIEW)

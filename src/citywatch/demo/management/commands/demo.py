@@ -6,6 +6,7 @@ import sys
 import threading
 import time
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -43,7 +44,7 @@ class Command(BaseCommand):
             f"CityWatch demo (synthetic data in Xiamen's real boundaries): http://{host}:{port}/"
         )
         self.stdout.write("Logins: " + ", ".join(u[0] for u in DEMO_USERS))
-        if os.environ.get("CITYWATCH_DEMO_PASSWORD"):
+        if settings.CITYWATCH_DEMO_PASSWORD:
             self.stdout.write("Password: the value of CITYWATCH_DEMO_PASSWORD")
         else:
             self.stdout.write(
