@@ -7,12 +7,9 @@ default, PostGIS when `make test` is given CITYWATCH_TEST_DATABASE_URL.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-os.environ.setdefault("CITYWATCH_DEMO_PASSWORD", "demo-password-for-tests")
-DEMO_PASSWORD = os.environ["CITYWATCH_DEMO_PASSWORD"]
+from tests.support.personas import DEMO_PASSWORD, anonymous, client_for
 
 
 def pytest_configure(config):
@@ -26,6 +23,10 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Settings were read before this file set the variable (pytest-django sets Django up first).
     settings.CITYWATCH_DEMO_PASSWORD = DEMO_PASSWORD
+    # Every API answer the suite receives is checked against the OpenAPI document.
+    from tests.support.contract import install
+
+    install()
 
 
 def _flushes_database(item) -> bool:
@@ -48,46 +49,34 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_demo(with_incidents=False)
 
 
-def _client_for(username):
-    from django.test import Client
-
-    from citywatch.core.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
-
-
 @pytest.fixture
 def city_admin(db):
-    return _client_for("city_admin")
+    return client_for("city_admin")
 
 
 @pytest.fixture
 def siming(db):
-    return _client_for("siming_officer")
+    return client_for("siming_officer")
 
 
 @pytest.fixture
 def huli(db):
-    return _client_for("huli_officer")
+    return client_for("huli_officer")
 
 
 @pytest.fixture
 def inspector(db):
-    return _client_for("inspector")
+    return client_for("inspector")
 
 
 @pytest.fixture
 def team_leader(db):
-    return _client_for("team_leader")
+    return client_for("team_leader")
 
 
 @pytest.fixture
 def anon(db):
-    from django.test import Client
-
-    return Client()
+    return anonymous()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ Browsers use their session (with CSRF on unsafe methods); machines send ``Author
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 
@@ -53,6 +54,26 @@ class Session(SessionAuth):
         return user if user is not None and user.is_active else None
 
 
+def docs_access(view):
+    """The OpenAPI document answers a browser session or a bearer token (code generators and API testers
+    use tokens); the interactive docs page needs a login. Anything else: 401 with the error body."""
+    page = login_required(view)
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.path.endswith("/openapi.json"):
+            return page(request, *args, **kwargs)
+        if request.user.is_authenticated and request.user.is_active:
+            return view(request, *args, **kwargs)
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() == "bearer" and BearerToken().authenticate(request, token.strip()) is not None:
+            return view(request, *args, **kwargs)
+        return error_response(401, "Log in, or send 'Authorization: Bearer <token>'.")
+
+    return wrapped
+
+
 api = NinjaAPI(
     title="CityWatch API",
     version="1",
@@ -60,7 +81,7 @@ api = NinjaAPI(
     'caller\'s jurisdiction; every failure answers {"error": {"code", "message", "details"}}.',
     urls_namespace="api",
     auth=[BearerToken(), Session(csrf=True)],
-    docs_decorator=login_required,
+    docs_decorator=docs_access,
 )
 
 

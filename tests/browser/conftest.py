@@ -5,6 +5,9 @@ import shutil
 
 import pytest
 
+from tests.support.browser import FAR, INCIDENT, NEAR, api_client, create, restore_base
+from tests.support.places import TONGAN
+
 CHROMIUM = os.environ.get("CITYWATCH_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
     "--no-sandbox",
@@ -33,61 +36,6 @@ def browser():
         browser.close()
 
 
-# The rows the first ``load_demo(with_resources=False)`` wrote, restored into the emptied database of each
-# later browser test (a transactional test flushes everything when it ends). Loading parses and repairs
-# the boundaries and places ~600 synthetic points one action at a time; restoring the same rows takes a
-# fraction of that. ``test_restored_base_is_what_the_loader_writes`` checks nothing else is needed.
-_BASE_ROWS: dict = {}
-
-
-def base_models():
-    from citywatch.core.models import AdminArea, ObjectChange, Organisation, User
-
-    return [AdminArea, Organisation, User, ObjectChange]
-
-
-def restore_base() -> None:
-    from django.contrib.contenttypes.models import ContentType
-    from django.core.management import call_command
-    from django.core.management.color import no_style
-    from django.db import connection, transaction
-
-    from citywatch.demo.loader import load_demo
-
-    if not _BASE_ROWS:
-        # The first browser test may find the session's full demo city: start every test from the same.
-        call_command("flush", interactive=False, verbosity=0)
-        load_demo(with_resources=False)
-        _BASE_ROWS.update({m: list(m.objects.order_by("pk")) for m in base_models()})
-        natural = {ct.pk: (ct.app_label, ct.model) for ct in ContentType.objects.all()}
-        for change in _BASE_ROWS[base_models()[-1]]:
-            change.content_type_natural = natural.get(change.content_type_id)
-        return
-    # The flush recreates the content types, perhaps with other ids: the change log follows them by name.
-    ids = {(ct.app_label, ct.model): ct.pk for ct in ContentType.objects.all()}
-    with transaction.atomic():
-        for model, rows in _BASE_ROWS.items():
-            for row in rows:
-                row._state.adding = True
-                if hasattr(row, "content_type_natural"):
-                    row.content_type_id = ids.get(row.content_type_natural)
-            model.objects.bulk_create(rows, batch_size=500)
-        # A role is a group (recreated by the flush's post_migrate): membership as ``save_user`` sets it.
-        from django.contrib.auth.models import Group
-
-        groups = {g.name: g.pk for g in Group.objects.all()}
-        users = _BASE_ROWS[base_models()[2]]
-        through = users[0].groups.through if users else None
-        if through is not None:  # rows of the m2m table, so no m2m signal writes to the change log
-            through.objects.bulk_create(
-                [through(user_id=u.pk, group_id=groups[u.role]) for u in users if u.role in groups]
-            )
-        # Rows keep their ids; move PostgreSQL's sequences past them (SQLite's follow by themselves).
-        with connection.cursor() as cursor:
-            for sql in connection.ops.sequence_reset_sql(no_style(), base_models()):
-                cursor.execute(sql)
-
-
 @pytest.fixture
 def demo_live_server(live_server, django_db_blocker):
     """The live server with the demo city's areas and people (a transactional test starts from an emptied
@@ -103,3 +51,57 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def estimated(monkeypatch):
+    from citywatch.geo import routing
+
+    monkeypatch.setattr(routing, "current_graph", lambda: None)
+
+
+@pytest.fixture
+def scene(demo_live_server, estimated):
+    duty = api_client("duty_officer")
+    r = duty.post(
+        "/api/v1/incidents/",
+        {
+            "title": "同安山体滑坡（测试）",
+            "category": "natural_disaster",
+            "type": "landslide",
+            "lon": INCIDENT[0],
+            "lat": INCIDENT[1],
+        },
+        content_type="application/json",
+    )
+    assert r.status_code == 201, r.content
+    incident = r.json()
+    assert incident["area"]["code"].startswith(TONGAN), incident["area"]
+    r = duty.post(
+        f"/api/v1/incidents/{incident['id']}/transitions",
+        {"action": "verify", "version": incident["version"]},
+        content_type="application/json",
+    )
+    assert r.status_code == 200 and r.json()["status"] == "verified", r.content
+    admin = api_client("city_admin")
+    near = create(
+        admin,
+        "rescue-teams",
+        name="同安近救援队",
+        kind="social",
+        members=20,
+        lon=NEAR[0],
+        lat=NEAR[1],
+        area_code=TONGAN,
+    )
+    far = create(
+        admin,
+        "rescue-teams",
+        name="同安远救援队",
+        kind="social",
+        members=12,
+        lon=FAR[0],
+        lat=FAR[1],
+        area_code=TONGAN,
+    )
+    return {"incident": incident, "near": near, "far": far, "duty": duty}

@@ -3,7 +3,7 @@ areas and people does: the same rows in every table, the same permissions for ev
 
 import pytest
 
-from tests.browser.conftest import restore_base
+from tests.support.browser import restore_base
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -3,8 +3,7 @@ report is created in the district clicked."""
 
 import pytest
 
-from tests.browser.test_map_jurisdiction import login
-from tests.browser.test_onemap import close_streams
+from tests.support.browser import close_streams, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

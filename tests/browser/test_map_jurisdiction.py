@@ -2,16 +2,9 @@
 
 import pytest
 
-from tests.conftest import DEMO_PASSWORD
+from tests.support.browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def login(page, base, username):
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
 
 
 def test_siming_officer_sees_siming_not_huli(page, demo_live_server):

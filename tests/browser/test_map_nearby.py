@@ -8,7 +8,7 @@ test hides it (the live server runs in this process), the road-mode test runs on
 
 import pytest
 
-from tests.browser.test_map_resources import api_client, create, open_map
+from tests.support.browser import api_client, create, open_map
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

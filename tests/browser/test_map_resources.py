@@ -4,34 +4,18 @@ sized by capacity and coloured by status, a popup linking to the record's page, 
 resources; it holds whether or not the demo loads any."""
 
 import pytest
-from django.test import Client
 
-from tests.browser.test_map_jurisdiction import login
+from tests.support.browser import api_client, create, open_map
+from tests.support.places import HULI, SIMING
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SIMING = "350203"
-HULI = "350206"
 # Points inside the demo boundaries of 思明区 and 湖里区.
 SIMING_BIG = {"area_code": SIMING, "lon": 118.100, "lat": 24.460}
 SIMING_FULL = {"area_code": SIMING, "lon": 118.106, "lat": 24.466}
 HULI_PT = {"area_code": HULI, "lon": 118.1444, "lat": 24.5205}
 
 OPEN_GREEN, FULL_ORANGE = "#16a34a", "#f97316"
-
-
-def api_client(username):
-    from citywatch.core.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
-
-
-def create(client, slug, **fields):
-    r = client.post(f"/api/v1/resources/{slug}/", fields, content_type="application/json")
-    assert r.status_code == 201, r.content
-    return r.json()
 
 
 @pytest.fixture
@@ -91,16 +75,6 @@ def records(demo_live_server):
         "huli_team": huli_team,
         "terminal": terminal,
     }
-
-
-def open_map(page, base, username):
-    login(page, base, username)
-    # Everyone lands on the map but team leaders, who land on their orders.
-    landing = "/m/dispatches/" if username == "team_leader" else "/map/"
-    page.wait_for_url(f"{base}{landing}")
-    if landing != "/map/":
-        page.goto(f"{base}/map/")
-    page.wait_for_selector("#map[data-loaded=true]", timeout=30_000)
 
 
 def switch_on(page, kind):

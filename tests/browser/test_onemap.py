@@ -6,88 +6,11 @@ the same on every machine."""
 
 import pytest
 
-from tests.browser.test_map_jurisdiction import login
-from tests.browser.test_map_resources import api_client, create
+from tests.support.browser import INCIDENT, api_client, close_streams, login, open_onemap
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-TONGAN = "350212"
-INCIDENT = (118.15, 24.73)
-NEAR = (118.151, 24.731)
-FAR = (118.19, 24.75)
 SHOTS = "var/screenshots"
-
-
-@pytest.fixture
-def estimated(monkeypatch):
-    from citywatch.geo import routing
-
-    monkeypatch.setattr(routing, "current_graph", lambda: None)
-
-
-@pytest.fixture
-def scene(demo_live_server, estimated):
-    duty = api_client("duty_officer")
-    r = duty.post(
-        "/api/v1/incidents/",
-        {
-            "title": "同安山体滑坡（测试）",
-            "category": "natural_disaster",
-            "type": "landslide",
-            "lon": INCIDENT[0],
-            "lat": INCIDENT[1],
-        },
-        content_type="application/json",
-    )
-    assert r.status_code == 201, r.content
-    incident = r.json()
-    assert incident["area"]["code"].startswith(TONGAN), incident["area"]
-    r = duty.post(
-        f"/api/v1/incidents/{incident['id']}/transitions",
-        {"action": "verify", "version": incident["version"]},
-        content_type="application/json",
-    )
-    assert r.status_code == 200 and r.json()["status"] == "verified", r.content
-    admin = api_client("city_admin")
-    near = create(
-        admin,
-        "rescue-teams",
-        name="同安近救援队",
-        kind="social",
-        members=20,
-        lon=NEAR[0],
-        lat=NEAR[1],
-        area_code=TONGAN,
-    )
-    far = create(
-        admin,
-        "rescue-teams",
-        name="同安远救援队",
-        kind="social",
-        members=12,
-        lon=FAR[0],
-        lat=FAR[1],
-        area_code=TONGAN,
-    )
-    return {"incident": incident, "near": near, "far": far, "duty": duty}
-
-
-def close_streams(page):
-    """Close the page's EventSource and give the live server a poll to notice, so no stream outlives the
-    test's database access."""
-    import time
-
-    page.evaluate("() => window.citywatchEvents && window.citywatchEvents.close()")
-    page.goto("about:blank")
-    time.sleep(1.5)
-
-
-def open_onemap(page, base, username, incident_id):
-    login(page, base, username)
-    page.wait_for_load_state()
-    page.goto(f"{base}/incidents/{incident_id}/")
-    page.wait_for_selector("#onemap[data-nearby=loaded]", state="attached", timeout=30_000)
-    page.wait_for_selector("body[data-live=open]", state="attached", timeout=15_000)
 
 
 def test_onemap_layers_ranked_list_and_live_dispatch(browser, page, demo_live_server, scene):

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.browser.test_map_resources import api_client, create
-from tests.browser.test_onemap import INCIDENT, TONGAN, close_streams, estimated, open_onemap  # noqa: F401
+from tests.support.browser import INCIDENT, api_client, close_streams, create, open_onemap
+from tests.support.places import TONGAN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

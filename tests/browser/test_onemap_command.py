@@ -4,8 +4,8 @@ owner and mark it done; a task added by another officer (through the API) arrive
 
 import pytest
 
-from tests.browser.test_map_resources import api_client, create
-from tests.browser.test_onemap import FAR, TONGAN, close_streams, estimated, open_onemap, scene  # noqa: F401
+from tests.support.browser import FAR, api_client, close_streams, create, open_onemap
+from tests.support.places import TONGAN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

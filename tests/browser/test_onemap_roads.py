@@ -6,9 +6,9 @@ import io
 
 import pytest
 
-from tests.browser.test_map_resources import api_client, create
-from tests.browser.test_onemap import INCIDENT, TONGAN, close_streams, open_onemap, scene  # noqa: F401
 from tests.geo.osmfiles import write_osm
+from tests.support.browser import INCIDENT, api_client, close_streams, create, open_onemap
+from tests.support.places import TONGAN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

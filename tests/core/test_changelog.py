@@ -199,7 +199,7 @@ def test_change_pages_name_fields_in_the_users_language(city_admin):
 
 def test_change_detail_shows_choice_labels_and_made_up_field_names(city_admin):
     from citywatch.incidents import actions as incident_actions
-    from tests.incidents.conftest import new_incident
+    from tests.support.builders import new_incident
 
     incident = new_incident()
     incident_actions.transition(incident, "verify", city_admin_user())

@@ -85,11 +85,23 @@ def test_admin_is_refused_to_non_staff(siming):
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
 
 
-@pytest.mark.parametrize("path", ["/api/v1/docs", "/api/v1/openapi.json"])
-def test_api_docs_and_schema_need_a_login(anon, path):
-    response = anon.get(path)
+def test_api_docs_need_a_login(anon):
+    response = anon.get("/api/v1/docs")
     assert response.status_code == 302
-    assert response["Location"] == "/login/?next=" + quote(path, safe="/")
+    assert response["Location"] == "/login/?next=" + quote("/api/v1/docs", safe="/")
+
+
+def test_openapi_document_answers_a_session_or_a_token_and_401_otherwise(anon, siming, user):
+    from citywatch.core import actions
+
+    response = anon.get("/api/v1/openapi.json")
+    assert response.status_code == 401 and response.json()["error"]["code"] == "not_authenticated"
+    assert siming.get("/api/v1/openapi.json").json()["openapi"].startswith("3.")
+    _token, plain = actions.create_api_token(user("siming_officer"))
+    by_token = anon.get("/api/v1/openapi.json", HTTP_AUTHORIZATION=f"Bearer {plain}")
+    assert by_token.status_code == 200 and "/api/v1/incidents/" in by_token.json()["paths"]
+    wrong = anon.get("/api/v1/openapi.json", HTTP_AUTHORIZATION="Bearer cw_nope_nope")
+    assert wrong.status_code == 401
 
 
 def test_healthz_is_public_json(anon):

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.conftest import DEMO_PASSWORD
+from tests.support.personas import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

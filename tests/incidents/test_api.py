@@ -6,7 +6,8 @@ import pytest
 
 from citywatch.core.models import ObjectChange
 from citywatch.incidents.models import Incident, IncidentLog
-from tests.incidents.conftest import HULI, SIMING, new_incident, place
+from tests.support.builders import new_incident
+from tests.support.places import HULI, SIMING, place
 
 J = "application/json"
 

@@ -55,7 +55,7 @@ def test_two_commanders_cannot_both_win():
     from citywatch.demo.loader import load_demo
 
     load_demo(with_resources=False)  # transactional tests start from an empty database
-    from tests.incidents.conftest import new_incident
+    from tests.support.builders import new_incident
 
     incident = new_incident()
     commander, duty = User.objects.get(username="commander"), User.objects.get(username="duty_officer")

@@ -8,16 +8,10 @@ from citywatch.incidents import actions
 from citywatch.incidents.models import IncidentLog
 from citywatch.resources.choices import TeamStatus
 from citywatch.resources.models import RescueTeam
-from tests.incidents.conftest import HULI, SIMING, new_incident
+from tests.support.builders import new_incident, team_in
+from tests.support.places import HULI, SIMING
 
 J = "application/json"
-
-
-def team_in(code, status="available"):
-    team = RescueTeam.objects.filter(area__path__contains=f"{code}.").first()
-    RescueTeam.objects.filter(pk=team.pk).update(status=status)
-    team.refresh_from_db()
-    return team
 
 
 def team_status(team):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from citywatch.core.models import AdminArea, ObjectChange, User
 from citywatch.incidents import duty as dutylib
 from citywatch.incidents.models import DutyShift, HandoverEntry
-from tests.incidents.conftest import HULI, SIMING
+from tests.support.places import HULI, SIMING
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,8 @@ from citywatch.core.errors import ActionError, Conflict
 from citywatch.incidents import actions, queries
 from citywatch.incidents.choices import IncidentStatus
 from citywatch.incidents.models import Incident, IncidentLog
-from tests.incidents.conftest import HULI, new_incident
+from tests.support.builders import new_incident
+from tests.support.places import HULI
 
 STATES = IncidentStatus.values
 PAIRS = list(itertools.product(STATES, actions.ACTIONS))

@@ -10,7 +10,8 @@ from django.test import Client, override_settings
 from citywatch.core.models import User
 from citywatch.incidents import actions
 from citywatch.incidents.models import Incident
-from tests.incidents.conftest import HULI, SIMING, new_incident, place
+from tests.support.builders import new_incident
+from tests.support.places import HULI, SIMING, place
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,9 @@ from django.test import Client
 
 from citywatch.core.models import AdminArea, User
 from citywatch.incidents import actions
-from tests.conftest import DEMO_PASSWORD
-from tests.incidents.conftest import SIMING, new_incident
+from tests.support.builders import new_incident
+from tests.support.personas import DEMO_PASSWORD
+from tests.support.places import SIMING
 
 pytestmark = pytest.mark.django_db
 

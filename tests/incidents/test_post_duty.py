@@ -14,7 +14,8 @@ from citywatch.core.models import AdminArea, User
 from citywatch.incidents import actions
 from citywatch.incidents import duty as dutylib
 from citywatch.incidents.models import CommandPost, DutyShift, HandoverEntry, IncidentLog, ReadOnlyError
-from tests.incidents.conftest import HULI, SIMING, new_incident, place
+from tests.support.builders import new_incident
+from tests.support.places import HULI, SIMING, place
 
 pytestmark = pytest.mark.django_db
 

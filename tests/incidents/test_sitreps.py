@@ -16,9 +16,8 @@ from citywatch.core.errors import Conflict
 from citywatch.core.models import ObjectChange
 from citywatch.incidents import actions, sitreps
 from citywatch.incidents.models import IncidentLog, Sitrep
-from tests.incidents.conftest import HULI, SIMING, new_incident
-from tests.incidents.test_dispatch import team_in
-from tests.incidents.test_supply import depot_with
+from tests.support.builders import depot_with, new_incident, team_in
+from tests.support.places import HULI, SIMING
 
 J = "application/json"
 TITLE = "思明区莲前街道内涝"

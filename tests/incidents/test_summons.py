@@ -11,7 +11,8 @@ from citywatch.incidents.actions import NotFound
 from citywatch.incidents.models import ExpertSummons, IncidentLog
 from citywatch.resources.choices import Availability
 from citywatch.resources.models import Expert
-from tests.incidents.conftest import HULI, SIMING, new_incident
+from tests.support.builders import new_incident
+from tests.support.places import HULI, SIMING
 
 J = "application/json"
 

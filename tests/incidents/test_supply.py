@@ -10,21 +10,10 @@ from citywatch.core.models import AdminArea
 from citywatch.incidents import actions
 from citywatch.incidents.models import IncidentLog, SupplyRequest
 from citywatch.resources import actions as ledger
-from citywatch.resources.models import Depot, StockBalance, StockMovement, SupplyItem
-from tests.incidents.conftest import new_incident
+from citywatch.resources.models import Depot, StockBalance, StockMovement
+from tests.support.builders import depot_with, new_incident
 
 J = "application/json"
-
-
-def depot_with(quantity, code="350203", name="思明区应急物资储备库（事件测试）"):
-    area = AdminArea.objects.get(code=code)
-    depot = Depot.objects.create(name=name, kind="district", area=area, location=area.point)
-    item = SupplyItem.objects.get_or_create(
-        code="TENT-T", defaults={"name": "帐篷", "category": "shelter", "unit": "顶"}
-    )[0]
-    if quantity:
-        ledger.record_movement(depot, item, "receipt", quantity)
-    return depot, item
 
 
 def balance(depot, item):

@@ -7,11 +7,21 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from pydantic import Field
 
 from citywatch.core import queries
 from citywatch.core.filters import AreaFilter, ChangeFilter
 from citywatch.core.models import AdminArea, ObjectChange
-from citywatch.core.pagination import PageParams, feature_collection, geometry_json, page
+from citywatch.core.pagination import (
+    Geometry,
+    PageParams,
+    feature,
+    feature_collection,
+    geojson,
+    geometry_json,
+    page,
+    paged,
+)
 
 router = Router(tags=["core"])
 
@@ -32,46 +42,55 @@ class AreaOut(Schema):
     point_source: str
     has_boundary: bool
 
+    @staticmethod
+    def resolve_parent_code(area: AdminArea) -> str | None:
+        return area.parent.code if area.parent_id else None
+
+    @staticmethod
+    def resolve_lon(area: AdminArea) -> float | None:
+        return area.point.x if area.point else None
+
+    @staticmethod
+    def resolve_lat(area: AdminArea) -> float | None:
+        return area.point.y if area.point else None
+
+    @staticmethod
+    def resolve_has_boundary(area: AdminArea) -> bool:
+        return area.boundary is not None
+
+
+class AreaProperties(AreaOut):
+    synthetic: bool
+
+    @staticmethod
+    def resolve_synthetic(area: AdminArea) -> bool:
+        return area.is_synthetic_point and area.boundary is None
+
 
 class AreaDetail(AreaOut):
     parent: AreaRef | None
-    children: int
-    boundary: dict[str, Any] | None
+    children: int = Field(description="sub-areas (all of them lie in the caller's jurisdiction too)")
+    boundary: Geometry | None
 
+    @staticmethod
+    def resolve_parent(area: AdminArea):
+        return area.parent if area.parent_id else None
 
-class PageOut(Schema):
-    count: int
-    limit: int
-    offset: int
-    next_offset: int | None
+    @staticmethod
+    def resolve_children(area: AdminArea) -> int:
+        return area.children.count()
 
-
-class AreaPage(PageOut):
-    items: list[AreaOut]
-
-
-def area_out(area: AdminArea) -> dict:
-    return {
-        "code": area.code,
-        "name": area.name,
-        "level": area.level,
-        "parent_code": area.parent.code if area.parent_id else None,
-        "lon": area.point.x if area.point else None,
-        "lat": area.point.y if area.point else None,
-        "point_source": area.point_source,
-        "has_boundary": area.boundary is not None,
-    }
+    @staticmethod
+    def resolve_boundary(area: AdminArea):
+        return geometry_json(area.boundary)
 
 
 def area_feature(area: AdminArea) -> dict:
     # Areas with a boundary are drawn as polygons; the rest as their representative point.
-    geometry = geometry_json(area.boundary) if area.boundary is not None else geometry_json(area.point)
-    props = area_out(area)
-    props["synthetic"] = area.is_synthetic_point and area.boundary is None
-    return {"type": "Feature", "id": area.code, "geometry": geometry, "properties": props}
+    return feature(area, area.boundary if area.boundary is not None else area.point)
 
 
-@router.get("/areas", response=AreaPage | dict[str, Any], summary="List administrative areas")
+@router.get("/areas", response=paged(AreaOut) | geojson(AreaProperties), summary="List administrative areas")
 def list_areas(
     request: HttpRequest,
     filters: Query[AreaFilter],
@@ -83,21 +102,12 @@ def list_areas(
     qs = filters.filter(queries.areas_for(request.user)).order_by("code")
     if format == "geojson":
         return feature_collection(qs, paging, area_feature)
-    return page(qs.defer("boundary"), paging, area_out)
+    return page(qs.defer("boundary"), paging)
 
 
 @router.get("/areas/{code}", response=AreaDetail, summary="One administrative area, with its boundary")
 def get_area(request: HttpRequest, code: str):
-    area = queries.area_for(request.user, code)
-    data = area_out(area)
-    data["parent"] = (
-        {"code": area.parent.code, "name": area.parent.name, "level": area.parent.level}
-        if area.parent_id
-        else None
-    )
-    data["children"] = queries.areas_for(request.user).filter(parent=area).count()
-    data["boundary"] = geometry_json(area.boundary)
-    return data
+    return queries.area_for(request.user, code)
 
 
 class MeOut(Schema):
@@ -110,21 +120,26 @@ class MeOut(Schema):
     permissions: list[str]
     is_staff: bool
 
+    @staticmethod
+    def resolve_full_name(user) -> str:
+        return user.get_full_name()
+
+    @staticmethod
+    def resolve_role_label(user) -> str:
+        return str(user.get_role_display()) if user.role else ""
+
+    @staticmethod
+    def resolve_organisation(user) -> str | None:
+        return str(user.organisation) if user.organisation_id else None
+
+    @staticmethod
+    def resolve_permissions(user) -> list[str]:
+        return sorted(user.get_all_permissions())
+
 
 @router.get("/me", response=MeOut, summary="Who you are, your role and jurisdiction")
 def me(request: HttpRequest):
-    user = request.user
-    j = user.jurisdiction
-    return {
-        "username": user.username,
-        "full_name": user.get_full_name(),
-        "role": user.role,
-        "role_label": str(user.get_role_display()) if user.role else "",
-        "jurisdiction": {"code": j.code, "name": j.name, "level": j.level} if j else None,
-        "organisation": str(user.organisation) if user.organisation_id else None,
-        "permissions": sorted(user.get_all_permissions()),
-        "is_staff": user.is_staff,
-    }
+    return request.user
 
 
 class ChangeOut(Schema):
@@ -140,29 +155,16 @@ class ChangeOut(Schema):
     before: dict[str, Any] | None
     after: dict[str, Any] | None
 
+    @staticmethod
+    def resolve_user(change: ObjectChange) -> str:
+        return change.user_name
 
-class ChangePage(PageOut):
-    items: list[ChangeOut]
-
-
-def change_out(change: ObjectChange) -> dict:
-    return {
-        "id": change.pk,
-        "time": change.time,
-        "user": change.user_name,
-        "source": change.source,
-        "request_id": change.request_id,
-        "action": change.action,
-        "model": f"{change.content_type.app_label}.{change.content_type.model}",
-        "object_id": change.object_id,
-        "object_repr": change.object_repr,
-        "before": change.before,
-        "after": change.after,
-    }
+    @staticmethod
+    def resolve_model(change: ObjectChange) -> str:
+        return f"{change.content_type.app_label}.{change.content_type.model}"
 
 
-@router.get("/changes", response=ChangePage, summary="The change log (read-only)")
+@router.get("/changes", response=paged(ChangeOut), summary="The change log (read-only)")
 def list_changes(request: HttpRequest, filters: Query[ChangeFilter], paging: Query[PageParams]):
     """Every create, update and delete in your jurisdiction, newest first. It cannot be edited."""
-    qs = filters.filter(queries.changes_for(request.user))
-    return page(qs, paging, change_out)
+    return page(filters.filter(queries.changes_for(request.user)), paging)

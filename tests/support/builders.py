@@ -1,0 +1,41 @@
+"""Records the tests need, made through the actions (as the application makes them)."""
+
+from __future__ import annotations
+
+from tests.support.places import SIMING, place
+
+
+def new_incident(username: str = "duty_officer", code: str = SIMING, **extra):
+    from citywatch.core.models import User
+    from citywatch.incidents import actions
+
+    lon, lat = place(code)
+    data = {"title": "测试事件", "category": "natural_disaster", "type": "flood", "lon": lon, "lat": lat}
+    data.update(extra)
+    return actions.create_incident(User.objects.get(username=username), data)
+
+
+def team_in(code: str, status: str = "available"):
+    """A demo rescue team of the area ``code``, put in ``status``."""
+    from citywatch.resources.models import RescueTeam
+
+    team = RescueTeam.objects.filter(area__path__contains=f"{code}.").first()
+    RescueTeam.objects.filter(pk=team.pk).update(status=status)
+    team.refresh_from_db()
+    return team
+
+
+def depot_with(quantity, code: str = SIMING, name: str = "思明区应急物资储备库（事件测试）"):
+    """A new depot in the area ``code`` holding ``quantity`` tents (item TENT-T)."""
+    from citywatch.core.models import AdminArea
+    from citywatch.resources import actions as ledger
+    from citywatch.resources.models import Depot, SupplyItem
+
+    area = AdminArea.objects.get(code=code)
+    depot = Depot.objects.create(name=name, kind="district", area=area, location=area.point)
+    item = SupplyItem.objects.get_or_create(
+        code="TENT-T", defaults={"name": "帐篷", "category": "shelter", "unit": "顶"}
+    )[0]
+    if quantity:
+        ledger.record_movement(depot, item, "receipt", quantity)
+    return depot, item
