@@ -145,9 +145,9 @@ def test_api_changes_are_restricted_by_jurisdiction(siming, huli, city_admin):
     assert total == ObjectChange.objects.count()
 
 
-def test_roles_without_the_permission_see_no_changes(inspector):
-    body = inspector.get("/api/v1/changes").json()
-    assert body["count"] == 0
+def test_roles_without_the_permission_are_refused_the_changes(inspector):
+    response = inspector.get("/api/v1/changes")
+    assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
 
 
 def test_change_filters(city_admin):

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from citywatch.core import queries
+from citywatch.core import access, queries
 from citywatch.core.filters import AreaFilter, ChangeFilter
 from citywatch.core.models import AdminArea, ObjectChange
 from citywatch.core.pagination import (
@@ -167,4 +167,5 @@ class ChangeOut(Schema):
 @router.get("/changes", response=paged(ChangeOut), summary="The change log (read-only)")
 def list_changes(request: HttpRequest, filters: Query[ChangeFilter], paging: Query[PageParams]):
     """Every create, update and delete in your jurisdiction, newest first. It cannot be edited."""
+    access.require(request.user, ObjectChange, "view")
     return page(filters.filter(queries.changes_for(request.user)), paging)
