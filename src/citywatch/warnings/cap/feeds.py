@@ -182,9 +182,9 @@ def _read_atom(root: etree._Element, base_url: str | None, max_entries: int) -> 
             url = _resolve(content, content.get("src", ""), base_url)
         if url is not None and not _http(url):
             found.append(problem("feed-link-scheme", value=url, **_at(element)))
-            url = None
-        if alert is None and url is None:
+        elif alert is None and url is None:
             found.append(problem("atom-entry-cap", **_at(element)))
+        url = url if url is not None and _http(url) else None
         entries.append(
             FeedEntry(
                 entry_id=entry_id,
@@ -253,9 +253,9 @@ def _read_rss(root: etree._Element, base_url: str | None, max_entries: int) -> t
             url = _resolve(item, enclosure.get("url", ""), base_url)
         if url is not None and not _http(url):
             found.append(problem("feed-link-scheme", value=url, **where))
-            url = None
-        if url is None and alert is None:
+        elif url is None and alert is None:
             found.append(problem("rss-item-link", **where))
+        url = url if url is not None and _http(url) else None
         guid = _text(item.find("guid")) or None
         if guid is None:
             found.append(problem("rss-item-guid", level=Level.WARNING, **where))

@@ -17,7 +17,7 @@ import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from citywatch.warnings.cap.problems import FetchFailed, problem
 from citywatch.warnings.cap.safexml import DEFAULT_MAX_BYTES
@@ -75,9 +75,13 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         self.max_redirections = max_redirects
         self.allow_private_addresses = allow_private_addresses
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        check_url(newurl, allow_private_addresses=self.allow_private_addresses)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+    def http_error_302(self, req, fp, code, msg, headers):
+        location = headers.get("Location") or headers.get("URI")
+        if location:  # checked here, before urllib's own (narrower) scheme check
+            check_url(urljoin(req.full_url, location), allow_private_addresses=self.allow_private_addresses)
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
 def fetch(

@@ -2,16 +2,18 @@
 
 Reading: a `<polygon>` becomes a shapely Polygon (a ring that crosses itself is repaired with
 `make_valid`, keeping its polygonal part); a `<circle>` becomes a polygon of `segments` vertices on
-the geodesic circle of the radius in kilometres (spherical Earth of mean radius 6371.0088 km: the
-error against the WGS-84 ellipsoid is below 0.5 % of the radius), or a Point when the radius is 0.
+the geodesic circle of the radius in kilometres (on the sphere of the mean Earth radius that
+`citywatch.geo.distance` uses: within 0.5 % of the WGS-84 ellipsoid), or a Point when the radius is 0.
 
 Writing: `polygons_from_geometry` turns a (Multi)Polygon into CAP polygons: one per part, exterior
 ring only (CAP polygons have no holes, so a hole is warned for as part of the area, which errs on the
 side of warning), closed, coordinates rounded to `decimals` places (5 ≈ 1 m), consecutive repeats
 dropped, and at most `max_vertices` pairs per ring (the closing pair included). A ring with more
-vertices is grown by a tolerance t and then simplified by t (Douglas-Peucker), with the smallest t found
-that brings it under the bound; the result therefore still covers the original (up to the rounding)
-instead of cutting corners off it.
+vertices is simplified by a tolerance t (Douglas-Peucker) and then grown (mitred buffer of t, or 2t or
+4t if needed) until it covers the original again, with the smallest t found that fits the bound: the
+polygon written covers the area (up to the rounding) instead of cutting corners off it, and is larger
+by a band of about t. Measured on the demo's jagged 同安区 boundary (1,569 vertices): 500 vertices
+cost a band of at most about 300 m and 2 % more area, 100 vertices about 1.1 km and 8 %.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from shapely.geometry import Polygon as ShapelyPolygon
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
+from citywatch.geo.distance import EARTH_RADIUS_M
 from citywatch.warnings.cap.model import Area, Circle, LatLon, Polygon, ValuePair
 
 DEFAULT_CIRCLE_SEGMENTS = 64
 DEFAULT_MAX_VERTICES = 500  # per written ring
 DEFAULT_DECIMALS = 5
-EARTH_RADIUS_KM = 6371.0088
+EARTH_RADIUS_KM = EARTH_RADIUS_M / 1000
 
 
 def polygonal_part(geometry: BaseGeometry) -> BaseGeometry:
@@ -79,30 +82,36 @@ def _ring_vertices(ring: ShapelyPolygon) -> int:
     return len(ring.exterior.coords)
 
 
+def _covering(ring: ShapelyPolygon, tolerance: float) -> ShapelyPolygon:
+    """`ring` simplified by `tolerance` (Douglas-Peucker), then grown until it covers `ring` again."""
+    simplified = ring.simplify(tolerance, preserve_topology=True)
+    for grow in (tolerance, 2 * tolerance, 4 * tolerance):
+        grown = polygonal_part(simplified.buffer(grow, join_style="mitre", mitre_limit=2.0))
+        grown = ShapelyPolygon(max(shapely.get_parts(grown), key=lambda g: g.area).exterior)
+        shapely.prepare(grown)
+        if grown.covers(ring):
+            return grown
+    return ShapelyPolygon(ring.convex_hull.exterior)
+
+
 def _bounded(ring: ShapelyPolygon, max_vertices: int) -> ShapelyPolygon:
-    """The exterior of `ring`, grown then simplified by the smallest tolerance that fits the bound."""
+    """The exterior of `ring` within `max_vertices`, covering it, by the smallest tolerance found."""
     if _ring_vertices(ring) <= max_vertices:
         return ring
-
-    def attempt(tolerance: float) -> ShapelyPolygon:
-        grown = ring.buffer(tolerance, join_style="mitre", mitre_limit=2.0)
-        grown = max(shapely.get_parts(polygonal_part(grown)), key=lambda g: g.area)
-        return ShapelyPolygon(grown.exterior).simplify(tolerance, preserve_topology=True)
-
     minx, miny, maxx, maxy = ring.bounds
     high = max(maxx - minx, maxy - miny, 1e-9) * 1e-5
-    candidate = attempt(high)
+    candidate = _covering(ring, high)
     for _ in range(64):
         if _ring_vertices(candidate) <= max_vertices:
             break
         high *= 2
-        candidate = attempt(high)
+        candidate = _covering(ring, high)
     else:
         raise ValueError(f"cannot simplify the ring to {max_vertices} vertices")
     low = high / 2
     for _ in range(8):  # narrow the tolerance down: the least change that fits
         middle = (low + high) / 2
-        trial = attempt(middle)
+        trial = _covering(ring, middle)
         if _ring_vertices(trial) <= max_vertices:
             high, candidate = middle, trial
         else:

@@ -10,7 +10,7 @@ import re
 import threading
 from pathlib import Path
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 from lxml import etree
 
 from citywatch.warnings.cap.problems import Problem, problem
@@ -26,13 +26,13 @@ _ENUMERATION = re.compile(r"The value '(.*)' is not an element of the set \{(.*)
 _PATTERN = re.compile(r"The value '(.*)' is not accepted by the pattern")
 _ATOMIC = re.compile(r"'(.*)' is not a valid value of the (?:local )?atomic type(?: '([^']+)')?")
 # Shown inside a message, so translated when the message is rendered.
-_TYPE_NAMES = {
-    "xs:decimal": gettext_lazy("decimal number"),
-    "xs:integer": gettext_lazy("integer"),
-    "xs:anyURI": gettext_lazy("URI"),
-    "xs:language": gettext_lazy("language tag"),
+TYPE_NAMES = {
+    "xs:decimal": pgettext_lazy("CAP schema type", "decimal number"),
+    "xs:integer": pgettext_lazy("CAP schema type", "integer"),
+    "xs:anyURI": pgettext_lazy("CAP schema type", "URI"),
+    "xs:language": pgettext_lazy("CAP schema type", "language tag"),
 }
-_VALUE = gettext_lazy("value")
+GENERIC_VALUE = pgettext_lazy("CAP schema type", "value")
 
 
 def cap12_schema() -> etree.XMLSchema:
@@ -95,16 +95,19 @@ def _problem_for(entry, root: etree._Element) -> Problem:
         return problem("schema", "schema-other", element=element, detail=message, **common)
     if "Missing child element" in message:
         return problem("schema", "schema-missing", element=element, expected=_expected(message), **common)
-    if m := _ENUMERATION.search(message):
+    body = message[match.end() :] if match else message
+    if m := _ENUMERATION.search(body):
         allowed = ", ".join(v.strip().strip("'") for v in m.group(2).split(","))
         return problem(
             "schema", "schema-enumeration", element=element, value=m.group(1), allowed=allowed, **common
         )
-    if m := _ATOMIC.search(message):
-        type_name = _TYPE_NAMES.get(m.group(2) or "", m.group(2) or _VALUE)
+    if m := _ATOMIC.search(body):
+        type_name = TYPE_NAMES.get(m.group(2) or "", m.group(2) or GENERIC_VALUE)
         return problem("schema", "schema-type", element=element, value=m.group(1), type=type_name, **common)
-    if m := _PATTERN.search(message):
-        return problem("schema", "schema-type", element=element, value=m.group(1), type=_VALUE, **common)
+    if m := _PATTERN.search(body):
+        return problem(
+            "schema", "schema-type", element=element, value=m.group(1), type=GENERIC_VALUE, **common
+        )
     return problem("schema", "schema-other", element=element, detail=message, **common)
 
 
