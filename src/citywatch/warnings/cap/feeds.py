@@ -101,6 +101,18 @@ def _cap_identifier(alert: etree._Element | None, entry: etree._Element) -> str 
     return None
 
 
+def _entry(element, entry_id, title, updated, url, alert) -> FeedEntry:
+    return FeedEntry(
+        entry_id=entry_id,
+        title=title or None,
+        updated=updated,
+        alert_url=url,
+        identifier=_cap_identifier(alert, element),
+        embedded_alert=etree.tostring(alert) if alert is not None else None,
+        line=element.sourceline,
+    )
+
+
 def _resolve(element: etree._Element, href: str, base_url: str | None) -> str:
     base = urljoin(base_url or "", element.base or "") if element.base else (base_url or "")
     return urljoin(base, href.strip())
@@ -185,17 +197,8 @@ def _read_atom(root: etree._Element, base_url: str | None, max_entries: int) -> 
         elif alert is None and url is None:
             found.append(problem("atom-entry-cap", **_at(element)))
         url = url if url is not None and _http(url) else None
-        entries.append(
-            FeedEntry(
-                entry_id=entry_id,
-                title=_text(element.find(f"{{{ATOM_NS}}}title")) or None,
-                updated=_atom_updated(element, found),
-                alert_url=url,
-                identifier=_cap_identifier(alert, element),
-                embedded_alert=etree.tostring(alert) if alert is not None else None,
-                line=element.sourceline,
-            )
-        )
+        title = _text(element.find(f"{{{ATOM_NS}}}title"))
+        entries.append(_entry(element, entry_id, title, _atom_updated(element, found), url, alert))
     feed = Feed(
         format="atom",
         feed_id=_text(root.find(f"{{{ATOM_NS}}}id")) or None,
@@ -263,17 +266,7 @@ def _read_rss(root: etree._Element, base_url: str | None, max_entries: int) -> t
             found.append(problem("entry-id-duplicate", value=guid, **where))
         else:
             seen_ids.add(guid)
-        entries.append(
-            FeedEntry(
-                entry_id=guid,
-                title=title or None,
-                updated=_rss_date(item.find("pubDate"), found),
-                alert_url=url,
-                identifier=_cap_identifier(alert, item),
-                embedded_alert=etree.tostring(alert) if alert is not None else None,
-                line=item.sourceline,
-            )
-        )
+        entries.append(_entry(item, guid, title, _rss_date(item.find("pubDate"), found), url, alert))
     feed = Feed(
         format="rss",
         feed_id=None,

@@ -164,25 +164,17 @@ def _info_problems(root: etree._Element, info: etree._Element) -> list[Problem]:
     expires_element = info.find(q("expires"))
     expires = _time(info, "expires")
     if expires is not None:
-        onset, effective = _time(info, "onset"), _time(info, "effective")
-        if onset is not None and expires < onset:
-            found.append(
-                problem(
-                    "expires-before-onset",
-                    expires=child_text(info, "expires"),
-                    onset=child_text(info, "onset"),
-                    **at(expires_element),
+        for start in ("onset", "effective"):
+            begins = _time(info, start)
+            if begins is not None and expires < begins:
+                found.append(
+                    problem(
+                        f"expires-before-{start}",
+                        expires=child_text(info, "expires"),
+                        **{start: child_text(info, start)},
+                        **at(expires_element),
+                    )
                 )
-            )
-        if effective is not None and expires < effective:
-            found.append(
-                problem(
-                    "expires-before-effective",
-                    expires=child_text(info, "expires"),
-                    effective=child_text(info, "effective"),
-                    **at(expires_element),
-                )
-            )
         sent = _time(root, "sent")
         if info.find(q("effective")) is None and sent is not None and expires < sent:
             found.append(
