@@ -21,7 +21,7 @@ from citywatch.warnings.cap.fetching import FetchResult, conditional_headers, fe
 from citywatch.warnings.cap.geometry import (
     DEFAULT_CIRCLE_SEGMENTS,
     DEFAULT_DECIMALS,
-    DEFAULT_MAX_VERTICES,
+    DEFAULT_RING_VERTICES,
     area_from_geometry,
     area_geometry,
     circle_geometry,
@@ -68,8 +68,7 @@ from citywatch.warnings.cap.problems import (
     Level,
     Problem,
 )
-from citywatch.warnings.cap.reader import DEFAULT_MAX_VERTICES as DEFAULT_MAX_DOCUMENT_VERTICES
-from citywatch.warnings.cap.reader import CapReport, check_alert, read_alert
+from citywatch.warnings.cap.reader import DEFAULT_MAX_VERTICES, CapReport, check_alert, read_alert
 from citywatch.warnings.cap.safexml import DEFAULT_MAX_BYTES
 from citywatch.warnings.cap.values import format_datetime, parse_datetime, valid_identifier
 from citywatch.warnings.cap.writer import write_alert
@@ -80,8 +79,8 @@ __all__ = [
     "DEFAULT_CIRCLE_SEGMENTS",
     "DEFAULT_DECIMALS",
     "DEFAULT_MAX_BYTES",
-    "DEFAULT_MAX_DOCUMENT_VERTICES",
     "DEFAULT_MAX_VERTICES",
+    "DEFAULT_RING_VERTICES",
     "GEOCODE_GBT2260",
     "SIGNAL_LEVEL_PARAMETER",
     "Alert",

@@ -31,7 +31,7 @@ from citywatch.geo.distance import EARTH_RADIUS_M
 from citywatch.warnings.cap.model import Area, Circle, LatLon, Polygon, ValuePair
 
 DEFAULT_CIRCLE_SEGMENTS = 64
-DEFAULT_MAX_VERTICES = 500  # per written ring
+DEFAULT_RING_VERTICES = 500  # per written ring
 DEFAULT_DECIMALS = 5
 EARTH_RADIUS_KM = EARTH_RADIUS_M / 1000
 
@@ -132,7 +132,7 @@ def _cap_polygon(ring: ShapelyPolygon, decimals: int) -> Polygon | None:
 
 
 def polygons_from_geometry(
-    geometry: BaseGeometry, *, max_vertices: int = DEFAULT_MAX_VERTICES, decimals: int = DEFAULT_DECIMALS
+    geometry: BaseGeometry, *, max_vertices: int = DEFAULT_RING_VERTICES, decimals: int = DEFAULT_DECIMALS
 ) -> tuple[Polygon, ...]:
     """CAP polygons for a shapely (Multi)Polygon in lon/lat (see the module notes)."""
     if max_vertices < 4:
@@ -158,7 +158,7 @@ def area_from_geometry(
     geometry: BaseGeometry | None = None,
     *,
     geocodes: tuple[ValuePair, ...] = (),
-    max_vertices: int = DEFAULT_MAX_VERTICES,
+    max_vertices: int = DEFAULT_RING_VERTICES,
     decimals: int = DEFAULT_DECIMALS,
 ) -> Area:
     """An `Area` with polygons from a shapely geometry (lon/lat) and the given geocodes."""
