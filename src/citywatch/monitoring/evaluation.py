@@ -329,7 +329,7 @@ class Series:
             self.starts = np.flatnonzero(np.r_[True, station[1:] != station[:-1]])
         else:
             self.starts = np.zeros(0, np.int64)
-        self.ends = np.r_[self.starts[1:], n].astype(np.int64)
+        self.ends = np.r_[self.starts[1:], n].astype(np.int64) if n else np.zeros(0, np.int64)
         self.stations = station[self.starts]
         self._csum = None
         self._tables: dict[str, np.ndarray] = {}
