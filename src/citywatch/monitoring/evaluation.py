@@ -315,6 +315,15 @@ def _nondecreasing(a: np.ndarray) -> bool:
     return bool(len(a) < 2 or (a[1:] >= a[:-1]).all())
 
 
+def _positions(sorted_keys: np.ndarray, keys) -> np.ndarray:
+    """Index of each key in the sorted unique array ``sorted_keys`` (−1 when absent)."""
+    keys = np.asarray(keys, dtype=np.int64)
+    if len(sorted_keys) == 0:
+        return np.full(len(keys), -1, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return np.where(sorted_keys[pos] == keys, pos, -1)
+
+
 class Series:
     """Readings of one variable sorted by (station, time), one per (station, time), values quantised.
 
@@ -325,11 +334,8 @@ class Series:
     def __init__(self, station, time, value, q, key):
         self.station, self.time, self.value, self.q, self.key = station, time, value, q, key
         n = len(station)
-        if n:
-            self.starts = np.flatnonzero(np.r_[True, station[1:] != station[:-1]])
-        else:
-            self.starts = np.zeros(0, np.int64)
-        self.ends = np.r_[self.starts[1:], n].astype(np.int64) if n else np.zeros(0, np.int64)
+        self.starts = np.flatnonzero(_group_firsts(station))
+        self.ends = np.append(self.starts[1:], n) if n else self.starts.copy()
         self.stations = station[self.starts]
         self._csum = None
         self._tables: dict[str, np.ndarray] = {}
@@ -360,13 +366,10 @@ class Series:
             raise ValueError("too many stations for this time span")
         key = st * span + (t - tmin)
         if not _strictly_increasing(key):
-            order = None
             if int(st.max()) < 65536 and _nondecreasing(t):
-                # readings in arrival (time) order: a stable radix sort by station is enough
+                # readings in arrival (time) order: a stable (radix) sort by station gives (station, time)
                 order = np.argsort(st.astype(np.uint16), kind="stable")
-                if not _nondecreasing(key[order]):
-                    order = None
-            if order is None:
+            else:
                 order = np.argsort(key, kind="stable")
             st, t, v, key = st[order], t[order], v[order], key[order]
             last = np.r_[key[1:] != key[:-1], True]
@@ -383,11 +386,7 @@ class Series:
 
     def rows_of(self, stations) -> np.ndarray:
         """Position in ``stations``/``starts`` of each given station (−1 when absent)."""
-        stations = np.asarray(stations, dtype=np.int64)
-        pos = np.searchsorted(self.stations, stations)
-        pos = np.minimum(pos, max(len(self.stations) - 1, 0))
-        found = len(self.stations) > 0
-        return np.where(found & (self.stations[pos] == stations), pos, -1) if found else np.full_like(pos, -1)
+        return _positions(self.stations, stations)
 
     def window_start(self, idx, window_s: int) -> np.ndarray:
         """First row of the window ``(t − window_s, t]`` ending at each row ``idx`` (same station)."""
@@ -732,26 +731,23 @@ def advance_alarms(evaluations: Evaluation, states: AlarmStates, hold_minutes: i
             evaluations.time[1:][same] <= evaluations.time[:-1][same]
         ).any():
             raise ValueError("evaluations must be sorted by (station, time), one per time")
-    pos = np.searchsorted(states.station, st_all)
-    pos_c = np.minimum(pos, max(len(states) - 1, 0))
-    if len(states):
-        found = (pos < len(states)) & (states.station[pos_c] == st_all)
-        init_last = np.where(found, states.last_time[pos_c], NO_TIME)
-    else:
-        found = np.zeros(len(st_all), dtype=bool)
-        init_last = np.full(len(st_all), NO_TIME, dtype=np.int64)
-    newer = evaluations.time > init_last
-    ev = evaluations.take(np.flatnonzero(newer)) if not newer.all() else evaluations
-    found = found[newer]
-    pos_c = pos_c[newer]
+    # the state each station starts from, looked up once per station
+    firsts = np.flatnonzero(_group_firsts(st_all))
+    counts = np.diff(np.append(firsts, len(st_all)))
+    pos = _positions(states.station, st_all[firsts])
+    have = pos >= 0
+
+    def initial(column: np.ndarray, default) -> np.ndarray:
+        out = np.full(len(firsts), default, dtype=column.dtype)
+        out[have] = column[pos[have]]
+        return np.repeat(out, counts)
+
+    newer = evaluations.time > initial(states.last_time, NO_TIME)
+    ev = evaluations if newer.all() else evaluations.take(np.flatnonzero(newer))
+    init_level = initial(states.level, 0)[newer]
+    init_since = initial(states.safe_since, NO_TIME)[newer]
     n = len(ev)
     st, t, lvl, safe = ev.station, ev.time, ev.level, ev.safe
-    if len(states):
-        init_level = np.where(found, states.level[pos_c], 0).astype(np.int8)
-        init_since = np.where(found, states.safe_since[pos_c], NO_TIME)
-    else:
-        init_level = np.zeros(n, np.int8)
-        init_since = np.full(n, NO_TIME, np.int64)
     init_open = init_level > 0
     hold_s = int(hold_minutes) * 60
     rows = np.arange(n, dtype=np.int64)
