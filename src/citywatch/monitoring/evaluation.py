@@ -577,6 +577,8 @@ def evaluate_no_data(rule: Rule, stations, last_time, now: int) -> Evaluation:
         raise ValueError("stations and last_time must be 1-D arrays of the same length")
     order = np.argsort(stations, kind="stable")
     stations, last_time = stations[order], last_time[order]
+    if len(stations) > 1 and (stations[1:] == stations[:-1]).any():
+        raise ValueError("each station once")
     never = last_time == NO_TIME
     silence = np.where(never, 0, int(now) - last_time)
     num = silence * SCALE
