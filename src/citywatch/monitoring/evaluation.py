@@ -508,11 +508,12 @@ def _classify(rule: Rule, num: np.ndarray, den) -> tuple[np.ndarray, np.ndarray]
 
 
 def evaluate_at(rule: Rule, series: Series, idx) -> Evaluation:
-    """Evaluate a ``threshold``, ``window`` or ``rate`` rule at the given rows of the series (each row is
-    the newest reading of its window), vectorised."""
+    """Evaluate a ``threshold``, ``window`` or ``rate`` rule at the given rows of the series (distinct, in
+    increasing order; each row is the newest reading of its window), vectorised."""
     if rule.kind == Kind.NO_DATA:
         raise ValueError("a no-data rule is evaluated with evaluate_no_data(rule, stations, last_time, now)")
     idx = np.asarray(idx, dtype=np.int64)
+    every = len(idx) == len(series) and (len(idx) == 0 or idx[0] == 0) and _strictly_increasing(idx)
     q = series.q
     den = 1
     if rule.kind == Kind.THRESHOLD:
@@ -536,8 +537,8 @@ def evaluate_at(rule: Rule, series: Series, idx) -> Evaluation:
             num = q[ref] - q[idx]
     level, safe = _classify(rule, num, den)
     return Evaluation(
-        station=series.station[idx],
-        time=series.time[idx],
+        station=series.station if every else series.station[idx],
+        time=series.time if every else series.time[idx],
         level=level,
         value=num / SCALE / den,
         safe=safe,
@@ -728,10 +729,8 @@ def advance_alarms(evaluations: Evaluation, states: AlarmStates, hold_minutes: i
     evaluations used."""
     st_all = evaluations.station
     if len(st_all) > 1:
-        same = st_all[1:] == st_all[:-1]
-        if (st_all[1:] < st_all[:-1]).any() or (
-            evaluations.time[1:][same] <= evaluations.time[:-1][same]
-        ).any():
+        step = np.sign(st_all[1:] - st_all[:-1])
+        if ((step < 0) | ((step == 0) & (evaluations.time[1:] <= evaluations.time[:-1]))).any():
             raise ValueError("evaluations must be sorted by (station, time), one per time")
     # the state each station starts from, looked up once per station
     firsts = np.flatnonzero(_group_firsts(st_all))
@@ -744,15 +743,17 @@ def advance_alarms(evaluations: Evaluation, states: AlarmStates, hold_minutes: i
         out[have] = column[pos[have]]
         return np.repeat(out, counts)
 
+    init_level = initial(states.level, 0)
+    init_since = initial(states.safe_since, NO_TIME)
     newer = evaluations.time > initial(states.last_time, NO_TIME)
-    ev = evaluations if newer.all() else evaluations.take(np.flatnonzero(newer))
-    init_level = initial(states.level, 0)[newer]
-    init_since = initial(states.safe_since, NO_TIME)[newer]
+    ev = evaluations
+    if not newer.all():
+        ev, init_level, init_since = evaluations.take(newer), init_level[newer], init_since[newer]
     n = len(ev)
     st, t, lvl, safe = ev.station, ev.time, ev.level, ev.safe
     init_open = init_level > 0
     hold_s = int(hold_minutes) * 60
-    rows = np.arange(n, dtype=np.int64)
+    rows = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
     first = _group_firsts(st)
     group_first_row = np.maximum.accumulate(np.where(first, rows, 0))
 
