@@ -301,3 +301,16 @@ def test_orange_and_red_within_24_hours():
     assert [(t.station, t.time, t.value, t.variable) for t in signals[0].triggers] == [
         (0, T - H, 40.0, "temperature")
     ]
+
+
+def test_no_readings_no_signal():
+    empty = Readings.empty()
+    assert (
+        len(rainstorm_levels(empty))
+        == len(high_temperature_levels(empty))
+        == len(wind_levels(empty, None))
+        == 0
+    )
+    assert rainstorm_signals(empty, np.zeros(0, int)) == []
+    assert high_temperature_signals(empty, np.zeros(0, int)) == []
+    assert gale_signals(None, None, np.zeros(0, int)) == []

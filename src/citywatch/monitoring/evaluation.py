@@ -89,7 +89,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 
@@ -442,6 +442,24 @@ class Series:
 
 
 # --- evaluation ------------------------------------------------------------------------------------
+class Columns:
+    """Parallel arrays named like the fields of the class's ``Row`` (a NamedTuple), in the same order."""
+
+    Row: ClassVar[type]
+
+    def __len__(self) -> int:
+        return len(getattr(self, self.Row._fields[0]))
+
+    def take(self, which):
+        """The rows selected by a boolean mask or an index array."""
+        return type(self)(*(getattr(self, f)[which] for f in self.Row._fields))
+
+    def rows(self) -> list:
+        """The rows as ``Row`` named tuples of Python scalars."""
+        cols = [getattr(self, f).tolist() for f in self.Row._fields]
+        return [self.Row(*row) for row in zip(*cols, strict=True)]
+
+
 class EvaluationRow(NamedTuple):
     station: int
     time: int
@@ -454,7 +472,7 @@ class EvaluationRow(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Evaluation:
+class Evaluation(Columns):
     """A rule evaluated at some readings: parallel arrays, sorted by (station, time).
 
     ``time`` is the evaluated reading (the window's last; ``now`` for ``no_data``), ``level`` the highest
@@ -462,6 +480,8 @@ class Evaluation:
     side of the clear threshold, ``first_time``/``ref_time``/``count`` the window's first reading, the
     deciding reading and the number of readings (``no_data``: the last reading, or ``NO_TIME``).
     """
+
+    Row: ClassVar[type] = EvaluationRow
 
     station: np.ndarray
     time: np.ndarray
@@ -471,16 +491,6 @@ class Evaluation:
     first_time: np.ndarray
     ref_time: np.ndarray
     count: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.station)
-
-    def take(self, which) -> Evaluation:
-        return Evaluation(*(getattr(self, f)[which] for f in EvaluationRow._fields))
-
-    def rows(self) -> list[EvaluationRow]:
-        cols = [getattr(self, f).tolist() for f in EvaluationRow._fields]
-        return [EvaluationRow(*row) for row in zip(*cols, strict=True)]
 
 
 def _classify(rule: Rule, num: np.ndarray, den) -> tuple[np.ndarray, np.ndarray]:
@@ -688,10 +698,12 @@ class TransitionRow(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Transitions:
+class Transitions(Columns):
     """The alarm transitions (``Action.OPEN``/``ESCALATE``/``CLEAR``) in (station, time) order. ``level`` is
     the alarm's level after the transition (for CLEAR, the level it had); ``value``, ``first_time`` and
     ``ref_time`` come from the evaluation that caused it."""
+
+    Row: ClassVar[type] = TransitionRow
 
     station: np.ndarray
     time: np.ndarray
@@ -700,13 +712,6 @@ class Transitions:
     value: np.ndarray
     first_time: np.ndarray
     ref_time: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.station)
-
-    def rows(self) -> list[TransitionRow]:
-        cols = [getattr(self, f).tolist() for f in TransitionRow._fields]
-        return [TransitionRow(*row) for row in zip(*cols, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -849,7 +854,7 @@ class IntervalRow(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Intervals:
+class Intervals(Columns):
     """Per station, time intervals ``[start, end)`` at a level, in (station, start) order.
 
     For level intervals: a level holds from the reading that reached it to the next reading at another
@@ -859,6 +864,8 @@ class Intervals:
     ``>``/``>=`` rules, the lowest otherwise) and its latest reading.
     """
 
+    Row: ClassVar[type] = IntervalRow
+
     station: np.ndarray
     level: np.ndarray
     start: np.ndarray
@@ -867,13 +874,6 @@ class Intervals:
     count: np.ndarray
     peak: np.ndarray
     peak_time: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.station)
-
-    def rows(self) -> list[IntervalRow]:
-        cols = [getattr(self, f).tolist() for f in IntervalRow._fields]
-        return [IntervalRow(*row) for row in zip(*cols, strict=True)]
 
 
 @dataclass(frozen=True)

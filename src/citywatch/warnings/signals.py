@@ -297,6 +297,14 @@ def _series(readings: Readings | Series | None, now: int | None, max_age_minutes
     return Series.of(series.readings().take(np.isin(series.station, fresh_stations)))
 
 
+def _per_station(readings, criteria: Sequence, now, max_age_minutes):
+    """The series, each station's newest row, and empty ``met``/``value`` tables (station × criterion)."""
+    series = _series(readings, now, max_age_minutes)
+    newest = series.newest()
+    shape = (len(newest), len(criteria))
+    return series, newest, np.zeros(shape, dtype=bool), np.zeros(shape)
+
+
 def _levels_of(criteria: Sequence, met: np.ndarray) -> np.ndarray:
     level = np.zeros(met.shape[0], dtype=np.int8)
     for c, criterion in enumerate(criteria):
@@ -325,12 +333,9 @@ def rainstorm_levels(
     max_age_minutes: int | None = None,
 ) -> StationLevels:
     """Each gauge's rainstorm level from its trailing accumulations ending at its newest reading."""
-    series = _series(rain, now, max_age_minutes)
     criteria = tables.rainstorm
-    newest = series.newest()
+    series, newest, met, value = _per_station(rain, criteria, now, max_age_minutes)
     lows = []
-    met = np.zeros((len(newest), len(criteria)), dtype=bool)
-    value = np.zeros((len(newest), len(criteria)))
     for c, criterion in enumerate(criteria):
         lo = series.window_start(newest, criterion.window_minutes * 60)
         total = series.window_sum(lo, newest)
@@ -434,23 +439,22 @@ def high_temperature_levels(
     max_age_minutes: int | None = None,
 ) -> StationLevels:
     """Each station's high-temperature level from its daily maxima (local days) and trailing windows."""
-    series = _series(temperature, now, max_age_minutes)
     criteria = tables.high_temperature
-    newest = series.newest()
-    n = len(newest)
+    series, newest, met, value = _per_station(temperature, criteria, now, max_age_minutes)
+    if len(series) == 0:
+        no_level = np.zeros(0, np.int8)
+        return StationLevels(
+            "high_temperature", criteria, series.stations, series.time, no_level, met, value, None
+        )
     q = series.q
-    met = np.zeros((n, len(criteria)), dtype=bool)
-    value = np.zeros((n, len(criteria)))
     trigger_rows: dict[int, Callable[[int], np.ndarray]] = {}
 
     # one group per (station, local day): its maximum and the (latest) reading of it
     day = local_days(series.time, time_zone)
-    new_group = np.r_[True, (series.station[1:] != series.station[:-1]) | (day[1:] != day[:-1])] if n else []
-    gstart = np.flatnonzero(new_group)
-    gmax = np.maximum.reduceat(q, gstart) if n else np.zeros(0, np.int64)
-    sizes = np.diff(np.r_[gstart, len(q)])
-    rows = np.arange(len(q))
-    gmax_row = np.maximum.reduceat(np.where(q == np.repeat(gmax, sizes), rows, -1), gstart) if n else gmax
+    gstart = np.flatnonzero(np.r_[True, (series.station[1:] != series.station[:-1]) | (day[1:] != day[:-1])])
+    gmax = np.maximum.reduceat(q, gstart)
+    sizes = np.diff(np.append(gstart, len(q)))
+    gmax_row = np.maximum.reduceat(np.where(q == np.repeat(gmax, sizes), np.arange(len(q)), -1), gstart)
     gday, gstation = day[gstart], series.station[gstart]
     last_group = np.searchsorted(gstart, newest, side="right") - 1  # each station's newest day
 
