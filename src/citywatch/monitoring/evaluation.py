@@ -732,59 +732,68 @@ def advance_alarms(evaluations: Evaluation, states: AlarmStates, hold_minutes: i
     Evaluations not newer than their station's ``last_time`` are skipped. Returns the transitions, the
     states after the last evaluation of each station (stations without evaluations unchanged) and the
     evaluations used."""
-    st_all = evaluations.station
-    if len(st_all) > 1:
-        step = np.sign(st_all[1:] - st_all[:-1])
-        if ((step < 0) | ((step == 0) & (evaluations.time[1:] <= evaluations.time[:-1]))).any():
-            raise ValueError("evaluations must be sorted by (station, time), one per time")
-    # the state each station starts from, looked up once per station
-    firsts = np.flatnonzero(_group_firsts(st_all))
-    counts = np.diff(np.append(firsts, len(st_all)))
-    pos = _positions(states.station, st_all[firsts])
-    have = pos >= 0
-
-    def initial(column: np.ndarray, default) -> np.ndarray:
-        out = np.full(len(firsts), default, dtype=column.dtype)
-        out[have] = column[pos[have]]
-        return np.repeat(out, counts)
-
-    init_level = initial(states.level, 0)
-    init_since = initial(states.safe_since, NO_TIME)
-    newer = evaluations.time > initial(states.last_time, NO_TIME)
     ev = evaluations
-    if not newer.all():
-        ev, init_level, init_since = evaluations.take(newer), init_level[newer], init_since[newer]
+    if len(ev) > 1:
+        step = np.sign(ev.station[1:] - ev.station[:-1])
+        if ((step < 0) | ((step == 0) & (ev.time[1:] <= ev.time[:-1]))).any():
+            raise ValueError("evaluations must be sorted by (station, time), one per time")
+    if len(states) and len(ev):  # skip what the states have already seen
+        firsts = np.flatnonzero(_group_firsts(ev.station))
+        pos = _positions(states.station, ev.station[firsts])
+        seen = np.where(pos >= 0, states.last_time[np.maximum(pos, 0)], NO_TIME)
+        newer = ev.time > np.repeat(seen, np.diff(np.append(firsts, len(ev))))
+        if not newer.all():
+            ev = ev.take(newer)
     n = len(ev)
     st, t, lvl, safe = ev.station, ev.time, ev.level, ev.safe
-    init_open = init_level > 0
     hold_s = int(hold_minutes) * 60
     rows = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
     first = _group_firsts(st)
-    group_first_row = np.maximum.accumulate(np.where(first, rows, 0))
+    firsts = np.flatnonzero(first)
+    counts = np.diff(np.append(firsts, n))
+
+    # the state each station starts from (per station: arrays of len(firsts))
+    pos = _positions(states.station, st[firsts])
+    have = pos >= 0
+    init_level = np.zeros(len(firsts), dtype=np.int8)
+    init_level[have] = states.level[pos[have]]
+    init_since = np.full(len(firsts), NO_TIME, dtype=np.int64)
+    init_since[have] = states.safe_since[pos[have]]
+    init_open = init_level > 0
+    init_alarm_level = np.where(init_open, init_level, 0).astype(np.int8)
 
     # runs of safe evaluations, and when each began (an open alarm's safe run may have begun before)
-    prev_safe = np.r_[False, safe[:-1]] & ~first
+    prev_safe = np.empty(n, dtype=bool)
+    prev_safe[1:] = safe[:-1]
+    prev_safe[firsts] = False
     run_first = safe & ~prev_safe
-    carried = first & safe & init_open & (init_since != NO_TIME)
-    run_begin = np.where(carried, init_since, t)
+    run_begin = t.copy()
+    carried = init_open & (init_since != NO_TIME) & safe[firsts]
+    run_begin[firsts[carried]] = init_since[carried]
     run_start = run_begin[np.maximum.accumulate(np.where(run_first, rows, 0))]
     clear_event = safe & (t - run_start >= hold_s)
     open_event = lvl > 0
 
     # open or closed after each evaluation: decided by the latest event of the station so far
     last_event = np.maximum.accumulate(np.where(open_event | clear_event, rows, -1))
-    has_event = last_event >= group_first_row
-    open_after = np.where(has_event, open_event[np.maximum(last_event, 0)], init_open)
-    open_before = np.where(first, init_open, np.r_[False, open_after[:-1]])
+    has_event = last_event >= np.repeat(firsts, counts)
+    open_after = np.where(has_event, open_event[np.maximum(last_event, 0)], np.repeat(init_open, counts))
+    open_before = np.empty(n, dtype=bool)
+    open_before[1:] = open_after[:-1]
+    open_before[firsts] = init_open
     opened = open_event & ~open_before
     cleared = clear_event & open_before
 
     # the alarm's level: the running maximum since it opened (or of the alarm carried in)
-    segment = np.cumsum(opened | first).astype(np.int64)
-    carried_level = np.where(first & init_open, init_level, 0)
-    running = np.maximum.accumulate(segment * 8 + np.maximum(lvl, carried_level)) - segment * 8
+    segment = np.cumsum(opened | first, dtype=np.int32 if n < 2**28 else np.int64)
+    base = lvl.astype(segment.dtype)
+    base[firsts] = np.maximum(base[firsts], init_alarm_level)
+    segment *= 8
+    running = np.maximum.accumulate(segment + base) - segment
     level_after = np.where(open_after, running, 0).astype(np.int8)
-    level_before = np.where(first, np.where(init_open, init_level, 0), np.r_[0, level_after[:-1]])
+    level_before = np.empty(n, dtype=np.int8)
+    level_before[1:] = level_after[:-1]
+    level_before[firsts] = init_alarm_level
     escalated = open_event & open_before & (lvl > level_before)
 
     changed = np.flatnonzero(opened | escalated | cleared)
@@ -801,7 +810,7 @@ def advance_alarms(evaluations: Evaluation, states: AlarmStates, hold_minutes: i
         ref_time=ev.ref_time[changed],
     )
 
-    last = np.r_[np.flatnonzero(first)[1:] - 1, n - 1] if n else np.zeros(0, np.int64)
+    last = firsts + counts - 1
     new = AlarmStates(
         station=st[last],
         level=level_after[last],
