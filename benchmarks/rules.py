@@ -21,7 +21,9 @@ Run with ``python benchmarks/rules.py [--quick]``; the ``citywatch bench ingest`
 The loops are timed on a sample of the gauges (all of them with ``--quick``) and their rate is readings
 per second over that sample; the engine is timed on the whole batch. The engine's value is the median of
 three runs after one cold run (whose time is in ``params``: it includes the first touches of fresh
-memory); the loops run once. Nothing here touches the database.
+memory); the loops run once. Figures are wall-clock; ``params`` also gives each side's process CPU
+seconds and the ratio of CPU rates (``cpu_ratio``), steadier on a machine shared with other work.
+Nothing here touches the database.
 """
 
 from __future__ import annotations
@@ -95,19 +97,28 @@ def _line(name, value, unit, baseline, baseline_value, identical, **params) -> d
     }
 
 
+class Clock:
+    """Wall and process CPU seconds of a block (``with Clock() as c: …``; then ``c.wall``, ``c.cpu``)."""
+
+    def __enter__(self):
+        gc.collect()
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
 def _timed(fn, repeats: int = 3):
-    """(result, cold seconds, median warm seconds)."""
-    gc.collect()
-    t = time.perf_counter()
-    result = fn()
-    cold = time.perf_counter() - t
+    """(result, cold Clock, median warm wall seconds, median warm CPU seconds)."""
+    with Clock() as cold:
+        result = fn()
     warm = []
     for _ in range(repeats):
-        gc.collect()
-        t = time.perf_counter()
-        result = fn()
-        warm.append(time.perf_counter() - t)
-    return result, cold, statistics.median(warm)
+        with Clock() as clock:
+            result = fn()
+        warm.append(clock)
+    return result, cold, statistics.median(c.wall for c in warm), statistics.median(c.cpu for c in warm)
 
 
 def running_sum_loop(rule, batch):
@@ -150,13 +161,12 @@ def bench_batch(size: dict, seed: int):
 
     rule = rain_rule()
     batch = synthetic_rain(size["gauges"], size["readings_per_gauge"], seed)
-    result, cold_s, warm_s = _timed(lambda: track_alarms(rule, Series.of(batch)))
+    result, cold, warm_s, warm_cpu = _timed(lambda: track_alarms(rule, Series.of(batch)))
     sample = batch.take(batch.station < size["loop_gauges"])
     in_sample = result.evaluations.station < size["loop_gauges"]
 
-    t = time.perf_counter()
-    evaluations, transitions, states = reference_track(rule, sample)
-    loop_s = time.perf_counter() - t
+    with Clock() as loop:
+        evaluations, transitions, states = reference_track(rule, sample)
     ours_transitions = result.transitions.rows()
     ours_transitions = [row for row in ours_transitions if row.station < size["loop_gauges"]]
     ours_states = {s: v for s, v in result.states.to_states().items() if s < size["loop_gauges"]}
@@ -165,9 +175,8 @@ def bench_batch(size: dict, seed: int):
         and ours_transitions == transitions
         and ours_states == states
     )
-    t = time.perf_counter()
-    run_transitions, run_states = running_sum_loop(rule, sample)
-    running_s = time.perf_counter() - t
+    with Clock() as running:
+        run_transitions, run_states = running_sum_loop(rule, sample)
     running_identical = sorted(run_transitions) == ours_transitions and run_states == ours_states
 
     levels = np.bincount(result.evaluations.level, minlength=5).tolist()
@@ -179,8 +188,9 @@ def bench_batch(size: dict, seed: int):
         "rule": "3-hour rain sum ≥ 20/30/50/100 mm (blue…red), margin 5 mm, hold 60 min",
         "evaluations_by_level": levels,
         "alarm_transitions": len(result.transitions),
-        "engine_cold_s": round(cold_s, 3),
+        "engine_cold_s": round(cold.wall, 3),
         "engine_median_s": round(warm_s, 3),
+        "engine_median_cpu_s": round(warm_cpu, 3),
         "loop_readings": len(sample),
     }
     rate = len(batch) / warm_s
@@ -189,9 +199,11 @@ def bench_batch(size: dict, seed: int):
         rate,
         "readings/s",
         "per-row Python loop of the reference implementation (reference_track), on a sample of gauges",
-        len(sample) / loop_s,
+        len(sample) / loop.wall,
         identical,
-        loop_s=round(loop_s, 3),
+        loop_s=round(loop.wall, 3),
+        loop_cpu_s=round(loop.cpu, 3),
+        cpu_ratio=round((len(batch) / warm_cpu) / (len(sample) / loop.cpu), 2),
         **common,
     )
     yield _line(
@@ -199,9 +211,11 @@ def bench_batch(size: dict, seed: int):
         rate,
         "readings/s",
         "per-row Python loop with a deque and a running sum per gauge + step_alarm, on a sample of gauges",
-        len(sample) / running_s,
+        len(sample) / running.wall,
         running_identical,
-        loop_s=round(running_s, 3),
+        loop_s=round(running.wall, 3),
+        loop_cpu_s=round(running.cpu, 3),
+        cpu_ratio=round((len(batch) / warm_cpu) / (len(sample) / running.cpu), 2),
         **common,
     )
 
@@ -214,11 +228,10 @@ def bench_replay(size: dict, seed: int):
     history = synthetic_rain(size["replay_gauges"], per_gauge, seed + 1)
     since = T0 + 3 * 3600  # the first three hours only fill the windows
     until = T0 + per_gauge * STEP_S
-    result, cold_s, warm_s = _timed(lambda: replay(rule, Series.of(history), since, until))
+    result, cold, warm_s, warm_cpu = _timed(lambda: replay(rule, Series.of(history), since, until))
     sample = history.take(history.station < size["replay_loop_gauges"])
-    t = time.perf_counter()
-    levels, alarms = reference_replay(rule, sample, since=since, until=until)
-    loop_s = time.perf_counter() - t
+    with Clock() as loop:
+        levels, alarms = reference_replay(rule, sample, since=since, until=until)
 
     def within(intervals):
         return [row for row in intervals.rows() if row.station < size["replay_loop_gauges"]]
@@ -229,18 +242,21 @@ def bench_replay(size: dict, seed: int):
         len(history) / warm_s,
         "readings/s",
         "per-row Python loop of the reference implementation (reference_replay), on a sample of gauges",
-        len(sample) / loop_s,
+        len(sample) / loop.wall,
         identical,
         readings=len(history),
         gauges=size["replay_gauges"],
         days=size["replay_days"],
         level_intervals=len(result.levels),
         alarms=len(result.alarms),
-        engine_cold_s=round(cold_s, 3),
+        engine_cold_s=round(cold.wall, 3),
         engine_median_s=round(warm_s, 3),
+        engine_median_cpu_s=round(warm_cpu, 3),
         engine_ms=round(warm_s * 1000, 1),
         loop_readings=len(sample),
-        loop_s=round(loop_s, 3),
+        loop_s=round(loop.wall, 3),
+        loop_cpu_s=round(loop.cpu, 3),
+        cpu_ratio=round((len(history) / warm_cpu) / (len(sample) / loop.cpu), 2),
     )
 
 
