@@ -32,10 +32,13 @@ log = logging.getLogger("citywatch.notify")
 
 
 def log_event(event: str, level: int = logging.INFO, **fields) -> None:
-    """One structured log line, ``event=… key=value …`` (logfmt; values with spaces are quoted)."""
+    """One structured log line, ``event=… key=value …`` (logfmt; values with spaces are quoted, None
+    values left out)."""
     parts = [f"event={event}"]
     for key, value in fields.items():
-        text = "" if value is None else str(value)
+        if value is None:
+            continue
+        text = str(value)
         if not text or any(c.isspace() or c in '"=' for c in text):
             text = '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
         parts.append(f"{key}={text}")
