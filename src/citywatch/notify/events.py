@@ -17,6 +17,7 @@ a late commit is still streamed (SQLite commits one writer at a time, in id orde
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -101,9 +102,10 @@ def max_seconds() -> float:
     return settings.CITYWATCH_EVENTS_MAX_SECONDS
 
 
-def sync_stream(user, cursor: Cursor):
-    """The WSGI stream (test client, threaded live server): a short comment before each poll, so that a
-    closed connection ends the stream at the next write."""
+def sync_stream(fetch):
+    """The WSGI stream (test client, threaded live server) of the events ``fetch()`` returns on each poll:
+    a short comment before each poll, so that a closed connection ends the stream at the next write. The
+    loop knows nothing of messages, so another stream (``/incidents/events``) can use it as it is."""
     start = last_beat = time.monotonic()
     yield HELLO
     first = True
@@ -117,20 +119,21 @@ def sync_stream(user, cursor: Cursor):
                 yield KEEPALIVE
         first = False
         try:
-            events = poll(user, cursor)
+            events = fetch()
         except Exception:  # noqa: BLE001 - the database went away (shutdown): end the stream quietly
-            logger.warning("notification event stream ended by a database error", exc_info=True)
+            logger.warning("event stream ended by a database error", exc_info=True)
             return
         if events:
             yield b"".join(encode(event) for event in events)
 
 
-async def async_stream(user, cursor: Cursor):
+async def async_stream(fetch):
+    """The ASGI stream (uvicorn) of the events ``fetch()`` returns, read through ``sync_to_async``."""
     start = last_beat = time.monotonic()
     yield HELLO
-    fetch = sync_to_async(poll)
+    fetch_async = sync_to_async(fetch)
     while time.monotonic() - start < max_seconds():
-        for event in await fetch(user, cursor):
+        for event in await fetch_async():
             yield encode(event)
         if time.monotonic() - last_beat >= settings.CITYWATCH_EVENTS_HEARTBEAT_SECONDS:
             last_beat = time.monotonic()
@@ -145,7 +148,8 @@ async def stream(request):
     if not await sync_to_async(access.can)(user, Message, "view"):
         raise PermissionDenied
     cursor = Cursor(await sync_to_async(start_id)(request), kind_filters(request))
-    body = async_stream(user, cursor) if isinstance(request, ASGIRequest) else sync_stream(user, cursor)
+    fetch = functools.partial(poll, user, cursor)
+    body = async_stream(fetch) if isinstance(request, ASGIRequest) else sync_stream(fetch)
     response = StreamingHttpResponse(body, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
