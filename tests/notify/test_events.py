@@ -87,3 +87,25 @@ def test_who_may_listen(db, username, status):
 def test_anonymous_is_sent_to_log_in(anon):
     r = anon.get("/events/")
     assert r.status_code in (302, 401)
+
+
+@override_settings(CITYWATCH_EVENTS_POLL_SECONDS=0.05, CITYWATCH_EVENTS_MAX_SECONDS=0.5)
+def test_the_asgi_stream_sends_the_same_events(db, user):
+    import functools
+
+    from asgiref.sync import async_to_sync
+
+    from citywatch.notify.events import Cursor, async_stream, poll
+
+    before = message(code=SIMING, subject="之前")
+    cursor = Cursor(before.pk)
+    siming = message(code=SIMING, subject="思明")
+    message(code=HULI, subject="湖里")
+
+    fetch = functools.partial(poll, user("siming_officer"), cursor)
+
+    async def collect():
+        return [chunk async for chunk in async_stream(fetch)]
+
+    body = b"".join(async_to_sync(collect)()).decode()
+    assert body.startswith("retry:") and f"id: {siming.pk}\n" in body and "湖里" not in body

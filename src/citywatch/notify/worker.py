@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone, translation
 
 from citywatch.notify import actions, transports
@@ -131,7 +131,7 @@ def run(
     deadline = None if seconds is None else time.monotonic() + seconds
     actions.log_event("worker.started", worker=worker_id)
     while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
-        close_old_connections()
+        _fresh_connection()
         try:
             busy = run_once(worker_id).busy
         except Exception:  # noqa: BLE001 - log, wait, try again
@@ -142,5 +142,12 @@ def run(
             if deadline is not None:
                 pause = min(pause, max(0.0, deadline - time.monotonic()))
             stop.wait(pause)
-    close_old_connections()
+    _fresh_connection()
     actions.log_event("worker.stopped", worker=worker_id)
+
+
+def _fresh_connection() -> None:
+    # A long loop drops a connection that broke or outlived CONN_MAX_AGE (as a request would); never
+    # inside a transaction someone else opened (a caller's atomic block, a test).
+    if not connection.in_atomic_block:
+        close_old_connections()
