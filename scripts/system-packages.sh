@@ -3,7 +3,8 @@
 # prints the exact command to run. Usage: scripts/system-packages.sh [demo|test|postgis]
 set -euo pipefail
 what="${1:-demo}"
-packages=(gdal-bin libsqlite3-mod-spatialite gettext python3 python3-venv fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0)
+packages=(gdal-bin libsqlite3-mod-spatialite gettext python3 python3-venv fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
+  mosquitto mosquitto-clients)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 case "$what" in
   test) packages+=(chromium poppler-utils) ;;

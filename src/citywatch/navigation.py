@@ -21,6 +21,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("coverage", _("Coverage"), "resources.view_shelter"),
     NavItem("areas", _("Areas"), "core.view_adminarea"),
     NavItem("changes", _("Change log"), "core.view_objectchange"),
+    NavItem("notify_deliveries", _("Deliveries"), "notify.view_delivery"),
+    NavItem("notify_subscriptions", _("Subscriptions"), "notify.view_subscription"),
 ]
 
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "citywatch",
     "citywatch.core",
     "citywatch.geo",
+    "citywatch.notify",
     "citywatch.resources",
     "citywatch.incidents",
     "citywatch.demo",
@@ -219,6 +220,52 @@ CITYWATCH_EVENTS_POLL_SECONDS = env_float("CITYWATCH_EVENTS_POLL_SECONDS", 1.0)
 CITYWATCH_EVENTS_HEARTBEAT_SECONDS = env_float("CITYWATCH_EVENTS_HEARTBEAT_SECONDS", 15.0)
 # A stream ends after this long; the browser reconnects and resumes from the last event it saw.
 CITYWATCH_EVENTS_MAX_SECONDS = env_float("CITYWATCH_EVENTS_MAX_SECONDS", 300.0)
+
+# --- Notifications (notify: the outbox, its worker and transports) -------------------------------
+# The MQTT broker notifications are published to: mqtt://[user:password@]host[:1883] or mqtts://… (TLS).
+# Without it MQTT subscriptions wait (their deliveries stay pending) and everything else works.
+CITYWATCH_MQTT_URL = env_str("CITYWATCH_MQTT_URL", "")
+# Connect and PUBACK timeout of the MQTT transport.
+CITYWATCH_NOTIFY_MQTT_TIMEOUT_SECONDS = env_float("CITYWATCH_NOTIFY_MQTT_TIMEOUT_SECONDS", 10.0)
+# A delivery that failed this many times is dead (kept, shown, and retried only by a person).
+CITYWATCH_NOTIFY_MAX_ATTEMPTS = env_int("CITYWATCH_NOTIFY_MAX_ATTEMPTS", 8)
+# Back-off after the n-th failure: base × 2^(n-1), at most the maximum, with jitter (half to all of it).
+CITYWATCH_NOTIFY_RETRY_BASE_SECONDS = env_float("CITYWATCH_NOTIFY_RETRY_BASE_SECONDS", 30.0)
+CITYWATCH_NOTIFY_RETRY_MAX_SECONDS = env_float("CITYWATCH_NOTIFY_RETRY_MAX_SECONDS", 1800.0)
+# A delivery claimed longer ago than this is taken back (its worker stopped mid-send).
+CITYWATCH_NOTIFY_CLAIM_TIMEOUT_SECONDS = env_float("CITYWATCH_NOTIFY_CLAIM_TIMEOUT_SECONDS", 300.0)
+# How often `citywatch deliver` (and the worker's delivery task) looks for work when there is none.
+CITYWATCH_NOTIFY_POLL_SECONDS = env_float("CITYWATCH_NOTIFY_POLL_SECONDS", 1.0)
+# Whether `citywatch worker` delivers notifications itself (off when `citywatch deliver` runs apart).
+CITYWATCH_NOTIFY_IN_WORKER = env_bool("CITYWATCH_NOTIFY_IN_WORKER", True)
+CITYWATCH_NOTIFY_WEBHOOK_CONNECT_TIMEOUT = env_float("CITYWATCH_NOTIFY_WEBHOOK_CONNECT_TIMEOUT", 5.0)
+CITYWATCH_NOTIFY_WEBHOOK_READ_TIMEOUT = env_float("CITYWATCH_NOTIFY_WEBHOOK_READ_TIMEOUT", 10.0)
+# The largest payload (JSON) a message may carry.
+CITYWATCH_NOTIFY_MAX_PAYLOAD_BYTES = env_int("CITYWATCH_NOTIFY_MAX_PAYLOAD_BYTES", 64 * 1024)
+
+# E-mail: SMTP when CITYWATCH_EMAIL_HOST is set, otherwise printed on the console (demo, development).
+CITYWATCH_EMAIL_HOST = env_str("CITYWATCH_EMAIL_HOST", "")
+CITYWATCH_EMAIL_PORT = env_int("CITYWATCH_EMAIL_PORT", 587)
+CITYWATCH_EMAIL_USER = env_str("CITYWATCH_EMAIL_USER", "")
+CITYWATCH_EMAIL_PASSWORD = env_str("CITYWATCH_EMAIL_PASSWORD", "")
+CITYWATCH_EMAIL_USE_TLS = env_bool("CITYWATCH_EMAIL_USE_TLS", True)
+CITYWATCH_EMAIL_USE_SSL = env_bool("CITYWATCH_EMAIL_USE_SSL", False)
+CITYWATCH_EMAIL_TIMEOUT = env_float("CITYWATCH_EMAIL_TIMEOUT", 10.0)
+CITYWATCH_EMAIL_FROM = env_str("CITYWATCH_EMAIL_FROM", "CityWatch <citywatch@localhost>")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if CITYWATCH_EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = CITYWATCH_EMAIL_HOST or "localhost"
+EMAIL_PORT = CITYWATCH_EMAIL_PORT
+EMAIL_HOST_USER = CITYWATCH_EMAIL_USER
+EMAIL_HOST_PASSWORD = CITYWATCH_EMAIL_PASSWORD
+EMAIL_USE_TLS = CITYWATCH_EMAIL_USE_TLS and not CITYWATCH_EMAIL_USE_SSL
+EMAIL_USE_SSL = CITYWATCH_EMAIL_USE_SSL
+EMAIL_TIMEOUT = CITYWATCH_EMAIL_TIMEOUT
+DEFAULT_FROM_EMAIL = CITYWATCH_EMAIL_FROM
+SERVER_EMAIL = CITYWATCH_EMAIL_FROM
 
 # --- Demo -----------------------------------------------------------------------------------------
 # The demo users' password; generated on the first load (and kept in <data dir>/demo-password) if empty.

@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("citywatch.core.urls")),
     path("", include("citywatch.resources.urls")),
     path("", include("citywatch.incidents.urls")),
+    path("", include("citywatch.notify.urls")),
 ]

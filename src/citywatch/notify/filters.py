@@ -1,0 +1,92 @@
+"""Filter sets of the outbox, used by the pages and the API alike."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+from ninja import FilterSchema
+from pydantic import Field, field_validator
+
+from citywatch.notify.choices import DeliveryStatus, Level
+
+KIND_FILTER_PATTERN = r"^[a-z][a-z0-9_.]*\*?$"
+
+
+def kind_q(value: str | None, lookup: str = "kind") -> Q:
+    """An exact kind, or a prefix ending in ``*`` (``warning.*``)."""
+    if not value:
+        return Q()
+    if value.endswith("*"):
+        return Q(**{f"{lookup}__startswith": value[:-1]})
+    return Q(**{lookup: value})
+
+
+def _aware(value):
+    if value is None:
+        return value
+    if not (1970 <= value.year <= 2200):
+        raise ValueError("must be a time between the years 1970 and 2200")
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+class MessageFilter(FilterSchema):
+    kind: str | None = Field(
+        None, max_length=64, pattern=KIND_FILTER_PATTERN, description="a kind, or a prefix ending in *"
+    )
+    hazard: str | None = Field(None, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")
+    level: Level | None = None
+    exercise: bool | None = None
+    area: str | None = Field(
+        None, max_length=12, pattern=r"^\d+$", description="area code: that area and below"
+    )
+    since: datetime.datetime | None = None
+    until: datetime.datetime | None = None
+
+    @field_validator("since", "until")
+    @classmethod
+    def _times(cls, value):
+        return _aware(value)
+
+    def filter_kind(self, value):
+        return kind_q(value)
+
+    def filter_area(self, value):
+        if not value:
+            return Q()
+        return Q(area_path__startswith=f"{value}.") | Q(area_path__contains=f".{value}.")
+
+    def filter_since(self, value):
+        return Q(created_at__gte=value) if value else Q()
+
+    def filter_until(self, value):
+        return Q(created_at__lt=value) if value else Q()
+
+
+class SubscriptionFilter(FilterSchema):
+    transport: str | None = Field(None, max_length=16, pattern=r"^[a-z]+$")
+    active: bool | None = None
+    q: str | None = Field(None, max_length=100, description="part of the name or the target")
+
+    def filter_q(self, value):
+        return Q(name__icontains=value) | Q(target__icontains=value) if value else Q()
+
+
+class DeliveryFilter(FilterSchema):
+    status: DeliveryStatus | None = None
+    transport: str | None = Field(None, max_length=16, pattern=r"^[a-z]+$")
+    kind: str | None = Field(
+        None, max_length=64, pattern=KIND_FILTER_PATTERN, description="a kind, or a prefix ending in *"
+    )
+    subscription: int | None = Field(None, ge=1, le=2**62)
+    message: int | None = Field(None, ge=1, le=2**62)
+
+    def filter_kind(self, value):
+        return kind_q(value, "message__kind")
+
+    def filter_subscription(self, value):
+        return Q(subscription_id=value) if value else Q()
+
+    def filter_message(self, value):
+        return Q(message_id=value) if value else Q()
