@@ -1032,6 +1032,32 @@ def _load_one(kind: str, write, file_name: str, seed: int, land: Land) -> dict:
     return {**out, "imported": True, "status": "imported", "notes": list(report.notes)}
 
 
+LAND_FILE = Path(__file__).resolve().parent / "data" / "xiamen" / "land.geojson"
+
+
+def load_demo_land() -> dict:
+    """Import the land and sea around Xiamen shipped with the demo (``data/xiamen/land.geojson``, see its
+    PROVENANCE.md) unless it is the land published already, or land was imported from another file."""
+    from citywatch.core.importing import IMPORTERS, ImportFailed
+    from citywatch.geo import importers as _registers_geo_importers  # noqa: F401
+    from citywatch.geo import store
+
+    digest = store.sha256_file(LAND_FILE)
+    sources = _published_sources("land")
+    out = {"file": str(LAND_FILE), "sha256": digest}
+    if sources and [s.get("sha256") for s in sources] == [digest]:
+        return {**out, "imported": False, "status": "unchanged"}
+    if sources and any(s.get("name") != LAND_FILE.name for s in sources):
+        names = ", ".join(str(s.get("name")) for s in sources)
+        return {**out, "imported": False, "status": f"kept {names} (imported from another file)"}
+    try:
+        report = IMPORTERS["land"].run([LAND_FILE])
+    except ImportFailed as exc:
+        problems = "; ".join(str(p) for p in exc.report.problems)
+        raise RuntimeError(f"the demo land file did not import: {problems}") from None
+    return {**out, "imported": True, "status": "imported", "notes": list(report.notes)}
+
+
 def load_demo_geo(seed: int = SEED) -> dict:
     """Write the synthetic road network and population grid to ``DATA_DIR/demo/`` and import them
     through the real importers; a second call with the same seed and boundaries imports nothing.
@@ -1056,4 +1082,5 @@ def summary(result: dict) -> str:
         f"synthetic roads: {roads['nodes']:,} nodes, {roads['ways']:,} ways, "
         f"{roads['crossings']} island crossings ({roads['status']}); "
         f"synthetic population: {pop['total']:,} persons ({pop['status']}); {result['seconds']:.1f} s"
+        + (f"; land and sea around Xiamen ({result['land']['status']})" if result.get("land") else "")
     )
