@@ -105,7 +105,7 @@ def test_the_map_page_draws_land_sea_roads_and_names_offline(page, demo_live_ser
     page.evaluate("() => window.citywatchMap.jumpTo({ center: [118.09, 24.47], zoom: 14.5 })")
     _idle(page)
     labels = _rendered_labels(page)
-    assert any(name.endswith("（演示）") for name in labels.get("label-road", [])), labels
+    assert any(name.endswith("(演示)") for name in labels.get("label-road", [])), labels
     roads = page.evaluate(
         "() => window.citywatchMap.queryRenderedFeatures({ layers: ['road-street', 'road-secondary'] })"
         ".length"

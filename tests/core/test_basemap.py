@@ -53,7 +53,7 @@ def test_the_demo_basemap_has_land_sea_roads_and_named_areas():
     assert roads8 and roads8 <= {"motorway", "trunk", "primary"}
     roads14 = _tile("roads", 14, *SIMING_CORE)["roads"].features
     assert {"street", "secondary"} <= {f.properties["class"] for f in roads14}
-    assert any(f.properties.get("name", "").endswith("（演示）") for f in roads14)
+    assert any(f.properties.get("name", "").endswith("(演示)") for f in roads14)  # half-width brackets
     # Districts outlined and named from zoom 8, streets named from 11, communities from 13.
     areas8 = _tile("areas", 8, *SIMING_CORE)
     assert "思明区" in _names(areas8, "places", "district")
@@ -138,6 +138,7 @@ def test_community_labels_are_the_place_names():
     assert basemap.label_text("鸿山社区居委会") == "鸿山社区"
     assert basemap.label_text("后溪村民委员会") == "后溪村"
     assert basemap.label_text("厦港街道") == "厦港街道"
+    assert basemap.label_text("测试社区（筹）") == "测试社区(筹)"  # see geo/tiles/text.py
 
 
 # --- the endpoints -------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from citywatch.core.choices import AreaLevel, PointSource
 from citywatch.core.models import AdminArea
 from citywatch.geo import land as landlib
 from citywatch.geo import store
-from citywatch.geo.tiles import LayerInput, published, write_tileset
+from citywatch.geo.tiles import LayerInput, published, text, write_tileset
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +62,12 @@ def tileset_dir(name: str) -> Path:
 
 def label_text(name: str) -> str:
     """The name as a map label: a community's committee name shortened to the place (凤南社区居民委员会 →
-    凤南社区)."""
+    凤南社区), brackets as ``geo/tiles/text.py`` draws them."""
     for ending, short in LABEL_SUFFIXES:
         if name.endswith(ending) and len(name) > len(ending):
             stem = name[: -len(ending)]
-            return stem if stem.endswith(short) else stem + short
-    return name
+            return text.label(stem if stem.endswith(short) else stem + short)
+    return text.label(name)
 
 
 # --- the areas tileset ------------------------------------------------------------------------------

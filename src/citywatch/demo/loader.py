@@ -21,6 +21,7 @@ from citywatch.core.choices import AreaLevel, ChangeSource, OrganisationKind, Po
 from citywatch.core.importers import AreaImporter
 from citywatch.core.models import AdminArea
 from citywatch.demo.incidents import load_incidents
+from citywatch.demo.land import district_land
 from citywatch.demo.resources import load_resources
 from citywatch.demo.roads import load_demo_geo, load_demo_land
 
@@ -80,12 +81,13 @@ def _sample_in(polygon, n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def place_synthetic_points(seed: int = SEED) -> int:
-    """A deterministic point inside its district for every street and community that has none."""
+    """A deterministic point on its district's land (``demo.land``) for every street and community
+    that has none."""
     rng = np.random.default_rng(seed)
     placed = 0
     districts = AdminArea.objects.filter(level=AreaLevel.DISTRICT, boundary__isnull=False).order_by("code")
     for district in districts:
-        polygon = shapely.from_wkb(bytes(district.boundary.wkb))
+        polygon = district_land(shapely.from_wkb(bytes(district.boundary.wkb)))
         streets = list(AdminArea.objects.filter(parent=district, level=AreaLevel.STREET).order_by("code"))
         # Draw for every street, placed or not, so the sequence never depends on what exists already.
         street_xy = _sample_in(polygon, len(streets), rng)

@@ -27,6 +27,9 @@ from citywatch.geo import store
 from citywatch.geo.tiles.mbtiles import TileFile, write_mbtiles
 from citywatch.geo.tiles.pyramid import LayerInput, build_pyramid
 
+# Bump when what goes into tiles changes: a published tileset of another format is cut again by the demo
+# loader (real data: import the file again).
+TILES_FORMAT = 1
 VERSION_NAME = re.compile(r"^v-[0-9]{8}T[0-9]{6,12}Z-[0-9a-f]{6}$")
 
 
@@ -76,6 +79,7 @@ def write_tileset(
     }
     counts = write_mbtiles(build_dir / filename, build_pyramid(layers, minzoom, maxzoom), metadata)
     return {
+        "format": TILES_FORMAT,
         "file": filename,
         "minzoom": minzoom,
         "maxzoom": maxzoom,

@@ -1,8 +1,8 @@
 """The road network in the basemap: one ``roads`` layer of lines cut from the ways of the imported PBF.
 
-Properties of each line: ``class`` (below), ``link`` (true for a ``*_link`` ramp), ``name``, ``ref``
-and ``structure`` (``bridge``, ``tunnel`` or absent). Classes, and the first zoom each is in the
-tiles (the style draws them from the same zooms)::
+Properties of each line: ``class`` (below), ``link`` (true for a ``*_link`` ramp), ``name`` (as a
+label, ``tiles/text.py``), ``ref`` and ``structure`` (``bridge``, ``tunnel`` or absent). Classes, and
+the first zoom each is in the tiles (the style draws them from the same zooms)::
 
     motorway 5   trunk 6   primary 8   secondary 9   tertiary 11   minor 12   street 13   service 14
 
@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 
 from citywatch.geo.tiles.pyramid import LayerInput
+from citywatch.geo.tiles.text import label
 
 CLASS_OF = {
     "motorway": "motorway",
@@ -78,7 +79,7 @@ def road_layer(ways: dict) -> LayerInput:
         (
             ("class", c),
             ("link", True) if lk else ("link", None),
-            ("name", ways["name"][i] or None),
+            ("name", label(ways["name"][i])),
             ("ref", ways["ref"][i] or None),
             ("structure", ways["structure"][i] or None),
         )
