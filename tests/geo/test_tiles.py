@@ -165,17 +165,16 @@ def test_land_import_publishes_land_and_water_tiles(data_dir, run_import, tmp_pa
         ),
     ],
 )
-def test_bad_land_files_are_refused_and_change_nothing(
-    data_dir, run_import, tmp_path, content, message, settings
-):
-    settings.LANGUAGE_CODE = "en"
+def test_bad_land_files_are_refused_and_change_nothing(data_dir, run_import, tmp_path, content, message):
+    from django.utils import translation
+
+    from citywatch.core.importing import IMPORTERS
+
     run_import("land", _land_file(tmp_path / "good.geojson"))
     before = published(land_dir()).version
     bad = tmp_path / "bad.geojson"
     bad.write_text(content)
-    with pytest.raises(ImportFailed) as failed:
-        from citywatch.core.importing import IMPORTERS
-
+    with pytest.raises(ImportFailed) as failed, translation.override("en"):
         IMPORTERS["land"].run([bad])
     assert message in str(failed.value.report.problems[0])
     assert published(land_dir()).version == before
