@@ -128,6 +128,8 @@ def tile_file(directory: Path, version: str) -> tuple[TileFile, dict] | None:
         return None
     reader = _FILES.get(file)
     if reader is None:
+        for gone in [f for f in _FILES if not f.exists()]:  # versions pruned since (readers of old ones)
+            del _FILES[gone]
         reader = _FILES[file] = TileFile(file)
     return reader, manifest
 
