@@ -126,8 +126,8 @@ MAX_TILE_ZOOM = 24
 
 
 def _tile_not_found(message: str):
-    response = error_response(404, message)
-    response["Cache-Control"] = "public, max-age=300"
+    response = error_response(404, message)  # in the user's language: not cached
+    response["Cache-Control"] = "no-store"
     return response
 
 
