@@ -233,11 +233,11 @@ LOCAL_IDEOGRAPH_FONT_FAMILY = (
 )
 
 COLOURS = {
-    "background": "#dfe3e6",  # outside the land dataset's box: neither land nor sea is known
-    "water": "#b9cbd9",
-    "land": "#f0eee8",
+    "background": "#d9dde0",  # outside the land dataset's box: neither land nor sea is known
+    "water": "#b1c4d3",
+    "land": "#ebe8e1",
     "district_line": "#8e83a8",
-    "district_casing": "#f0eee8",
+    "district_casing": "#ebe8e1",
     "street_line": "#b3abc6",
     "community_line": "#c9c3d6",
     "road_casing": "#cfcabf",
@@ -247,13 +247,13 @@ COLOURS = {
     "trunk_casing": "#cf9d5a",
     "primary": "#f6dc9c",
     "secondary": "#faecc0",
-    "minor": "#ffffff",
+    "minor": "#fbfaf7",
     "label_district": "#453d5e",
     "label_street": "#5e5872",
     "label_community": "#77718a",
     "label_synthetic": "#8d889b",
     "label_road": "#5b5b5b",
-    "halo": "#f7f6f2",
+    "halo": "#f4f2ec",
 }
 
 # Line width by zoom, per class: [zoom, width, zoom, width, …] (pixels).
