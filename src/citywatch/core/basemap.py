@@ -26,12 +26,14 @@ import numpy as np
 import shapely
 from django.conf import settings
 from django.db import transaction
+from shapely.ops import polylabel
 
 from citywatch.core.choices import AreaLevel, PointSource
 from citywatch.core.models import AdminArea
 from citywatch.geo import land as landlib
 from citywatch.geo import store
 from citywatch.geo.tiles import LayerInput, published, text, write_tileset
+from citywatch.geo.tiles.roads import MINZOOM as ROAD_MINZOOM
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +106,7 @@ def _label_point(boundary, point, land):
     if not parts:
         return point
     largest = max(parts, key=lambda g: g.area)
-    return shapely.ops.polylabel(largest, tolerance=max(1e-4, largest.length / 2000))
+    return polylabel(largest, tolerance=max(1e-4, largest.length / 2000))
 
 
 def area_layers(rows, land) -> list[LayerInput]:
@@ -173,13 +175,9 @@ def build_area_tiles(force: bool = False) -> dict:
     land_version = store.current_dir(landlib.land_dir())
     fingerprint = _fingerprint(rows, land_version.name if land_version else "-")
     directory = tileset_dir("areas")
-    current = store.current_dir(directory)
-    if not force and current is not None:
-        try:
-            if store.read_manifest(current).get("inputs_sha256") == fingerprint:
-                return {"status": "unchanged", "version": current.name}
-        except (OSError, ValueError):
-            pass
+    current = store.current_manifest(directory)
+    if not force and current is not None and current[1].get("inputs_sha256") == fingerprint:
+        return {"status": "unchanged", "version": current[0].name}
     if not rows:
         return {"status": "empty"}
     layers = area_layers(rows, landlib.current_land())
@@ -266,16 +264,6 @@ ROAD_WIDTH = {
     "minor": [12, 0.5, 14, 1.8, 16, 5, 18, 10],
     "street": [13, 0.5, 14, 1.4, 16, 4.5, 18, 9],
     "service": [14, 0.5, 16, 2.5, 18, 6],
-}
-ROAD_MINZOOM = {
-    "motorway": 5,
-    "trunk": 6,
-    "primary": 8,
-    "secondary": 9,
-    "tertiary": 11,
-    "minor": 12,
-    "street": 13,
-    "service": 14,
 }
 ROAD_FILL = {
     "motorway": "motorway",

@@ -989,11 +989,8 @@ def _tiles_stale(kind: str) -> bool:
     from citywatch.geo import store
     from citywatch.geo.tiles import TILES_FORMAT
 
-    version = store.current_dir(store.kind_dir(kind))
-    try:
-        tiles = store.read_manifest(version).get("tiles") if version else None
-    except (OSError, ValueError):
-        return True
+    current = store.current_manifest(store.kind_dir(kind))
+    tiles = current[1].get("tiles") if current else None
     return not isinstance(tiles, dict) or tiles.get("format") != TILES_FORMAT
 
 
@@ -1001,13 +998,10 @@ def _published_sources(kind: str) -> list[dict] | None:
     """The source files recorded in the published manifest of ``kind`` (None: nothing published)."""
     from citywatch.geo import store
 
-    version = store.current_dir(store.kind_dir(kind))
-    if version is None:
+    current = store.current_manifest(store.kind_dir(kind))
+    if current is None:
         return None
-    try:
-        manifest = store.read_manifest(version)
-    except (OSError, ValueError):
-        return None
+    manifest = current[1]
     sources = manifest.get("sources") or ([manifest["source"]] if manifest.get("source") else [])
     return [s for s in sources if isinstance(s, dict)]
 

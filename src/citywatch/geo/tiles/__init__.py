@@ -94,13 +94,10 @@ def write_tileset(
 
 def published(directory: Path) -> Published | None:
     """The tileset of the current version in ``directory`` (a ``geo/store.py`` dataset), or None."""
-    version = store.current_dir(directory)
-    if version is None:
+    current = store.current_manifest(directory)
+    if current is None:
         return None
-    try:
-        manifest = store.read_manifest(version)
-    except (OSError, ValueError):
-        return None
+    version, manifest = current
     info = manifest.get("tiles")
     if not isinstance(info, dict) or not (version / str(info.get("file", ""))).is_file():
         return None
