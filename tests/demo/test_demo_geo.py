@@ -67,7 +67,7 @@ def _district(code):
 def test_first_load_imports_both(demo_geo):
     assert demo_geo["roads"]["imported"] and demo_geo["population"]["imported"]
     counts = demo_geo["roads"]
-    assert 20_000 <= counts["nodes"] <= 60_000
+    assert 15_000 <= counts["nodes"] <= 60_000
     assert counts["crossings"] == len(CROSSINGS) == 5
     assert counts["communities_unreached"] == 0 and counts["outside_main_component"] == 0
     assert current_graph().manifest["source"]["name"] == roads.ROADS_FILE

@@ -12,6 +12,7 @@ from django.db.models import Sum
 from shapely.prepared import prep
 
 from citywatch.core.models import AdminArea, ObjectChange
+from citywatch.demo.land import district_land
 from citywatch.demo.resources import SUFFIX, planned_gaps
 from citywatch.resources.actions import BOUNDARY_TOLERANCE_DEG
 from citywatch.resources.coverage import coverage_for
@@ -92,12 +93,16 @@ def test_realistic_distribution():
     hospitals = list(demo(MedicalFacility).exclude(level="community").values_list("area__path", flat=True))
     central = sum(1 for p in hospitals if district_of(p) in {"350203", "350206"})
     assert central / len(hospitals) > 0.5
-    # Maritime SAR sub-centres are on the coast: near the city's outer boundary.
-    city = shapely.union_all(
-        [shapely.from_wkb(bytes(d.boundary.wkb)) for d in AdminArea.objects.filter(level="district")]
+    # Maritime SAR sub-centres are on the coast: on land, near the sea (the districts' land, demo.land).
+    land = shapely.union_all(
+        [
+            district_land(shapely.from_wkb(bytes(d.boundary.wkb)))
+            for d in AdminArea.objects.filter(level="district")
+        ]
     )
     for sar in demo(Facility).filter(kind="maritime_sar"):
-        assert city.boundary.distance(shapely.Point(sar.location.x, sar.location.y)) < 0.005, sar
+        at = shapely.Point(sar.location.x, sar.location.y)
+        assert land.covers(at) and land.boundary.distance(at) < 0.005, sar
     # Every street has its depot and every community station holds stock.
     assert demo(Depot).filter(kind="street").count() == AdminArea.objects.filter(level="street").count()
     assert demo(Depot).filter(kind="city").count() == 1 and demo(Depot).filter(kind="district").count() == 6

@@ -157,9 +157,14 @@ def test_maplibre_locale_keys_exist_in_vendored_maplibre():
     ],
 )
 def test_every_map_uses_the_translated_locale(script, template):
+    # Every map is made by basemap.js (the shared basemap), which passes the translated locale.
+    shared = (STATIC / "citywatch" / "js" / "basemap.js").read_text()
+    assert "locale: window.CityWatchMapLocale" in shared
     text = (STATIC / "citywatch" / "js" / script).read_text()
-    assert "window.CityWatchMapLocale" in text and (
-        "locale: MAP_LOCALE" in text or "locale: window.CityWatchMapLocale" in text
-    )
+    assert "CityWatchBasemap.createMap(" in text and "new maplibregl.Map(" not in text
     page = (STATIC.parent / template).read_text()
-    assert page.index("citywatch/js/map-locale.js") < page.index(f"citywatch/js/{script}'")
+    assert (
+        page.index("citywatch/js/map-locale.js")
+        < page.index("citywatch/js/basemap.js'")
+        < page.index(f"citywatch/js/{script}'")
+    )

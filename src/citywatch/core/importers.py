@@ -408,6 +408,10 @@ class AreaImporter(Importer):
             self._write(merged, report)
             if dry_run:
                 transaction.set_rollback(True)
+            else:
+                from citywatch.core.basemap import rebuild_after_commit
+
+                rebuild_after_commit(report)  # the basemap's area tiles, once the areas are committed
         return report
 
     def _write(self, merged: dict[str, AreaRow], report: ImportReport) -> None:

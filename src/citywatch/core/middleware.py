@@ -8,6 +8,9 @@ from citywatch.core.choices import ChangeSource
 
 # Paths that answer for themselves: the API (401 in its own error body), health and static files.
 OPEN_PREFIXES = ("/api/", "/healthz", "/static/", "/i18n/")
+# Public data that depends on no user and no session (the basemap's style and tiles): served without
+# looking the user up (no database query per tile) and, when it succeeds, without ``Vary: Cookie``.
+PUBLIC_DATA_PREFIXES = ("/basemap/",)
 
 
 class ActorMiddleware:
@@ -18,6 +21,10 @@ class ActorMiddleware:
 
     def __call__(self, request):
         request.id = request.headers.get("X-Request-ID", "")[:36] or uuid.uuid4().hex
+        if request.path.startswith(PUBLIC_DATA_PREFIXES):  # read-only: nothing to attribute
+            response = self.get_response(request)
+            response["X-Request-ID"] = request.id
+            return response
         source = ChangeSource.API if request.path.startswith("/api/") else ChangeSource.WEB
         user = request.user if request.user.is_authenticated else None
         with acting_as(user, source, request.id):
@@ -30,7 +37,7 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
     """Every page needs a login unless marked ``login_not_required``; the API does its own auth."""
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.path.startswith(OPEN_PREFIXES):
+        if request.path.startswith(OPEN_PREFIXES + PUBLIC_DATA_PREFIXES):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
 
@@ -84,7 +91,8 @@ class LanguageMiddleware:
         request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
-        patch_vary_headers(response, ("Cookie",))
+        if not (request.path.startswith(PUBLIC_DATA_PREFIXES) and response.status_code < 400):
+            patch_vary_headers(response, ("Cookie",))
         return response
 
 

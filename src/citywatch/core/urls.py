@@ -8,4 +8,10 @@ urlpatterns = [
     path("areas/<str:code>/", views.area_detail, name="area"),
     path("changes/", views.change_list, name="changes"),
     path("changes/<int:pk>/", views.change_detail, name="change"),
+    path("basemap/style.json", views.basemap_style, name="basemap-style"),
+    path(
+        "basemap/tiles/<str:tileset>/<str:version>/<int:z>/<int:x>/<int:y>.pbf",
+        views.basemap_tile,
+        name="basemap-tile",
+    ),
 ]

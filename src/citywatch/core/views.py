@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
+from datetime import UTC, datetime
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
-from citywatch.core import pages, queries
+from citywatch.core import basemap, pages, queries
 from citywatch.core.choices import AreaLevel, Role
 from citywatch.core.errors import error_response
 from citywatch.core.filters import AreaFilter, ChangeFilter
+from citywatch.geo.tiles import tile_file
+from citywatch.geo.tiles.pyramid import tile_range
 
 PAGE_SIZE = 50
 
@@ -93,3 +104,77 @@ def change_detail(request, pk):
         for key in sorted(set(before) | set(after))
     ]
     return render(request, "core/change_detail.html", {"change": change, "rows": rows})
+
+
+# --- The basemap (public: it holds only public geography) ---------------------------------------------
+
+TILE_CACHE_CONTROL = "public, max-age=31536000, immutable"  # a tile URL names its immutable version
+MAX_TILE_ZOOM = 24
+
+
+def _tile_not_found(message: str):
+    response = error_response(404, message)  # in the user's language: not cached
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_not_required
+@require_safe
+def basemap_style(request):
+    """The MapLibre style shared by every map (``core/basemap.py``): revalidated on every load (ETag),
+    since it names the tilesets' current versions."""
+    body = json.dumps(basemap.style(request), ensure_ascii=False, separators=(",", ":")).encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    not_modified = get_conditional_response(request, etag=etag)
+    response = not_modified or HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@login_not_required
+@require_safe
+def basemap_tile(request, tileset, version, z, x, y):
+    """One vector tile of a published tileset version: 200 (gzip MVT, cached for good), 204 inside the
+    pyramid where the tileset has nothing, 404 outside it or for an unknown tileset or version."""
+    if tileset not in basemap.TILESETS:
+        return _tile_not_found(_("No such tileset."))
+    found = tile_file(basemap.tileset_dir(tileset), version)
+    if found is None:
+        return _tile_not_found(_("No such tileset version (the map's style has moved on: reload the page)."))
+    reader, manifest = found
+    info = manifest["tiles"]
+    if not (info["minzoom"] <= z <= min(info["maxzoom"], MAX_TILE_ZOOM) and x < 2**z and y < 2**z):
+        return _tile_not_found(_("No such tile."))
+    x0, y0, x1, y1 = tile_range(tuple(info["bounds"]), z)
+    if not (x0 <= x <= x1 and y0 <= y <= y1):
+        return _tile_not_found(_("No such tile."))
+    gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
+    etag = f'"{version}-{z}-{x}-{y}{"-gz" if gzip_ok else ""}"'
+    built = parse_http_date_safe_iso(manifest.get("built_at"))
+    not_modified = get_conditional_response(request, etag=etag, last_modified=built)
+    if not_modified is not None:
+        response = not_modified
+    else:
+        data = reader.tile(z, x, y)
+        if data is None:
+            response = HttpResponse(status=204)
+        elif gzip_ok:
+            response = HttpResponse(data, content_type="application/vnd.mapbox-vector-tile")
+            response["Content-Encoding"] = "gzip"
+        else:
+            response = HttpResponse(gzip.decompress(data), content_type="application/vnd.mapbox-vector-tile")
+    response["ETag"] = etag
+    if built is not None:
+        response["Last-Modified"] = http_date(built)
+    response["Cache-Control"] = TILE_CACHE_CONTROL
+    patch_vary_headers(response, ("Accept-Encoding",))
+    return response
+
+
+def parse_http_date_safe_iso(value) -> int | None:
+    """Seconds since the epoch of a manifest's ``built_at`` (``2025-01-01T12:00:00Z``), or None."""
+    try:
+        return int(datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+    except ValueError:
+        return None

@@ -21,8 +21,9 @@ from citywatch.core.choices import AreaLevel, ChangeSource, OrganisationKind, Po
 from citywatch.core.importers import AreaImporter
 from citywatch.core.models import AdminArea
 from citywatch.demo.incidents import load_incidents
+from citywatch.demo.land import district_land
 from citywatch.demo.resources import load_resources
-from citywatch.demo.roads import load_demo_geo
+from citywatch.demo.roads import load_demo_geo, load_demo_land
 
 DATA = Path(__file__).resolve().parent / "data" / "xiamen"
 AREA_FILES = ["city.csv", "districts.geojson", "districts.csv", "streets.csv", "communities.csv"]
@@ -79,12 +80,13 @@ def _sample_in(polygon, n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def place_synthetic_points(seed: int = SEED) -> int:
-    """A deterministic point inside its district for every street and community that has none."""
+    """A deterministic point on its district's land (``demo.land``) for every street and community
+    that has none."""
     rng = np.random.default_rng(seed)
     placed = 0
     districts = AdminArea.objects.filter(level=AreaLevel.DISTRICT, boundary__isnull=False).order_by("code")
     for district in districts:
-        polygon = shapely.from_wkb(bytes(district.boundary.wkb))
+        polygon = district_land(shapely.from_wkb(bytes(district.boundary.wkb)))
         streets = list(AdminArea.objects.filter(parent=district, level=AreaLevel.STREET).order_by("code"))
         # Draw for every street, placed or not, so the sequence never depends on what exists already.
         street_xy = _sample_in(polygon, len(streets), rng)
@@ -141,9 +143,12 @@ def load_people(password: str) -> None:
 
 def load_demo(with_resources: bool = True, with_geo: bool = True, with_incidents: bool = True) -> DemoResult:
     """Load the demo city; ``with_resources=False`` stops after areas and people (tests that make their
-    own records use it to start faster); ``with_geo=False`` skips the synthetic road network and
-    population grid (files in the data directory, imported after the database work)."""
+    own records use it to start faster); ``with_geo=False`` skips the land and sea around Xiamen (imported
+    first) and the synthetic road network and population grid (files in the data directory, imported
+    after the database work)."""
     password, generated = demo_password()
+    # Land first: the basemap's area tiles, cut when the areas commit, put district names on land.
+    land = load_demo_land() if with_geo else {}
     with acting_as(None, ChangeSource.SYSTEM), transaction.atomic():
         report = AreaImporter().run([DATA / name for name in AREA_FILES])
         placed = place_synthetic_points()
@@ -151,5 +156,5 @@ def load_demo(with_resources: bool = True, with_geo: bool = True, with_incidents
         resources = load_resources() if with_resources else {}
         if with_resources and with_incidents:
             load_incidents()
-    geo = load_demo_geo() if with_geo else {}
+    geo = {**load_demo_geo(), "land": land} if with_geo else {}
     return DemoResult(password, generated, report, placed, resources, geo)

@@ -1,7 +1,8 @@
 """Synthetic emergency resources for the demo city, at the seed's counts (DOMAIN.md rows C, D, H, I, J).
 
-Everything is placed at or near the real districts' synthetic street and community points, inside the
-district boundaries; every located record is ``synthetic=True`` and named with the suffix （演示）. The
+Everything is placed at or near the real districts' synthetic street and community points, on the
+districts' land (``demo.land``: the boundaries take in their waters); every located record is
+``synthetic=True`` and named with the suffix （演示）. The
 load is deterministic (one numpy generator per section, derived from the seed) and idempotent: every
 record has a stable external id (``demo-…``), a second load compares and writes nothing, and the
 initial stock is received once per (depot, item) through the ledger (``record_movement``).
@@ -30,6 +31,7 @@ from shapely.ops import nearest_points
 from citywatch.core.choices import AreaLevel, ChangeAction
 from citywatch.core.models import AdminArea, ObjectChange
 from citywatch.core.models.base import differs
+from citywatch.demo.land import district_land
 from citywatch.resources import choices as ch
 from citywatch.resources.models import (
     Depot,
@@ -276,9 +278,7 @@ class City:
                 communities[parent].append(community)
         polygons = {}
         for code, district in districts.items():
-            polygon = shapely.from_wkb(bytes(district.boundary.wkb))
-            shapely.prepare(polygon)
-            polygons[code] = polygon
+            polygons[code] = district_land(shapely.from_wkb(bytes(district.boundary.wkb)))
         return cls(city, districts, streets, communities, polygons)
 
     def all_streets(self) -> list[AdminArea]:
@@ -303,7 +303,7 @@ class City:
     def near(
         self, area: AdminArea, rng: np.random.Generator, radius: float = 0.003, district: str | None = None
     ) -> Point:
-        """A point within ``radius`` degrees of the area's point, inside its district boundary."""
+        """A point within ``radius`` degrees of the area's point, on its district's land."""
         x0, y0 = self.anchor(area)
         polygon = self.polygons[district or _district_code(area)]
         offsets = rng.uniform(-radius, radius, (8, 2))

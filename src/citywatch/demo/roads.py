@@ -1,7 +1,8 @@
 """A synthetic road network and population grid for the demo city, loaded through the real importers.
 
-Both are made inside Xiamen's real district boundaries (``AdminArea`` level district, from the demo
-data) and are **synthetic**: no road or person here is surveyed. Every way carries
+Both are made on the land of Xiamen's real district boundaries (``AdminArea`` level district, from the
+demo data, clipped to the land of the demo's land file by ``demo.land``: the boundaries take in their
+waters) and are **synthetic**: no road or person here is surveyed. Every way carries
 ``note=synthetic (CityWatch demo)`` and street names end in （演示）; the files are named
 ``xiamen-synthetic-*`` (so the published manifests name them so too) and the population CSV says so in
 a comment line. The README explains how to load a real OpenStreetMap extract and a WorldPop raster
@@ -28,8 +29,8 @@ Roads (``write_demo_pbf``)
     * a few roundabouts (``junction=roundabout``, counter-clockwise, as traffic keeps right) and pairs
       of one-way streets in the Siming and Huli cores;
     * Xiamen Island (思明 and 湖里) and the mainland are separate lattices; the **only** links between
-      them are the five crossings in ``CROSSINGS``, placed approximately where the real ones are, with
-      their ends moved onto the (coarse) boundaries' land; small islets get no roads (Gulangyu is
+      them are the five crossings in ``CROSSINGS``, placed approximately where the real ones are, each
+      end a few hundred metres inland; small islets get no roads (Gulangyu is
       car-free, the Dadeng islands are left out);
     * every demo community point farther than ``SPUR_MIN_M`` from the network gets a short spur, so
       snapping works and the resources placed at those points are reachable; lattice fragments cut off
@@ -41,8 +42,9 @@ Roads (``write_demo_pbf``)
 Loading (``load_demo_geo``)
     Writes both files under ``DATA_DIR/demo/`` and imports them with ``IMPORTERS["roads"]`` and
     ``IMPORTERS["population"]`` — the code path of ``citywatch import roads|population``. A file whose
-    SHA-256 equals the source recorded in the published manifest is not imported again, so a second
-    load only regenerates and hashes (no new version is published).
+    SHA-256 equals the source recorded in the published manifest is not imported again (unless its
+    basemap tiles are of an older format, ``geo.tiles.TILES_FORMAT``), so a second load only
+    regenerates and hashes (no new version is published).
 """
 
 from __future__ import annotations
@@ -60,8 +62,10 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
+from citywatch.demo.land import LAND_FILE, district_land
+
 SEED = 20230117
-VERSION = 1  # bump when the generator changes its output on purpose (it is in the PBF header)
+VERSION = 2  # bump when the generator changes its output on purpose (it is in the PBF header)
 NOTE = "synthetic (CityWatch demo)"
 SUFFIX = "（演示）"
 ROADS_FILE = "xiamen-synthetic-roads.osm.pbf"
@@ -134,18 +138,17 @@ class Crossing:
         return ((self.island[0] + self.mainland[0]) / 2, (self.island[1] + self.mainland[1]) / 2)
 
 
-# The real crossings run between the island's coast and the mainland's; the demo boundaries are coarse
-# (~100 m lattice) and draw a narrower strait, so each end was moved onto their land, a few hundred
-# metres inland, keeping the crossing's direction.
+# The real crossings run between the island's coast and the mainland's; each end here is the point
+# about 300 m inland (on the demo's land, ``demo.land``) nearest the real landing.
 CROSSINGS = (
-    Crossing("厦门大桥", "Xiamen Bridge", "trunk", "bridge", (118.112, 24.548), (118.100, 24.585), JIMEI),
+    Crossing("厦门大桥", "Xiamen Bridge", "trunk", "bridge", (118.111, 24.546), (118.099, 24.586), JIMEI),
     Crossing(
-        "海沧大桥", "Haicang Bridge", "motorway", "bridge", (118.082, 24.495), (118.040, 24.495), HAICANG
+        "海沧大桥", "Haicang Bridge", "motorway", "bridge", (118.082, 24.495), (118.038, 24.497), HAICANG
     ),
-    Crossing("杏林大桥", "Xinglin Bridge", "trunk", "bridge", (118.100, 24.540), (118.060, 24.580), JIMEI),
-    Crossing("集美大桥", "Jimei Bridge", "trunk", "bridge", (118.135, 24.552), (118.125, 24.595), JIMEI),
+    Crossing("杏林大桥", "Xinglin Bridge", "trunk", "bridge", (118.100, 24.533), (118.054, 24.575), JIMEI),
+    Crossing("集美大桥", "Jimei Bridge", "trunk", "bridge", (118.127, 24.544), (118.117, 24.599), JIMEI),
     Crossing(
-        "翔安隧道", "Xiang'an Tunnel", "motorway", "tunnel", (118.190, 24.510), (118.245, 24.530), XIANGAN
+        "翔安隧道", "Xiang'an Tunnel", "motorway", "tunnel", (118.189, 24.510), (118.238, 24.543), XIANGAN
     ),
 )
 CROSSING_MAXSPEED = "80"
@@ -249,12 +252,12 @@ def _to_m(lon, lat) -> np.ndarray:
 
 @dataclass
 class Land:
-    """The district boundaries as shapely geometry, and the two land masses the roads are drawn on."""
+    """The districts' land as shapely geometry, and the two land masses the roads are drawn on."""
 
     codes: list[str]
-    districts: list  # shapely (Multi)Polygons, same order as codes
-    island: object  # the largest polygon of the island districts' union (Xiamen Island)
-    mainland: object  # the largest polygon of the mainland districts' union
+    districts: list  # shapely (Multi)Polygons, the districts' land, same order as codes
+    island: object  # the largest polygon of the island districts' land (Xiamen Island)
+    mainland: object  # the largest polygon of the mainland districts' land
     community_xy: np.ndarray  # (n, 2) lon/lat of the community points
     community_names: list[str]
 
@@ -289,7 +292,7 @@ def load_land() -> Land:
     from citywatch.core.models import AdminArea
 
     rows = AdminArea.objects.filter(level=AreaLevel.DISTRICT, boundary__isnull=False).order_by("code")
-    geoms = {a.code: shapely.make_valid(shapely.from_wkb(bytes(a.boundary.wkb))) for a in rows}
+    geoms = {a.code: district_land(shapely.from_wkb(bytes(a.boundary.wkb))) for a in rows}
     missing = [code for code in SHORT if code not in geoms]
     if missing:
         raise RuntimeError(
@@ -980,17 +983,25 @@ def demo_dir() -> Path:
     return Path(settings.DATA_DIR) / "demo"
 
 
+def _tiles_stale(kind: str) -> bool:
+    """True when the published version of ``kind`` has basemap tiles of another format than this
+    code cuts (so the same file is imported again)."""
+    from citywatch.geo import store
+    from citywatch.geo.tiles import TILES_FORMAT
+
+    current = store.current_manifest(store.kind_dir(kind))
+    tiles = current[1].get("tiles") if current else None
+    return not isinstance(tiles, dict) or tiles.get("format") != TILES_FORMAT
+
+
 def _published_sources(kind: str) -> list[dict] | None:
     """The source files recorded in the published manifest of ``kind`` (None: nothing published)."""
     from citywatch.geo import store
 
-    version = store.current_dir(store.kind_dir(kind))
-    if version is None:
+    current = store.current_manifest(store.kind_dir(kind))
+    if current is None:
         return None
-    try:
-        manifest = store.read_manifest(version)
-    except (OSError, ValueError):
-        return None
+    manifest = current[1]
     sources = manifest.get("sources") or ([manifest["source"]] if manifest.get("source") else [])
     return [s for s in sources if isinstance(s, dict)]
 
@@ -1019,7 +1030,8 @@ def _load_one(kind: str, write, file_name: str, seed: int, land: Land) -> dict:
     out = {"file": str(final), "sha256": digest}
     out.update(info if isinstance(info, dict) else {"total": info})
     sources = _published_sources(kind)
-    if sources and [s.get("sha256") for s in sources] == [digest]:
+    same = sources and [s.get("sha256") for s in sources] == [digest]
+    if same and not (kind == "roads" and _tiles_stale(kind)):
         return {**out, "imported": False, "status": "unchanged"}
     if sources and any(s.get("name") != file_name for s in sources):
         names = ", ".join(str(s.get("name")) for s in sources)
@@ -1029,6 +1041,29 @@ def _load_one(kind: str, write, file_name: str, seed: int, land: Land) -> dict:
     except ImportFailed as exc:
         problems = "; ".join(str(p) for p in exc.report.problems)
         raise RuntimeError(f"the synthetic {kind} file did not import: {problems}") from None
+    return {**out, "imported": True, "status": "imported", "notes": list(report.notes)}
+
+
+def load_demo_land() -> dict:
+    """Import the land and sea around Xiamen shipped with the demo (``data/xiamen/land.geojson``, see its
+    PROVENANCE.md) unless it is the land published already, or land was imported from another file."""
+    from citywatch.core.importing import IMPORTERS, ImportFailed
+    from citywatch.geo import importers as _registers_geo_importers  # noqa: F401
+    from citywatch.geo import store
+
+    digest = store.sha256_file(LAND_FILE)
+    sources = _published_sources("land")
+    out = {"file": str(LAND_FILE), "sha256": digest}
+    if sources and [s.get("sha256") for s in sources] == [digest] and not _tiles_stale("land"):
+        return {**out, "imported": False, "status": "unchanged"}
+    if sources and any(s.get("name") != LAND_FILE.name for s in sources):
+        names = ", ".join(str(s.get("name")) for s in sources)
+        return {**out, "imported": False, "status": f"kept {names} (imported from another file)"}
+    try:
+        report = IMPORTERS["land"].run([LAND_FILE])
+    except ImportFailed as exc:
+        problems = "; ".join(str(p) for p in exc.report.problems)
+        raise RuntimeError(f"the demo land file did not import: {problems}") from None
     return {**out, "imported": True, "status": "imported", "notes": list(report.notes)}
 
 
@@ -1056,4 +1091,5 @@ def summary(result: dict) -> str:
         f"synthetic roads: {roads['nodes']:,} nodes, {roads['ways']:,} ways, "
         f"{roads['crossings']} island crossings ({roads['status']}); "
         f"synthetic population: {pop['total']:,} persons ({pop['status']}); {result['seconds']:.1f} s"
+        + (f"; land and sea around Xiamen ({result['land']['status']})" if result.get("land") else "")
     )

@@ -1,8 +1,10 @@
-"""Geo importers: ``citywatch import roads FILE.osm.pbf`` and ``citywatch import population FILE``.
+"""Geo importers: ``citywatch import roads FILE.osm.pbf``, ``citywatch import population FILE`` and
+``citywatch import land FILE.geojson``.
 
-Both build into a temporary directory inside ``DATA_DIR/<kind>`` and publish it with an atomic swap of
+Each builds into a temporary directory inside ``DATA_DIR/<kind>`` and publish it with an atomic swap of
 the ``current`` link (``geo/store.py``); any problem raises ImportFailed and leaves the version in use
-untouched. ``--dry-run`` reads and checks everything and publishes nothing.
+untouched. ``--dry-run`` reads and checks everything and publishes nothing. The roads and the land
+versions also hold the basemap's vector tiles cut from them (``geo/tiles``), published with them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from citywatch.core.importing import Importer, ImportFailed, ImportReport, Problem, check_file, register
 from citywatch.geo import store
+from citywatch.geo.land import LandImportError, build_land, land_dir, read_land_file
 from citywatch.geo.population import (
     PopulationGrid,
     PopulationImportError,
@@ -24,6 +27,13 @@ from citywatch.geo.population import (
 from citywatch.geo.routing import tags as tagrules
 from citywatch.geo.routing.graph import roads_dir
 from citywatch.geo.routing.osm import RoadImportError, build_road_graph
+from citywatch.geo.tiles import write_tileset
+from citywatch.geo.tiles.roads import road_layer
+
+ROAD_TILES_FILE = "roads.mbtiles"
+ROAD_TILES_ZOOMS = (5, 14)
+OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
+SYNTHETIC_ROADS_ATTRIBUTION = "Synthetic demo roads (CityWatch)"
 
 
 def _source(path: Path) -> dict:
@@ -96,8 +106,25 @@ class RoadsImporter(Importer):
             )
         if not dry_run:
             with store.staging(roads_dir()) as build:
+                graph.manifest["tiles"] = write_tileset(
+                    build,
+                    ROAD_TILES_FILE,
+                    [road_layer(stats["ways"])],
+                    *ROAD_TILES_ZOOMS,
+                    name="CityWatch roads",
+                    attribution=SYNTHETIC_ROADS_ATTRIBUTION if manifest["synthetic"] else OSM_ATTRIBUTION,
+                )
                 graph.save(build)
                 store.publish(roads_dir(), build)
+            report.notes.append(
+                _("basemap: %(tiles)s road tiles (zoom %(min)s–%(max)s) in %(seconds)s s")
+                % {
+                    "tiles": graph.manifest["tiles"]["tiles"],
+                    "min": ROAD_TILES_ZOOMS[0],
+                    "max": ROAD_TILES_ZOOMS[1],
+                    "seconds": graph.manifest["tiles"]["seconds"],
+                }
+            )
         elapsed = time.perf_counter() - started
         timing = {"seconds": f"{elapsed:.1f}", "rate": f"{stats['way_nodes'] / max(elapsed, 1e-9):,.0f}"}
         if dry_run:
@@ -189,4 +216,59 @@ class PopulationImporter(Importer):
                 grid.save(build)
                 store.publish(population_dir(), build)
             report.notes.append(_("published in %(directory)s") % {"directory": population_dir()})
+        return report
+
+
+@register
+class LandImporter(Importer):
+    kind = "land"
+    help = "land polygons (GeoJSON, WGS-84) → land and sea in the basemap"
+    extensions = (".geojson", ".json")
+
+    def run(self, paths: list[Path], *, dry_run: bool = False, **options) -> ImportReport:
+        report = ImportReport(kind=self.kind, dry_run=dry_run)
+        paths = [Path(p) for p in paths]
+        if len(paths) != 1:
+            report.problems.append(Problem("", None, "", _("give exactly one GeoJSON file")))
+            raise ImportFailed(report)
+        path = paths[0]
+        if not check_file(path, self.extensions, report):
+            raise ImportFailed(report)
+        try:
+            land = read_land_file(path)
+        except LandImportError as exc:
+            report.problems.append(Problem(path.name, None, "", str(exc)))
+            raise ImportFailed(report) from None
+        report.created = land.counts["polygons"]
+        report.notes.append(
+            _(
+                "%(polygons)s land polygons, %(vertices)s vertices; "
+                "covers %(west)s, %(south)s – %(east)s, %(north)s"
+            )
+            % {
+                "polygons": land.counts["polygons"],
+                "vertices": f"{land.counts['vertices']:,}",
+                "west": land.coverage[0],
+                "south": land.coverage[1],
+                "east": land.coverage[2],
+                "north": land.coverage[3],
+            }
+        )
+        if land.counts["repaired"]:
+            report.notes.append(
+                _("%(count)s invalid polygons were repaired") % {"count": land.counts["repaired"]}
+            )
+        if not dry_run:
+            manifest = {"kind": self.kind, "source": _source(path), "built_at": store.utc_now()}
+            with store.staging(land_dir()) as build:
+                manifest = build_land(land, build, manifest)
+                store.publish(land_dir(), build)
+            report.notes.append(
+                _("basemap: %(tiles)s land and water tiles in %(seconds)s s; published in %(directory)s")
+                % {
+                    "tiles": manifest["tiles"]["tiles"],
+                    "seconds": manifest["tiles"]["seconds"],
+                    "directory": land_dir(),
+                }
+            )
         return report

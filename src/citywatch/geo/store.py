@@ -115,6 +115,17 @@ def read_manifest(version_dir: Path) -> dict:
     return json.loads((version_dir / MANIFEST).read_text())
 
 
+def current_manifest(directory: Path) -> tuple[Path, dict] | None:
+    """The current version's directory and its manifest, or None (nothing published, or unreadable)."""
+    version = current_dir(directory)
+    if version is None:
+        return None
+    try:
+        return version, read_manifest(version)
+    except (OSError, ValueError):
+        return None
+
+
 def save_arrays(build_dir: Path, arrays: dict[str, np.ndarray]) -> None:
     for name, arr in arrays.items():
         np.save(build_dir / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)

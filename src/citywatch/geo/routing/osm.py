@@ -47,7 +47,9 @@ def check_pbf_header(path: Path) -> None:
 
 def read_ways(path: Path) -> dict:
     """Flat arrays of the drivable ways in a PBF: node ids, fixed-point coordinates, way lengths and
-    per-way forward/backward speeds (km/h, 0 = closed in that direction), plus counters."""
+    per-way forward/backward speeds (km/h, 0 = closed in that direction), plus counters; and for the
+    basemap (``geo/tiles/roads.py``) each way's ``highway`` class, ``name``, ``ref`` and structure
+    (``bridge``, ``tunnel`` or "")."""
     import osmium
 
     refs: list[int] = []
@@ -56,6 +58,10 @@ def read_ways(path: Path) -> dict:
     way_sizes: list[int] = []
     fwd_speeds: list[float] = []
     bwd_speeds: list[float] = []
+    classes: list[str] = []
+    names: list[str] = []
+    road_refs: list[str] = []
+    structures: list[str] = []
     counts = {"highway_ways": 0, "ways_used": 0, "ways_not_drivable": 0, "maxspeed_not_understood": 0}
     speeds_for = tagrules.way_speeds
     add_ref, add_x, add_y = refs.append, xs.append, ys.append
@@ -69,7 +75,8 @@ def read_ways(path: Path) -> dict:
         for way in processor:
             counts["highway_ways"] += 1
             tags = way.tags
-            speeds = speeds_for(tags, tags.get("highway"))
+            highway = tags.get("highway")
+            speeds = speeds_for(tags, highway)
             if speeds is None:
                 counts["ways_not_drivable"] += 1
                 continue
@@ -84,6 +91,16 @@ def read_ways(path: Path) -> dict:
             way_sizes.append(len(nodes))
             fwd_speeds.append(speeds[0])
             bwd_speeds.append(speeds[1])
+            classes.append(highway)
+            names.append(tags.get("name", ""))
+            road_refs.append(tags.get("ref", ""))
+            structures.append(
+                "bridge"
+                if tags.get("bridge", "no") != "no"
+                else "tunnel"
+                if tags.get("tunnel", "no") != "no"
+                else ""
+            )
             counts["ways_used"] += 1
             counts["maxspeed_not_understood"] += speeds[2]
     except RuntimeError as exc:  # libosmium's io errors
@@ -95,6 +112,10 @@ def read_ways(path: Path) -> dict:
         "way_sizes": np.asarray(way_sizes, dtype=np.int64),
         "fwd_kmh": np.asarray(fwd_speeds, dtype=np.float64),
         "bwd_kmh": np.asarray(bwd_speeds, dtype=np.float64),
+        "highway": classes,
+        "name": names,
+        "ref": road_refs,
+        "structure": structures,
         "counts": counts,
     }
 
@@ -126,7 +147,8 @@ def graph_from_ways(ways: dict, manifest: dict | None = None) -> RoadGraph:
 
 
 def build_road_graph(path: Path, manifest: dict | None = None) -> tuple[RoadGraph, dict]:
-    """Read ``path`` and build its road graph; ``stats`` has counters and timings."""
+    """Read ``path`` and build its road graph; ``stats`` has counters and timings, and ``stats["ways"]``
+    what ``read_ways`` read (the basemap's road lines are cut from it)."""
     path = Path(path)
     check_pbf_header(path)
     started = time.perf_counter()
@@ -150,6 +172,7 @@ def build_road_graph(path: Path, manifest: dict | None = None) -> tuple[RoadGrap
         **graph.manifest["counts"],
         "read_seconds": read_s,
         "build_seconds": time.perf_counter() - started,
+        "ways": ways,
     }
     graph.manifest["build_seconds"] = round(stats["build_seconds"], 3)
     return graph, stats

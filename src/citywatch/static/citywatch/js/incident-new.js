@@ -78,15 +78,7 @@
 
   // --- The map ----------------------------------------------------------------------------------------
 
-  const MAP_LOCALE = window.CityWatchMapLocale; // map-locale.js
-
-
-  const style = { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef2f5" } }] };
-  if (mapEl.dataset.basemap) {
-    style.sources.basemap = { type: "raster", tiles: [mapEl.dataset.basemap], tileSize: 256, attribution: mapEl.dataset.attribution || "" };
-    style.layers.push({ id: "basemap", type: "raster", source: "basemap" });
-  }
-  const map = new maplibregl.Map({ container: mapEl, style: style, center: [118.1, 24.55], zoom: 9, attributionControl: { compact: true }, locale: MAP_LOCALE });
+  const map = window.CityWatchBasemap.createMap({ container: mapEl, center: [118.1, 24.55], zoom: 9 }); // basemap.js
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
   window.citywatchMap = map;
@@ -195,8 +187,9 @@
     }
     loaded.districts = districts;
     map.addSource("districts", { type: "geojson", data: districts });
-    map.addLayer({ id: "districts-fill", type: "fill", source: "districts", paint: { "fill-color": "#3b82f6", "fill-opacity": 0.06 } });
-    map.addLayer({ id: "districts-line", type: "line", source: "districts", paint: { "line-color": "#1d4ed8", "line-width": 1.2 } });
+    const labels = window.CityWatchBasemap.firstLabelLayer(map);
+    map.addLayer({ id: "districts-fill", type: "fill", source: "districts", paint: { "fill-color": "#3b82f6", "fill-opacity": 0.06 } }, labels);
+    map.addLayer({ id: "districts-line", type: "line", source: "districts", paint: { "line-color": "#1d4ed8", "line-width": 1.2 } }, labels);
     if (!point) {
       const box = [Infinity, Infinity, -Infinity, -Infinity];
       const extend = (c) => {

@@ -1,6 +1,7 @@
 /* The area map: districts as polygons, streets and communities as points, restricted server-side
    to the user's jurisdiction; above them one layer per resource kind and the coverage layer, each
-   loaded the first time it is switched on. No CDN, no glyph server: labels are HTML markers. */
+   loaded the first time it is switched on. The basemap (basemap.js) names places and roads; cluster counts
+   are HTML markers. */
 (function () {
   "use strict";
   const el = document.getElementById("map");
@@ -19,14 +20,8 @@
   const PAGE = 1000;
   const EMPTY = { type: "FeatureCollection", features: [] };
 
-  const style = { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef2f5" } }] };
-  if (el.dataset.basemap) {
-    style.sources.basemap = { type: "raster", tiles: [el.dataset.basemap], tileSize: 256, attribution: el.dataset.attribution || "" };
-    style.layers.push({ id: "basemap", type: "raster", source: "basemap" });
-  }
-  const MAP_LOCALE = window.CityWatchMapLocale; // map-locale.js
-
-  const map = new maplibregl.Map({ container: el, style: style, center: [118.1, 24.55], zoom: 9, attributionControl: { compact: true }, locale: MAP_LOCALE });
+  // The shared basemap (basemap.js): land and sea, roads, boundaries and names.
+  const map = window.CityWatchBasemap.createMap({ container: el, center: [118.1, 24.55], zoom: 9 });
   map.addControl(new maplibregl.NavigationControl(), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
   window.citywatchMap = map;
@@ -548,15 +543,15 @@
     addOverlays();
     renderLegend();
     overlays.filter((o) => o.box.checked).forEach((o) => show(o, true));
-    // Area layers go below the overlays.
-    const below = overlays.length ? overlays[0].layers[0].id : undefined;
+    // Area layers go below the basemap's names (and so below the overlays).
+    const below = window.CityWatchBasemap.firstLabelLayer(map) || (overlays.length ? overlays[0].layers[0].id : undefined);
     try {
       const [districts, streets, communities] = await Promise.all([fetchAll("district"), fetchAll("street"), fetchAll("community")]);
       Object.assign(loaded, { districts: districts, streets: streets, communities: communities });
       map.addSource("districts", { type: "geojson", data: districts });
       map.addSource("streets", { type: "geojson", data: streets });
       map.addSource("communities", { type: "geojson", data: communities, cluster: true, clusterRadius: 30, clusterMaxZoom: 12 });
-      map.addLayer({ id: "districts-fill", type: "fill", source: "districts", paint: { "fill-color": "#3b82f6", "fill-opacity": 0.12 } }, below);
+      map.addLayer({ id: "districts-fill", type: "fill", source: "districts", paint: { "fill-color": "#3b82f6", "fill-opacity": 0.07 } }, below);
       map.addLayer({ id: "districts-line", type: "line", source: "districts", paint: { "line-color": "#1d4ed8", "line-width": 1.5 } }, below);
       map.addLayer({ id: "communities-cluster", type: "circle", source: "communities", filter: ["has", "point_count"], layout: { visibility: "none" },
         paint: { "circle-color": "#94a3b8", "circle-radius": ["step", ["get", "point_count"], 8, 20, 12, 60, 16], "circle-opacity": 0.7 } }, below);
@@ -570,15 +565,18 @@
         box.addEventListener("change", apply);
         apply(); // a state the browser restored (back button) is honoured
       });
-      // District labels and the side list (HTML, so CJK text needs no glyph server).
+      // The side list; HTML district labels only when the basemap does not name the districts itself.
+      const labelled = window.CityWatchBasemap.hasPlaceLabels(map);
       list.replaceChildren();
       districts.features.forEach((f) => {
         const p = f.properties;
-        const label = document.createElement("div");
-        label.className = "area-label";
-        label.textContent = p.name;
-        label.dataset.code = p.code;
-        if (p.lon !== null) new maplibregl.Marker({ element: label }).setLngLat([p.lon, p.lat]).addTo(map);
+        if (!labelled && p.lon !== null) {
+          const label = document.createElement("div");
+          label.className = "area-label";
+          label.textContent = p.name;
+          label.dataset.code = p.code;
+          new maplibregl.Marker({ element: label }).setLngLat([p.lon, p.lat]).addTo(map);
+        }
         const li = document.createElement("li");
         const a = document.createElement("a");
         a.href = areaPage(p.code);

@@ -1,7 +1,7 @@
 /* Incident command pages: the one-map (/incidents/<id>/), the live incident list (/incidents/) and the team
    leader's phone page (/m/dispatches/). Data comes from the JSON API; live updates from the Server-Sent
-   Events stream (/incidents/events). DOM built with DOM APIs only (no HTML from data); labels on the map are
-   HTML markers (no glyph server). */
+   Events stream (/incidents/events). DOM built with DOM APIs only (no HTML from data); the shared basemap
+   (basemap.js) names places and roads, the page's own labels (rings, pins) are HTML markers. */
 (function () {
   "use strict";
   const gettext = window.gettext || ((s) => s);
@@ -299,12 +299,7 @@
     let ops = null;
     window.citywatchIncident = state;
 
-    const style = { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef2f5" } }] };
-    if (mapEl.dataset.basemap) {
-      style.sources.basemap = { type: "raster", tiles: [mapEl.dataset.basemap], tileSize: 256, attribution: mapEl.dataset.attribution || "" };
-      style.layers.push({ id: "basemap", type: "raster", source: "basemap" });
-    }
-    const map = new maplibregl.Map({ container: mapEl, style: style, center: here, zoom: 12, attributionControl: { compact: true }, locale: window.CityWatchMapLocale });
+    const map = window.CityWatchBasemap.createMap({ container: mapEl, center: here, zoom: 12 }); // basemap.js
     map.addControl(new maplibregl.NavigationControl(), "top-right");
     map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
     window.citywatchMap = map;
