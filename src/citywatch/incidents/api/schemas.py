@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, NotRequired
 
 from django.utils import timezone
 from ninja import Schema
-from pydantic import Field, StrictFloat, StrictInt, StrictStr, field_validator
+from pydantic import Field, PlainSerializer, StrictFloat, StrictInt, StrictStr, field_validator
 from typing_extensions import TypedDict
 
 from citywatch.core.api import AreaRef
@@ -43,6 +43,17 @@ Crs = Literal["wgs84", "gcj02", "bd09"]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Report = Literal["first", "written"]
+
+
+def decimal(places: int):
+    """A decimal answered as text with ``places`` decimals ("5.000"), as its column holds it, whether the
+    object was read back or has just been written."""
+    step = Decimal(1).scaleb(-places)
+    return Annotated[Decimal, PlainSerializer(lambda value: str(value.quantize(step)), return_type=str)]
+
+
+Quantity = decimal(3)  # supply quantities and stock balances (decimal_places=3)
+Money = decimal(2)  # the direct loss in CNY
 
 
 def username(person) -> str | None:
@@ -122,7 +133,7 @@ class IncidentOut(Schema):
     serious_injuries: int
     injuries: int
     missing: int
-    direct_loss_cny: Decimal
+    direct_loss_cny: Money
     status: IncidentStatus
     version: int
     reported_at: datetime.datetime
@@ -400,10 +411,10 @@ class SupplyRequestOut(Schema):
     item: str = Field(alias="item.code", description="supply item code")
     item_name: str = Field(alias="item.name")
     unit: str = Field(alias="item.unit")
-    quantity_requested: Decimal
-    quantity_approved: Decimal
-    quantity_shipped: Decimal
-    quantity_received: Decimal
+    quantity_requested: Quantity
+    quantity_approved: Quantity
+    quantity_shipped: Quantity
+    quantity_received: Quantity
     status: SupplyStatus
     note: str
     requested_at: datetime.datetime
@@ -428,8 +439,8 @@ class SupplySourceItem(Schema):
 class SupplySourceOut(Schema):
     id: int = Field(alias="depot.pk")
     name: str = Field(alias="depot.name")
-    balance: Decimal
-    available: Decimal = Field(description="the balance less what approved requests have yet to ship")
+    balance: Quantity
+    available: Quantity = Field(description="the balance less what approved requests have yet to ship")
     eta_s: float | None
     distance_m: float | None
     eta_method: str | None
