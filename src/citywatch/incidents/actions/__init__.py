@@ -4,8 +4,8 @@ saves an incident object itself.
 One module per part of the aggregate, the write halves of the rooms:
 
 - ``incident``: what every action does to the incident — ``lock_incident`` (row lock, version check),
-  ``lock_record`` (the incident, then one of its records), ``require_open``, ``append_log`` and
-  ``log_text`` (the log, written in the site's language), ``add_note``;
+  ``lock_record`` (the incident, then one of its records), ``require_open``, ``require_version``,
+  ``append_log`` and ``log_text`` (the log, written in the site's language), ``add_note``;
 - ``lifecycle``: reporting an incident, editing it, its lifecycle (``LIFECYCLE``) and upward reports;
 - ``command``: roles in the command and tasks (``TASKS``);
 - ``orders``: response orders — teams dispatched and experts summoned by one engine (``OrderKind``);
@@ -40,6 +40,7 @@ from citywatch.incidents.actions.incident import (
     lock_record,
     log_text,
     require_open,
+    require_version,
 )
 from citywatch.incidents.actions.lifecycle import (
     ACTIONS,
@@ -150,6 +151,7 @@ __all__ = [
     "request_dispatch",
     "request_supply",
     "require_open",
+    "require_version",
     "snapshot",
     "summon_expert",
     "summons_transition",
