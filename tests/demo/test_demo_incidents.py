@@ -140,7 +140,7 @@ def test_landslide_command_roles_tasks_and_expert():
 
 def test_todays_roster_and_handover():
     now = timezone.now()
-    from citywatch.incidents.duty import local_day
+    from citywatch.incidents.queries import local_day
 
     day_start, day_end = local_day(now)
     shifts = DutyShift.objects.filter(

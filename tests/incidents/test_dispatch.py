@@ -5,6 +5,7 @@ import pytest
 
 from citywatch.core.errors import ActionError, Conflict
 from citywatch.incidents import actions
+from citywatch.incidents.choices import DispatchStatus
 from citywatch.incidents.models import IncidentLog
 from citywatch.resources.choices import TeamStatus
 from citywatch.resources.models import RescueTeam
@@ -28,7 +29,7 @@ def test_team_status_follows_the_dispatch(duty, user):
     for action, status in (("accept", "accepted"), ("depart", "en_route"), ("arrive", "on_scene")):
         d = actions.dispatch_transition(d, action, duty)
         assert d.status == status and team_status(team) == "deployed"
-        assert getattr(d, actions.DISPATCH_TIMESTAMP[status]) is not None
+        assert getattr(d, actions.ORDER_TIMESTAMP[status]) is not None
     d = actions.dispatch_transition(d, "release", duty)
     assert d.status == "released" and d.released_at and team_status(team) == "available"
     kinds = list(
@@ -54,7 +55,7 @@ def test_declined_frees_the_team_and_illegal_moves_conflict(duty):
         actions.dispatch_transition(d, "arrive", duty)
     d = actions.dispatch_transition(d, "decline", duty)
     assert d.status == "declined" and d.declined_at and team_status(team) == "available"
-    for action in actions.DISPATCH_ACTIONS:
+    for action in actions.ORDER_ACTIONS:
         with pytest.raises(Conflict):
             actions.dispatch_transition(d, action, duty)
     with pytest.raises(ActionError, match="未知操作 'teleport'"):
@@ -63,7 +64,7 @@ def test_declined_frees_the_team_and_illegal_moves_conflict(duty):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("state", "action"), [(s, a) for s in actions.D.values for a in actions.DISPATCH_ACTIONS]
+    ("state", "action"), [(s, a) for s in DispatchStatus.values for a in actions.ORDER_ACTIONS]
 )
 def test_dispatch_table_exhaustive(state, action, duty):
     from citywatch.incidents.models import Dispatch
@@ -72,7 +73,7 @@ def test_dispatch_table_exhaustive(state, action, duty):
     d = actions.request_dispatch(incident, team.pk, duty)
     Dispatch.objects.filter(pk=d.pk).update(status=state)
     d.refresh_from_db()
-    expected = actions.DISPATCH_TRANSITIONS.get((state, action))
+    expected = actions.ORDER_TRANSITIONS.get((state, action))
     if expected is None:
         with pytest.raises(Conflict):
             actions.dispatch_transition(d, action, duty)

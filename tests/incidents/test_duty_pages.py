@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from citywatch.core.models import AdminArea, ObjectChange, User
-from citywatch.incidents import duty as dutylib
+from citywatch.incidents import actions, queries
 from citywatch.incidents.models import DutyShift, HandoverEntry
 from tests.support.places import HULI, SIMING
 
@@ -43,7 +43,7 @@ def field(dt: datetime.datetime) -> str:
 
 
 def today_noon() -> datetime.datetime:
-    start, _ = dutylib.local_day(timezone.now())
+    start, _ = queries.local_day(timezone.now())
     return start + datetime.timedelta(hours=12)
 
 
@@ -52,7 +52,7 @@ def shift(code=SIMING, start=None, hours=12, officer="siming_officer", by="simin
     and on watch now whenever the test runs)."""
     if start is None:
         start, hours = timezone.now().replace(second=0, microsecond=0) - datetime.timedelta(hours=1), 24
-    return dutylib.create_shift(
+    return actions.create_shift(
         person(by),
         area=area(code),
         start=start,

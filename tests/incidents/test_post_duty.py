@@ -9,10 +9,9 @@ import json
 import pytest
 from django.utils import timezone
 
-from citywatch.core.errors import Conflict
+from citywatch.core.errors import Conflict, Invalid
 from citywatch.core.models import AdminArea, User
-from citywatch.incidents import actions
-from citywatch.incidents import duty as dutylib
+from citywatch.incidents import actions, queries
 from citywatch.incidents.models import CommandPost, DutyShift, HandoverEntry, IncidentLog, ReadOnlyError
 from tests.support.builders import new_incident
 from tests.support.places import HULI, SIMING, place
@@ -77,7 +76,7 @@ def test_post_timing_against_target(duty_client, duty, settings):
     # Late: 45 minutes after verification is beyond the default 30.
     settings.CITYWATCH_COMMAND_POST_TARGET_MINUTES = 30
     late = verified(minutes_ago=60)
-    post = dutylib.establish_post(
+    post = actions.establish_post(
         late,
         duty,
         lon=place(SIMING)[0],
@@ -90,12 +89,12 @@ def test_post_timing_against_target(duty_client, duty, settings):
 def test_post_not_in_the_future_nor_before_verification(duty):
     incident = verified()
     lon, lat = place(SIMING)
-    with pytest.raises(actions.Invalid):
-        dutylib.establish_post(
+    with pytest.raises(Invalid):
+        actions.establish_post(
             incident, duty, lon=lon, lat=lat, established_at=timezone.now() + datetime.timedelta(hours=1)
         )
-    with pytest.raises(actions.Invalid):
-        dutylib.establish_post(
+    with pytest.raises(Invalid):
+        actions.establish_post(
             incident,
             duty,
             lon=lon,
@@ -131,7 +130,7 @@ def test_one_active_post_enforced_by_the_database(duty):
     from django.contrib.gis.geos import Point
     from django.db import IntegrityError, transaction
 
-    dutylib.establish_post(incident, duty, lon=lon, lat=lat)
+    actions.establish_post(incident, duty, lon=lon, lat=lat)
     with pytest.raises(IntegrityError), transaction.atomic():
         CommandPost.objects.create(
             incident=incident, location=Point(lon, lat, srid=4326), established_at=timezone.now()
@@ -146,7 +145,7 @@ def test_post_before_verification_409(duty_client, duty):
     assert duty_client.get(f"/api/v1/incidents/{incident.pk}/command-post").status_code == 404
     cancelled = actions.transition(new_incident(), "cancel", duty)
     with pytest.raises(Conflict):
-        dutylib.establish_post(cancelled, duty, lon=place(SIMING)[0], lat=place(SIMING)[1])
+        actions.establish_post(cancelled, duty, lon=place(SIMING)[0], lat=place(SIMING)[1])
 
 
 def test_post_jurisdiction_and_permissions(siming, huli, inspector):
@@ -234,14 +233,14 @@ def test_inspector_reads_roster_but_cannot_write(inspector, siming):
 
 def test_handover_append_only(siming):
     officer = User.objects.get(username="siming_officer")
-    shift = dutylib.create_shift(
+    shift = actions.create_shift(
         officer,
         area=AdminArea.objects.get(code=SIMING),
         start=local(FAR, 8),
         end=local(FAR, 20),
         duty_officer=officer,
     )
-    entry = dutylib.add_handover(shift, officer, "交班", ["事项一"])
+    entry = actions.add_handover(shift, officer, "交班", ["事项一"])
     entry.text = "改写"
     with pytest.raises(ReadOnlyError):
         entry.save()
@@ -255,8 +254,8 @@ def test_handover_append_only(siming):
     url = f"/api/v1/duty/shifts/{shift.pk}/handover"
     assert siming.put(url, "{}", content_type="application/json").status_code == 405
     assert siming.delete(url).status_code == 405
-    with pytest.raises(actions.Invalid):
-        dutylib.add_handover(shift, officer, "   ")
+    with pytest.raises(Invalid):
+        actions.add_handover(shift, officer, "   ")
 
 
 # --- The duty screen ------------------------------------------------------------------------------
@@ -276,25 +275,25 @@ def test_duty_screen(duty, duty_client, huli):
     # A city shift today (far from the demo roster's hours is not needed: the demo uses the city too,
     # so this one goes on Huli's roster) and one far in the future.
     huli_area = AdminArea.objects.get(code=HULI)
-    on = dutylib.create_shift(
+    on = actions.create_shift(
         officer, area=huli_area, start=local(today, 0), end=local(today, 23), duty_officer=officer
     )
-    later = dutylib.create_shift(
+    later = actions.create_shift(
         officer, area=city, start=local(FAR, 8), end=local(FAR, 20), duty_officer=officer
     )
 
-    screen = dutylib.duty_screen(officer, now + datetime.timedelta(hours=2))
-    open_ids = {i.pk for i in screen["open_incidents"]}
+    screen = queries.duty_screen(officer, now + datetime.timedelta(hours=2))
+    open_ids = {i.pk for i in screen.open_incidents}
     assert {reported.pk, late.pk} <= open_ids
     assert closed.pk not in open_ids and cancelled.pk not in open_ids
-    overdue = {(r.incident.pk, r.report) for r in screen["overdue_reports"]}
+    overdue = {(r.incident.pk, r.report) for r in screen.overdue_reports}
     assert {(late.pk, "first"), (late.pk, "written")} <= overdue
-    roster = {s.pk for s in screen["today_roster"]}
+    roster = {s.pk for s in screen.today_roster}
     assert on.pk in roster and later.pk not in roster
 
     # Not overdue yet right now.
     assert (late.pk, "first") not in {
-        (r.incident.pk, r.report) for r in dutylib.duty_screen(officer, now)["overdue_reports"]
+        (r.incident.pk, r.report) for r in queries.duty_screen(officer, now).overdue_reports
     }
 
     body = duty_client.get("/api/v1/duty/screen").json()

@@ -14,7 +14,7 @@ import pytest
 
 from citywatch.core.errors import Conflict
 from citywatch.core.models import ObjectChange
-from citywatch.incidents import actions, sitreps
+from citywatch.incidents import actions, documents
 from citywatch.incidents.models import IncidentLog, Sitrep
 from tests.support.builders import depot_with, new_incident, team_in
 from tests.support.places import HULI, SIMING
@@ -39,21 +39,21 @@ def busy_incident(duty, user, **extra):
 @pytest.mark.django_db
 def test_numbering_versioning_issue_and_log(duty):
     incident = new_incident()
-    one = sitreps.generate_sitrep(incident, duty)
-    two = sitreps.generate_sitrep(incident, duty)
+    one = actions.generate_sitrep(incident, duty)
+    two = actions.generate_sitrep(incident, duty)
     assert (one.number, two.number, one.version, one.status) == (1, 2, 1, "draft")
-    assert sitreps.generate_sitrep(new_incident(), duty).number == 1  # per incident
-    one = sitreps.update_sitrep(one, duty, {"summary": "雨势减弱", "needs": "沙袋"}, expected_version=1)
+    assert actions.generate_sitrep(new_incident(), duty).number == 1  # per incident
+    one = actions.update_sitrep(one, duty, {"summary": "雨势减弱", "needs": "沙袋"}, expected_version=1)
     assert one.version == 2 and one.summary == "雨势减弱"
-    assert sitreps.update_sitrep(one, duty, {"summary": "雨势减弱"}).version == 2  # nothing changed
+    assert actions.update_sitrep(one, duty, {"summary": "雨势减弱"}).version == 2  # nothing changed
     with pytest.raises(Conflict, match="当前版本 2"):
-        sitreps.update_sitrep(one, duty, {"summary": "旧版本"}, expected_version=1)
-    one = sitreps.issue_sitrep(one, duty)
+        actions.update_sitrep(one, duty, {"summary": "旧版本"}, expected_version=1)
+    one = actions.issue_sitrep(one, duty)
     assert one.status == "issued" and one.issued_at and one.issued_by == duty
     with pytest.raises(Conflict, match="已签发，不能修改"):
-        sitreps.update_sitrep(one, duty, {"summary": "改"})
+        actions.update_sitrep(one, duty, {"summary": "改"})
     with pytest.raises(Conflict, match="已签发，不能修改"):
-        sitreps.issue_sitrep(one, duty)
+        actions.issue_sitrep(one, duty)
     actions_logged = list(
         IncidentLog.objects.filter(incident=incident, data__sitrep__isnull=False).values_list(
             "data__action", flat=True
@@ -66,7 +66,7 @@ def test_numbering_versioning_issue_and_log(duty):
 @pytest.mark.django_db
 def test_content_reflects_dispatches_supplies_casualties_and_exercise(duty, user):
     incident, team, item = busy_incident(duty, user, exercise=True)
-    s = sitreps.generate_sitrep(incident, duty)
+    s = actions.generate_sitrep(incident, duty)
     assert s.exercise is True
     assert [(f["team"], f["status"]) for f in s.forces] == [(team.name, "accepted")]
     assert [(r["item"], r["requested"], r["approved"], r["shipped"]) for r in s.supplies] == [
@@ -174,7 +174,7 @@ def test_docx_opens_and_holds_the_sections(duty, user, siming):
     cells = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
     for heading in (
         "突发事件信息报告 第1期",
-        sitreps.t("Summary"),  # the catalogue's word
+        documents.t("Summary"),  # the catalogue's word
         "处置经过",
         "投入力量",
         "调拨物资",
@@ -225,7 +225,7 @@ def test_edited_tables_reach_the_document_and_bad_rows_change_nothing(siming):
     }
     r = siming.patch(f"{base}/1", {**rows, "version": 1}, content_type=J)
     assert r.status_code == 200 and r.json()["version"] == 2, r.content
-    html = sitreps.render_html(Sitrep.objects.get(incident=incident, number=1))
+    html = documents.render_html(Sitrep.objects.get(incident=incident, number=1))
     assert " · ".join(incident.area.place_names()) in html  # the place from the district down
     for text in ("约 14 时", "第一批群众转移完毕", "同安区综合应急救援大队", "已到场", "救生衣", "200 件"):
         assert text in html
@@ -260,9 +260,9 @@ def test_english_document(duty, settings):
     from django.utils import translation
 
     incident = new_incident(title="Flooded underpass")
-    s = sitreps.generate_sitrep(incident, duty)
+    s = actions.generate_sitrep(incident, duty)
     with translation.override("en"):
-        html = sitreps.render_html(s)
+        html = documents.render_html(s)
     assert "Incident information report No. 1" in html and "DRAFT" in html and "Casualties" in html
 
 
@@ -282,5 +282,5 @@ def test_odd_cells_are_refused_or_shown_as_written(siming):
     assert siming.patch(f"{base}/1", odd, content_type=J).status_code == 200
     for ext in ("pdf", "docx"):
         assert siming.get(f"{base}/1.{ext}").status_code == 200
-    html = sitreps.render_html(Sitrep.objects.get(incident=incident, number=1))
+    html = documents.render_html(Sitrep.objects.get(incident=incident, number=1))
     assert "1405" in html and ancient in html

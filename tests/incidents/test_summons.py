@@ -4,10 +4,10 @@ summoner's jurisdiction not found (404), a log entry per step and change-log row
 
 import pytest
 
-from citywatch.core.errors import ActionError, Conflict
+from citywatch.core.errors import ActionError, Conflict, NotFound
 from citywatch.core.models import ObjectChange
-from citywatch.incidents import actions, summons
-from citywatch.incidents.actions import NotFound
+from citywatch.incidents import actions
+from citywatch.incidents.choices import DispatchStatus
 from citywatch.incidents.models import ExpertSummons, IncidentLog
 from citywatch.resources.choices import Availability
 from citywatch.resources.models import Expert
@@ -43,16 +43,16 @@ def summons_log(incident):
 @pytest.mark.django_db
 def test_availability_follows_the_summons_and_every_step_is_logged(duty):
     incident, expert = new_incident(), expert_in(SIMING)
-    s = summons.summon_expert(incident, expert.pk, duty, note="structural check")
+    s = actions.summon_expert(incident, expert.pk, duty, note="structural check")
     assert s.status == "requested" and s.requested_at and availability(expert) == "busy"
     assert s.eta_s is None or s.eta_s >= 0
     if expert.location is None:
         assert s.eta_s is None
     for action, status in (("accept", "accepted"), ("depart", "en_route"), ("arrive", "on_scene")):
-        s = summons.summons_transition(s, action, duty)
+        s = actions.summons_transition(s, action, duty)
         assert s.status == status and availability(expert) == "busy"
-        assert getattr(s, summons.SUMMONS_TIMESTAMP[status]) is not None
-    s = summons.summons_transition(s, "release", duty, note="done")
+        assert getattr(s, actions.ORDER_TIMESTAMP[status]) is not None
+    s = actions.summons_transition(s, "release", duty, note="done")
     assert s.status == "released" and s.released_at and availability(expert) == "available"
     assert summons_log(incident) == ["requested", "accepted", "en_route", "on_scene", "released"]
     last = IncidentLog.objects.filter(incident=incident).order_by("id").last()
@@ -63,45 +63,45 @@ def test_availability_follows_the_summons_and_every_step_is_logged(duty):
 @pytest.mark.django_db
 def test_declined_frees_the_expert_and_illegal_moves_conflict(duty):
     incident, expert = new_incident(), expert_in(SIMING)
-    s = summons.summon_expert(incident, expert.pk, duty)
+    s = actions.summon_expert(incident, expert.pk, duty)
     with pytest.raises(Conflict):
-        summons.summons_transition(s, "arrive", duty)
-    s = summons.summons_transition(s, "decline", duty)
+        actions.summons_transition(s, "arrive", duty)
+    s = actions.summons_transition(s, "decline", duty)
     assert s.status == "declined" and s.declined_at and availability(expert) == "available"
-    for action in summons.SUMMONS_ACTIONS:
+    for action in actions.ORDER_ACTIONS:
         with pytest.raises(Conflict):
-            summons.summons_transition(s, action, duty)
+            actions.summons_transition(s, action, duty)
     with pytest.raises(ActionError, match="未知操作 'teleport'"):
-        summons.summons_transition(s, "teleport", duty)
+        actions.summons_transition(s, "teleport", duty)
     assert summons_log(incident) == ["requested", "declined"]
 
 
 def test_the_table_is_the_dispatch_table():
-    assert summons.SUMMONS_TRANSITIONS == actions.DISPATCH_TRANSITIONS
-    assert set(summons.AVAILABILITY_FOR) == set(summons.D.values)
-    assert {s for (s, _) in summons.SUMMONS_TRANSITIONS} == summons.ACTIVE_SUMMONS
+    assert actions.SUMMONS.lifecycle.table is actions.DISPATCH.lifecycle.table is actions.ORDER_TRANSITIONS
+    assert set(actions.AVAILABILITY_FOR) == set(DispatchStatus.values)
+    assert {s for (s, _) in actions.ORDER_TRANSITIONS} == actions.ACTIVE_ORDER
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("state", "action"), [(s, a) for s in summons.D.values for a in summons.SUMMONS_ACTIONS]
+    ("state", "action"), [(s, a) for s in DispatchStatus.values for a in actions.ORDER_ACTIONS]
 )
 def test_summons_table_exhaustive(state, action, duty):
     incident, expert = new_incident(), expert_in(SIMING)
-    s = summons.summon_expert(incident, expert.pk, duty)
+    s = actions.summon_expert(incident, expert.pk, duty)
     ExpertSummons.objects.filter(pk=s.pk).update(status=state)
     s.refresh_from_db()
     before = IncidentLog.objects.filter(incident=incident).count()
-    expected = summons.SUMMONS_TRANSITIONS.get((state, action))
+    expected = actions.ORDER_TRANSITIONS.get((state, action))
     if expected is None:
         with pytest.raises(Conflict):
-            summons.summons_transition(s, action, duty)
+            actions.summons_transition(s, action, duty)
         s.refresh_from_db()
         assert s.status == state and availability(expert) == "busy"
         assert IncidentLog.objects.filter(incident=incident).count() == before
     else:
-        assert summons.summons_transition(s, action, duty).status == expected
-        assert availability(expert) == summons.AVAILABILITY_FOR[expected]
+        assert actions.summons_transition(s, action, duty).status == expected
+        assert availability(expert) == actions.AVAILABILITY_FOR[expected]
         assert IncidentLog.objects.filter(incident=incident).count() == before + 1
 
 
@@ -110,7 +110,7 @@ def test_summons_table_exhaustive(state, action, duty):
 def test_busy_expert_is_refused(status, duty, siming):
     incident, expert = new_incident(), expert_in(SIMING, status)
     with pytest.raises(Conflict, match=f"当前为“{Availability(status).label}”，不可调派"):
-        summons.summon_expert(incident, expert.pk, duty)
+        actions.summon_expert(incident, expert.pk, duty)
     r = siming.post(f"/api/v1/incidents/{incident.pk}/summons", {"expert": expert.pk}, content_type=J)
     assert r.status_code == 409 and "不可调派" in r.json()["error"]["message"]
     assert availability(expert) == status
@@ -137,7 +137,7 @@ def test_expert_outside_jurisdiction_is_not_found(siming, huli, duty, user):
     # district officer …
     assert siming.post(base, {"expert": city_expert.pk}, content_type=J).status_code == 404
     with pytest.raises(NotFound):
-        summons.summon_expert(incident, city_expert.pk, user("siming_officer"))
+        actions.summon_expert(incident, city_expert.pk, user("siming_officer"))
     assert availability(huli_expert) == availability(city_expert) == "available"
     # … and Huli cannot reach a Siming incident at all.
     assert huli.post(base, {"expert": huli_expert.pk}, content_type=J).status_code == 404
@@ -145,7 +145,7 @@ def test_expert_outside_jurisdiction_is_not_found(siming, huli, duty, user):
     assert siming.post(base, {"expert": 999999}, content_type=J).status_code == 404
     # City-level users summon the city's experts, shared ones included.
     shared = Expert.objects.exclude(home_city="local").order_by("pk").first()
-    assert summons.summon_expert(incident, shared.pk, duty).expert_id == shared.pk
+    assert actions.summon_expert(incident, shared.pk, duty).expert_id == shared.pk
     assert availability(shared) == "busy"
 
 
@@ -160,7 +160,7 @@ def test_summons_api_shapes_and_moves(siming, huli, inspector, team_leader):
     assert body["status"] == "requested" and body["expert"]["id"] == expert.pk
     assert body["expert"]["availability"] == "busy" and body["note"] == "bridge"
     assert body["requested_by"] == "siming_officer" and body["allowed_actions"] == ["accept", "decline"]
-    assert set(summons.SUMMONS_TIMESTAMP.values()) <= set(body)
+    assert set(actions.ORDER_TIMESTAMP.values()) <= set(body)
     assert [s["id"] for s in siming.get(base).json()] == [sid]
     assert [s["id"] for s in inspector.get(base).json()] == [sid]
 
@@ -206,7 +206,7 @@ def test_closed_incident_takes_no_summons(duty):
     incident, expert = new_incident(), expert_in(SIMING)
     actions.transition(incident, "cancel", duty)
     with pytest.raises(Conflict, match=r"事件当前为“已撤销（误报）”状态，不能再调用专家"):
-        summons.summon_expert(incident, expert.pk, duty)
+        actions.summon_expert(incident, expert.pk, duty)
     assert availability(expert) == "available"
 
 
@@ -214,11 +214,11 @@ def test_closed_incident_takes_no_summons(duty):
 def test_incident_cannot_be_cancelled_while_an_expert_is_summoned(duty):
     """Closing or cancelling waits until every summoned expert is released, as for teams."""
     incident, expert = new_incident(), expert_in(SIMING)
-    s = summons.summon_expert(incident, expert.pk, duty)
+    s = actions.summon_expert(incident, expert.pk, duty)
     incident.refresh_from_db()
     with pytest.raises(Conflict, match="仍有 1 名专家处于调用中"):
         actions.transition(incident, "cancel", duty)
-    summons.summons_transition(s, "decline", duty)
+    actions.summons_transition(s, "decline", duty)
     incident.refresh_from_db()
     actions.transition(incident, "cancel", duty)
     incident.refresh_from_db()

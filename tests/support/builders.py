@@ -39,3 +39,13 @@ def depot_with(quantity, code: str = SIMING, name: str = "思明区应急物资�
     if quantity:
         ledger.record_movement(depot, item, "receipt", quantity)
     return depot, item
+
+
+def expert_in(code: str = SIMING, availability: str = "available"):
+    """A demo expert of the area ``code``'s pool, put in ``availability``."""
+    from citywatch.resources.models import Expert
+
+    expert = Expert.objects.filter(area__path__contains=f"{code}.").order_by("pk").first()
+    Expert.objects.filter(pk=expert.pk).update(availability=availability)
+    expert.refresh_from_db()
+    return expert

@@ -11,9 +11,9 @@ route the matrix asks:
 - **malformed** — a query string or a body that cannot be read → a 4xx with the error body, never 500.
 
 ``make()`` builds what the route needs (in 思明区) and returns the values of the path's placeholders;
-``body`` is a *valid* body for writes (a function of those values, or a dict), so that the 403 and 404
-checks are not masked by a 422. Nothing a check sends may change anything: each runs in the test's
-transaction and asserts the refusal.
+``body`` is a *valid* body for writes — and a valid query string for reads that require one — (a
+function of those values, or a dict), so that the 403 and 404 checks are not masked by a 422. Nothing a
+check sends may change anything: each runs in the test's transaction and asserts the refusal.
 """
 
 from __future__ import annotations
@@ -75,11 +75,12 @@ def load_all() -> dict[tuple[str, str], Route]:
 
 
 def send(client, route: Route, params: dict, *, body=None, query=None):
-    """Send ``route`` with ``client``: writes carry ``body`` as JSON (a str is sent as it is)."""
+    """Send ``route`` with ``client``: writes carry ``body`` as JSON (a str is sent as it is); reads send
+    ``query``, else ``body`` as their query string."""
     method = route.method.lower()
     url = route.url(params)
     if method in ("get", "delete"):
-        return getattr(client, method)(url, query or {})
+        return getattr(client, method)(url, query if query is not None else body or {})
     if query:
         url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
     payload = body if isinstance(body, str | bytes) else json.dumps(body if body is not None else {})

@@ -223,3 +223,20 @@ def identifier(raw, *, maximum: int = 2**63 - 1) -> int | None:
         return None
     value = int(text)
     return value if 0 < value <= maximum else None
+
+
+def text(value, label, *, maximum: int, required: bool = False, strip: bool = True) -> str:
+    """Free text as typed (stripped unless ``strip`` is false): at most ``maximum`` characters, no NUL
+    character (no database column holds one); ``required``: not blank. None reads as blank."""
+    result = "" if value is None else str(value)
+    if strip:
+        result = result.strip()
+    if required and not result.strip():
+        raise Invalid(_("%(field)s is required.") % {"field": label})
+    if "\x00" in result:
+        raise Invalid(_("%(name)s contains a NUL character") % {"name": label})
+    if len(result) > maximum:
+        raise Invalid(
+            _("%(name)s must be at most %(max)s characters") % {"name": label, "max": _figure(maximum)}
+        )
+    return result

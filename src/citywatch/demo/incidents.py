@@ -7,15 +7,12 @@ the load. Idempotent: each incident carries a stable marker (a log note with ``d
 by its shift. Deterministic: fixed specs, places from the district points, teams and depot chosen by
 distance with ties broken by external id — no randomness.
 
-Sitrep hook: ``attach_demo_sitrep`` generates a sitrep for the dispatched incident only if
-``citywatch.incidents.sitreps`` is importable and offers ``generate_sitrep(incident, user)``.
+The dispatched incident gets one sitrep (``attach_demo_sitrep``), generated once.
 """
 
 from __future__ import annotations
 
 import datetime
-import importlib
-import importlib.util
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,13 +21,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from citywatch.core.models import AdminArea, User
-from citywatch.incidents import actions, duty
-from citywatch.incidents.models import DutyShift, HandoverEntry, Incident, IncidentLog
+from citywatch.incidents import actions, queries
+from citywatch.incidents.models import DutyShift, HandoverEntry, Incident, IncidentLog, Sitrep
 
 SUFFIX = "（演示）"
 CITY_CODE = "350200"
 SIMING, HAICANG, HULI, TONGAN = "350203", "350205", "350206", "350212"
-SITREP_MODULE = "citywatch.incidents.sitreps"
 
 
 @dataclass(frozen=True)
@@ -169,20 +165,10 @@ def _backdate(incident: Incident, spec: DemoIncident, now) -> Incident:
 
 
 def attach_demo_sitrep(incident: Incident, user) -> int:
-    """Sitrep hook: generate one sitrep for ``incident`` if the sitrep module is importable and the
-    incident has none yet. Returns the number generated (0 or 1)."""
-    if importlib.util.find_spec(SITREP_MODULE) is None:
+    """Generate one sitrep for ``incident`` unless it has one. Returns the number generated (0 or 1)."""
+    if Sitrep.objects.filter(incident=incident).exists():
         return 0
-    sitreps = importlib.import_module(SITREP_MODULE)
-    generate = getattr(sitreps, "generate_sitrep", None)
-    if generate is None:
-        return 0
-    from citywatch.incidents import models
-
-    model = getattr(models, "Sitrep", None)
-    if model is not None and model.objects.filter(incident=incident).exists():
-        return 0
-    generate(incident, user)
+    actions.generate_sitrep(incident, user)
     return 1
 
 
@@ -212,7 +198,7 @@ def _create(spec: DemoIncident, officer: User, team_leader: User | None, command
             actions.record_report(incident, report, officer)
     incident = _backdate(incident, spec, now)
     if spec.dispatch:
-        duty.establish_post(
+        actions.establish_post(
             incident,
             officer,
             lon=round(incident.location.x + 0.004, 6),
@@ -246,7 +232,6 @@ def _create(spec: DemoIncident, officer: User, team_leader: User | None, command
 
 def _command(incident, district, officer, commander, team_leader, now, tally: dict) -> None:
     """The landslide's command: roles, tasks (one done, one open and due) and a summoned geology expert."""
-    from citywatch.incidents import summons
     from citywatch.resources.models import Expert
 
     actions.add_participant(incident, officer, commander, "commander")
@@ -268,8 +253,8 @@ def _command(incident, district, officer, commander, team_leader, now, tally: di
             .first()
         )
         if expert is not None:
-            s = summons.summon_expert(incident, expert.pk, officer, note="边坡稳定性评估（演示）")
-            summons.summons_transition(s, "accept", officer)
+            s = actions.summon_expert(incident, expert.pk, officer, note="边坡稳定性评估（演示）")
+            actions.summons_transition(s, "accept", officer)
             tally["summonses"] += 1
             return
 
@@ -277,7 +262,7 @@ def _command(incident, district, officer, commander, team_leader, now, tally: di
 def _roster(officer: User, commander: User, now, tally: dict) -> None:
     """Today's city roster (last night's, today's day and tonight's shift) and one handover entry."""
     city = AdminArea.objects.get(code=CITY_CODE)
-    day_start, _ = duty.local_day(now)
+    day_start, _ = queries.local_day(now)
     starts = [
         day_start - datetime.timedelta(hours=4),
         day_start + datetime.timedelta(hours=8),
@@ -287,7 +272,7 @@ def _roster(officer: User, commander: User, now, tally: dict) -> None:
     for start in starts:
         shift = DutyShift.objects.filter(area=city, start=start).first()
         if shift is None:
-            shift = duty.create_shift(
+            shift = actions.create_shift(
                 officer,
                 area=city,
                 start=start,
@@ -300,7 +285,7 @@ def _roster(officer: User, commander: User, now, tally: dict) -> None:
         shifts.append(shift)
     night = shifts[0]
     if not HandoverEntry.objects.filter(shift=night).exists():
-        duty.add_handover(
+        actions.add_handover(
             night,
             officer,
             "夜班交班（演示）：同安区山体滑坡处置中，前方指挥部已开设；海沧区危化品泄漏演练已稳控。",

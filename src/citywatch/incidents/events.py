@@ -2,8 +2,10 @@
 
 The stream polls the incident log (append-only, ids increasing) about once a second and sends one event
 per new entry the user may see, as JSON: ``{"type": "incident" | "status" | "dispatch" | "log",
-"incident": <id>, …}`` with the SSE ``id`` set to the log entry's id, so a reconnecting EventSource resumes
-after the last entry it saw (``Last-Event-ID``). A comment line goes out every 15 seconds as a heartbeat.
+"incident": <id>, …}``, the records in it serialised by the API's schemas (``LogOut``,
+``DispatchEventOut``, ``IncidentSummaryOut``), with the SSE ``id`` set to the log entry's id, so a
+reconnecting EventSource resumes after the last entry it saw (``Last-Event-ID``). A comment line goes
+out every 15 seconds as a heartbeat.
 
 Jurisdiction: users who may view the incident log get the entries of the incidents they may see; team
 leaders (who may not) get only the dispatch events of dispatches they may see, without the log text.
@@ -26,9 +28,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.handlers.asgi import ASGIRequest
 from django.http import StreamingHttpResponse
 
-from citywatch.incidents import queries
-from citywatch.incidents.choices import Category, IncidentType, LogKind, Severity
-from citywatch.incidents.models import Incident, IncidentLog
+from citywatch.core import access
+from citywatch.incidents import actions, queries
+from citywatch.incidents.api.schemas import DispatchEventOut, IncidentSummaryOut, LogOut
+from citywatch.incidents.choices import DispatchStatus, LogKind
+from citywatch.incidents.models import Dispatch, IncidentLog
 
 BATCH = 200
 logger = logging.getLogger(__name__)
@@ -54,53 +58,32 @@ def start_cursor(request) -> int:
     return IncidentLog.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
-def _incident_summary(incident: Incident) -> dict:
-    return {
-        "id": incident.pk,
-        "title": incident.title,
-        "status": incident.status,
-        "severity": incident.severity,
-        "severity_label": str(dict(Severity.choices).get(incident.severity, incident.severity)),
-        "category": incident.category,
-        "category_label": str(dict(Category.choices).get(incident.category, incident.category)),
-        "type": incident.type,
-        "type_label": str(dict(IncidentType.choices).get(incident.type, incident.type)),
-        "exercise": incident.exercise,
-        "area": incident.area.name,
-        "reported_at": incident.reported_at.isoformat(),
-        "version": incident.version,
-    }
-
-
-def _dispatch(d, data: dict) -> dict:
-    from citywatch.incidents.actions import DISPATCH_TRANSITIONS
-    from citywatch.incidents.api import dispatch_out
-
-    out = dispatch_out(d)
-    status = data.get("to") or out["status"]
-    out["status"] = status
-    out["allowed_actions"] = sorted(a for (s, a) in DISPATCH_TRANSITIONS if s == status)
-    out["incident_title"] = d.incident.title
-    out["incident_area"] = d.incident.area.name
-    out["exercise"] = d.incident.exercise
-    return out
+def _dispatch_event(dispatch: Dispatch, data: dict) -> dict:
+    """The dispatch as the answers show it, with its status as of the log entry (a later step may
+    already have moved it)."""
+    out = DispatchEventOut.from_orm(dispatch)
+    status = data.get("to")
+    if status in DispatchStatus.values:
+        out = out.model_copy(
+            update={
+                "status": DispatchStatus(status),
+                "allowed_actions": actions.DISPATCH.lifecycle.allowed(status),
+            }
+        )
+    return out.model_dump(mode="json")
 
 
 def poll(user, cursor: int) -> tuple[int, list[dict]]:
     """Events for the log entries after ``cursor`` that ``user`` may see, and the new cursor."""
-    from citywatch.incidents.actions import TRANSITIONS
-    from citywatch.incidents.api import log_out
-
     ids = list(IncidentLog.objects.filter(id__gt=cursor).order_by("id").values_list("id", flat=True)[:BATCH])
     if not ids:
         return cursor, []
     top = ids[-1]
-    sees_log = user.has_perm("incidents.view_incidentlog")
-    entries = IncidentLog.objects.filter(id__gt=cursor, id__lte=top)
+    sees_log = access.can(user, IncidentLog, "view")
     if sees_log:
         entries = IncidentLog.objects.restrict(user, "view").filter(id__gt=cursor, id__lte=top)
     else:
-        entries = entries.filter(kind=LogKind.DISPATCH)
+        entries = IncidentLog.objects.filter(id__gt=cursor, id__lte=top, kind=LogKind.DISPATCH)
     entries = list(entries.select_related("author", "incident__area").order_by("id"))
     dispatch_ids = {e.data.get("dispatch") for e in entries if e.kind == LogKind.DISPATCH}
     dispatch_ids = {i for i in dispatch_ids if isinstance(i, int)}
@@ -118,18 +101,18 @@ def poll(user, cursor: int) -> tuple[int, list[dict]]:
                     continue
             else:
                 event["type"] = "dispatch"
-                event["dispatch"] = _dispatch(d, data)
+                event["dispatch"] = _dispatch_event(d, data)
         elif e.kind == LogKind.STATUS and data.get("action") == "report":
             event["type"] = "incident"
-            event["summary"] = _incident_summary(e.incident)
+            event["summary"] = IncidentSummaryOut.from_orm(e.incident).model_dump(mode="json")
         elif e.kind == LogKind.STATUS and data.get("to"):
             event["type"] = "status"
             event["status"] = data["to"]
-            event["allowed_actions"] = sorted(a for (s, a) in TRANSITIONS if s == data["to"])
+            event["allowed_actions"] = actions.LIFECYCLE.allowed(data["to"])
         if isinstance(data.get("version"), int):
             event["version"] = data["version"]
         if sees_log:
-            event["log"] = log_out(e)
+            event["log"] = LogOut.from_orm(e).model_dump(mode="json")
         events.append(event)
     return top, events
 
@@ -183,7 +166,7 @@ async def async_stream(user, cursor: int):
 
 
 def _allowed(user) -> bool:
-    return user.has_perm("incidents.view_incidentlog") or user.has_perm("incidents.view_dispatch")
+    return access.can(user, IncidentLog, "view") or access.can(user, Dispatch, "view")
 
 
 async def stream(request):

@@ -1,10 +1,13 @@
-"""One filter set per model, used by the API (and later the pages)."""
+"""One filter set per model, used by the API and the pages."""
 
 from __future__ import annotations
 
+import datetime
 from typing import ClassVar
 
 from django.db.models import Q
+from django.utils import timezone
+from ninja import FilterSchema
 from pydantic import Field
 
 from citywatch.core.filters import BboxFilter
@@ -29,3 +32,17 @@ class IncidentFilter(BboxFilter):
 
     def filter_q(self, value):
         return Q(title__icontains=value) | Q(description__icontains=value) if value else Q()
+
+
+class ShiftFilter(FilterSchema):
+    date: datetime.date | None = Field(None, description="shifts overlapping this local day")
+    area: str | None = Field(None, max_length=32, description="admin area code")
+
+    def filter_date(self, value):
+        if value is None:
+            return Q()
+        start = timezone.make_aware(datetime.datetime.combine(value, datetime.time()))
+        return Q(start__lt=start + datetime.timedelta(days=1), end__gt=start)
+
+    def filter_area(self, value):
+        return Q(area__code=value) if value else Q()

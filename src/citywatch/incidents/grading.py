@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from citywatch.incidents.choices import Category
+
 # (lower bound, severity) from the most severe down; below every bound: "4".
 DEATHS = ((30, "1"), (10, "2"), (3, "3"))
 SERIOUS_INJURIES = ((100, "1"), (50, "2"), (10, "3"))
@@ -38,3 +40,10 @@ def grade_accident(deaths: int | None = 0, serious_injuries: int | None = 0, dir
         _grade(loss, DIRECT_LOSS_CNY),
     )
     return min(grades)
+
+
+def proposed_severity(incident) -> str | None:
+    """The grade by Order 493 for accident disasters; None for other categories."""
+    if incident.category != Category.ACCIDENT_DISASTER:
+        return None
+    return grade_accident(incident.deaths, incident.serious_injuries, incident.direct_loss_cny)

@@ -7,7 +7,7 @@ from citywatch.incidents.models.orders import ResponseOrder
 class ExpertSummons(ResponseOrder):
     """An expert summoned to an incident, the way a rescue team is dispatched (see ``Dispatch``):
     requested → accepted → en route → on scene → released, or declined from requested. The expert's
-    availability follows the summons (``citywatch.incidents.summons``). Experts are not users, so the
+    availability follows the summons (``citywatch.incidents.actions.orders``). Experts are not users, so the
     summoning side moves every step."""
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.PROTECT, related_name="summonses")

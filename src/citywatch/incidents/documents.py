@@ -1,33 +1,27 @@
-"""Situation reports (突发事件信息报告): generated from the incident as numbered drafts, edited (each edit
-adds one to ``version``), issued (then immutable), and rendered as PDF (WeasyPrint; the CJK font, Noto CJK
-from ``fonts-noto-cjk`` found through fontconfig, is embedded as a subset) and DOCX (python-docx).
+"""The documents of a situation report: HTML, and from it PDF (WeasyPrint; the CJK font, Noto CJK from
+``fonts-noto-cjk`` found through fontconfig, is embedded as a subset) and DOCX (python-docx). Written in
+the request's language; the timeline copies the incident log, which is in the site's language.
 
-Each action is atomic, locks the incident row first (so numbering is race-free) and writes one entry
-to the incident log; the change log rows come from the model signals in the same transaction.
+``FORMATS`` names each downloadable format's content type, file extension and renderer (the API serves
+them as ``/incidents/{id}/sitreps/{n}.pdf`` and ``.docx``).
 """
 
 from __future__ import annotations
 
 import datetime
 import io
-import math
-from decimal import Decimal
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
 from django.utils.translation import gettext, gettext_noop
 
-from citywatch.core.errors import Conflict
-from citywatch.incidents.actions import Invalid, _locked, _log, log_text
-from citywatch.incidents.choices import DispatchStatus, LogKind, SupplyStatus, TaskStatus
-from citywatch.incidents.models import Incident, Sitrep, SitrepStatus
+from citywatch.incidents.models import Sitrep, SitrepStatus
 
-# --- Labels ---------------------------------------------------------------------------------------
-# English msgids like the rest of the project. Until the zh-Hans catalogue carries them, the Chinese
-# here is used when the active language is Chinese and gettext has no translation.
-# The document's labels, marked for makemessages (their Chinese lives in the catalogue).
+# The document's labels, marked for makemessages (their Chinese lives in the catalogue); ``t`` renders
+# one in the request's language.
 LABELS = (
     gettext_noop("Incident information report No. %(number)s"),
     gettext_noop("EXERCISE"),
@@ -72,235 +66,15 @@ LABELS = (
 
 
 def t(msgid: str, **params) -> str:
+    """A label of the document in the active language, filled with ``params``."""
     text = gettext(msgid)
     return text % params if params else text
-
-
-# --- Generation -----------------------------------------------------------------------------------
-
-EDITABLE = (
-    "summary",
-    "timeline",
-    "forces",
-    "supplies",
-    "deaths",
-    "serious_injuries",
-    "injuries",
-    "missing",
-    "needs",
-    "next_steps",
-)
-LIST_FIELDS = {"timeline", "forces", "supplies"}
-COUNTS = ("deaths", "serious_injuries", "injuries", "missing")
-TEXTS = {"summary": 20000, "needs": 10000, "next_steps": 10000}
-
-
-def _iso(value):
-    return value.isoformat() if value else None
-
-
-def _qty(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
-
-
-def snapshot(incident: Incident) -> dict:
-    """The generated content of a new sitrep: the incident as it stands."""
-    timeline = [
-        {"time": _iso(e.time), "kind": e.kind, "text": e.text} for e in incident.log.order_by("time", "id")
-    ]
-    forces = [
-        {
-            "team": d.team.name,
-            "status": d.status,
-            "status_label": str(DispatchStatus(d.status).label),
-            "requested_at": _iso(d.requested_at),
-            "on_scene_at": _iso(d.on_scene_at),
-            "released_at": _iso(d.released_at),
-        }
-        for d in incident.dispatches.select_related("team").order_by("requested_at", "id")
-    ]
-    requests = list(incident.supply_requests.select_related("item", "depot").order_by("requested_at", "id"))
-    supplies = [
-        {
-            "item": r.item.name,
-            "unit": r.item.unit,
-            "depot": r.depot.name,
-            "status": r.status,
-            "status_label": str(SupplyStatus(r.status).label),
-            "requested": _qty(r.quantity_requested),
-            "approved": _qty(r.quantity_approved),
-            "shipped": _qty(r.quantity_shipped),
-            "received": _qty(r.quantity_received),
-        }
-        for r in requests
-    ]
-    outstanding = []  # asked for (approved, once approved) but not yet shipped
-    for r in requests:
-        if r.status in (SupplyStatus.REJECTED, SupplyStatus.CANCELLED, SupplyStatus.RECEIVED):
-            continue
-        wanted = r.quantity_requested if r.status == SupplyStatus.REQUESTED else r.quantity_approved
-        if wanted > r.quantity_shipped:
-            outstanding.append(f"{r.item.name} {_qty(wanted - r.quantity_shipped)} {r.item.unit}")
-    tasks = [task.title for task in incident.tasks.filter(status=TaskStatus.OPEN).order_by("due_at", "id")]
-    return {
-        "summary": incident.description,
-        "timeline": timeline,
-        "forces": forces,
-        "supplies": supplies,
-        **{name: getattr(incident, name) for name in COUNTS},
-        "needs": "\n".join(outstanding),
-        "next_steps": "\n".join(tasks),
-        "exercise": incident.exercise,
-    }
-
-
-@transaction.atomic
-def generate_sitrep(incident: Incident, user) -> Sitrep:
-    """A new draft, numbered one more than the incident's last sitrep."""
-    incident = _locked(incident)
-    last = Sitrep.objects.filter(incident=incident).aggregate(n=Max("number"))["n"] or 0
-    sitrep = Sitrep.objects.create(
-        incident=incident,
-        number=last + 1,
-        created_by=user if getattr(user, "pk", None) else None,
-        **snapshot(incident),
-    )
-    _log(
-        incident,
-        LogKind.REPORT,
-        log_text(gettext_noop("sitrep No. %(number)s drafted"), number=sitrep.number),
-        user,
-        {"sitrep": sitrep.number, "action": "generate", "version": sitrep.version},
-    )
-    return sitrep
-
-
-def _locked_sitrep(sitrep: Sitrep, expected_version: int | None) -> Sitrep:
-    _locked(sitrep.incident)
-    locked = Sitrep.objects.select_for_update().select_related("incident__area").get(pk=sitrep.pk)
-    if locked.status == SitrepStatus.ISSUED:
-        raise Conflict(
-            gettext("sitrep No. %(number)s was issued and cannot be changed") % {"number": locked.number}
-        )
-    if expected_version is not None and expected_version != locked.version:
-        raise Conflict(
-            gettext(
-                "the sitrep was changed by someone else (version %(current)s, you sent %(sent)s); "
-                "reload and try again"
-            )
-            % {"current": locked.version, "sent": expected_version}
-        )
-    return locked
-
-
-MAX_ROWS = 2000
-MAX_CELL = 1000
-
-
-def _rows(name: str, value) -> list[dict]:
-    """A table of the sitrep: at most MAX_ROWS rows, each an object of short text (or number) cells."""
-    if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
-        raise Invalid(gettext("%(name)s must be a list of objects") % {"name": name})
-    if len(value) > MAX_ROWS:
-        raise Invalid(
-            gettext("%(name)s has too many rows (at most %(max)s)") % {"name": name, "max": MAX_ROWS}
-        )
-    for number, row in enumerate(value, 1):
-        for key, cell in row.items():
-            # JSON has no NaN or infinity (and the request parser lets them through).
-            finite = not isinstance(cell, float) or math.isfinite(cell)
-            if cell is not None and (
-                isinstance(cell, bool) or not isinstance(cell, str | int | float) or not finite
-            ):
-                raise Invalid(
-                    gettext("%(name)s row %(number)s: %(key)s must be text or a number")
-                    % {"name": name, "number": number, "key": key}
-                )
-            if len(key) > 40 or "\x00" in key or len(str(cell or "")) > MAX_CELL or "\x00" in str(cell or ""):
-                raise Invalid(
-                    gettext("%(name)s row %(number)s: %(key)s is too long (at most %(max)s characters)")
-                    % {"name": name, "number": number, "key": key, "max": MAX_CELL}
-                )
-    return value
-
-
-def _clean(fields: dict) -> dict:
-    unknown = set(fields) - set(EDITABLE)
-    if unknown:
-        raise Invalid(gettext("unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
-    out = {}
-    for name, value in fields.items():
-        if name in TEXTS:
-            value = "" if value is None else str(value)
-            if len(value) > TEXTS[name] or "\x00" in value:
-                raise Invalid(
-                    gettext("%(name)s must be at most %(max)s characters")
-                    % {"name": name, "max": TEXTS[name]}
-                )
-        elif name in COUNTS:
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**7:
-                raise Invalid(
-                    gettext("%(name)s must be a whole number between 0 and 10,000,000") % {"name": name}
-                )
-        elif name in LIST_FIELDS:
-            value = _rows(name, value)
-        out[name] = value
-    return out
-
-
-@transaction.atomic
-def update_sitrep(sitrep: Sitrep, user, fields: dict, expected_version: int | None = None) -> Sitrep:
-    """Edit a draft; an issued sitrep or a stale ``expected_version`` is a Conflict."""
-    sitrep = _locked_sitrep(sitrep, expected_version)
-    fields = _clean(fields)
-    changed = sorted(name for name, value in fields.items() if getattr(sitrep, name) != value)
-    if not changed:
-        return sitrep
-    for name in changed:
-        setattr(sitrep, name, fields[name])
-    sitrep.version += 1
-    sitrep.save()
-    _log(
-        sitrep.incident,
-        LogKind.REPORT,
-        log_text(
-            gettext_noop("sitrep No. %(number)s edited (%(fields)s)"),
-            number=sitrep.number,
-            fields=[Sitrep._meta.get_field(n).verbose_name for n in changed],
-        ),
-        user,
-        {"sitrep": sitrep.number, "action": "update", "fields": changed, "version": sitrep.version},
-    )
-    return sitrep
-
-
-@transaction.atomic
-def issue_sitrep(sitrep: Sitrep, user, expected_version: int | None = None) -> Sitrep:
-    """Issue a draft; from then on it cannot change."""
-    sitrep = _locked_sitrep(sitrep, expected_version)
-    sitrep.status = SitrepStatus.ISSUED
-    sitrep.issued_at = timezone.now()
-    sitrep.issued_by = user if getattr(user, "pk", None) else None
-    sitrep.save()
-    _log(
-        sitrep.incident,
-        LogKind.REPORT,
-        log_text(gettext_noop("sitrep No. %(number)s issued"), number=sitrep.number),
-        user,
-        {"sitrep": sitrep.number, "action": "issue", "version": sitrep.version},
-    )
-    return sitrep
-
-
-# --- Rendering ------------------------------------------------------------------------------------
 
 
 def _time(value) -> str:
     if not value:
         return ""
     if isinstance(value, str):
-        from django.utils.dateparse import parse_datetime
-
         try:
             parsed = parse_datetime(value)
         except ValueError:
@@ -521,3 +295,22 @@ def render_docx(sitrep: Sitrep) -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Format:
+    content_type: str
+    extension: str
+    render: Callable[[Sitrep], bytes]
+
+
+FORMATS = {
+    "pdf": Format("application/pdf", "pdf", render_pdf),
+    "docx": Format(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx", render_docx
+    ),
+}
+
+
+def filename(sitrep: Sitrep, fmt: Format) -> str:
+    return f"sitrep-{sitrep.incident_id}-{sitrep.number}-v{sitrep.version}.{fmt.extension}"

@@ -5,14 +5,18 @@ buttons call the JSON API, which does the same)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from urllib.parse import quote
+
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from citywatch.core import pages
-from citywatch.core.choices import Role
+from citywatch.core import access, pages
+from citywatch.core.choices import AreaLevel, Role
 from citywatch.core.errors import ActionError
-from citywatch.incidents import actions, duty, queries
+from citywatch.core.models import AdminArea
+from citywatch.geo.distance import haversine_m
+from citywatch.incidents import actions, queries
 from citywatch.incidents.choices import (
     Category,
     DispatchStatus,
@@ -26,7 +30,7 @@ from citywatch.incidents.choices import (
     TaskStatus,
 )
 from citywatch.incidents.filters import IncidentFilter
-from citywatch.incidents.summons import SUMMONS_TRANSITIONS
+from citywatch.incidents.models import Dispatch, ExpertSummons, Incident, Participant, Task
 from citywatch.resources.choices import Availability
 
 PAGE_SIZE = 50
@@ -48,11 +52,6 @@ FORM_FIELDS = (
 COUNTS = ("deaths", "serious_injuries", "injuries", "missing")
 
 
-def _moves(table: dict, statuses) -> dict[str, list[str]]:
-    """For each status, the actions a transition table allows from it."""
-    return {status: sorted(a for (s, a) in table if s == status) for status in statuses}
-
-
 def _labels() -> dict:
     """Translated labels the page's script needs (it never builds HTML from them)."""
     return {
@@ -60,23 +59,32 @@ def _labels() -> dict:
         "dispatch_status": {v: str(label) for v, label in DispatchStatus.choices},
         "log_kind": {v: str(label) for v, label in LogKind.choices},
         "supply_status": {v: str(label) for v, label in SupplyStatus.choices},
-        "supply_actions": _moves(actions.SUPPLY_TRANSITIONS, SupplyStatus.values),
-        "dispatch_actions": _moves(actions.DISPATCH_TRANSITIONS, DispatchStatus.values),
-        "summons_actions": _moves(SUMMONS_TRANSITIONS, DispatchStatus.values),
+        "supply_actions": actions.SUPPLY.moves(),
+        "dispatch_actions": actions.DISPATCH.lifecycle.moves(),
+        "summons_actions": actions.SUMMONS.lifecycle.moves(),
         "participant_role": {v: str(label) for v, label in ParticipantRole.choices},
         "task_status": {v: str(label) for v, label in TaskStatus.choices},
-        "task_actions": _moves(actions.TASK_TRANSITIONS, TaskStatus.values),
+        "task_actions": actions.TASKS.moves(),
         "availability": {v: str(label) for v, label in Availability.choices},
     }
 
 
-def _need(user, perm: str) -> None:
-    if not user.has_perm(perm):
-        raise PermissionDenied
+# What the one-map offers: each flag is whether the user's role may take that action.
+ABILITIES = {
+    "can_change": (Incident, "change"),
+    "can_dispatch": (Dispatch, "add"),
+    "can_summon": (ExpertSummons, "add"),
+    "can_move_summons": (ExpertSummons, "change"),
+    "can_view_summons": (ExpertSummons, "view"),
+    "can_add_participant": (Participant, "add"),
+    "can_end_participant": (Participant, "change"),
+    "can_add_task": (Task, "add"),
+    "can_move_task": (Task, "change"),
+}
 
 
 def incident_list(request):
-    _need(request.user, "incidents.view_incident")
+    access.require(request.user, Incident, "view")
     listing = pages.listing(
         request, IncidentFilter, queries.incidents_for(request.user).defer("affected_area"), PAGE_SIZE
     )
@@ -92,14 +100,14 @@ def incident_list(request):
             "categories": Category.choices,
             "types": IncidentType.choices,
             "severities": Severity.choices,
-            "can_add": request.user.has_perm("incidents.add_incident"),
+            "can_add": access.can(request.user, Incident, "add"),
             "onemap_data": {"labels": _labels()},
         },
     )
 
 
 def incident_new(request):
-    _need(request.user, "incidents.add_incident")
+    access.require(request.user, Incident, "add")
     values = {"crs": "wgs84", "reported_via": ReportedVia.PHONE, "severity": ""}
     error = None
     status = 200
@@ -147,7 +155,7 @@ def incident_new(request):
 
 
 def incident_detail(request, pk):
-    _need(request.user, "incidents.view_incident")
+    access.require(request.user, Incident, "view")
     incident = queries.incident_for(request.user, pk)
     log = list(queries.log_for(request.user, incident).order_by("-time", "-id")[:200])
     dispatches = list(queries.dispatches_for(request.user).filter(incident=incident))
@@ -165,15 +173,7 @@ def incident_detail(request, pk):
             "log": log,
             "last_log_id": max((e.pk for e in log), default=0),
             "dispatches": dispatches,
-            "can_change": request.user.has_perm("incidents.change_incident"),
-            "can_dispatch": user.has_perm("incidents.add_dispatch"),
-            "can_summon": user.has_perm("incidents.add_expertsummons"),
-            "can_move_summons": user.has_perm("incidents.change_expertsummons"),
-            "can_view_summons": user.has_perm("incidents.view_expertsummons"),
-            "can_add_participant": user.has_perm("incidents.add_participant"),
-            "can_end_participant": user.has_perm("incidents.change_participant"),
-            "can_add_task": user.has_perm("incidents.add_task"),
-            "can_move_task": user.has_perm("incidents.change_task"),
+            **{name: access.can(user, model, action) for name, (model, action) in ABILITIES.items()},
             "onemap_data": {
                 "labels": _labels(),
                 "incident": {
@@ -182,8 +182,8 @@ def incident_detail(request, pk):
                     "lat": incident.location.y,
                     "status": incident.status,
                     "version": incident.version,
-                    "has_post": duty.posts_for(user).filter(incident=incident).exists(),
-                    "allowed_actions": sorted(a for (s, a) in actions.TRANSITIONS if s == incident.status),
+                    "has_post": queries.posts_for(user).filter(incident=incident).exists(),
+                    "allowed_actions": actions.LIFECYCLE.allowed(incident.status),
                 },
             },
         },
@@ -196,15 +196,7 @@ def my_dispatches(request):
     Each order says where to go: the incident's title, its area from the district down, its coordinates
     (WGS-84), a ``geo:`` link that opens the phone's map app, the straight-line distance from the team's
     base and the travel time estimated when the order was given."""
-    from urllib.parse import quote
-
-    from django.utils.translation import ngettext
-
-    from citywatch.core.choices import AreaLevel
-    from citywatch.core.models import AdminArea
-    from citywatch.geo.distance import haversine_m
-
-    _need(request.user, "incidents.view_dispatch")
+    access.require(request.user, Dispatch, "view")
     dispatches = list(
         queries.dispatches_for(request.user)
         .filter(assigned_to=request.user)

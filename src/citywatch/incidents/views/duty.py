@@ -1,74 +1,38 @@
 """Pages of duty (值班): the duty screen, putting a shift on the roster, a shift's handover log (值班日志)
 and appending to it.
 
-Plain HTML forms (no JavaScript needed), Post/Redirect/Get. Reads go through ``duty``'s restricted
-querysets (jurisdiction applied; a shift outside it answers 404); every change goes through a ``duty``
-action, whose ``ActionError`` is shown next to the form with its status (422 invalid, 403 forbidden,
-409 overlap) and nothing changed."""
+Plain HTML forms (no JavaScript needed), Post/Redirect/Get. Reads go through ``queries`` (jurisdiction
+applied; a shift outside it answers 404); every change goes through an action, whose ``ActionError`` is
+shown next to the form with its status (422 invalid, 403 forbidden, 409 overlap) and nothing changed."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from citywatch.core import inputs
-from citywatch.core.choices import AreaLevel, Role
+from citywatch.core import access, inputs
 from citywatch.core.errors import ActionError, Invalid
-from citywatch.core.models import AdminArea, User
-from citywatch.incidents import duty
-from citywatch.incidents.models import HandoverEntry
+from citywatch.core.models import AdminArea
+from citywatch.incidents import actions, queries
+from citywatch.incidents.models import DutyShift, HandoverEntry, Incident
 
 SHIFT_FIELDS = ("area", "start", "end", "duty_officer", "leader_on_call", "note")
 HANDOVER_FIELDS = ("shift", "text", "open_items")
-# Roles whose holders can keep a watch (the roles that may write the handover log).
-DUTY_ROLES = (Role.CITY_ADMIN, Role.COMMANDER, Role.DUTY_OFFICER, Role.DISTRICT_OFFICER)
-ROSTER_LEVELS = (AreaLevel.CITY, AreaLevel.DISTRICT)
 UPCOMING = 20
-MAX_OPEN_ITEMS = 100
-MAX_ID = 2**63 - 1
 
 
-def _shift(user, pk: int, action: str = "view"):
-    """``duty.shift_for`` (404 outside the jurisdiction), also 404 for an id no database column holds."""
-    if pk > MAX_ID:
-        raise Http404("no such shift in your jurisdiction")
-    return duty.shift_for(user, pk, action)
-
-
-def _need(user, perm: str) -> None:
-    if not user.has_perm(perm):
-        raise PermissionDenied
-
-
-# --- What the forms offer -------------------------------------------------------------------------
-
-
-def roster_areas(user) -> list[AdminArea]:
-    """The city and the districts whose roster the user may plan (their jurisdiction and beneath)."""
-    qs = AdminArea.objects.within(user).filter(level__in=ROSTER_LEVELS).defer("boundary")
-    return list(qs.order_by("path"))
-
-
-def duty_people(user) -> list[User]:
-    """Active users able to keep a watch, within the user's jurisdiction."""
-    qs = User.objects.within(user).filter(is_active=True, role__in=DUTY_ROLES, jurisdiction__isnull=False)
-    return list(qs.select_related("jurisdiction").order_by("jurisdiction__path", "username"))
-
-
-def _changeable_today(user, roster) -> list:
-    """The shifts of today's roster the user may append handover entries to."""
-    if not user.has_perm("incidents.add_handoverentry"):
+def _writable(user, shifts) -> list:
+    """The ``shifts`` whose handover log the user may append to."""
+    if not access.can(user, HandoverEntry, "add"):
         return []
     allowed = set(
-        duty.shifts_for(user, "change").filter(pk__in=[s.pk for s in roster]).values_list("pk", flat=True)
+        queries.shifts_for(user, "change").filter(pk__in=[s.pk for s in shifts]).values_list("pk", flat=True)
     )
-    return [s for s in roster if s.pk in allowed]
+    return [s for s in shifts if s.pk in allowed]
 
 
 # --- Parsing the posted values --------------------------------------------------------------------
@@ -94,8 +58,8 @@ def _pick(raw: str, choices, label: str, required: bool = True):
 
 def _open_items(raw: str) -> list[str]:
     items = [line.strip() for line in raw.splitlines() if line.strip()]
-    if len(items) > MAX_OPEN_ITEMS:
-        raise Invalid(_("At most %(n)d open items, one per line.") % {"n": MAX_OPEN_ITEMS})
+    if len(items) > actions.MAX_OPEN_ITEMS:
+        raise Invalid(_("At most %(n)d open items, one per line.") % {"n": actions.MAX_OPEN_ITEMS})
     return items
 
 
@@ -105,26 +69,26 @@ def _open_items(raw: str) -> list[str]:
 def _duty_context(request, **extra) -> dict:
     user = request.user
     now = timezone.now()
-    data = duty.duty_screen(user, now)
+    screen = queries.duty_screen(user, now)
     handover = list(
         HandoverEntry.objects.restrict(user, "view")
-        .filter(shift__in=[s.pk for s in data["today_roster"]])
+        .filter(shift__in=[s.pk for s in screen.today_roster])
         .select_related("author", "shift__area")
         .order_by("-time", "-id")[:20]
     )
-    _day_start, day_end = duty.local_day(now)
-    upcoming = list(duty.shifts_for(user).filter(start__gte=day_end).order_by("start", "id")[:UPCOMING])
-    can_add_shift = user.has_perm("incidents.add_dutyshift")
+    _day_start, day_end = queries.local_day(now)
+    upcoming = list(queries.shifts_for(user).filter(start__gte=day_end).order_by("start", "id")[:UPCOMING])
+    can_add_shift = access.can(user, DutyShift, "add")
     context = {
-        "screen": data,
+        "screen": screen,
         "handover": handover,
-        "on_duty": {s.pk for s in data["on_duty"]},
+        "on_duty": {s.pk for s in screen.on_duty},
         "upcoming": upcoming,
         "can_add_shift": can_add_shift,
-        "can_add_handover": user.has_perm("incidents.add_handoverentry"),
-        "areas": roster_areas(user) if can_add_shift else [],
-        "people": duty_people(user) if can_add_shift else [],
-        "handover_shifts": _changeable_today(user, data["today_roster"]),
+        "can_add_handover": access.can(user, HandoverEntry, "add"),
+        "areas": queries.roster_areas(user) if can_add_shift else [],
+        "people": queries.duty_people(user) if can_add_shift else [],
+        "handover_shifts": _writable(user, screen.today_roster),
         "shift_values": {},
         "shift_error": None,
         "handover_values": {},
@@ -136,36 +100,32 @@ def _duty_context(request, **extra) -> dict:
 
 def duty_page(request):
     """The duty screen: open incidents, overdue upward reports, today's roster and the latest handover
-    entries, all within the user's jurisdiction (``duty.duty_screen`` and the restricted querysets); the
-    forms to put a shift on the roster and to append to a shift's handover log for those allowed."""
-    _need(request.user, "incidents.view_incident")
+    entries, all within the user's jurisdiction (``queries.duty_screen`` and the restricted querysets);
+    the forms to put a shift on the roster and to append to a shift's handover log for those allowed."""
+    access.require(request.user, Incident, "view")
     return render(request, "incidents/duty.html", _duty_context(request))
 
 
 @require_POST
 def shift_create(request):
-    """Put a shift on the roster (``duty.create_shift``); on refusal the duty screen again, with the
+    """Put a shift on the roster (``actions.create_shift``); on refusal the duty screen again, with the
     message next to the form and the values as entered."""
-    _need(request.user, "incidents.view_incident")
-    _need(request.user, "incidents.add_dutyshift")
+    access.require(request.user, Incident, "view")
+    access.require(request.user, DutyShift, "add")
     user = request.user
     values = _values(request.POST, SHIFT_FIELDS)
-    people = duty_people(user)
+    people = queries.duty_people(user)
     try:
-        area = None
-        if not values["area"]:
-            raise Invalid(_("%(field)s is required.") % {"field": _("Area")})
-        if inputs.identifier(values["area"]) is not None:
-            area = AdminArea.objects.filter(
-                pk=inputs.identifier(values["area"]), level__in=ROSTER_LEVELS
-            ).first()
-        if area is None:
-            raise Invalid(_("Choose %(field)s from the list.") % {"field": _("Area")})
+        area = _pick(
+            values["area"],
+            AdminArea.objects.filter(level__in=queries.ROSTER_LEVELS).defer("boundary"),
+            _("Area"),
+        )
         start = inputs.local_datetime(values["start"], _("Start"))
         end = inputs.local_datetime(values["end"], _("End"))
         officer = _pick(values["duty_officer"], people, _("Duty officer"))
         leader = _pick(values["leader_on_call"], people, _("Leader on call"), required=False)
-        shift = duty.create_shift(
+        shift = actions.create_shift(
             user,
             area=area,
             start=start,
@@ -184,14 +144,13 @@ def shift_create(request):
 @require_POST
 def handover_add(request):
     """Append to the handover log of a shift of today's roster, chosen on the duty screen."""
-    _need(request.user, "incidents.view_incident")
-    _need(request.user, "incidents.add_handoverentry")
+    access.require(request.user, Incident, "view")
+    access.require(request.user, HandoverEntry, "add")
     values = _values(request.POST, HANDOVER_FIELDS)
     raw_shift = values["shift"]
     shift_pk = inputs.identifier(raw_shift)
     if shift_pk is not None:
-        _shift(request.user, shift_pk)  # 404 outside the jurisdiction
-        shift = _shift(request.user, shift_pk, "change")
+        shift = queries.shift_for(request.user, shift_pk, "change")
         error = _append(request, shift, values)
         if error is None:
             return redirect(reverse("duty") + "#h-handover")
@@ -206,9 +165,9 @@ def handover_add(request):
 
 
 def _append(request, shift, values) -> ActionError | None:
-    """``duty.add_handover`` with the posted text and open items; the refusal, if any."""
+    """``actions.add_handover`` with the posted text and open items; the refusal, if any."""
     try:
-        entry = duty.add_handover(shift, request.user, values["text"], _open_items(values["open_items"]))
+        entry = actions.add_handover(shift, request.user, values["text"], _open_items(values["open_items"]))
     except ActionError as exc:
         return exc
     messages.success(request, _("Handover entry added to %(shift)s.") % {"shift": entry.shift})
@@ -219,17 +178,13 @@ def _append(request, shift, values) -> ActionError | None:
 
 
 def _shift_context(request, shift, **extra) -> dict:
-    entries = list(duty.handover_for(request.user, shift).order_by("-time", "-id"))
-    can_add = bool(
-        request.user.has_perm("incidents.add_handoverentry")
-        and duty.shifts_for(request.user, "change").filter(pk=shift.pk).exists()
-    )
+    entries = list(queries.handover_for(request.user, shift).order_by("-time", "-id"))
     now = timezone.now()
     context = {
         "shift": shift,
         "entries": entries,
         "on_duty": shift.start <= now < shift.end,
-        "can_add_handover": can_add,
+        "can_add_handover": bool(_writable(request.user, [shift])),
         "handover_values": {},
         "handover_error": None,
     }
@@ -239,18 +194,16 @@ def _shift_context(request, shift, **extra) -> dict:
 
 def shift_page(request, pk):
     """A shift of the roster and its whole handover log, newest first (404 outside the jurisdiction)."""
-    _need(request.user, "incidents.view_dutyshift")
-    shift = _shift(request.user, pk)
+    access.require(request.user, DutyShift, "view")
+    shift = queries.shift_for(request.user, pk)
     return render(request, "incidents/duty_shift.html", _shift_context(request, shift))
 
 
 @require_POST
 def shift_handover_add(request, pk):
     """Append to this shift's handover log; on refusal the shift page again with the message."""
-    _need(request.user, "incidents.view_dutyshift")
-    _shift(request.user, pk)  # 404 outside the jurisdiction
-    _need(request.user, "incidents.add_handoverentry")
-    shift = _shift(request.user, pk, "change")
+    access.require(request.user, HandoverEntry, "add")
+    shift = queries.shift_for(request.user, pk, "change")
     values = _values(request.POST, HANDOVER_FIELDS)
     error = _append(request, shift, values)
     if error is None:

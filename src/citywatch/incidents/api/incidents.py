@@ -1,0 +1,109 @@
+"""Incidents and their lifecycle: list, report, read, edit, move on, record upward reports, and the
+resources nearest by travel time."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router
+from ninja.responses import Status
+
+from citywatch.core import access
+from citywatch.core.pagination import PageParams, feature, feature_collection, geojson, page, paged
+from citywatch.geo.api import nearby
+from citywatch.incidents import actions, queries
+from citywatch.incidents.api.schemas import (
+    IncidentDetail,
+    IncidentIn,
+    IncidentNearbyOut,
+    IncidentOut,
+    IncidentPatch,
+    NearbyIn,
+    OverdueOut,
+    ReportIn,
+    TransitionIn,
+)
+from citywatch.incidents.filters import IncidentFilter
+from citywatch.incidents.models import Incident
+
+router = Router(tags=["incidents"])
+
+
+@router.get("/incidents/", response=paged(IncidentOut) | geojson(IncidentOut), summary="List incidents")
+def list_incidents(
+    request: HttpRequest,
+    filters: Query[IncidentFilter],
+    paging: Query[PageParams],
+    format: Literal["json", "geojson"] = "json",
+):
+    """Incidents in your jurisdiction, newest first. ``format=geojson`` answers a FeatureCollection of
+    their locations."""
+    access.require(request.user, Incident, "view")
+    qs = filters.filter(queries.incidents_for(request.user)).defer("affected_area")
+    if format == "geojson":
+        return feature_collection(qs, paging, lambda i: feature(i, i.location))
+    return page(qs, paging)
+
+
+@router.post("/incidents/", response={201: IncidentDetail}, summary="Report an incident")
+def create_incident(request: HttpRequest, payload: IncidentIn):
+    """The area is found from the location; a location outside every district is accepted, filed under
+    the city with ``outside_city: true``. For accident disasters the severity, if omitted, is the grade
+    by deaths, serious injuries and direct loss (Order 493)."""
+    access.require(request.user, Incident, "add")
+    return Status(201, actions.create_incident(request.user, payload.fields()))
+
+
+@router.get(
+    "/incidents/overdue-reports", response=list[OverdueOut], summary="Upward reports past their deadline"
+)
+def overdue(request: HttpRequest):
+    access.require(request.user, Incident, "view")
+    return queries.overdue_reports(request.user, timezone.now())
+
+
+@router.get("/incidents/{int:pk}", response=IncidentDetail, summary="One incident")
+def get_incident(request: HttpRequest, pk: int):
+    return queries.incident_for(request.user, pk)
+
+
+@router.patch("/incidents/{int:pk}", response=IncidentDetail, summary="Change an incident's fields")
+def patch_incident(request: HttpRequest, pk: int, payload: IncidentPatch):
+    """Only while the incident is open; a stale ``version`` answers 409."""
+    incident = queries.incident_for(request.user, pk, "change")
+    return actions.update_incident(incident, request.user, payload.fields(), payload.version)
+
+
+@router.post("/incidents/{int:pk}/transitions", response=IncidentDetail, summary="Move an incident on")
+def transition_incident(request: HttpRequest, pk: int, payload: TransitionIn):
+    """verify, respond, stabilise, close; cancel (false report) from reported or verified; reopen (with a
+    reason) from closed or cancelled. Illegal from the current state, or a stale version: 409."""
+    incident = queries.incident_for(request.user, pk, "change")
+    return actions.transition(incident, payload.action, request.user, payload.reason, payload.version)
+
+
+@router.post("/incidents/{int:pk}/reports", response=IncidentDetail, summary="Record an upward report")
+def record_report(request: HttpRequest, pk: int, payload: ReportIn):
+    """The first (quick) report, then the written one, once the incident is verified."""
+    incident = queries.incident_for(request.user, pk, "change")
+    return actions.record_report(incident, payload.report, request.user, payload.version, payload.note)
+
+
+@router.get(
+    "/incidents/{int:pk}/nearby", response=IncidentNearbyOut, summary="Resources nearest the incident"
+)
+def incident_nearby(request: HttpRequest, pk: int, params: Query[NearbyIn]):
+    """The travel-time engine's answer (``GET /nearby``) for the incident's location."""
+    incident = queries.incident_for(request.user, pk)
+    answer = nearby(
+        request.user,
+        incident.location.x,
+        incident.location.y,
+        params.kinds.split(","),
+        params.minutes,
+        params.limit,
+        params.radius_m,
+    )
+    return {**answer, "incident": incident.pk}

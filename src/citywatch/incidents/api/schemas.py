@@ -1,0 +1,709 @@
+"""The typed contract of the incident API: what every route reads (``…In``) and answers (``…Out``).
+
+Output schemas read the domain objects the handlers return (model instances, the dataclasses of
+``queries``): a field reads the attribute of its name, or the attribute path its ``alias`` names
+(``alias="item.code"``, never null on the way); computed fields — and people who may be missing — are
+``resolve_<name>`` static methods. The live events (``incidents/events.py``) serialise through the same
+schemas, so a dispatch looks the same in an answer and in an event.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal, NotRequired
+
+from django.utils import timezone
+from ninja import Schema
+from pydantic import Field, PlainSerializer, StrictFloat, StrictInt, StrictStr, field_validator
+from typing_extensions import TypedDict
+
+from citywatch.core.api import AreaRef
+from citywatch.core.inputs import MAX_COUNT
+from citywatch.core.pagination import Geometry, geometry_json
+from citywatch.geo.api import NEARBY_KINDS
+from citywatch.incidents import actions, queries
+from citywatch.incidents.choices import (
+    Category,
+    DispatchStatus,
+    IncidentStatus,
+    IncidentType,
+    LogKind,
+    ParticipantRole,
+    ReportedVia,
+    Severity,
+    SupplyStatus,
+    TaskStatus,
+)
+from citywatch.incidents.grading import proposed_severity
+from citywatch.incidents.models import SitrepStatus
+from citywatch.resources.choices import Availability, TeamStatus
+
+Crs = Literal["wgs84", "gcj02", "bd09"]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Report = Literal["first", "written"]
+
+
+def decimal(places: int):
+    """A decimal answered as text with ``places`` decimals ("5.000"), as its column holds it, whether the
+    object was read back or has just been written."""
+    step = Decimal(1).scaleb(-places)
+    return Annotated[Decimal, PlainSerializer(lambda value: str(value.quantize(step)), return_type=str)]
+
+
+Quantity = decimal(3)  # supply quantities and stock balances (decimal_places=3)
+Money = decimal(2)  # the direct loss in CNY
+
+
+def username(person) -> str | None:
+    return person.username if person is not None else None
+
+
+def full_name(person) -> str | None:
+    return person.display_name if person is not None else None
+
+
+# --- Incidents ------------------------------------------------------------------------------------
+
+
+class IncidentIn(Schema):
+    title: str | None = Field(None, max_length=200)
+    category: Category | None = None
+    type: IncidentType | None = Field(None, description="of the category (other: any)")
+    severity: Severity | None = Field(None, description="1 (特别重大) … 4 (一般); omitted: proposed")
+    description: str | None = Field(None, max_length=10000)
+    lon: float | None = None
+    lat: float | None = None
+    crs: Crs = "wgs84"
+    affected_area: Geometry | None = Field(
+        None, description="GeoJSON Polygon or MultiPolygon; null clears it"
+    )
+    reported_via: ReportedVia | None = None
+    exercise: bool | None = None
+    deaths: Count | None = None
+    serious_injuries: Count | None = None
+    injuries: Count | None = None
+    missing: Count | None = None
+    direct_loss_cny: Decimal | None = Field(None, ge=0, lt=Decimal("1e14"))
+
+    def fields(self) -> dict:
+        """The fields the client sent, for ``actions.clean_incident`` (a null clears only the affected
+        area; the coordinate system only travels with a location)."""
+        data = self.model_dump(exclude_unset=True, exclude={"version"})
+        if data.get("crs") == "wgs84" and "lon" not in data:
+            data.pop("crs", None)
+        return {k: v for k, v in data.items() if v is not None or k == "affected_area"}
+
+
+class IncidentPatch(IncidentIn):
+    version: int | None = Field(None, ge=1, description="the version you edited; a newer one answers 409")
+
+
+class TransitionIn(Schema):
+    action: Literal[actions.ACTIONS]
+    reason: str = Field("", max_length=2000, description="required to reopen")
+    version: int | None = Field(None, ge=1)
+
+
+class ReportIn(Schema):
+    report: Report
+    note: str = Field("", max_length=2000)
+    version: int | None = Field(None, ge=1)
+
+
+class IncidentOut(Schema):
+    """An incident as lists show it (without its affected area)."""
+
+    id: int
+    title: str
+    category: Category
+    type: IncidentType
+    severity: Severity
+    severity_label: str = Field(alias="get_severity_display")
+    proposed_severity: Severity | None = Field(description="the grade by Order 493 (accident disasters)")
+    description: str
+    lon: float = Field(alias="location.x")
+    lat: float = Field(alias="location.y")
+    area: AreaRef
+    outside_city: bool
+    reported_via: ReportedVia
+    exercise: bool
+    deaths: int
+    serious_injuries: int
+    injuries: int
+    missing: int
+    direct_loss_cny: Money
+    status: IncidentStatus
+    version: int
+    reported_at: datetime.datetime
+    verified_at: datetime.datetime | None
+    responding_at: datetime.datetime | None
+    stabilised_at: datetime.datetime | None
+    closed_at: datetime.datetime | None
+    cancelled_at: datetime.datetime | None
+    first_report_at: datetime.datetime | None
+    written_report_at: datetime.datetime | None
+    first_report_due_at: datetime.datetime | None
+    written_report_due_at: datetime.datetime | None
+    allowed_actions: list[str] = Field(description="the lifecycle's actions from the current status")
+
+    @staticmethod
+    def resolve_proposed_severity(incident) -> str | None:
+        return proposed_severity(incident)
+
+    @staticmethod
+    def resolve_first_report_due_at(incident):
+        return _due(incident, "first")
+
+    @staticmethod
+    def resolve_written_report_due_at(incident):
+        return _due(incident, "written")
+
+    @staticmethod
+    def resolve_allowed_actions(incident) -> list[str]:
+        return actions.LIFECYCLE.allowed(incident.status)
+
+
+def _due(incident, report: str):
+    verified = incident.verified_at
+    return verified + queries.report_deadlines()[report] if verified else None
+
+
+class IncidentDetail(IncidentOut):
+    """One incident, with its affected area."""
+
+    affected_area: Geometry | None
+
+    @staticmethod
+    def resolve_affected_area(incident):
+        return geometry_json(incident.affected_area)
+
+
+class IncidentSummaryOut(Schema):
+    """A new incident as the live events announce it (for the list page)."""
+
+    id: int
+    title: str
+    status: IncidentStatus
+    severity: Severity
+    severity_label: str = Field(alias="get_severity_display")
+    category: Category
+    category_label: str = Field(alias="get_category_display")
+    type: IncidentType
+    type_label: str = Field(alias="get_type_display")
+    exercise: bool
+    area: str = Field(alias="area.name", description="the name of the incident's area")
+    reported_at: datetime.datetime
+    version: int
+
+
+class OverdueOut(Schema):
+    incident: int = Field(alias="incident.pk")
+    title: str = Field(alias="incident.title")
+    report: Report
+    due_at: datetime.datetime
+
+
+class NearbyIn(Schema):
+    kinds: str = Field(",".join(NEARBY_KINDS), max_length=200, description=", ".join(NEARBY_KINDS))
+    minutes: float = Field(30, gt=0, le=240, description="only resources within this travel time")
+    radius_m: float = Field(5000, ge=100, le=50000, description="radius for the population figure")
+    limit: int = Field(20, ge=1, le=200, description="at most this many per kind")
+
+    @field_validator("kinds")
+    @classmethod
+    def _kinds(cls, value):
+        kinds = [k.strip() for k in value.split(",") if k.strip()]
+        unknown = [k for k in kinds if k not in NEARBY_KINDS]
+        if unknown or not kinds:
+            raise ValueError(f"unknown kinds {', '.join(unknown) or '(none)'}; use {', '.join(NEARBY_KINDS)}")
+        return ",".join(dict.fromkeys(kinds))
+
+
+class IncidentNearbyOrigin(Schema):
+    lon: float
+    lat: float
+    snapped_node: int | None
+    snap_distance_m: float | None
+    on_network: bool
+
+
+class IncidentNearbyNetwork(Schema):
+    loaded: bool
+    mode: str = Field(description="road: ranked on the road graph; estimated: great-circle × 1.3 at 40 km/h")
+    source: str | None
+    built_at: str | None
+    synthetic: bool
+
+
+class IncidentNearbyItem(Schema):
+    kind: str
+    id: int
+    name: str
+    lon: float
+    lat: float
+    distance_m: float
+    eta_s: float
+    eta_method: str
+    direction: Literal["to", "from"]
+    status: str | None = Field(None, description="rescue teams and shelters")
+    availability: str | None = Field(None, description="experts")
+
+
+class IncidentNearbyPopulation(Schema):
+    radius_m: float
+    persons: int | None
+
+
+class IncidentNearbyOut(Schema):
+    """The travel-time engine's answer (``GET /nearby``) for the incident's location."""
+
+    incident: int
+    origin: IncidentNearbyOrigin
+    network: IncidentNearbyNetwork
+    items: list[IncidentNearbyItem]
+    off_network_resources: int
+    population: IncidentNearbyPopulation
+
+
+# --- The log --------------------------------------------------------------------------------------
+
+
+class NoteIn(Schema):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class LogOut(Schema):
+    id: int
+    time: datetime.datetime
+    author: str | None = Field(description="username")
+    author_name: str | None
+    kind: LogKind
+    text: str = Field(description="written in the site's language")
+    data: dict[str, Any] = Field(description="what the entry records, for machines (free-form per kind)")
+
+    @staticmethod
+    def resolve_author(entry) -> str | None:
+        return username(entry.author)
+
+    @staticmethod
+    def resolve_author_name(entry) -> str | None:
+        return full_name(entry.author)
+
+
+# --- Response orders: dispatches and summonses ----------------------------------------------------
+
+
+class DispatchIn(Schema):
+    team: Id
+    assigned_to: str | None = Field(None, max_length=150, description="username of the team leader")
+    note: str = Field("", max_length=200)
+
+
+class SummonsIn(Schema):
+    expert: Id
+    note: str = Field("", max_length=200)
+
+
+class OrderMoveIn(Schema):
+    action: Literal[actions.ORDER_ACTIONS]
+    note: str = Field("", max_length=200)
+
+
+class OrderOut(Schema):
+    """What a dispatch and a summons share: the order's status and step times, its ETA when given."""
+
+    id: int
+    incident: int = Field(alias="incident_id")
+    status: DispatchStatus
+    eta_s: float | None = Field(description="travel time when the order was given")
+    eta_method: str
+    note: str
+    requested_at: datetime.datetime
+    accepted_at: datetime.datetime | None
+    declined_at: datetime.datetime | None
+    en_route_at: datetime.datetime | None
+    on_scene_at: datetime.datetime | None
+    released_at: datetime.datetime | None
+    allowed_actions: list[str]
+
+    @staticmethod
+    def resolve_allowed_actions(order) -> list[str]:
+        return actions.DISPATCH.lifecycle.allowed(order.status)
+
+
+class OrderTeam(Schema):
+    id: int
+    name: str
+    status: TeamStatus
+
+
+class DispatchOut(OrderOut):
+    team: OrderTeam
+    assigned_to: str | None = Field(description="username of the team leader who answers the order")
+    assigned_to_name: str | None
+
+    @staticmethod
+    def resolve_assigned_to(dispatch) -> str | None:
+        return username(dispatch.assigned_to)
+
+    @staticmethod
+    def resolve_assigned_to_name(dispatch) -> str | None:
+        return full_name(dispatch.assigned_to)
+
+
+class DispatchEventOut(DispatchOut):
+    """A dispatch in a live event, with what the team leader's phone page shows of its incident."""
+
+    incident_title: str = Field(alias="incident.title")
+    incident_area: str = Field(alias="incident.area.name")
+    exercise: bool = Field(alias="incident.exercise")
+
+
+class OrderExpert(Schema):
+    id: int
+    name: str
+    availability: Availability
+    category: str = Field(alias="category.code", description="expert category code")
+
+
+class SummonsOut(OrderOut):
+    expert: OrderExpert
+    requested_by: str | None = Field(description="username")
+
+    @staticmethod
+    def resolve_requested_by(summons) -> str | None:
+        return username(summons.requested_by)
+
+
+# --- Supply requests ------------------------------------------------------------------------------
+
+
+class SupplyIn(Schema):
+    depot: Id
+    item: str = Field(max_length=32, description="supply item code")
+    quantity: Decimal = Field(gt=0, lt=Decimal("1e10"))
+    note: str = Field("", max_length=200)
+
+
+class SupplyMoveIn(Schema):
+    action: Literal[actions.SUPPLY_ACTIONS]
+    quantity: Decimal | None = Field(None, gt=0, lt=Decimal("1e10"), description="omitted: all of it")
+    note: str = Field("", max_length=200)
+
+
+class SourcesIn(Schema):
+    item: str = Field(max_length=32, description="supply item code")
+    quantity: Decimal | None = Field(None, gt=0, lt=Decimal("1e10"), description="only depots with this much")
+    limit: int = Field(20, ge=1, le=200)
+
+
+class SupplyRequestDepot(Schema):
+    id: int
+    name: str
+
+
+class SupplyRequestOut(Schema):
+    id: int
+    incident: int = Field(alias="incident_id")
+    depot: SupplyRequestDepot
+    item: str = Field(alias="item.code", description="supply item code")
+    item_name: str = Field(alias="item.name")
+    unit: str = Field(alias="item.unit")
+    quantity_requested: Quantity
+    quantity_approved: Quantity
+    quantity_shipped: Quantity
+    quantity_received: Quantity
+    status: SupplyStatus
+    note: str
+    requested_at: datetime.datetime
+    approved_at: datetime.datetime | None
+    rejected_at: datetime.datetime | None
+    shipped_at: datetime.datetime | None
+    received_at: datetime.datetime | None
+    cancelled_at: datetime.datetime | None
+    ledger_reference: str = Field(description="the reference of its lines in the stock ledger")
+
+    @staticmethod
+    def resolve_ledger_reference(request) -> str:
+        return actions.ledger_reference(request.incident_id)
+
+
+class SupplySourceItem(Schema):
+    code: str
+    name: str
+    unit: str
+
+
+class SupplySourceOut(Schema):
+    id: int = Field(alias="depot.pk")
+    name: str = Field(alias="depot.name")
+    balance: Quantity
+    available: Quantity = Field(description="the balance less what approved requests have yet to ship")
+    eta_s: float | None
+    distance_m: float | None
+    eta_method: str | None
+
+
+class SupplySourcesOut(Schema):
+    item: SupplySourceItem
+    items: list[SupplySourceOut]
+
+
+# --- Command: roles and tasks ---------------------------------------------------------------------
+
+
+class ParticipantIn(Schema):
+    user: str = Field(min_length=1, max_length=150, description="username")
+    role: ParticipantRole
+
+
+class ParticipantOut(Schema):
+    id: int
+    user: str = Field(alias="user.username", description="username")
+    user_name: str = Field(alias="user.display_name")
+    role: ParticipantRole
+    started_at: datetime.datetime
+    ended_at: datetime.datetime | None
+    active: bool
+
+    @staticmethod
+    def resolve_active(participant) -> bool:
+        return participant.ended_at is None
+
+
+class TaskIn(Schema):
+    title: str = Field(min_length=1, max_length=200)
+    owner: str | None = Field(None, max_length=150, description="username")
+    due_at: datetime.datetime | None = Field(
+        None, description="ISO 8601; without an offset it is read in the city's time zone (TIME_ZONE)"
+    )
+
+
+class TaskMoveIn(Schema):
+    action: Literal[actions.TASKS.actions]
+
+
+class TaskOut(Schema):
+    id: int
+    title: str
+    owner: str | None = Field(description="username")
+    owner_name: str | None
+    due_at: datetime.datetime | None
+    status: TaskStatus
+    done_at: datetime.datetime | None
+    cancelled_at: datetime.datetime | None
+
+    @staticmethod
+    def resolve_owner(task) -> str | None:
+        return username(task.owner)
+
+    @staticmethod
+    def resolve_owner_name(task) -> str | None:
+        return full_name(task.owner)
+
+
+# --- Command posts --------------------------------------------------------------------------------
+
+
+class MemberIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    role: str = Field("", max_length=100)
+
+
+class PostMember(TypedDict):
+    """A member of the post (not necessarily a user); ``role`` only when one was given."""
+
+    name: str
+    role: NotRequired[str]
+
+
+class PostIn(Schema):
+    lon: float
+    lat: float
+    crs: Crs = "wgs84"
+    leader: str | None = Field(None, max_length=150, description="username of the post's leader")
+    members: list[MemberIn] = Field(default_factory=list, max_length=100)
+    communications: str = Field("", max_length=2000, description="radio channel, satellite phone, …")
+    established_at: datetime.datetime | None = Field(None, description="when it was set up; omitted: now")
+
+
+class CloseIn(Schema):
+    note: str = Field("", max_length=2000)
+
+
+class PostOut(Schema):
+    id: int
+    incident: int = Field(alias="incident_id")
+    incident_title: str = Field(alias="incident.title")
+    lon: float = Field(alias="location.x")
+    lat: float = Field(alias="location.y")
+    leader: str | None = Field(description="username")
+    leader_name: str | None
+    members: list[PostMember]
+    communications: str
+    established_at: datetime.datetime
+    closed_at: datetime.datetime | None
+    active: bool
+    verified_at: datetime.datetime | None = Field(
+        alias="incident.verified_at", description="when the incident was verified"
+    )
+    minutes_from_verification: float | None
+    target_minutes: int = Field(description="CITYWATCH_COMMAND_POST_TARGET_MINUTES")
+    within_target: bool | None
+
+    @staticmethod
+    def resolve_leader(post) -> str | None:
+        return username(post.leader)
+
+    @staticmethod
+    def resolve_leader_name(post) -> str | None:
+        return full_name(post.leader)
+
+
+class PostList(Schema):
+    items: list[PostOut]
+    count: int
+
+
+# --- Duty -----------------------------------------------------------------------------------------
+
+
+class ShiftIn(Schema):
+    area: str = Field(max_length=32, description="admin area code (the city or a district)")
+    start: datetime.datetime
+    end: datetime.datetime
+    duty_officer: str = Field(max_length=150, description="username")
+    leader_on_call: str | None = Field(None, max_length=150, description="username")
+    note: str = Field("", max_length=200)
+
+
+class ShiftOut(Schema):
+    id: int
+    area: AreaRef
+    date: datetime.date = Field(description="the local day the shift starts")
+    start: datetime.datetime = Field(description="local time (Asia/Shanghai)")
+    end: datetime.datetime = Field(description="local time (Asia/Shanghai)")
+    duty_officer: str = Field(alias="duty_officer.username", description="username")
+    duty_officer_name: str = Field(alias="duty_officer.display_name")
+    leader_on_call: str | None = Field(description="username")
+    leader_on_call_name: str | None
+    note: str
+
+    @staticmethod
+    def resolve_start(shift):
+        return _local(shift.start)
+
+    @staticmethod
+    def resolve_end(shift):
+        return _local(shift.end)
+
+    @staticmethod
+    def resolve_leader_on_call(shift) -> str | None:
+        return username(shift.leader_on_call)
+
+    @staticmethod
+    def resolve_leader_on_call_name(shift) -> str | None:
+        return full_name(shift.leader_on_call)
+
+
+def _local(value: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(value)
+
+
+class HandoverIn(Schema):
+    text: str = Field(min_length=1, max_length=10000)
+    open_items: list[str] = Field(default_factory=list, max_length=100)
+
+
+class HandoverOut(Schema):
+    id: int
+    shift: int = Field(alias="shift_id")
+    time: datetime.datetime
+    author: str | None = Field(description="username")
+    text: str
+    open_items: list[str] = Field(description="matters handed to the next shift")
+
+    @staticmethod
+    def resolve_author(entry) -> str | None:
+        return username(entry.author)
+
+
+class DutyScreenOut(Schema):
+    now: datetime.datetime = Field(description="local time (Asia/Shanghai)")
+    open_incidents: list[IncidentOut]
+    overdue_reports: list[OverdueOut]
+    today_roster: list[ShiftOut] = Field(description="shifts overlapping the local day")
+    on_duty: list[ShiftOut] = Field(description="the shifts on watch now")
+    command_posts: list[PostOut] = Field(description="the active command posts")
+
+    @staticmethod
+    def resolve_now(screen):
+        return _local(screen.now)
+
+
+# --- Situation reports ----------------------------------------------------------------------------
+
+# A cell of a sitrep's table: text or a number (a boolean is neither).
+Cell = StrictStr | StrictInt | StrictFloat | None
+Row = dict[str, Cell]
+
+
+class SitrepPatch(Schema):
+    version: int | None = Field(None, ge=1, description="the version you edited; a newer one answers 409")
+    summary: str | None = Field(None, max_length=20000)
+    timeline: list[Row] | None = Field(None, max_length=2000)
+    forces: list[Row] | None = Field(None, max_length=2000)
+    supplies: list[Row] | None = Field(None, max_length=2000)
+    deaths: Count | None = None
+    serious_injuries: Count | None = None
+    injuries: Count | None = None
+    missing: Count | None = None
+    needs: str | None = Field(None, max_length=10000)
+    next_steps: str | None = Field(None, max_length=10000)
+
+    def fields(self) -> dict:
+        """The fields the client sent (a null changes nothing)."""
+        data = self.model_dump(exclude_unset=True, exclude={"version"})
+        return {k: v for k, v in data.items() if v is not None}
+
+
+class IssueIn(Schema):
+    version: int | None = Field(None, ge=1)
+
+
+class SitrepOut(Schema):
+    incident: int = Field(alias="incident_id")
+    number: int
+    version: int
+    status: SitrepStatus
+    exercise: bool
+    issued_at: datetime.datetime | None
+    issued_by: str | None = Field(description="username")
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    summary: str
+    timeline: list[Row]
+    forces: list[Row]
+    supplies: list[Row]
+    deaths: int
+    serious_injuries: int
+    injuries: int
+    missing: int
+    needs: str
+    next_steps: str
+    pdf: str = Field(description="the document as PDF")
+    docx: str = Field(description="the document as DOCX")
+
+    @staticmethod
+    def resolve_issued_by(sitrep) -> str | None:
+        return username(sitrep.issued_by)
+
+    @staticmethod
+    def resolve_pdf(sitrep) -> str:
+        return f"/api/v1/incidents/{sitrep.incident_id}/sitreps/{sitrep.number}.pdf"
+
+    @staticmethod
+    def resolve_docx(sitrep) -> str:
+        return f"/api/v1/incidents/{sitrep.incident_id}/sitreps/{sitrep.number}.docx"
