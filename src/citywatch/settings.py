@@ -146,6 +146,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CITYWATCH_MAX_REQUEST_BYTES", 10 * 1024 *
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CITYWATCH_MAX_UPLOAD_BYTES = env_int("CITYWATCH_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 CITYWATCH_MAX_IMPORT_BYTES = env_int("CITYWATCH_MAX_IMPORT_BYTES", 200 * 1024 * 1024)
+# Bounds of every imported file's parser (core/limits.py): rows read (blank rows count), arrays and
+# objects in a JSON file (so coordinate vertices), bytes an archive (.xlsx) unpacks to.
+CITYWATCH_IMPORT_MAX_ROWS = env_int("CITYWATCH_IMPORT_MAX_ROWS", 100_000)
+CITYWATCH_IMPORT_MAX_VERTICES = env_int("CITYWATCH_IMPORT_MAX_VERTICES", 1_000_000)
+CITYWATCH_IMPORT_MAX_UNZIPPED_BYTES = env_int("CITYWATCH_IMPORT_MAX_UNZIPPED_BYTES", 100 * 1024 * 1024)
+# Population grids: populated cells read from one file (GeoTIFF cells above 0, CSV rows).
+CITYWATCH_POPULATION_MAX_CELLS = env_int("CITYWATCH_POPULATION_MAX_CELLS", 20_000_000)
+# Road networks: way nodes read from one .osm.pbf.
+CITYWATCH_ROADS_MAX_WAY_NODES = env_int("CITYWATCH_ROADS_MAX_WAY_NODES", 20_000_000)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 MEDIA_ROOT = DATA_DIR / "uploads"
 

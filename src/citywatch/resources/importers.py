@@ -12,6 +12,8 @@ serves the API and the upload page through ``import_file`` and ``import_upload``
 * **All or nothing.** Every row of every file is read and checked first (``actions.clean_record``
   against one ``Context``, which caches areas and boundaries); any problem and nothing is written. Then
   all rows are written in one transaction; ``--dry-run`` rolls it back and reports what would happen.
+* **Bounds.** Files are read within ``core.limits`` (bytes, bytes unpacked, rows, cells, coordinates);
+  a file over one is refused with 413 as soon as the bound is passed.
 * **Upsert.** A row whose ``external_id`` (for supply items: ``code``) names an existing record updates
   that record; a row without one always creates a new record. Existing records are looked up with one
   query per import. The same id twice in one import is a problem on the later row.
@@ -36,6 +38,7 @@ from django.utils.translation import gettext as _
 from citywatch.core.actions import ActionError
 from citywatch.core.changelog import acting_as, current_actor
 from citywatch.core.importing import Importer, ImportFailed, ImportReport, Problem, register
+from citywatch.core.limits import LimitExceeded, size_text
 from citywatch.core.models import AdminArea
 from citywatch.geo import crs as crslib
 from citywatch.resources import actions, exchange
@@ -48,7 +51,8 @@ PLACE_COLUMNS = ("lon", "lat", "area_code")
 
 
 class FileRejected(ImportFailed):
-    """The file itself was refused before reading: wrong type (415) or too large (413)."""
+    """The file itself was refused: wrong type (415), or too large (413) — in bytes before reading, or
+    over a bound of ``core.limits`` (unpacked bytes, rows, cells, coordinates) while reading."""
 
     def __init__(self, report: ImportReport, status: int):
         super().__init__(report)
@@ -148,15 +152,9 @@ def _check_source(name: str, size: int, limit: int, report: ImportReport) -> Non
         )
         raise FileRejected(report, 415)
     if size > limit:
-        message = _("file is larger than the limit of %(limit)s") % {"limit": _size(limit)}
+        message = _("file is larger than the limit of %(limit)s") % {"limit": size_text(limit)}
         report.problems.append(Problem(name, None, "", message))
         raise FileRejected(report, 413)
-
-
-def _size(limit: int) -> str:
-    if limit >= 1024 * 1024:
-        return f"{limit / (1024 * 1024):g} MiB"
-    return _("%(count)s bytes") % {"count": limit}
 
 
 def operator_context(crs) -> actions.Context:
@@ -252,6 +250,9 @@ def _read_rows(kind: Kind, name: str, data: bytes, report: ImportReport) -> list
     except exchange.UnreadableFile as exc:
         report.problems.append(Problem(name, None, "", str(exc)))
         return []
+    except LimitExceeded as exc:
+        report.problems.append(Problem(name, None, "", str(exc)))
+        raise FileRejected(report, exc.status) from None
     if table.ignored:
         report.notes.append(
             _("%(file)s: ignored the read-only properties %(properties)s")
