@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "citywatch.core.middleware.ApiErrorBodyMiddleware",
+    "citywatch.core.middleware.RequestLimitMiddleware",
     "citywatch.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -141,7 +142,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-# Uploads: requests larger than this are refused before they reach a view.
+# Request bodies: larger ones are refused with 413 before they reach a view, by the ASGI middleware in
+# asgi.py (before anything is read or written to disk) and by core.middleware.RequestLimitMiddleware.
+# Uploads (multipart) have their own, larger limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CITYWATCH_MAX_REQUEST_BYTES", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CITYWATCH_MAX_UPLOAD_BYTES = env_int("CITYWATCH_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)

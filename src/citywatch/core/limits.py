@@ -15,6 +15,8 @@ reads, and stops at the first one exceeded by raising ``LimitExceeded`` (answere
 * **JSON**: before ``json.loads`` builds anything, the arrays and objects in the text are counted
   (``CITYWATCH_IMPORT_MAX_VERTICES``; a coordinate pair is an array, so this bounds vertices) and the
   features after it (``check_json_containers``).
+
+The same module gives the request-body limits the ASGI and Django middlewares apply (``body_limit``).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ MAX_ARCHIVE_MEMBERS = 1000
 MAX_FIELD_CHARS = 100_000
 # XML elements a sheet may hold per row allowed (a row, its cells, their values: 1 + 3 per column).
 ELEMENTS_PER_ROW = 128
+# A multipart body may exceed CITYWATCH_MAX_UPLOAD_BYTES by this much for its boundaries and form fields.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
 CHUNK = 1024 * 1024
 
 
@@ -273,3 +277,29 @@ class _XmlCounter:
                 _("more than %(max)s cells and other XML elements; delete empty rows and columns or split it")
                 % {"max": f"{self.max_elements:,}"}
             )
+
+
+# --- Request bodies --------------------------------------------------------------------------------
+
+
+def _is_multipart(content_type: str) -> bool:
+    return content_type.split(";", 1)[0].strip().lower() == "multipart/form-data"
+
+
+def body_limit(content_type: str) -> int:
+    """The largest request body accepted: uploads (multipart) have their own, larger limit
+    (``CITYWATCH_MAX_UPLOAD_BYTES`` plus room for the form's other fields), other bodies
+    ``CITYWATCH_MAX_REQUEST_BYTES`` (Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE``)."""
+    if _is_multipart(content_type):
+        return settings.CITYWATCH_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def body_too_large_message(content_type: str) -> str:
+    """What a client whose body was refused is told: the limit as configured."""
+    limit = (
+        settings.CITYWATCH_MAX_UPLOAD_BYTES
+        if _is_multipart(content_type)
+        else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    )
+    return _("The request is larger than the limit of %(limit)s.") % {"limit": size_text(limit)}
