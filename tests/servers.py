@@ -1,4 +1,5 @@
-"""A production-style server started by a test, and a raw HTTP/1.1 client to talk to it.
+"""A production-style server started by a test, a raw HTTP/1.1 client to talk to it, and a SpatiaLite
+database file of its own for such a server (``seeded_spatialite``).
 
 ``uvicorn_server(env)`` runs ``uvicorn citywatch.asgi:application`` (what production runs) on a free port
 of 127.0.0.1 with this worktree's code and the given environment (a data directory of the test's own,
@@ -171,3 +172,69 @@ def raw_request(
         sock.close()
         sender.join(timeout=timeout)
     return answer
+
+
+SEED = """
+import json
+import django
+
+django.setup()
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+
+from citywatch.core import actions
+from citywatch.resources import actions as resources
+from citywatch.resources.kinds import get_kind
+
+city, _ = actions.save_area(code="350200", name="厦门市", level="city")
+square = MultiPolygon(Polygon.from_bbox((118.0, 24.4, 118.2, 24.6)), srid=4326)
+point = Point(118.1, 24.5, srid=4326)
+district, _ = actions.save_area(
+    code="350203", name="思明区", level="district", parent=city, boundary=square, point=point
+)
+user, _ = actions.save_user(username="operator", role="city_admin", jurisdiction=city, password=PASSWORD)
+_token, secret = actions.create_api_token(user)
+fields = {"name": "锁测试避难所", "location": point, "area": district,
+          "kind": "disaster_point", "capacity": 100}
+shelter, _ = resources.save_resource(get_kind("shelters"), fields)
+print(json.dumps({"token": secret, "shelter": shelter.pk}))
+"""
+
+_SEEDED: dict[Path, dict] = {}
+
+
+def seeded_spatialite(data_dir: Path, password: str) -> dict:
+    """A SpatiaLite database file of its own, migrated and seeded (a city, a district with a square
+    boundary, a city-wide user ``operator`` with an API token, one shelter), made once per directory by
+    subprocesses. Returns {"path", "url", "token", "shelter", "env"}."""
+    if data_dir in _SEEDED:
+        return _SEEDED[data_dir]
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "citywatch.sqlite3"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(SRC),
+        "CITYWATCH_DATA_DIR": str(data_dir),
+        "CITYWATCH_DATABASE_URL": f"spatialite:///{path}",
+        "DJANGO_SETTINGS_MODULE": "citywatch.settings",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "citywatch.cli", "migrate", "-v", "0"], env=env, check=True, timeout=600
+    )
+    seeded = subprocess.run(
+        [sys.executable, "-c", f"PASSWORD = {password!r}\n" + SEED],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    import json
+
+    info = json.loads(seeded.stdout.strip().splitlines()[-1])
+    _SEEDED[data_dir] = {
+        **info,
+        "path": path,
+        "url": env["CITYWATCH_DATABASE_URL"],
+        "env": {k: env[k] for k in ("CITYWATCH_DATA_DIR", "CITYWATCH_DATABASE_URL")},
+    }
+    return _SEEDED[data_dir]

@@ -12,6 +12,7 @@ import logging
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db import OperationalError
 from django.http import Http404, JsonResponse
 from django.utils import timezone
 from ninja import NinjaAPI
@@ -20,6 +21,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from citywatch.core.actions import ActionError
 from citywatch.core.changelog import set_actor_user
+from citywatch.core.middleware import database_busy, is_database_busy
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +127,14 @@ def on_permission_denied(request, exc):
 @api.exception_handler(ActionError)
 def on_action_error(request, exc):
     return error_response(exc.status, str(exc), code=exc.code, details=getattr(exc, "details", None))
+
+
+@api.exception_handler(OperationalError)
+def on_operational_error(request, exc):
+    """A write that waited out the database's busy timeout: 503 with Retry-After, never 500."""
+    if is_database_busy(exc):
+        return database_busy(request.path)
+    return on_unexpected(request, exc)
 
 
 @api.exception_handler(Exception)

@@ -31,14 +31,17 @@ DATABASE_URL = env_str("CITYWATCH_DATABASE_URL", f"spatialite:///{DATA_DIR / 'ci
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CITYWATCH_DB_CONN_MAX_AGE", 0))
 }
+# How long a write waits for another writer's lock (SQLite) before it is answered 503 with Retry-After.
+CITYWATCH_DB_BUSY_TIMEOUT_MS = env_int("CITYWATCH_DB_BUSY_TIMEOUT_MS", 20_000)
 if DATABASES["default"]["ENGINE"] == "django.contrib.gis.db.backends.spatialite":
+    # GeoDjango's SpatiaLite backend, with the busy timeout, WAL and synchronous=NORMAL set after the
+    # extension has loaded (loading it resets the busy timeout; init_command runs before): see
+    # citywatch/spatialite/base.py.
+    DATABASES["default"]["ENGINE"] = "citywatch.spatialite"
     DATABASES["default"].setdefault("OPTIONS", {})
     # Wait for a writer instead of failing at once when web and worker write together.
-    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", CITYWATCH_DB_BUSY_TIMEOUT_MS / 1000)
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Applications ---------------------------------------------------------------------------------
@@ -77,6 +80,7 @@ MIDDLEWARE = [
     "citywatch.core.middleware.ActorMiddleware",
     "citywatch.core.middleware.LoginRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
+    "citywatch.core.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "citywatch.urls"

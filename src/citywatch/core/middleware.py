@@ -3,6 +3,7 @@ import logging
 import uuid
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
+from django.db import OperationalError
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -129,8 +130,10 @@ class RejectNulMiddleware:
         return False
 
 
-# --- Refusals before or instead of a view: bodies too large, no room on disk ----------------------
+# --- Refusals before or instead of a view: bodies too large, no room on disk, database busy ---------
 
+# Seconds a client is asked to wait before retrying a write refused because the database was busy.
+RETRY_AFTER_SECONDS = 5
 log = logging.getLogger(__name__)
 
 
@@ -154,6 +157,7 @@ def refusal(path: str, status: int, code: str, message: str, language: str | Non
             return error_response(status, str(message), code=code)
         titles = {
             413: gettext("Request too large"),
+            503: gettext("Busy: try again shortly"),
             507: gettext("No room to store the upload"),
         }
         page = render_to_string(
@@ -184,6 +188,31 @@ def insufficient_storage(path: str, language: str | None = None) -> HttpResponse
             "administrator that the disk holding temporary files is full."
         )
         return refusal(path, 507, "insufficient_storage", message, language)
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """A write that gave up waiting for another writer's lock: SQLite's "database is locked" after the busy
+    timeout, or PostgreSQL's lock_not_available (55P03) when a lock timeout is set."""
+    if not isinstance(exc, OperationalError):
+        return False
+    text = str(exc)
+    return (
+        "database is locked" in text
+        or "database table is locked" in text
+        or getattr(exc.__cause__, "sqlstate", None) == "55P03"
+    )
+
+
+def database_busy(path: str) -> HttpResponse:
+    """503 with Retry-After: the database stayed busy with another write for the whole busy timeout."""
+    log.warning("database busy: a write to %s waited out the lock timeout", path)
+    message = gettext(
+        "The database is busy with another change (such as a large import). Nothing was saved; "
+        "try again in a few seconds."
+    )
+    response = refusal(path, 503, "database_busy", message)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 class RequestLimitMiddleware:
@@ -231,6 +260,22 @@ class RequestLimitMiddleware:
                     return insufficient_storage(request.path, language)
                 raise
         return self.get_response(request)
+
+
+class DatabaseBusyMiddleware:
+    """A page whose write waited out the database's busy timeout answers 503 with Retry-After and a
+    translated page, not 500 (the API does the same in its own exception handler)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if is_database_busy(exception):
+            return database_busy(request.path)
+        return None
 
 
 class BodyLimitASGIMiddleware:
