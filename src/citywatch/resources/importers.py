@@ -9,9 +9,11 @@ serves the API and the upload page through ``import_file`` and ``import_upload``
   API and the pages) the user must hold the add and change permissions of the kind, every row must lie
   in the user's jurisdiction, and only records the user may change can be updated; the change log names
   that user.
-* **All or nothing.** Every row of every file is read and checked first (``actions.clean_record``
-  against one ``Context``, which caches areas and boundaries); any problem and nothing is written. Then
-  all rows are written in one transaction; ``--dry-run`` rolls it back and reports what would happen.
+* **All or nothing.** Every row of every file is read and checked first, outside any transaction
+  (``actions.clean_record`` against one ``Context``, which caches areas and boundaries); any problem and
+  nothing is written. Then all rows are written in one short transaction, in bulk
+  (``actions.save_resources``: one statement per batch of rows), so other writers wait moments, not
+  the length of the import; ``--dry-run`` rolls it back and reports what would happen.
 * **Bounds.** Files are read within ``core.limits`` (bytes, bytes unpacked, rows, cells, coordinates);
   a file over one is refused with 413 as soon as the bound is passed.
 * **Upsert.** A row whose ``external_id`` (for supply items: ``code``) names an existing record updates
@@ -451,19 +453,32 @@ def _differs(current, new) -> bool:
 
 
 def _write(kind: Kind, rows: list[_Row], report: ImportReport) -> None:
+    """Every checked row in bulk (``actions.save_resources``): the transaction, and on SQLite the write
+    lock, lasts one statement per batch of rows."""
+    new, changes = [], []
     for row in rows:
         instance = row.instance
-        if instance is not None and not any(
-            _differs(getattr(instance, name), value) for name, value in row.fields.items()
-        ):
+        if instance is None:
+            new.append(row)
+        elif any(_differs(getattr(instance, name), value) for name, value in row.fields.items()):
+            changes.append(row)
+        else:
             report.unchanged += 1
-            continue
-        try:
-            _saved, outcome = actions.save_resource(kind, row.fields, instance)
-        except ActionError as exc:
-            report.problems.append(Problem(row.file, row.number, "", str(exc)))
-            raise ImportFailed(report) from None
-        setattr(report, outcome, getattr(report, outcome) + 1)
+    try:
+        counts = actions.save_resources(
+            kind, [row.fields for row in new], [(row.instance, row.fields) for row in changes]
+        )
+    except ActionError as exc:
+        keys = set(getattr(exc, "details", None) or ())
+        concerned = [row for row in new + changes if row.key is not None and row.key in keys]
+        column = _key_column(kind)
+        for row in concerned:
+            report.problems.append(Problem(row.file, row.number, row.written.get(column, column), str(exc)))
+        if not concerned:
+            report.problems.append(Problem(rows[0].file, None, "", str(exc)))
+        raise ImportFailed(report) from None
+    for outcome, count in counts.items():
+        setattr(report, outcome, getattr(report, outcome) + count)
 
 
 # --- The command line -----------------------------------------------------------------------------
