@@ -33,6 +33,7 @@ The grid must not straddle the ±180° meridian.
 from __future__ import annotations
 
 import csv
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -350,16 +351,19 @@ def read_csv(path: Path, crs: str = "wgs84", max_cells: int = DEFAULT_MAX_CELLS)
         columns = (0, 1, 2)
     skip = 1 if has_header else 0
     try:
-        table = np.loadtxt(
-            path,
-            delimiter=",",
-            skiprows=skip,
-            usecols=columns,
-            ndmin=2,
-            dtype=np.float64,
-            encoding="utf-8-sig",
-            max_rows=max_cells + 1,
-        )
+        with warnings.catch_warnings():
+            # With max_rows, NumPy warns about blank and comment lines (it counts rows, not lines).
+            warnings.filterwarnings("ignore", message="Input line .* contained no data", category=UserWarning)
+            table = np.loadtxt(
+                path,
+                delimiter=",",
+                skiprows=skip,
+                usecols=columns,
+                ndmin=2,
+                dtype=np.float64,
+                encoding="utf-8-sig",
+                max_rows=max_cells + 1,
+            )
     except ValueError:
         raise PopulationImportError(_csv_problems(path, columns, skip)) from None
     if len(table) > max_cells:
