@@ -8,6 +8,7 @@ lies after the bound, its memory stayed near the file's size), not how long it t
 """
 
 import io
+import json
 import struct
 import tracemalloc
 import zipfile
@@ -301,6 +302,20 @@ def test_long_cell_under_the_csv_modules_own_limit_is_refused_too(siming, before
     ).encode()
     r = upload(siming, "long.csv", data)
     assert r.status_code == 413 and r.json()["error"]["message"] == "第 2 行：有单元格超过 100,000 个字符"
+    nothing_written(before)
+
+
+def test_long_cells_in_spreadsheets_and_geojson_are_refused_too(tmp_path, siming, before):
+    # A cell may hold JSON (equipment): 150,000 characters of it are refused before anything parses it.
+    cells = good_cells()
+    cells[1] = "[" * 150_000
+    path = xlsx(tmp_path / "long.xlsx", [inline_row(1, HEADER), inline_row(2, cells)])
+    r = upload(siming, "long.xlsx", path.read_bytes())
+    assert r.status_code == 413 and r.json()["error"]["message"] == "第 2 行：有单元格超过 100,000 个字符"
+    feature = {"type": "Feature", "geometry": None, "properties": {"name": "x", "notes": "n" * 150_000}}
+    data = json.dumps({"type": "FeatureCollection", "features": [feature, feature]}).encode()
+    r = upload(siming, "long.geojson", data)
+    assert r.status_code == 413 and r.json()["error"]["message"] == "第 1 行：有单元格超过 100,000 个字符"
     nothing_written(before)
 
 

@@ -11,7 +11,8 @@ reads, and stops at the first one exceeded by raising ``LimitExceeded`` (answere
   workbook before openpyxl parses any (``check_zip``);
 * **rows**: ``CITYWATCH_IMPORT_MAX_ROWS``, counting every row read, blank ones included (a sheet of a
   million empty rows costs as much to read as a million full ones) (``limited_rows``);
-* **cells** of a CSV: at most ``MAX_FIELD_CHARS`` characters (``csv_rows``);
+* **cells**: at most ``MAX_FIELD_CHARS`` characters of text (``check_cells``; CSV, spreadsheets, GeoJSON
+  properties);
 * **JSON**: before ``json.loads`` builds anything, the arrays and objects in the text are counted
   (``CITYWATCH_IMPORT_MAX_VERTICES``; a coordinate pair is an array, so this bounds vertices) and the
   features after it (``check_json_containers``).
@@ -124,11 +125,9 @@ def csv_rows(data: bytes, max_rows: int, encoding: str | None = None) -> Iterato
     ``MAX_FIELD_CHARS``; raises ``UndecodableText`` or ``csv.Error`` for a file that is not CSV text."""
     encoding = encoding or text_encoding(data)
     stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
-    too_long = _("a cell is longer than %(max)s characters") % {"max": f"{MAX_FIELD_CHARS:,}"}
     try:
         for number, cells in enumerate(limited_rows(csv.reader(stream), max_rows, header_rows=1), start=1):
-            if any(len(cell) > MAX_FIELD_CHARS for cell in cells):
-                raise LimitExceeded(_("row %(row)s: %(problem)s") % {"row": number, "problem": too_long})
+            check_cells(number, cells)
             yield cells
     except UnicodeDecodeError:
         message = (
@@ -139,8 +138,18 @@ def csv_rows(data: bytes, max_rows: int, encoding: str | None = None) -> Iterato
         raise UndecodableText(message) from None
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
-            raise LimitExceeded(too_long) from None
+            raise LimitExceeded(_too_long()) from None
         raise
+
+
+def _too_long() -> str:
+    return _("a cell is longer than %(max)s characters") % {"max": f"{MAX_FIELD_CHARS:,}"}
+
+
+def check_cells(number: int, cells: Iterable) -> None:
+    """No text cell of a row (CSV, spreadsheet, GeoJSON properties) longer than ``MAX_FIELD_CHARS``."""
+    if any(isinstance(cell, str) and len(cell) > MAX_FIELD_CHARS for cell in cells):
+        raise LimitExceeded(_("row %(row)s: %(problem)s") % {"row": number, "problem": _too_long()})
 
 
 # --- JSON ------------------------------------------------------------------------------------------

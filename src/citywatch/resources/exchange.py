@@ -40,6 +40,7 @@ from citywatch.core.limits import (
     ImportLimits,
     LimitExceeded,
     UndecodableText,
+    check_cells,
     check_feature_count,
     check_json_containers,
     check_zip,
@@ -187,6 +188,7 @@ def read_xlsx(data: bytes, limits: ImportLimits) -> Table:
             for number, cells in enumerate(rows, start=2):
                 if all(is_blank(c) for c in cells):
                     continue
+                check_cells(number, cells)
                 table.rows.append((number, list(cells), None))
         except (UnreadableFile, LimitExceeded):
             raise
@@ -240,6 +242,7 @@ def read_geojson(data: bytes, limits: ImportLimits) -> Table:
         props = feature.get("properties") or {}
         if not isinstance(props, dict):
             raise UnreadableFile(_("feature %(number)s: properties must be an object") % {"number": number})
+        check_cells(number, props.values())
         kept = {}
         for key, value in props.items():
             key = str(key)
