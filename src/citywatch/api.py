@@ -13,6 +13,7 @@ import logging
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db import OperationalError
 from django.http import Http404
 from django.utils import timezone
 from ninja import NinjaAPI
@@ -21,6 +22,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from citywatch.core.changelog import set_actor_user
 from citywatch.core.errors import ActionError, Unavailable, error_response, json_safe
+from citywatch.core.middleware import database_busy, is_database_busy
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +128,14 @@ def on_action_error(request, exc):
     if isinstance(exc, Unavailable):
         response["Retry-After"] = str(exc.retry_after)
     return response
+
+
+@api.exception_handler(OperationalError)
+def on_operational_error(request, exc):
+    """A write that waited out the database's busy timeout: 503 with Retry-After, never 500."""
+    if is_database_busy(exc):
+        return database_busy(request.path)
+    return on_unexpected(request, exc)
 
 
 @api.exception_handler(Exception)

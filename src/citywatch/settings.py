@@ -31,14 +31,17 @@ DATABASE_URL = env_str("CITYWATCH_DATABASE_URL", f"spatialite:///{DATA_DIR / 'ci
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CITYWATCH_DB_CONN_MAX_AGE", 0))
 }
+# How long a write waits for another writer's lock (SQLite) before it is answered 503 with Retry-After.
+CITYWATCH_DB_BUSY_TIMEOUT_MS = env_int("CITYWATCH_DB_BUSY_TIMEOUT_MS", 20_000)
 if DATABASES["default"]["ENGINE"] == "django.contrib.gis.db.backends.spatialite":
+    # GeoDjango's SpatiaLite backend, with the busy timeout, WAL and synchronous=NORMAL set after the
+    # extension has loaded (loading it resets the busy timeout; init_command runs before): see
+    # citywatch/spatialite/base.py.
+    DATABASES["default"]["ENGINE"] = "citywatch.spatialite"
     DATABASES["default"].setdefault("OPTIONS", {})
     # Wait for a writer instead of failing at once when web and worker write together.
-    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", CITYWATCH_DB_BUSY_TIMEOUT_MS / 1000)
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Applications ---------------------------------------------------------------------------------
@@ -65,6 +68,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "citywatch.core.middleware.ApiErrorBodyMiddleware",
+    "citywatch.core.middleware.RequestLimitMiddleware",
     "citywatch.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -77,6 +81,7 @@ MIDDLEWARE = [
     "citywatch.core.middleware.ActorMiddleware",
     "citywatch.core.middleware.LoginRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
+    "citywatch.core.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "citywatch.urls"
@@ -142,11 +147,22 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-# Uploads: requests larger than this are refused before they reach a view.
+# Request bodies: larger ones are refused with 413 before they reach a view, by the ASGI middleware in
+# asgi.py (before anything is read or written to disk) and by core.middleware.RequestLimitMiddleware.
+# Uploads (multipart) have their own, larger limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CITYWATCH_MAX_REQUEST_BYTES", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CITYWATCH_MAX_UPLOAD_BYTES = env_int("CITYWATCH_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 CITYWATCH_MAX_IMPORT_BYTES = env_int("CITYWATCH_MAX_IMPORT_BYTES", 200 * 1024 * 1024)
+# Bounds of every imported file's parser (core/limits.py): rows read (blank rows count), arrays and
+# objects in a JSON file (so coordinate vertices), bytes an archive (.xlsx) unpacks to.
+CITYWATCH_IMPORT_MAX_ROWS = env_int("CITYWATCH_IMPORT_MAX_ROWS", 100_000)
+CITYWATCH_IMPORT_MAX_VERTICES = env_int("CITYWATCH_IMPORT_MAX_VERTICES", 1_000_000)
+CITYWATCH_IMPORT_MAX_UNZIPPED_BYTES = env_int("CITYWATCH_IMPORT_MAX_UNZIPPED_BYTES", 100 * 1024 * 1024)
+# Population grids: populated cells read from one file (GeoTIFF cells above 0, CSV rows).
+CITYWATCH_POPULATION_MAX_CELLS = env_int("CITYWATCH_POPULATION_MAX_CELLS", 20_000_000)
+# Road networks: way nodes read from one .osm.pbf.
+CITYWATCH_ROADS_MAX_WAY_NODES = env_int("CITYWATCH_ROADS_MAX_WAY_NODES", 20_000_000)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 MEDIA_ROOT = DATA_DIR / "uploads"
 

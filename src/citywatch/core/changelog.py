@@ -111,12 +111,13 @@ def _before(instance) -> dict | None:
     return None if loaded is None else serialize(instance, loaded)
 
 
-def _write(instance, action: str, before: dict | None, after: dict | None):
+def _change(instance, action: str, before: dict | None, after: dict | None):
+    """The (unsaved) change-log row of one change, made by the current actor."""
     from citywatch.core.models import ObjectChange
 
     actor = current_actor()
     user = actor.user if getattr(actor.user, "pk", None) else None
-    ObjectChange.objects.create(
+    return ObjectChange(
         user=user,
         user_name=getattr(user, "username", "") if user else "",
         source=actor.source,
@@ -131,6 +132,34 @@ def _write(instance, action: str, before: dict | None, after: dict | None):
     )
 
 
+def _write(instance, action: str, before: dict | None, after: dict | None):
+    _change(instance, action, before, after).save()
+
+
+def _mark_saved(instance) -> None:
+    """As after a save(): the image a later save in this process compares against."""
+    instance._changelog_loaded = {
+        f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields
+    }
+
+
+def log_bulk(objs, action: str) -> None:
+    """The change-log rows of objects written by ``bulk_create`` (``action`` create) or ``bulk_update``
+    (update), which send no signal: one row per object, as the post_save handler would write it — the
+    current actor, the area path, the image as loaded before (updates) and the image now — inserted in
+    bulk too. Callers pass only objects that changed."""
+    from citywatch.core.models import ObjectChange
+
+    rows = []
+    for obj in objs:
+        if obj.pk is None:  # pragma: no cover - every supported backend returns the new keys
+            raise RuntimeError(f"{type(obj).__name__}: bulk_create returned no primary key")
+        before = _before(obj) if action == ChangeAction.UPDATE else None
+        rows.append(_change(obj, action, before, serialize(obj)))
+        _mark_saved(obj)
+    ObjectChange.objects.bulk_create(rows, batch_size=500)
+
+
 def _on_save(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
@@ -140,9 +169,7 @@ def _on_save(sender, instance, created, raw=False, **kwargs):
     if before is not None and len(before) == len(after) and all(after.get(k) == v for k, v in before.items()):
         return
     _write(instance, ChangeAction.CREATE if created else ChangeAction.UPDATE, before, after)
-    instance._changelog_loaded = {
-        f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields
-    }
+    _mark_saved(instance)
 
 
 def _on_delete(sender, instance, **kwargs):

@@ -11,6 +11,8 @@ Codes follow GB/T 2260: 2 or 4 digit province/city codes are padded to 6 (``3502
 streets have 9 digits and communities 12. Several files may be given at once; all rows are checked
 together (a parent may come from another file or from the database) and written in one transaction,
 parents first, or not at all. Invalid boundaries are repaired (GEOS MakeValid) and each repair reported.
+Files are read within the import bounds of ``core.limits``: rows and cell length for CSV, coordinates
+(counted before the JSON is parsed) and features for GeoJSON.
 """
 
 from __future__ import annotations
@@ -30,6 +32,14 @@ from shapely.validation import explain_validity
 from citywatch.core import actions
 from citywatch.core.choices import AREA_LEVEL_RANK, AreaLevel, PointSource
 from citywatch.core.importing import Importer, ImportFailed, ImportReport, Problem, check_file, register
+from citywatch.core.limits import (
+    ImportLimits,
+    LimitExceeded,
+    UndecodableText,
+    check_feature_count,
+    check_json_containers,
+    csv_rows,
+)
 from citywatch.core.models import AdminArea
 from citywatch.geo import crs as crslib
 
@@ -101,10 +111,16 @@ def _polygonal(geom):
     return None
 
 
-def read_geojson(path: Path, report: ImportReport, crs) -> list[AreaRow]:
+def read_geojson(path: Path, report: ImportReport, crs, limits: ImportLimits) -> list[AreaRow]:
+    raw = path.read_bytes()
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        # The arrays (vertices) and objects are counted before json.loads builds them.
+        check_json_containers(raw, limits.vertices)
+        data = json.loads(raw.decode("utf-8-sig"))
+    except LimitExceeded as exc:
+        report.problems.append(Problem(path.name, None, "", str(exc)))
+        return []
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         report.problems.append(
             Problem(path.name, None, "", _("not valid GeoJSON: %(error)s") % {"error": exc})
         )
@@ -112,6 +128,11 @@ def read_geojson(path: Path, report: ImportReport, crs) -> list[AreaRow]:
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list):
         report.problems.append(Problem(path.name, None, "", _("not a GeoJSON FeatureCollection")))
+        return []
+    try:
+        check_feature_count(len(features), limits.rows)
+    except LimitExceeded as exc:
+        report.problems.append(Problem(path.name, None, "", str(exc)))
         return []
     rows = []
     for index, feature in enumerate(features, start=1):
@@ -229,14 +250,21 @@ def _base_row(file, index, code, name, level, parent_code, report) -> AreaRow | 
     return row
 
 
-def read_csv(path: Path, report: ImportReport, crs) -> list[AreaRow]:
+def read_csv(path: Path, report: ImportReport, crs, limits: ImportLimits) -> list[AreaRow]:
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
+        records = list(csv_rows(path.read_bytes(), limits.rows, encoding="utf-8-sig"))
+    except UndecodableText:
         report.problems.append(Problem(path.name, None, "", _("not UTF-8 text")))
         return []
-    reader = csv.DictReader(text.splitlines())
-    header = reader.fieldnames or []
+    except LimitExceeded as exc:
+        report.problems.append(Problem(path.name, None, "", str(exc)))
+        return []
+    except csv.Error as exc:
+        report.problems.append(
+            Problem(path.name, None, "", _("not a readable CSV (%(reason)s)") % {"reason": exc})
+        )
+        return []
+    header = records[0] if records else []
     if "code" not in header or "name" not in header:
         report.problems.append(Problem(path.name, 1, "", _("a CSV of areas needs the columns code and name")))
         return []
@@ -246,10 +274,13 @@ def read_csv(path: Path, report: ImportReport, crs) -> list[AreaRow]:
     implied_level = PARENT_COLUMNS.get(parent_column, "")
     has_point = "lon" in header and "lat" in header
     rows = []
-    for index, raw in enumerate(reader, start=2):
-        if None in raw:
+    for index, cells in enumerate(records[1:], start=2):
+        if not cells:
+            continue
+        if len(cells) > len(header):
             report.problems.append(Problem(path.name, index, "", _("more cells than columns")))
             continue
+        raw = dict.fromkeys(header) | dict(zip(header, cells, strict=False))
         level = raw.get("level") or implied_level
         row = _base_row(
             path.name,
@@ -391,11 +422,12 @@ class AreaImporter(Importer):
             report.problems.append(Problem("--crs", None, "", str(exc)))
             raise ImportFailed(report) from None
         rows: list[AreaRow] = []
+        limits = ImportLimits.current()
         for path in map(Path, paths):
             if not check_file(path, self.extensions, report):
                 continue
             reader = read_csv if path.suffix.lower() == ".csv" else read_geojson
-            rows.extend(reader(path, report, crs))
+            rows.extend(reader(path, report, crs, limits))
         merged = merge_rows(rows, report)
         check_parents(merged, report)
         if not merged and not report.problems:

@@ -12,6 +12,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from citywatch.core.limits import size_text
+
 
 @dataclass
 class Problem:
@@ -102,7 +104,7 @@ def check_file(path: Path, extensions: tuple[str, ...], report: ImportReport) ->
         return False
     limit = settings.CITYWATCH_MAX_IMPORT_BYTES
     if path.stat().st_size > limit:
-        message = _("file is larger than the limit of %(limit)s") % {"limit": f"{limit // (1024 * 1024)} MiB"}
+        message = _("file is larger than the limit of %(limit)s") % {"limit": size_text(limit)}
         report.problems.append(Problem(name, None, "", message))
         return False
     return True

@@ -1,7 +1,13 @@
+import errno
+import logging
 import uuid
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
+from django.db import OperationalError
+from django.http import HttpResponse
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext
 
 from citywatch.core.changelog import acting_as
 from citywatch.core.choices import ChangeSource
@@ -84,9 +90,7 @@ class LanguageMiddleware:
         from django.conf import settings
         from django.utils import translation
 
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        supported = {code for code, _ in settings.LANGUAGES}
-        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        language = chosen_language(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
@@ -132,3 +136,228 @@ class RejectNulMiddleware:
             except Exception:  # noqa: BLE001 - a malformed body is for the view to refuse
                 return False
         return False
+
+
+# --- Refusals before or instead of a view: bodies too large, no room on disk, database busy ---------
+
+# Seconds a client is asked to wait before retrying a write refused because the database was busy.
+RETRY_AFTER_SECONDS = 5
+log = logging.getLogger(__name__)
+
+
+def chosen_language(cookie: str | None) -> str:
+    """The user's language: the switcher's cookie if it names a supported language, else the default."""
+    from django.conf import settings
+
+    supported = {code for code, _ in settings.LANGUAGES}
+    return cookie if cookie in supported else settings.LANGUAGE_CODE
+
+
+def refusal(path: str, status: int, code: str, message: str, language: str | None = None) -> HttpResponse:
+    """The answer to a request refused before (or instead of) its view: under /api/ the API's error body,
+    elsewhere a plain translated page that needs neither the database nor a session."""
+    from django.template.loader import render_to_string
+
+    from citywatch.core.errors import error_response
+
+    with translation.override(language or translation.get_language()):
+        if path.startswith("/api/"):
+            return error_response(status, str(message), code=code)
+        titles = {
+            413: gettext("Request too large"),
+            503: gettext("Busy: try again shortly"),
+            507: gettext("No room to store the upload"),
+        }
+        page = render_to_string(
+            "refused.html",
+            {"status": status, "title": titles.get(status, status), "message": message},
+        )
+    return HttpResponse(page, status=status)
+
+
+def too_large(path: str, content_type: str, language: str | None = None) -> HttpResponse:
+    from citywatch.core.limits import body_too_large_message
+
+    with translation.override(language or translation.get_language()):
+        return refusal(path, 413, "too_large", body_too_large_message(content_type), language)
+
+
+def is_out_of_space(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def insufficient_storage(path: str, language: str | None = None) -> HttpResponse:
+    """507 Insufficient Storage (RFC 4918 §11.5): the server cannot store what the request carries. Not a
+    4xx (the request is fine) nor a 500 (nothing is broken, a disk is full); logged for the operator."""
+    log.error("no space left to store the body of a request to %s (temporary directory full?)", path)
+    with translation.override(language or translation.get_language()):
+        message = gettext(
+            "The server has no room to store this upload right now. Try again later, or tell the "
+            "administrator that the disk holding temporary files is full."
+        )
+        return refusal(path, 507, "insufficient_storage", message, language)
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """A write that gave up waiting for another writer's lock: SQLite's "database is locked" after the busy
+    timeout, or PostgreSQL's lock_not_available (55P03) when a lock timeout is set."""
+    if not isinstance(exc, OperationalError):
+        return False
+    text = str(exc)
+    return (
+        "database is locked" in text
+        or "database table is locked" in text
+        or getattr(exc.__cause__, "sqlstate", None) == "55P03"
+    )
+
+
+def database_busy(path: str) -> HttpResponse:
+    """503 with Retry-After: the database stayed busy with another write for the whole busy timeout."""
+    log.warning("database busy: a write to %s waited out the lock timeout", path)
+    message = gettext(
+        "The database is busy with another change (such as a large import). Nothing was saved; "
+        "try again in a few seconds."
+    )
+    response = refusal(path, 503, "database_busy", message)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class RequestLimitMiddleware:
+    """A body over its limit (``core.limits.body_limit``: uploads have their own, larger one) answers 413
+    before any view sees it; the body is parsed here, so that a body Django refuses while reading it
+    (too many or too large form fields) answers 413 too and an upload the server has no room to store
+    answers 507, never 500. Under ASGI the middleware in asgi.py refuses an oversized body earlier still,
+    before a byte of it is read; this one covers every server (and the test client)."""
+
+    BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+    FORMS = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+        from django.http.multipartparser import MultiPartParserError
+
+        from citywatch.core.limits import body_limit
+
+        language = chosen_language(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
+        content_type = request.META.get("CONTENT_TYPE", "")
+        limit = body_limit(content_type)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            return too_large(request.path, content_type, language)
+        if length and request.method in self.BODY_METHODS:
+            try:
+                if request.content_type in self.FORMS:
+                    request.POST  # noqa: B018 - parsed now, so that its failures are answered here
+                    request.FILES  # noqa: B018
+                else:
+                    request.body  # noqa: B018
+            except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+                return too_large(request.path, content_type, language)
+            except MultiPartParserError:
+                pass  # a malformed form: the view finds no data and says what is missing
+            except OSError as exc:
+                if is_out_of_space(exc):
+                    return insufficient_storage(request.path, language)
+                raise
+        return self.get_response(request)
+
+
+class DatabaseBusyMiddleware:
+    """A page whose write waited out the database's busy timeout answers 503 with Retry-After and a
+    translated page, not 500 (the API does the same in its own exception handler)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if is_database_busy(exception):
+            return database_busy(request.path)
+        return None
+
+
+class BodyLimitASGIMiddleware:
+    """ASGI middleware around the Django application: a request body over its limit is refused with 413
+    before a byte of it is read (declared ``Content-Length``) or as soon as the streamed bytes pass it
+    (chunked bodies, which are held in memory up to the limit and only then handed to Django), so a
+    refused body is never written to disk — Django's own ASGI handler spools every body to a temporary
+    file before any middleware runs. A temporary directory that fills up while Django spools an
+    accepted body answers 507 instead of 500."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        from citywatch.core.limits import body_limit
+
+        headers = {}
+        for name, value in scope.get("headers", ()):
+            headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+        content_type = headers.get("content-type", "")
+        limit = body_limit(content_type)
+        declared = headers.get("content-length")
+
+        def refuse():
+            return self._send(send, too_large(scope["path"], content_type, self._language(headers)))
+
+        app_receive = receive
+        if declared is not None:
+            if declared.strip().isdigit() and int(declared) > limit:
+                return await refuse()
+        else:
+            messages = []
+            received = 0
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return None  # the client went away
+                received += len(message.get("body", b""))
+                if received > limit:
+                    return await refuse()
+                messages.append(message)
+                if not message.get("more_body", False):
+                    break
+
+            async def app_receive():
+                return messages.pop(0) if messages else await receive()
+
+        started = False
+
+        async def tracking_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, app_receive, tracking_send)
+        except OSError as exc:
+            if started or not is_out_of_space(exc):
+                raise
+            await self._send(send, insufficient_storage(scope["path"], self._language(headers)))
+
+    @staticmethod
+    def _language(headers: dict) -> str:
+        from django.conf import settings
+        from django.http import parse_cookie
+
+        return chosen_language(parse_cookie(headers.get("cookie", "")).get(settings.LANGUAGE_COOKIE_NAME))
+
+    @staticmethod
+    async def _send(send, response: HttpResponse) -> None:
+        # The rest of a refused body is never read, so the connection is not kept for another request.
+        headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.items()]
+        headers += [(b"content-length", b"%d" % len(response.content)), (b"connection", b"close")]
+        await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+        await send({"type": "http.response.body", "body": response.content})

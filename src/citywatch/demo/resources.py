@@ -23,13 +23,12 @@ from decimal import Decimal
 
 import numpy as np
 import shapely
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.gis.geos import Point
 from django.db import transaction
 from shapely.ops import nearest_points
 
 from citywatch.core.choices import AreaLevel, ChangeAction
-from citywatch.core.models import AdminArea, ObjectChange
+from citywatch.core.models import AdminArea
 from citywatch.core.models.base import differs
 from citywatch.demo.land import district_land
 from citywatch.resources import choices as ch
@@ -366,38 +365,13 @@ def _current(obj, name):
 
 def _bulk_create_logged(model, objs: list) -> list:
     """``bulk_create`` plus the change-log rows the post_save signal would have written (which
-    ``bulk_create`` skips): one ``create`` ObjectChange per row, with ``changelog.serialize``'s image,
-    the current actor and the object's area path — the semantics of ``changelog._write``."""
-    from citywatch.core.changelog import current_actor, serialize
+    ``bulk_create`` skips): ``changelog.log_bulk``."""
+    from citywatch.core.changelog import log_bulk
 
     if not objs:
         return objs
     model.objects.bulk_create(objs, batch_size=500)
-    actor = current_actor()
-    user = actor.user if getattr(actor.user, "pk", None) else None
-    content_type = ContentType.objects.get_for_model(model, for_concrete_model=True)
-    changes = []
-    for obj in objs:
-        if obj.pk is None:  # pragma: no cover - every supported backend returns the new keys
-            raise RuntimeError(f"{model.__name__}: bulk_create returned no primary keys")
-        changes.append(
-            ObjectChange(
-                user=user,
-                user_name=getattr(user, "username", "") if user else "",
-                source=actor.source,
-                request_id=actor.request_id,
-                action=ChangeAction.CREATE,
-                content_type=content_type,
-                object_id=str(obj.pk),
-                object_repr=str(obj)[:200],
-                area_path=obj.change_area_path() or "",
-                before=None,
-                after=serialize(obj),
-            )
-        )
-        # As after a save(): the image a later save in this process compares against.
-        obj._changelog_loaded = {f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields}
-    ObjectChange.objects.bulk_create(changes, batch_size=500)
+    log_bulk(objs, ChangeAction.CREATE)
     return objs
 
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from citywatch.core.importing import Importer, ImportFailed, ImportReport, Problem, check_file, register
@@ -69,7 +70,7 @@ class RoadsImporter(Importer):
             "synthetic": bool(options.get("synthetic")),
         }
         try:
-            graph, stats = build_road_graph(path, manifest)
+            graph, stats = build_road_graph(path, manifest, settings.CITYWATCH_ROADS_MAX_WAY_NODES)
         except RoadImportError as exc:
             report.problems.append(Problem(path.name, None, "", str(exc)))
             raise ImportFailed(report) from None
@@ -165,6 +166,7 @@ class PopulationImporter(Importer):
                     band=int(options.get("band") or 1),
                     nodata=options.get("nodata"),
                     crs=options.get("crs") or "wgs84",
+                    max_cells=settings.CITYWATCH_POPULATION_MAX_CELLS,
                 )
             except PopulationImportError as exc:
                 report.problems.extend(Problem(path.name, row, "", message) for row, message in exc.problems)

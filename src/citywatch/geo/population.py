@@ -10,6 +10,9 @@ Input (``citywatch import population FILE``):
   ``latitude``/``y`` and ``population``/``pop``/``count``/``value`` are understood; ``--crs`` gcj02 or
   bd09 converts through ``geo/crs.py``).
 
+Both are read within bounds: the raster's size (``MAX_RASTER_CELLS``), read in strips of rows, and the
+populated cells or CSV rows of one file (``max_cells``, from ``CITYWATCH_POPULATION_MAX_CELLS``).
+
 Cells with 0 persons are dropped (they change no sum), so the stored total equals the file's total
 over its valid cells; the import checks that and records it in the manifest.
 
@@ -30,11 +33,13 @@ The grid must not straddle the ±180° meridian.
 from __future__ import annotations
 
 import csv
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import shapely
+from django.utils.translation import gettext
 
 from citywatch.geo import store
 from citywatch.geo.distance import EARTH_RADIUS_M, haversine_m
@@ -45,6 +50,10 @@ ARRAYS = ("lon", "lat", "persons", "offsets")
 TARGET_PER_BUCKET = 64
 MAX_BUCKETS = 4_000_000
 MAX_RASTER_CELLS = 400_000_000
+# Cells read per strip of a GeoTIFF, and populated cells (GeoTIFF) or rows (CSV) read from one file by
+# default (the importer passes CITYWATCH_POPULATION_MAX_CELLS).
+STRIP_CELLS = 4_000_000
+DEFAULT_MAX_CELLS = 20_000_000
 TRANSFORM_CHUNK = 2_000_000
 MAX_LISTED_PROBLEMS = 20
 
@@ -203,10 +212,28 @@ class PopulationGrid(store.StoredArrays):
 
 
 # --- reading files ---------------------------------------------------------------------------------
-def read_geotiff(path: Path, band: int = 1, nodata: float | None = None) -> PopulationPoints:
+def _too_many_cells(name: str, max_cells: int) -> PopulationImportError:
+    return PopulationImportError(
+        [
+            (
+                None,
+                gettext("%(name)s has more than %(max)s populated cells; clip it to the area first")
+                % {"name": name, "max": f"{max_cells:,}"},
+            )
+        ]
+    )
+
+
+def read_geotiff(
+    path: Path, band: int = 1, nodata: float | None = None, max_cells: int = DEFAULT_MAX_CELLS
+) -> PopulationPoints:
+    """Cells above 0 as points. The raster is read in strips of rows (a compressed GeoTIFF may unpack to
+    far more than its size), keeping only the populated cells, and reading stops once there are more
+    than ``max_cells`` of them; rasters over ``MAX_RASTER_CELLS`` are refused before any read."""
     import rasterio
     from rasterio.errors import RasterioIOError
     from rasterio.warp import transform as warp_transform
+    from rasterio.windows import Window
 
     name = Path(path).name
     try:
@@ -222,12 +249,25 @@ def read_geotiff(path: Path, band: int = 1, nodata: float | None = None) -> Popu
             raise PopulationImportError(
                 [(None, f"{src.width}×{src.height} cells is too large; clip it to the area first")]
             )
-        data = src.read(band, masked=True)
-        values = np.ma.getdata(data).astype(np.float64, copy=False)
-        valid = ~np.ma.getmaskarray(data) & np.isfinite(values)
-        if nodata is not None:
-            valid &= values != nodata
-        negative = int(np.count_nonzero(valid & (values < 0)))
+        strip = max(1, STRIP_CELLS // max(src.width, 1))
+        file_total, negative, kept = 0.0, 0, 0
+        parts_rows, parts_cols, parts_persons = [], [], []
+        for top in range(0, src.height, strip):
+            height = min(strip, src.height - top)
+            data = src.read(band, masked=True, window=Window(0, top, src.width, height))
+            values = np.ma.getdata(data).astype(np.float64, copy=False)
+            valid = ~np.ma.getmaskarray(data) & np.isfinite(values)
+            if nodata is not None:
+                valid &= values != nodata
+            negative += int(np.count_nonzero(valid & (values < 0)))
+            file_total += float(values[valid].sum(dtype=np.float64))
+            rows, cols = np.nonzero(valid & (values > 0))
+            kept += len(rows)
+            if kept > max_cells:
+                raise _too_many_cells(name, max_cells)
+            parts_rows.append(rows + top)
+            parts_cols.append(cols)
+            parts_persons.append(values[rows, cols])
         if negative:
             raise PopulationImportError(
                 [
@@ -238,9 +278,9 @@ def read_geotiff(path: Path, band: int = 1, nodata: float | None = None) -> Popu
                     )
                 ]
             )
-        file_total = float(values[valid].sum(dtype=np.float64))
-        rows, cols = np.nonzero(valid & (values > 0))
-        persons = values[rows, cols]
+        rows = np.concatenate(parts_rows) if parts_rows else np.zeros(0, dtype=np.int64)
+        cols = np.concatenate(parts_cols) if parts_cols else np.zeros(0, dtype=np.int64)
+        persons = np.concatenate(parts_persons) if parts_persons else np.zeros(0)
         t = src.transform
         xs = t.a * (cols + 0.5) + t.b * (rows + 0.5) + t.c
         ys = t.d * (cols + 0.5) + t.e * (rows + 0.5) + t.f
@@ -280,12 +320,17 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def read_csv(path: Path, crs: str = "wgs84") -> PopulationPoints:
+def read_csv(path: Path, crs: str = "wgs84", max_cells: int = DEFAULT_MAX_CELLS) -> PopulationPoints:
+    """``lon,lat,persons`` rows; reading stops after ``max_cells`` rows (one more is an error)."""
     from citywatch.geo import crs as crslib
 
     path = Path(path)
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        first = next(csv.reader(handle), None)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            first = next(csv.reader(handle), None)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        message = gettext("not a readable CSV (%(reason)s)") % {"reason": exc}
+        raise PopulationImportError([(1, message)]) from None
     if not first:
         raise PopulationImportError([(None, "the file is empty")])
     cells = [c.strip() for c in first]
@@ -306,17 +351,24 @@ def read_csv(path: Path, crs: str = "wgs84") -> PopulationPoints:
         columns = (0, 1, 2)
     skip = 1 if has_header else 0
     try:
-        table = np.loadtxt(
-            path,
-            delimiter=",",
-            skiprows=skip,
-            usecols=columns,
-            ndmin=2,
-            dtype=np.float64,
-            encoding="utf-8-sig",
-        )
+        with warnings.catch_warnings():
+            # With max_rows, NumPy warns about blank and comment lines (it counts rows, not lines).
+            warnings.filterwarnings("ignore", message="Input line .* contained no data", category=UserWarning)
+            table = np.loadtxt(
+                path,
+                delimiter=",",
+                skiprows=skip,
+                usecols=columns,
+                ndmin=2,
+                dtype=np.float64,
+                encoding="utf-8-sig",
+                max_rows=max_cells + 1,
+            )
     except ValueError:
         raise PopulationImportError(_csv_problems(path, columns, skip)) from None
+    if len(table) > max_cells:
+        message = gettext("%(name)s has more than %(max)s rows; split the file")
+        raise PopulationImportError([(None, message % {"name": path.name, "max": f"{max_cells:,}"})])
     lon, lat, persons = table[:, 0], table[:, 1], table[:, 2]
     problems: list[tuple[int | None, str]] = []
     bad_place = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
@@ -341,8 +393,9 @@ def read_csv(path: Path, crs: str = "wgs84") -> PopulationPoints:
 def _csv_problems(path: Path, columns, skip: int) -> list[tuple[int | None, str]]:
     """Row-by-row diagnosis, run only when the vectorised parse failed."""
     problems: list[tuple[int | None, str]] = []
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        for line_no, row in enumerate(csv.reader(handle), start=1):
+    with open(path, encoding="utf-8-sig", newline="", errors="replace") as handle:
+        rows = csv.reader(handle)
+        for line_no, row in enumerate(_until_csv_error(rows, problems), start=1):
             if line_no <= skip or not row or not "".join(row).strip():
                 continue
             if len(row) <= max(columns):
@@ -357,12 +410,27 @@ def _csv_problems(path: Path, columns, skip: int) -> list[tuple[int | None, str]
     return problems or [(None, "the file could not be read as lon,lat,persons numbers")]
 
 
-def read_population_file(path: Path, *, band: int = 1, nodata: float | None = None, crs: str = "wgs84"):
+def _until_csv_error(rows, problems: list):
+    """The rows of a csv reader until one it cannot read (an over-long cell), which becomes a problem."""
+    try:
+        yield from rows
+    except csv.Error as exc:
+        problems.append((None, gettext("not a readable CSV (%(reason)s)") % {"reason": exc}))
+
+
+def read_population_file(
+    path: Path,
+    *,
+    band: int = 1,
+    nodata: float | None = None,
+    crs: str = "wgs84",
+    max_cells: int = DEFAULT_MAX_CELLS,
+):
     suffix = Path(path).suffix.lower()
     if suffix in (".tif", ".tiff"):
-        return read_geotiff(path, band=band, nodata=nodata)
+        return read_geotiff(path, band=band, nodata=nodata, max_cells=max_cells)
     if suffix == ".csv":
-        return read_csv(path, crs=crs)
+        return read_csv(path, crs=crs, max_cells=max_cells)
     raise PopulationImportError([(None, f"unsupported file type {suffix or '(none)'}")])
 
 

@@ -2,8 +2,10 @@
 GeoJSON / GeoPackage exports.
 
 Readers turn bytes into a ``Table`` (the header as written, then numbered rows); they never touch the
-database, and a file they cannot read raises ``UnreadableFile`` with a message for the user. The
-importers (``importers.py``) turn tables into records.
+database, and a file they cannot read raises ``UnreadableFile`` with a message for the user; a file over
+one of the import bounds (bytes unpacked, rows, cells, coordinates: ``core.limits``) raises
+``LimitExceeded`` as soon as the bound is passed. The importers (``importers.py``) turn tables into
+records.
 
 Writers export what ``records_for(kind, user)`` returns, i.e. only the user's jurisdiction. Tabular
 formats use ``serializers.record(kind, obj, text=True)``; GeoJSON keeps lists as JSON. Spreadsheet cells
@@ -28,19 +30,29 @@ import sqlite3
 import struct
 import typing
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from citywatch.core.limits import (
+    ImportLimits,
+    LimitExceeded,
+    UndecodableText,
+    check_cells,
+    check_feature_count,
+    check_json_containers,
+    check_zip,
+    csv_rows,
+    limited_rows,
+)
 from citywatch.resources import queries
 from citywatch.resources.kinds import Kind, get_kind
 from citywatch.resources.serializers import record
 
 # Text that spreadsheets would treat as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# An import stops at this many non-blank rows (a spreadsheet saved with a million formatted rows).
-MAX_ROWS = 100_000
 # Columns right of an XLSX header that are still read (a value there is reported as having no header).
 SPARE_COLUMNS = 26
 
@@ -91,72 +103,62 @@ class Table:
     spreadsheet: bool = True
 
 
-def read_table(name: str, data: bytes) -> Table:
-    """Read ``data`` by the extension of ``name``."""
+def read_table(name: str, data: bytes, limits: ImportLimits | None = None) -> Table:
+    """Read ``data`` by the extension of ``name``, within ``limits`` (the settings' by default).
+    Raises ``UnreadableFile`` (422) or ``limits.LimitExceeded`` (413)."""
+    limits = limits or ImportLimits.current()
     lower = name.lower()
     if not data:
         raise UnreadableFile(_("the file is empty"))
     if lower.endswith(".csv"):
-        return read_csv(data)
+        return read_csv(data, limits)
     if lower.endswith(".xlsx"):
-        return read_xlsx(data)
+        return read_xlsx(data, limits)
     if lower.endswith((".geojson", ".json")):
-        return read_geojson(data)
+        return read_geojson(data, limits)
     raise UnreadableFile(_("unsupported file type; use .csv, .xlsx or .geojson"))
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise UnreadableFile(_("not readable UTF-16 text")) from None
-    if b"\x00" in data:
-        raise UnreadableFile(
-            _("the file contains NUL bytes: it is not a text CSV (a spreadsheet saved as .csv?)")
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise UnreadableFile(_("the text is neither UTF-8 nor GB18030")) from None
 
 
 def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
-def read_csv(data: bytes) -> Table:
+def read_csv(data: bytes, limits: ImportLimits) -> Table:
     """UTF-8 (with or without BOM), GB18030 (what Excel on a Chinese Windows writes) or UTF-16 with BOM;
-    comma-separated, quoted as Excel quotes; the header is row 1."""
-    text = _decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    comma-separated, quoted as Excel quotes; the header is row 1. Decoded as it is read; stops at the
+    row limit (blank rows count) or at an over-long cell."""
     try:
+        reader = csv_rows(data, limits.rows)
         header = next(reader, None)
         if header is None:
             raise UnreadableFile(_("the file is empty"))
         table = Table(headers=[h.strip() for h in header])
-        count = 0
         for number, cells in enumerate(reader, start=2):
             if all(is_blank(c) for c in cells):
                 continue
-            count += 1
-            if count > MAX_ROWS:
-                raise UnreadableFile(_("more than %(max)s rows; split the file") % {"max": MAX_ROWS})
             table.rows.append((number, cells, None))
+    except UndecodableText as exc:
+        raise UnreadableFile(str(exc)) from None
     except csv.Error as exc:
         raise UnreadableFile(_("not a readable CSV (%(reason)s)") % {"reason": exc}) from None
     return table
 
 
-def read_xlsx(data: bytes) -> Table:
+def read_xlsx(data: bytes, limits: ImportLimits) -> Table:
     """The first sheet of an Office Open XML workbook; the header is row 1; computed cells give their
-    last calculated value. openpyxl parses the XML with defusedxml (installed as a dependency)."""
+    last calculated value. openpyxl parses the XML with defusedxml (installed as a dependency). The
+    archive — its sizes, and the rows and elements of its XML — is bounded before openpyxl opens it
+    (``check_zip``), and reading stops at the row limit (blank rows count: openpyxl also yields the rows
+    missing between two that the sheet names)."""
     import openpyxl
 
+    try:
+        check_zip(data, limits.unzipped_bytes, _("workbook"), max_rows=limits.rows)
+    except zipfile.BadZipFile as exc:
+        raise UnreadableFile(
+            _("not a readable .xlsx workbook (%(reason)s); an old .xls must be saved as .xlsx")
+            % {"reason": type(exc).__name__}
+        ) from None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -182,16 +184,13 @@ def read_xlsx(data: bytes) -> Table:
             # Rows are read as wide as the header plus spare columns (to find values without a
             # header); a crafted cell in column XFD cannot make every row 16,384 cells wide.
             width = len(headers) + SPARE_COLUMNS
-            count = 0
-            rows = sheet.iter_rows(min_row=2, max_col=width, values_only=True)
+            rows = limited_rows(sheet.iter_rows(min_row=2, max_col=width, values_only=True), limits.rows)
             for number, cells in enumerate(rows, start=2):
                 if all(is_blank(c) for c in cells):
                     continue
-                count += 1
-                if count > MAX_ROWS:
-                    raise UnreadableFile(_("more than %(max)s rows; split the file") % {"max": MAX_ROWS})
+                check_cells(number, cells)
                 table.rows.append((number, list(cells), None))
-        except UnreadableFile:
+        except (UnreadableFile, LimitExceeded):
             raise
         except Exception as exc:  # noqa: BLE001
             raise UnreadableFile(
@@ -214,9 +213,11 @@ def _reason(exc: BaseException) -> str:
 API_ONLY_PROPERTIES = {"id", "area_name", "synthetic", "input_crs", "updated_at"}
 
 
-def read_geojson(data: bytes) -> Table:
+def read_geojson(data: bytes, limits: ImportLimits) -> Table:
     """A FeatureCollection (or one Feature). Properties are the columns; a Point geometry gives lon/lat
-    (it wins over lon/lat properties); a null geometry leaves lon/lat to the properties."""
+    (it wins over lon/lat properties); a null geometry leaves lon/lat to the properties. The arrays and
+    objects of the text are counted before it is parsed, the features after."""
+    check_json_containers(data, limits.vertices)
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -231,8 +232,7 @@ def read_geojson(data: bytes) -> Table:
         features = doc["features"]
     else:
         raise UnreadableFile(_("GeoJSON must be a FeatureCollection"))
-    if len(features) > MAX_ROWS:
-        raise UnreadableFile(_("more than %(max)s features; split the file") % {"max": MAX_ROWS})
+    check_feature_count(len(features), limits.rows)
     headers: dict[str, None] = {}
     ignored: dict[str, None] = {}
     parsed = []
@@ -242,6 +242,7 @@ def read_geojson(data: bytes) -> Table:
         props = feature.get("properties") or {}
         if not isinstance(props, dict):
             raise UnreadableFile(_("feature %(number)s: properties must be an object") % {"number": number})
+        check_cells(number, props.values())
         kept = {}
         for key, value in props.items():
             key = str(key)

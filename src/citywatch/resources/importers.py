@@ -9,9 +9,13 @@ serves the API and the upload page through ``import_file`` and ``import_upload``
   API and the pages) the user must hold the add and change permissions of the kind, every row must lie
   in the user's jurisdiction, and only records the user may change can be updated; the change log names
   that user.
-* **All or nothing.** Every row of every file is read and checked first (``actions.clean_record``
-  against one ``Context``, which caches areas and boundaries); any problem and nothing is written. Then
-  all rows are written in one transaction; ``--dry-run`` rolls it back and reports what would happen.
+* **All or nothing.** Every row of every file is read and checked first, outside any transaction
+  (``actions.clean_record`` against one ``Context``, which caches areas and boundaries); any problem and
+  nothing is written. Then all rows are written in one short transaction, in bulk
+  (``actions.save_resources``: one statement per batch of rows), so other writers wait moments, not
+  the length of the import; ``--dry-run`` rolls it back and reports what would happen.
+* **Bounds.** Files are read within ``core.limits`` (bytes, bytes unpacked, rows, cells, coordinates);
+  a file over one is refused with 413 as soon as the bound is passed.
 * **Upsert.** A row whose ``external_id`` (for supply items: ``code``) names an existing record updates
   that record; a row without one always creates a new record. Existing records are looked up with one
   query per import. The same id twice in one import is a problem on the later row.
@@ -36,6 +40,7 @@ from django.utils.translation import gettext as _
 from citywatch.core.changelog import acting_as, current_actor
 from citywatch.core.errors import ActionError
 from citywatch.core.importing import Importer, ImportFailed, ImportReport, Problem, register
+from citywatch.core.limits import LimitExceeded, size_text
 from citywatch.core.models import AdminArea
 from citywatch.core.models.base import differs
 from citywatch.geo import crs as crslib
@@ -49,7 +54,8 @@ PLACE_COLUMNS = ("lon", "lat", "area_code")
 
 
 class FileRejected(ImportFailed):
-    """The file itself was refused before reading: wrong type (415) or too large (413)."""
+    """The file itself was refused: wrong type (415), or too large (413) — in bytes before reading, or
+    over a bound of ``core.limits`` (unpacked bytes, rows, cells, coordinates) while reading."""
 
     def __init__(self, report: ImportReport, status: int):
         super().__init__(report)
@@ -149,15 +155,9 @@ def _check_source(name: str, size: int, limit: int, report: ImportReport) -> Non
         )
         raise FileRejected(report, 415)
     if size > limit:
-        message = _("file is larger than the limit of %(limit)s") % {"limit": _size(limit)}
+        message = _("file is larger than the limit of %(limit)s") % {"limit": size_text(limit)}
         report.problems.append(Problem(name, None, "", message))
         raise FileRejected(report, 413)
-
-
-def _size(limit: int) -> str:
-    if limit >= 1024 * 1024:
-        return f"{limit / (1024 * 1024):g} MiB"
-    return _("%(count)s bytes") % {"count": limit}
 
 
 def operator_context(crs) -> actions.Context:
@@ -253,6 +253,9 @@ def _read_rows(kind: Kind, name: str, data: bytes, report: ImportReport) -> list
     except exchange.UnreadableFile as exc:
         report.problems.append(Problem(name, None, "", str(exc)))
         return []
+    except LimitExceeded as exc:
+        report.problems.append(Problem(name, None, "", str(exc)))
+        raise FileRejected(report, exc.status) from None
     if table.ignored:
         report.notes.append(
             _("%(file)s: ignored the read-only properties %(properties)s")
@@ -439,20 +442,35 @@ def _clean(kind: Kind, row: _Row, ctx: actions.Context, report: ImportReport) ->
 
 
 def _write(kind: Kind, rows: list[_Row], report: ImportReport) -> None:
+    """Every checked row in bulk (``actions.save_resources``): the transaction, and on SQLite the write
+    lock, lasts one statement per batch of rows."""
+    new, changes = [], []
     for row in rows:
         instance = row.instance
-        if instance is not None and not any(
+        if instance is None:
+            new.append(row)
+        elif any(
             differs(getattr(instance, name), value, unordered_lists=True)
             for name, value in row.fields.items()
         ):
+            changes.append(row)
+        else:
             report.unchanged += 1
-            continue
-        try:
-            _saved, outcome = actions.save_resource(kind, row.fields, instance)
-        except ActionError as exc:
-            report.problems.append(Problem(row.file, row.number, "", str(exc)))
-            raise ImportFailed(report) from None
-        setattr(report, outcome, getattr(report, outcome) + 1)
+    try:
+        counts = actions.save_resources(
+            kind, [row.fields for row in new], [(row.instance, row.fields) for row in changes]
+        )
+    except ActionError as exc:
+        keys = set(getattr(exc, "details", None) or ())
+        concerned = [row for row in new + changes if row.key is not None and row.key in keys]
+        column = _key_column(kind)
+        for row in concerned:
+            report.problems.append(Problem(row.file, row.number, row.written.get(column, column), str(exc)))
+        if not concerned:
+            report.problems.append(Problem(rows[0].file, None, "", str(exc)))
+        raise ImportFailed(report) from None
+    for outcome, count in counts.items():
+        setattr(report, outcome, getattr(report, outcome) + count)
 
 
 # --- The command line -----------------------------------------------------------------------------

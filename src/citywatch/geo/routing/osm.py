@@ -8,7 +8,9 @@ coordinates to flat lists. Everything after that is vectorised: node ids are mad
 and each allowed direction of a segment becomes a directed edge weighted by length / speed.
 
 ``build_road_graph(path)`` returns ``(RoadGraph, stats)``; it raises ``RoadImportError`` with a clear
-message for a file that is not an OSM PBF or that holds no drivable road.
+message for a file that is not an OSM PBF or that holds no drivable road. Bounds: the file's blocks are
+checked against the format's size limits and a compression ratio before libosmium inflates any, and the
+way nodes read are counted (``max_way_nodes``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from django.utils.translation import gettext
 
 from citywatch.geo.distance import haversine_m
 from citywatch.geo.routing import tags as tagrules
@@ -25,6 +28,9 @@ from citywatch.geo.routing.graph import RoadGraph
 LOCATION_INDEX = "flex_mem"
 UNDEFINED_COORDINATE = 2147483647  # osmium::Location's undefined x/y
 COORDINATE_PRECISION = 1e-7
+# Way nodes read from one file by default (the importer passes CITYWATCH_ROADS_MAX_WAY_NODES): the
+# per-way lists below hold every one of them.
+DEFAULT_MAX_WAY_NODES = 20_000_000
 
 
 class RoadImportError(Exception):
@@ -45,7 +51,81 @@ def check_pbf_header(path: Path) -> None:
         )
 
 
-def read_ways(path: Path) -> dict:
+# The OSM PBF format's own limits (wiki.openstreetmap.org/wiki/PBF_Format), and the compression ratio
+# above which a block is refused as a decompression bomb (real extracts inflate 2-4 times).
+MAX_BLOB_HEADER_BYTES = 64 * 1024
+MAX_BLOB_BYTES = 32 * 1024 * 1024
+MAX_BLOB_RATIO = 100
+
+
+def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        if pos >= len(buf) or shift > 63:
+            raise ValueError("truncated varint")
+        byte = buf[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+        shift += 7
+
+
+def _fields(buf: bytes):
+    """(field number, value) of a protobuf message: an int for varints, the length of bytes fields."""
+    pos = 0
+    while pos < len(buf):
+        key, pos = _varint(buf, pos)
+        kind = key & 7
+        if kind == 0:
+            value, pos = _varint(buf, pos)
+        elif kind == 2:
+            value, pos = _varint(buf, pos)
+            pos += value
+        elif kind in (1, 5):
+            value, pos = 0, pos + (8 if kind == 1 else 4)
+        else:
+            raise ValueError(f"wire type {kind}")
+        if pos > len(buf):
+            raise ValueError("truncated field")
+        yield key >> 3, value
+
+
+def check_pbf_blocks(path: Path, max_ratio: int = MAX_BLOB_RATIO) -> None:
+    """Read the file's block headers before libosmium inflates anything: every block must respect the
+    format's size limits and inflate to at most ``max_ratio`` times its packed size, so a small file
+    cannot unpack to gigabytes. Raises RoadImportError."""
+    name = path.name
+    with open(path, "rb") as handle:
+        number = 0
+        while head := handle.read(4):
+            number += 1
+            size = int.from_bytes(head, "big")
+            header = handle.read(size) if len(head) == 4 and size <= MAX_BLOB_HEADER_BYTES else b""
+            try:
+                datasize = dict(_fields(header)).get(3, -1) if len(header) == size else -1
+                blob = handle.read(datasize) if 0 <= datasize <= MAX_BLOB_BYTES else b""
+                fields = dict(_fields(blob)) if len(blob) == datasize else None
+            except ValueError:
+                fields = None
+            if fields is None:
+                raise RoadImportError(
+                    gettext("%(name)s: block %(number)s is damaged or larger than the format allows")
+                    % {"name": name, "number": number}
+                )
+            raw_size = fields.get(2, 0)
+            packed = max((fields.get(f, 0) for f in (3, 4, 6, 7)), default=0)
+            if raw_size > MAX_BLOB_BYTES or (packed and raw_size > max_ratio * max(packed, 1024)):
+                raise RoadImportError(
+                    gettext(
+                        "%(name)s: block %(number)s unpacks to %(size)s bytes from %(packed)s "
+                        "(at most %(max)s times): refused as a possible decompression bomb"
+                    )
+                    % {"name": name, "number": number, "size": raw_size, "packed": packed, "max": max_ratio}
+                )
+
+
+def read_ways(path: Path, max_way_nodes: int = DEFAULT_MAX_WAY_NODES) -> dict:
     """Flat arrays of the drivable ways in a PBF: node ids, fixed-point coordinates, way lengths and
     per-way forward/backward speeds (km/h, 0 = closed in that direction), plus counters; and for the
     basemap (``geo/tiles/roads.py``) each way's ``highway`` class, ``name``, ``ref`` and structure
@@ -83,6 +163,11 @@ def read_ways(path: Path) -> dict:
             nodes = way.nodes
             if len(nodes) < 2:
                 continue
+            if len(refs) + len(nodes) > max_way_nodes:
+                raise RoadImportError(
+                    gettext("%(name)s has more than %(max)s way nodes; import a smaller extract")
+                    % {"name": path.name, "max": f"{max_way_nodes:,}"}
+                )
             for node in nodes:
                 location = node.location
                 add_ref(node.ref)
@@ -146,13 +231,17 @@ def graph_from_ways(ways: dict, manifest: dict | None = None) -> RoadGraph:
     return RoadGraph.from_edges(lon, lat, src, dst, secs, metres, osm_id=node_refs, manifest=manifest)
 
 
-def build_road_graph(path: Path, manifest: dict | None = None) -> tuple[RoadGraph, dict]:
+def build_road_graph(
+    path: Path, manifest: dict | None = None, max_way_nodes: int = DEFAULT_MAX_WAY_NODES
+) -> tuple[RoadGraph, dict]:
     """Read ``path`` and build its road graph; ``stats`` has counters and timings, and ``stats["ways"]``
-    what ``read_ways`` read (the basemap's road lines are cut from it)."""
+    what ``read_ways`` read (the basemap's road lines are cut from it). The blocks are checked first
+    (``check_pbf_blocks``) and reading stops past ``max_way_nodes`` way nodes."""
     path = Path(path)
     check_pbf_header(path)
+    check_pbf_blocks(path)
     started = time.perf_counter()
-    ways = read_ways(path)
+    ways = read_ways(path, max_way_nodes)
     read_s = time.perf_counter() - started
     counts = dict(ways["counts"])
     counts["way_nodes"] = int(len(ways["refs"]))
