@@ -129,7 +129,8 @@ def test_write_that_waits_out_the_lock_answers_503_with_retry_after(busy_server)
     shelter = database["shelter"]
     patch, capacity = f"/api/v1/resources/shelters/{shelter}", json.dumps({"capacity": 321}).encode()
 
-    holder = sqlite3.connect(database["path"], timeout=30, isolation_level=None)  # waits out the server's own last write
+    # Waits out the server's own last write (the login, the token's use), then holds the lock.
+    holder = sqlite3.connect(database["path"], timeout=30, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another writer (an import, the worker) holds the write lock
     try:
         status, headers, answer = api.request("PATCH", patch, headers=auth, body=capacity)
