@@ -138,8 +138,6 @@ def register_routers():
     import citywatch.incidents.api_duty  # noqa: F401
     import citywatch.incidents.api_sitreps  # noqa: F401
     import citywatch.incidents.api_summons  # noqa: F401
-    import citywatch.resources.api_coverage  # noqa: F401
-    import citywatch.resources.api_exchange  # noqa: F401
     from citywatch.core.api import router as core_router
     from citywatch.geo.api import router as geo_router
     from citywatch.incidents.api import router as incidents_router

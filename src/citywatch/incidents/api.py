@@ -17,16 +17,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from citywatch.core import inputs
+from citywatch.core.access import NOT_ALLOWED
 from citywatch.core.models import User
 from citywatch.core.pagination import PageParams, feature_collection, geometry_json, page
 from citywatch.incidents import actions, queries
 from citywatch.incidents.choices import Severity
 from citywatch.incidents.filters import IncidentFilter
 from citywatch.incidents.models import Dispatch, Incident, IncidentLog, Participant, SupplyRequest, Task
-from citywatch.resources.api import NOT_ALLOWED
+from citywatch.resources.nearby import NearbyOut, NearbyParams, nearby
 
 router = Router(tags=["incidents"])
 
@@ -227,41 +228,18 @@ def record_report(request: HttpRequest, pk: int, payload: ReportIn):
     return incident_out(queries.incident_for(request.user, pk))
 
 
-class NearbyIn(Schema):
-    kinds: str = Field("rescue-teams,depots,experts,medical-facilities,shelters,facilities", max_length=200)
-    minutes: float = Field(30, gt=0, le=240)
-    radius_m: float = Field(5000, ge=100, le=50000)
-    limit: int = Field(20, ge=1, le=200)
-
-    @field_validator("kinds")
-    @classmethod
-    def _kinds(cls, value):
-        from citywatch.geo.api import NEARBY_KINDS
-
-        kinds = [k.strip() for k in value.split(",") if k.strip()]
-        unknown = [k for k in kinds if k not in NEARBY_KINDS]
-        if unknown or not kinds:
-            raise ValueError(f"unknown kinds {', '.join(unknown) or '(none)'}; use {', '.join(NEARBY_KINDS)}")
-        return ",".join(dict.fromkeys(kinds))
+class IncidentNearbyOut(NearbyOut):
+    incident: int
 
 
-@router.get("/incidents/{int:pk}/nearby", response=dict[str, Any], summary="Resources nearest the incident")
-def incident_nearby(request: HttpRequest, pk: int, params: Query[NearbyIn]):
-    """The travel-time engine's answer (``GET /nearby``) for the incident's location."""
-    from citywatch.geo.api import nearby
-
+@router.get(
+    "/incidents/{int:pk}/nearby", response=IncidentNearbyOut, summary="Resources nearest the incident"
+)
+def incident_nearby(request: HttpRequest, pk: int, params: Query[NearbyParams]):
+    """The nearby analysis (``GET /nearby``, ``resources.nearby``) at the incident's location."""
     incident = queries.incident_for(request.user, pk)
-    answer = nearby(
-        request.user,
-        incident.location.x,
-        incident.location.y,
-        params.kinds.split(","),
-        params.minutes,
-        params.limit,
-        params.radius_m,
-    )
-    answer["incident"] = incident.pk
-    return answer
+    answer = nearby(request.user, incident.location.x, incident.location.y, params)
+    return {"incident": incident.pk, **vars(answer)}
 
 
 # --- The log --------------------------------------------------------------------------------------

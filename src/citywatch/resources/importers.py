@@ -33,8 +33,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from citywatch.core import access
 from citywatch.core.changelog import acting_as, current_actor
-from citywatch.core.errors import ActionError
+from citywatch.core.errors import ActionError, Forbidden
 from citywatch.core.importing import Importer, ImportFailed, ImportReport, Problem, register
 from citywatch.core.models import AdminArea
 from citywatch.core.models.base import differs
@@ -103,19 +104,6 @@ def import_files(kind_slug: str, paths, *, user, crs: str = "wgs84", dry_run: bo
     return run_import(kind, sources, user=user, crs=crs, dry_run=dry_run, report=report)
 
 
-def report_json(report: ImportReport) -> dict:
-    """The report as the API answers it (and the upload page may show it)."""
-    return {
-        "kind": report.kind,
-        "dry_run": report.dry_run,
-        "created": report.created,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "notes": list(report.notes),
-        "summary": report.summary(),
-    }
-
-
 def problems_json(report: ImportReport) -> list[dict]:
     return [{"row": p.row, "column": p.column, "message": p.message} for p in report.problems]
 
@@ -126,13 +114,13 @@ def problems_json(report: ImportReport) -> list[dict]:
 def _check_permissions(kind: Kind, user) -> None:
     if user is None:
         return
-    opts = kind.model._meta
-    for action in ("add", "change"):
-        if not user.is_active or not user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}"):
-            raise PermissionDenied(
-                _("you may not import %(things)s (needs add and change)")
-                % {"things": opts.verbose_name_plural}
-            )
+    if not (
+        user.is_active and access.can(user, kind.model, "add") and access.can(user, kind.model, "change")
+    ):
+        raise Forbidden(
+            _("you may not import %(things)s (needs add and change)")
+            % {"things": kind.model._meta.verbose_name_plural}
+        )
 
 
 def _check_source(name: str, size: int, limit: int, report: ImportReport) -> None:

@@ -2,6 +2,11 @@
 read and written, and which model holds it. The API, the importers, the exporters, the pages and the map
 layers are all built from this table, so a new kind is one entry here.
 
+A kind that the nearby analysis ranks (``resources.nearby``) says which way it travels (``travel``):
+"to" — it goes to the point asked about (rescue teams, depots, experts); "from" — people are taken from
+the point to it (shelters, medical facilities, facilities). ``state_field`` names the field that says
+whether a listed record can be used now (a team's or shelter's status, an expert's availability).
+
 Every located kind shares the columns ``external_id, name, lon, lat, area_code``; each adds its own.
 Chinese header names are accepted as aliases (see docs/data-formats.md).
 """
@@ -208,6 +213,8 @@ class Kind:
     location_required: bool = True
     filters: tuple[str, ...] = ()  # fields filterable by ?kind= / ?status= …
     extra: dict = field(default_factory=dict)
+    travel: str | None = None  # "to" / "from": ranked by the nearby analysis in that direction
+    state_field: str | None = None  # the field saying whether it can be used now (status, availability)
 
     @property
     def all_columns(self) -> tuple[Column, ...]:
@@ -251,6 +258,8 @@ def _phone():
 
 
 KINDS: dict[str, Kind] = {}
+# Which way a ranked kind travels relative to the point asked about (see the module's docstring).
+TO, FROM = "to", "from"
 
 
 def register(kind: Kind) -> Kind:
@@ -290,6 +299,8 @@ register(
             ),
         ),
         filters=("kind", "status", "readiness"),
+        travel=TO,
+        state_field="status",
     )
 )
 register(
@@ -302,6 +313,7 @@ register(
             _phone(),
         ),
         filters=("kind",),
+        travel=TO,
     )
 )
 register(
@@ -325,6 +337,7 @@ register(
             _phone(),
         ),
         filters=("level", "emergency_department"),
+        travel=FROM,
     )
 )
 register(
@@ -381,6 +394,8 @@ register(
             _phone(),
         ),
         filters=("kind", "status", "demonstration"),
+        travel=FROM,
+        state_field="status",
     )
 )
 register(
@@ -414,6 +429,8 @@ register(
         ),
         location_required=False,
         filters=("home_city", "availability"),
+        travel=TO,
+        state_field="availability",
     )
 )
 register(
@@ -429,6 +446,7 @@ register(
             _phone(),
         ),
         filters=("kind",),
+        travel=FROM,
     )
 )
 register(
@@ -471,6 +489,7 @@ register(
 )
 
 LOCATED_KINDS = [k for k in KINDS.values() if k.located]
+NEARBY_KINDS = tuple(k.slug for k in KINDS.values() if k.travel)
 
 
 def get_kind(slug: str) -> Kind:
