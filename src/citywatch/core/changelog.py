@@ -1,7 +1,8 @@
 """The change log: every create, update and delete of a ``ChangeLogged`` model, with before and after.
 
 Recording happens in model signals so that no path — actions, importers, the Django admin, a shell —
-can change a domain object without leaving a row. Who is acting comes from a context variable that
+can change a domain object without leaving a row. ``bulk_create`` sends no signal: a bulk writer calls
+``log_created`` (the same rows, inserted together). Who is acting comes from a context variable that
 the request middleware, the API, the CLI and the worker set (``acting_as``). The "before" image is the
 object as it was loaded from the database (captured in ``from_db``), so no extra query is needed.
 """
@@ -111,12 +112,13 @@ def _before(instance) -> dict | None:
     return None if loaded is None else serialize(instance, loaded)
 
 
-def _write(instance, action: str, before: dict | None, after: dict | None):
+def change_row(instance, action: str, before: dict | None, after: dict | None):
+    """The (unsaved) ``ObjectChange`` of ``action`` on ``instance`` by the current actor."""
     from citywatch.core.models import ObjectChange
 
     actor = current_actor()
     user = actor.user if getattr(actor.user, "pk", None) else None
-    ObjectChange.objects.create(
+    return ObjectChange(
         user=user,
         user_name=getattr(user, "username", "") if user else "",
         source=actor.source,
@@ -131,6 +133,32 @@ def _write(instance, action: str, before: dict | None, after: dict | None):
     )
 
 
+def _write(instance, action: str, before: dict | None, after: dict | None):
+    change_row(instance, action, before, after).save()
+
+
+def _loaded(instance) -> None:
+    """Remember the image just written: a later save in this process compares against it."""
+    instance._changelog_loaded = {
+        f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields
+    }
+
+
+def log_created(objects, batch_size: int = 500) -> None:
+    """The change log of rows inserted with ``bulk_create`` (which sends no ``post_save``): one "create"
+    row each, exactly as the signal would write it, inserted together. Bulk writers call this right
+    after their ``bulk_create``, in the same transaction."""
+    from citywatch.core.models import ObjectChange
+
+    rows = []
+    for obj in objects:
+        if obj.pk is None:  # every supported backend returns the new keys
+            raise ValueError(f"{type(obj).__name__}: log_created needs saved rows (no primary key)")
+        rows.append(change_row(obj, ChangeAction.CREATE, None, serialize(obj)))
+        _loaded(obj)
+    ObjectChange.objects.bulk_create(rows, batch_size=batch_size)
+
+
 def _on_save(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
@@ -140,9 +168,7 @@ def _on_save(sender, instance, created, raw=False, **kwargs):
     if before is not None and len(before) == len(after) and all(after.get(k) == v for k, v in before.items()):
         return
     _write(instance, ChangeAction.CREATE if created else ChangeAction.UPDATE, before, after)
-    instance._changelog_loaded = {
-        f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields
-    }
+    _loaded(instance)
 
 
 def _on_delete(sender, instance, **kwargs):

@@ -1,8 +1,8 @@
 """Every state change of resources: registry records, the stock ledger and shelter occupancy.
 
 ``clean_record`` reads one record (a file row or an API body) into model fields and lists every
-problem; ``save_resource`` writes it. The ledger actions lock the balance row, so two concurrent issues
-can never overdraw a depot.
+problem; ``save_resource`` writes it, ``save_resources`` writes many (the importers and the demo). The
+ledger actions lock the balance row, so two concurrent issues can never overdraw a depot.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citywatch.core import inputs
+from citywatch.core.changelog import current_actor, log_created
 from citywatch.core.choices import CITY_WIDE_LEVELS
 from citywatch.core.errors import ActionError, Conflict, Invalid
 from citywatch.core.models import AdminArea
@@ -34,6 +35,8 @@ from citywatch.resources.models import (
 
 # A point may lie this far (degrees, ≈500 m) outside its area's boundary: the demo boundaries are coarse.
 BOUNDARY_TOLERANCE_DEG = 0.005
+# Rows per INSERT of a bulk write.
+BULK_BATCH = 500
 
 
 @dataclass
@@ -272,6 +275,70 @@ def save_resource(kind: Kind, fields: dict, instance=None):
     return obj, "updated"
 
 
+class RecordConflict(Conflict):
+    """A record of a batch (``save_resources``) that could not be written: ``index`` is its place in the
+    batch, or None for the new records (inserted together)."""
+
+    def __init__(self, message: str, index: int | None):
+        super().__init__(message)
+        self.index = index
+
+
+def changed_fields(instance, fields: dict) -> list[str]:
+    """The names in ``fields`` whose value differs from ``instance``'s: a relation by its key (read
+    without a query), a list of choices as a set (core's ``differs``)."""
+    opts = instance._meta
+    changed = []
+    for name, value in fields.items():
+        field = opts.get_field(name)
+        current = getattr(instance, field.attname) if field.is_relation else getattr(instance, name)
+        if differs(current, value, unordered_lists=True):
+            changed.append(name)
+    return changed
+
+
+@transaction.atomic
+def save_resources(kind: Kind, writes, *, keep: tuple[str, ...] = ()) -> list[tuple[object, str]]:
+    """Create and update many records of one kind in one transaction — the bulk write of the importers
+    and the demo. ``writes`` is ``[(fields, instance or None)]``; returns ``[(obj, outcome)]`` in the
+    same order (created / updated / unchanged).
+
+    An existing record whose fields hold nothing new is left alone (no query); one that changes goes
+    through ``save_resource`` (locked, saved, logged by the change-log signal). ``keep`` names fields
+    set only when a record is created (operational state a re-load must not undo). The new records are
+    inserted in bulk and logged with ``changelog.log_created``; a new shelter gets the first line of its
+    occupancy history, as ``save_resource`` gives it. A record that cannot be written raises
+    ``RecordConflict`` and nothing is written."""
+    results: list = [None] * len(writes)
+    new: list[tuple[int, object]] = []
+    for index, (fields, instance) in enumerate(writes):
+        if instance is None:
+            new.append((index, kind.model(**fields)))
+            continue
+        wanted = {name: value for name, value in fields.items() if name not in keep}
+        changes = {name: wanted[name] for name in changed_fields(instance, wanted)}
+        if not changes:
+            results[index] = (instance, "unchanged")
+            continue
+        try:
+            results[index] = save_resource(kind, changes, instance)
+        except Conflict as exc:
+            raise RecordConflict(str(exc), index) from None
+    objects = [obj for _index, obj in new]
+    if objects:
+        try:
+            with transaction.atomic():
+                kind.model.objects.bulk_create(objects, batch_size=BULK_BATCH)
+        except IntegrityError as exc:
+            raise RecordConflict(_integrity_message(exc), None) from None
+        log_created(objects)
+        if kind.slug == "shelters":
+            _log_occupancy(*objects)
+    for index, obj in new:
+        results[index] = (obj, "created")
+    return results
+
+
 def _integrity_message(exc) -> str:
     text = str(exc)
     if "external_id" in text:
@@ -297,15 +364,20 @@ def delete_resource(kind: Kind, instance) -> None:
 # --- Shelters -------------------------------------------------------------------------------------
 
 
-def _log_occupancy(shelter: Shelter) -> None:
-    from citywatch.core.changelog import current_actor
-
+def _log_occupancy(*shelters: Shelter) -> None:
+    """A line of each shelter's occupancy history: its occupancy and status now, by the current actor."""
     user = current_actor().user
-    ShelterOccupancy.objects.create(
-        shelter=shelter,
-        occupancy=shelter.occupancy,
-        status=shelter.status,
-        user=user if getattr(user, "pk", None) else None,
+    ShelterOccupancy.objects.bulk_create(
+        [
+            ShelterOccupancy(
+                shelter=shelter,
+                occupancy=shelter.occupancy,
+                status=shelter.status,
+                user=user if getattr(user, "pk", None) else None,
+            )
+            for shelter in shelters
+        ],
+        batch_size=BULK_BATCH,
     )
 
 
@@ -390,8 +462,6 @@ def record_movement(
         )
     balance.quantity = new
     balance.save(update_fields=["quantity", "updated_at"])
-    from citywatch.core.changelog import current_actor
-
     actor_user = user or current_actor().user
     return StockMovement.objects.create(
         depot=depot,

@@ -35,10 +35,9 @@ from django.utils.translation import gettext as _
 
 from citywatch.core import access
 from citywatch.core.changelog import acting_as, current_actor
-from citywatch.core.errors import ActionError, Forbidden
+from citywatch.core.errors import Forbidden
 from citywatch.core.importing import Importer, ImportFailed, ImportReport, Problem, register
 from citywatch.core.models import AdminArea
-from citywatch.core.models.base import differs
 from citywatch.geo import crs as crslib
 from citywatch.resources import actions, exchange
 from citywatch.resources.kinds import KINDS, CellError, Kind, get_kind
@@ -427,19 +426,17 @@ def _clean(kind: Kind, row: _Row, ctx: actions.Context, report: ImportReport) ->
 
 
 def _write(kind: Kind, rows: list[_Row], report: ImportReport) -> None:
-    for row in rows:
-        instance = row.instance
-        if instance is not None and not any(
-            differs(getattr(instance, name), value, unordered_lists=True)
-            for name, value in row.fields.items()
-        ):
-            report.unchanged += 1
-            continue
-        try:
-            _saved, outcome = actions.save_resource(kind, row.fields, instance)
-        except ActionError as exc:
-            report.problems.append(Problem(row.file, row.number, "", str(exc)))
-            raise ImportFailed(report) from None
+    """Every row through the one bulk write (``actions.save_resources``)."""
+    try:
+        results = actions.save_resources(kind, [(row.fields, row.instance) for row in rows])
+    except actions.RecordConflict as exc:
+        where = rows[exc.index] if exc.index is not None else None
+        files = ", ".join(dict.fromkeys(row.file for row in rows))
+        report.problems.append(
+            Problem(where.file if where else files, where.number if where else None, "", str(exc))
+        )
+        raise ImportFailed(report) from None
+    for _obj, outcome in results:
         setattr(report, outcome, getattr(report, outcome) + 1)
 
 
