@@ -68,10 +68,13 @@ class RouteParams(Schema):
 
 @dataclass(frozen=True)
 class Routed:
-    """A route and the network it was found on."""
+    """A route and the network it was found on (the route's own attributes read through)."""
 
     route: Route
     network: Network
+
+    def __getattr__(self, name):
+        return getattr(self.route, name)
 
 
 class LineString(Schema):
@@ -90,27 +93,11 @@ class RouteProperties(Schema):
 
     @staticmethod
     def resolve_eta_s(answer: Routed) -> float | None:
-        return rounded(answer.route.eta_s)
+        return rounded(answer.eta_s)
 
     @staticmethod
     def resolve_distance_m(answer: Routed) -> float | None:
-        return rounded(answer.route.distance_m)
-
-    @staticmethod
-    def resolve_eta_method(answer: Routed) -> str:
-        return answer.route.eta_method
-
-    @staticmethod
-    def resolve_distance_method(answer: Routed) -> str:
-        return answer.route.distance_method
-
-    @staticmethod
-    def resolve_origin(answer: Routed):
-        return answer.route.origin
-
-    @staticmethod
-    def resolve_destination(answer: Routed):
-        return answer.route.destination
+        return rounded(answer.distance_m)
 
 
 class RouteFeature(Schema):
@@ -123,7 +110,7 @@ class RouteFeature(Schema):
 
     @staticmethod
     def resolve_geometry(answer: Routed) -> dict:
-        return {"type": "LineString", "coordinates": np.round(np.asarray(answer.route.coords), 7).tolist()}
+        return {"type": "LineString", "coordinates": np.round(np.asarray(answer.coords), 7).tolist()}
 
     @staticmethod
     def resolve_properties(answer: Routed) -> Routed:
@@ -157,11 +144,15 @@ class IsochroneParams(Schema):
 
 @dataclass(frozen=True)
 class Reached:
-    """An isochrone, the persons inside it (None without a population grid) and its network."""
+    """An isochrone, the persons inside it (None without a population grid) and its network (the
+    isochrone's own attributes read through)."""
 
     isochrone: Isochrone
     persons: int | None
     network: Network
+
+    def __getattr__(self, name):
+        return getattr(self.isochrone, name)
 
 
 class IsochroneProperties(Schema):
@@ -175,34 +166,6 @@ class IsochroneProperties(Schema):
     persons: int | None = Field(description="persons inside (None without a population grid)")
     network: NetworkOut
 
-    @staticmethod
-    def resolve_minutes(answer: Reached) -> float:
-        return answer.isochrone.minutes
-
-    @staticmethod
-    def resolve_direction(answer: Reached) -> str:
-        return answer.isochrone.direction
-
-    @staticmethod
-    def resolve_eta_method(answer: Reached) -> str:
-        return answer.isochrone.eta_method
-
-    @staticmethod
-    def resolve_method(answer: Reached) -> str:
-        return answer.isochrone.method
-
-    @staticmethod
-    def resolve_reached_nodes(answer: Reached) -> int:
-        return answer.isochrone.reached_nodes
-
-    @staticmethod
-    def resolve_buffer_m(answer: Reached) -> float | None:
-        return answer.isochrone.buffer_m
-
-    @staticmethod
-    def resolve_origin(answer: Reached):
-        return answer.isochrone.origin
-
 
 class IsochroneFeature(Schema):
     """The area reachable within the time, as a GeoJSON Feature (Polygon or MultiPolygon)."""
@@ -213,7 +176,7 @@ class IsochroneFeature(Schema):
 
     @staticmethod
     def resolve_geometry(answer: Reached) -> dict:
-        return shapely.geometry.mapping(answer.isochrone.polygon)
+        return shapely.geometry.mapping(answer.polygon)
 
     @staticmethod
     def resolve_properties(answer: Reached) -> Reached:

@@ -191,31 +191,35 @@ def _clean_place(kind, data, ctx, fields, problems, partial, instance):
     except Invalid as exc:
         problems.append(RecordProblem("lat", str(exc)))
         return
-    limit = ctx.jurisdiction_boundary()
-    if limit is not None and not shapely.contains_xy(limit, wlon, wlat):
-        swapped = shapely.contains_xy(limit, *map(float, crslib.to_wgs84(lat, lon, ctx.crs)))
+    where = {"lon": lon, "lat": lat}
+    swapped = _misplaced(ctx.jurisdiction_boundary(), ctx, lon, lat, wlon, wlat)
+    if swapped is not None:
         message = (
             _("(%(lon)s, %(lat)s) is outside your jurisdiction (lon and lat look swapped)")
             if swapped
             else _("(%(lon)s, %(lat)s) is outside your jurisdiction")
         )
-        problems.append(RecordProblem("lon", message % {"lon": lon, "lat": lat}))
+        problems.append(RecordProblem("lon", message % where))
         return
-    if area is not None:
-        shape = ctx.boundary_of(area)
-        if shape is not None and not shapely.contains_xy(shape, wlon, wlat):
-            swapped = shapely.contains_xy(shape, *map(float, crslib.to_wgs84(lat, lon, ctx.crs)))
-            message = (
-                _("(%(lon)s, %(lat)s) is outside %(area)s (%(code)s) (lon and lat look swapped)")
-                if swapped
-                else _("(%(lon)s, %(lat)s) is outside %(area)s (%(code)s)")
-            )
-            problems.append(
-                RecordProblem("lon", message % {"lon": lon, "lat": lat, "area": area.name, "code": area.code})
-            )
-            return
+    swapped = _misplaced(ctx.boundary_of(area), ctx, lon, lat, wlon, wlat) if area is not None else None
+    if swapped is not None:
+        message = (
+            _("(%(lon)s, %(lat)s) is outside %(area)s (%(code)s) (lon and lat look swapped)")
+            if swapped
+            else _("(%(lon)s, %(lat)s) is outside %(area)s (%(code)s)")
+        )
+        problems.append(RecordProblem("lon", message % {**where, "area": area.name, "code": area.code}))
+        return
     fields["location"] = Point(wlon, wlat, srid=4326)
     fields["input_crs"] = ctx.crs.value
+
+
+def _misplaced(shape, ctx: Context, lon, lat, wlon, wlat) -> bool | None:
+    """None when the WGS-84 point lies in ``shape`` (or there is none); otherwise whether the point given
+    with lon and lat swapped would lie in it (the message then says so)."""
+    if shape is None or shapely.contains_xy(shape, wlon, wlat):
+        return None
+    return bool(shapely.contains_xy(shape, *map(float, crslib.to_wgs84(lat, lon, ctx.crs))))
 
 
 def _cross_checks(kind, fields, instance, problems):

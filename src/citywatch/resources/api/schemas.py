@@ -140,14 +140,31 @@ class MovementIn(StrictSchema):
     note: str = Field("", max_length=200)
 
 
-class MovementOut(Schema):
+class ItemLine(Schema):
+    """A line about one supply item: its code, name and unit."""
+
+    item: str
+    item_name: str
+    unit: str
+
+    @staticmethod
+    def resolve_item(line) -> str:
+        return line.item.code
+
+    @staticmethod
+    def resolve_item_name(line) -> str:
+        return line.item.name
+
+    @staticmethod
+    def resolve_unit(line) -> str:
+        return line.item.unit
+
+
+class MovementOut(ItemLine):
     id: int
     time: datetime.datetime
     depot: int
     depot_name: str
-    item: str
-    item_name: str
-    unit: str
     kind: str
     delta: Decimal = Field(description="what the line added to (or took from) the balance")
     balance_after: Decimal
@@ -164,44 +181,17 @@ class MovementOut(Schema):
         return movement.depot.name
 
     @staticmethod
-    def resolve_item(movement) -> str:
-        return movement.item.code
-
-    @staticmethod
-    def resolve_item_name(movement) -> str:
-        return movement.item.name
-
-    @staticmethod
-    def resolve_unit(movement) -> str:
-        return movement.item.unit
-
-    @staticmethod
     def resolve_counterpart(movement) -> int | None:
         return movement.counterpart_id
 
 
-class BalanceOut(Schema):
-    item: str
-    item_name: str
+class BalanceOut(ItemLine):
     category: str
-    unit: str
     quantity: Decimal
-
-    @staticmethod
-    def resolve_item(balance) -> str:
-        return balance.item.code
-
-    @staticmethod
-    def resolve_item_name(balance) -> str:
-        return balance.item.name
 
     @staticmethod
     def resolve_category(balance) -> str:
         return balance.item.category
-
-    @staticmethod
-    def resolve_unit(balance) -> str:
-        return balance.item.unit
 
 
 # --- shelter occupancy -----------------------------------------------------------------------------
