@@ -29,7 +29,7 @@ from shapely.ops import nearest_points
 from citywatch.core.choices import AreaLevel
 from citywatch.core.models import AdminArea
 from citywatch.resources import choices as ch
-from citywatch.resources.actions import record_movement, save_resources
+from citywatch.resources.actions import changed_fields, record_movement, save_resources
 from citywatch.resources.kinds import kind_of
 from citywatch.resources.models import (
     Depot,
@@ -387,7 +387,7 @@ def _upsert_catalogue(model, rows: list[dict], tally: Tally) -> dict:
             obj.save()
             tally.created += 1
         else:
-            changed = [k for k, v in row.items() if getattr(obj, k) != v]
+            changed = changed_fields(obj, row)
             if changed:
                 for k in changed:
                     setattr(obj, k, row[k])

@@ -56,9 +56,16 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+from django.conf import settings
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
+
+from citywatch.core.choices import AreaLevel
+from citywatch.core.importing import IMPORTERS, ImportFailed
+from citywatch.core.models import AdminArea
+from citywatch.geo import importers as _registers_geo_importers  # noqa: F401  (roads, population)
+from citywatch.geo import store
 
 SEED = 20230117
 VERSION = 1  # bump when the generator changes its output on purpose (it is in the PBF header)
@@ -285,9 +292,6 @@ def _largest(geom):
 
 def load_land() -> Land:
     """The six districts and the community points from the database (the demo areas must be loaded)."""
-    from citywatch.core.choices import AreaLevel
-    from citywatch.core.models import AdminArea
-
     rows = AdminArea.objects.filter(level=AreaLevel.DISTRICT, boundary__isnull=False).order_by("code")
     geoms = {a.code: shapely.make_valid(shapely.from_wkb(bytes(a.boundary.wkb))) for a in rows}
     missing = [code for code in SHORT if code not in geoms]
@@ -975,15 +979,12 @@ def write_demo_pbf(path, seed: int = SEED, land: Land | None = None) -> dict:
 
 
 def demo_dir() -> Path:
-    from django.conf import settings
 
     return Path(settings.DATA_DIR) / "demo"
 
 
 def _published_sources(kind: str) -> list[dict] | None:
     """The source files recorded in the published manifest of ``kind`` (None: nothing published)."""
-    from citywatch.geo import store
-
     version = store.current_dir(store.kind_dir(kind))
     if version is None:
         return None
@@ -998,10 +999,6 @@ def _published_sources(kind: str) -> list[dict] | None:
 def _load_one(kind: str, write, file_name: str, seed: int, land: Land) -> dict:
     """Generate one file, then import it unless the published version is exactly it, or was imported
     from another (real) file."""
-    from citywatch.core.importing import IMPORTERS, ImportFailed
-    from citywatch.geo import importers as _registers_geo_importers  # noqa: F401
-    from citywatch.geo import store
-
     directory = demo_dir()
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / file_name

@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from citywatch.geo import crs as crslib
 from citywatch.geo import store
 from citywatch.geo.distance import EARTH_RADIUS_M, haversine_m
 
@@ -281,8 +282,6 @@ def _is_number(text: str) -> bool:
 
 
 def read_csv(path: Path, crs: str = "wgs84") -> PopulationPoints:
-    from citywatch.geo import crs as crslib
-
     path = Path(path)
     with open(path, encoding="utf-8-sig", newline="") as handle:
         first = next(csv.reader(handle), None)

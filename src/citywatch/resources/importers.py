@@ -37,7 +37,7 @@ from citywatch.core import access
 from citywatch.core.changelog import acting_as, current_actor
 from citywatch.core.errors import Forbidden
 from citywatch.core.importing import Importer, ImportFailed, ImportReport, Problem, register
-from citywatch.core.models import AdminArea
+from citywatch.core.models import AdminArea, User
 from citywatch.geo import crs as crslib
 from citywatch.resources import actions, exchange
 from citywatch.resources.kinds import KINDS, CellError, Kind, get_kind
@@ -462,8 +462,6 @@ class ResourceImporter(Importer):
     def run(self, paths, *, dry_run=False, crs="wgs84", user=None, **options) -> ImportReport:
         acting = None
         if user:
-            from citywatch.core.models import User
-
             acting = User.objects.select_related("jurisdiction").filter(username=user).first()
             if acting is None or not acting.is_active:
                 report = ImportReport(kind=self.kind, dry_run=dry_run)

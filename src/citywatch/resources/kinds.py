@@ -16,13 +16,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from citywatch.core import inputs
+from citywatch.core.errors import Invalid
 from citywatch.resources import choices as ch
 from citywatch.resources.models import (
     Depot,
@@ -57,13 +58,14 @@ def read_str(max_length: int):
 
 
 def read_int(value):
+    """A whole number from 0 to 10^9 (read by ``core.inputs``); a blank cell is None."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         raise CellError(gettext("must be a whole number"))
     try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
+        number = inputs.number(value, "")
+    except Invalid:
         raise CellError(gettext("%(value)s is not a number") % {"value": repr(value)}) from None
     if number != number.to_integral_value():
         raise CellError(gettext("%(value)s is not a whole number") % {"value": repr(value)})

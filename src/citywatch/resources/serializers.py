@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
+from citywatch.resources.choices import ShelterFacility
 from citywatch.resources.kinds import Kind
 
 
@@ -29,10 +32,6 @@ def record(kind: Kind, obj, *, text: bool = False) -> dict:
 def display_record(kind: Kind, obj) -> dict:
     """The exchange columns as people read them on a page: choice labels instead of codes, yes/no for
     booleans, facility names for facility lists (the exchange format keeps the codes)."""
-    from django.utils.translation import gettext as _
-
-    from citywatch.resources.choices import ShelterFacility
-
     values = record(kind, obj, text=True)
     for column in kind.all_columns:
         if column.name in ("lon", "lat", "area_code"):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Sum
 from django.http import Http404, HttpResponse
@@ -12,11 +13,14 @@ from django.views.decorators.http import require_POST
 
 from citywatch.core import access, inputs, pages
 from citywatch.core.errors import ActionError
+from citywatch.core.importing import ImportFailed
 from citywatch.core.models import AdminArea
 from citywatch.core.queries import changes_of
-from citywatch.resources import actions, queries
+from citywatch.resources import actions, exchange, queries
+from citywatch.resources import coverage as cov
 from citywatch.resources.filters import FILTERS
 from citywatch.resources.forms import build_fields, data_from_post
+from citywatch.resources.importers import FileRejected, import_upload
 from citywatch.resources.kinds import KINDS, Kind
 from citywatch.resources.models import StockMovement, SupplyItem
 from citywatch.resources.serializers import display_record, record
@@ -226,8 +230,6 @@ def stock_summary(request):
 
 def exchange_download(request, slug):
     """Export the records the user may see (format from ?format=)."""
-    from citywatch.resources import exchange
-
     kind = _kind(slug)
     access.require(request.user, kind.model, "view")
     fmt = request.GET.get("format", "csv")
@@ -241,11 +243,6 @@ def exchange_download(request, slug):
 
 def record_import(request, slug):
     """Upload a CSV, XLSX or GeoJSON file: every row is checked first; any problem and nothing is written."""
-    from django.conf import settings
-
-    from citywatch.core.importing import ImportFailed
-    from citywatch.resources.importers import FileRejected, import_upload
-
     kind = _kind(slug)
     access.require(request.user, kind.model, "add")
     access.require(request.user, kind.model, "change")
@@ -281,8 +278,6 @@ def record_import(request, slug):
 
 def coverage(request):
     """Grassroots coverage (基层全覆盖): each requirement per street and community, met or not."""
-    from citywatch.resources import coverage as cov
-
     level = request.GET.get("level") or None
     area_code = request.GET.get("area") or None
     only_gaps = request.GET.get("only_gaps") in ("1", "true", "on")
