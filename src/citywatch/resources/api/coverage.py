@@ -20,12 +20,11 @@ from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Schema
-from pydantic import Field, create_model
+from pydantic import Field
 
-from citywatch.core.pagination import geojson
 from citywatch.resources import coverage
 from citywatch.resources.api.router import router
-from citywatch.resources.api.schemas import CoverageOut, CoverageProperties, CoverageScope, CoverageSummary
+from citywatch.resources.api.schemas import CoverageLayer, CoverageOut
 
 
 class CoverageParams(Schema):
@@ -41,12 +40,6 @@ class CoverageParams(Schema):
     offset: int = Field(0, ge=0, le=100_000_000, description="skip this many areas")
 
 
-CoverageLayer = create_model(
-    "CoverageLayer",
-    __base__=geojson(CoverageProperties),
-    summary=(CoverageSummary, ...),
-    scope=(CoverageScope, ...),
-)
 CSV = {"text/csv": {"schema": {"type": "string"}}}
 
 

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import ConfigDict, Field, create_model
 
+from citywatch.core.pagination import geojson
 from citywatch.resources.coverage import REQUIREMENT_KEYS
 from citywatch.resources.kinds import KINDS, Column, Kind
 
@@ -310,3 +311,10 @@ def _coverage_properties() -> type[Schema]:
 
 
 CoverageProperties = _coverage_properties()
+# The GeoJSON answer of /coverage: the areas as points, with the report's summary and scope.
+CoverageLayer = create_model(
+    "CoverageLayer",
+    __base__=geojson(CoverageProperties),
+    summary=(CoverageSummary, ...),
+    scope=(CoverageScope, ...),
+)
