@@ -21,6 +21,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from ninja import Schema
+from pydantic import Field
 
 from citywatch.core import inputs
 from citywatch.core.errors import Invalid
@@ -176,6 +178,14 @@ def read_equipment(value):
     return out
 
 
+class EquipmentItem(Schema):
+    """One line of a team's equipment, as the API reads and answers it (``read_equipment`` checks it)."""
+
+    name: str = Field(max_length=200)
+    quantity: int = Field(0, ge=0, le=10**9)
+    unit: str = Field("", max_length=50)
+
+
 def write_equipment(items) -> str:
     return "; ".join(f"{i['name']}:{i['quantity']}{i.get('unit', '')}" for i in items or [])
 
@@ -287,7 +297,7 @@ register(
                 aliases=("装备",),
                 write=write_equipment,
                 default=list,
-                api_type=list[dict[str, Any]],
+                api_type=list[EquipmentItem],
             ),
             Column("contact_name", _("contact"), read_str(100), aliases=("联系人",)),
             _phone(),

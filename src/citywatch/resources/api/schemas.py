@@ -29,12 +29,6 @@ class StrictSchema(Schema):
 # --- records ---------------------------------------------------------------------------------------
 
 
-class EquipmentItem(Schema):
-    name: str
-    quantity: int
-    unit: str
-
-
 def record_in(kind: Kind) -> type[Schema]:
     fields: dict[str, Any] = {}
     for column in kind.all_columns:
@@ -74,8 +68,6 @@ def _out_type(kind: Kind, column: Column):
         return str | None
     if column.ref is not None:
         return str
-    if column.name == "equipment":
-        return list[EquipmentItem]
     field = kind.model._meta.get_field(column.field)
     return column.api_type | None if field.null else column.api_type
 
