@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from citywatch.core import access
 from citywatch.core.changelog import acting_as, current_actor
 from citywatch.core.errors import Forbidden
-from citywatch.core.importing import Importer, ImportFailed, ImportReport, Problem, register
+from citywatch.core.importing import Importer, ImportFailed, ImportReport, Problem, check_source, register
 from citywatch.core.models import AdminArea, User
 from citywatch.geo import crs as crslib
 from citywatch.resources import actions, exchange
@@ -123,28 +123,9 @@ def _check_permissions(kind: Kind, user) -> None:
 
 
 def _check_source(name: str, size: int, limit: int, report: ImportReport) -> None:
-    suffix = Path(name).suffix.lower()
-    if suffix not in EXTENSIONS:
-        report.problems.append(
-            Problem(
-                name,
-                None,
-                "",
-                _("unsupported file type %(suffix)s; expected one of %(extensions)s")
-                % {"suffix": suffix or _("(none)"), "extensions": ", ".join(EXTENSIONS)},
-            )
-        )
-        raise FileRejected(report, 415)
-    if size > limit:
-        message = _("file is larger than the limit of %(limit)s") % {"limit": _size(limit)}
-        report.problems.append(Problem(name, None, "", message))
-        raise FileRejected(report, 413)
-
-
-def _size(limit: int) -> str:
-    if limit >= 1024 * 1024:
-        return f"{limit / (1024 * 1024):g} MiB"
-    return _("%(count)s bytes") % {"count": limit}
+    status = check_source(name, size, EXTENSIONS, limit, report)
+    if status is not None:
+        raise FileRejected(report, status)
 
 
 def operator_context(crs) -> actions.Context:
