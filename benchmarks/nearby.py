@@ -35,6 +35,7 @@ SIZES = {
         "resources": 100_000,
         "tt_queries": 300,
         "tt_baseline_queries": 8,
+        "kinds_queries": 100,
         "points": 1_000_000,
         "sl_queries": 2000,
         "sl_baseline_queries": 20,
@@ -48,6 +49,7 @@ SIZES = {
         "resources": 2000,
         "tt_queries": 20,
         "tt_baseline_queries": 5,
+        "kinds_queries": 30,
         "points": 20_000,
         "sl_queries": 50,
         "sl_baseline_queries": 5,
@@ -222,6 +224,84 @@ def bench_travel_time(size: dict, seed: int) -> Iterator[dict]:
     )
 
 
+# --- 1b. nearby: the registry's kinds, one search per direction ------------------------------------
+# The demo city's kinds and record counts (kinds.py: which way each travels), nearby's default limit.
+NEARBY_KINDS = {
+    "rescue-teams": ("to", 521),
+    "depots": ("to", 600),
+    "experts": ("to", 395),
+    "medical-facilities": ("from", 76),
+    "shelters": ("from", 799),
+    "facilities": ("from", 2_500),
+}
+NEARBY_LIMIT = 20
+
+
+def bench_nearby_kinds(size: dict, seed: int) -> Iterator[dict]:
+    """``resources.nearby``'s engine work: the six ranked kinds asked once per direction (``groups``)
+    against the former way, one search per kind; same origins, same candidates, same engine."""
+    from citywatch.geo.routing import TravelTimeEngine
+
+    rng = np.random.default_rng(seed + 3)
+    side = size["grid_side"]
+    engine = TravelTimeEngine(synthetic_road_graph(side, seed))
+    extent_lon, extent_lat = side * SPACING_DEG, side * SPACING_DEG * 0.9
+    kinds = {slug: _random_points(rng, n, extent_lon, extent_lat) for slug, (_d, n) in NEARBY_KINDS.items()}
+    directions = {}
+    for direction in ("to", "from"):
+        slugs = [s for s, (d, _n) in NEARBY_KINDS.items() if d == direction]
+        points = np.vstack([kinds[s] for s in slugs])
+        labels = np.concatenate([np.full(len(kinds[s]), g) for g, s in enumerate(slugs)])
+        directions[direction] = (slugs, points, labels)
+    origins = _random_points(rng, size["kinds_queries"], extent_lon, extent_lat)
+
+    def grouped(origin):
+        ranked = {}
+        for direction, (slugs, points, labels) in directions.items():
+            answer = engine.nearest_by_time(
+                origin, points, direction, MAX_SECONDS, NEARBY_LIMIT, groups=labels
+            )
+            for hit in answer.results:
+                ranked.setdefault(slugs[labels[hit.index]], []).append((hit.index, hit.eta_s, hit.distance_m))
+        return ranked
+
+    def per_kind(origin):
+        ranked = {}
+        for direction, (slugs, _points, labels) in directions.items():
+            for g, slug in enumerate(slugs):
+                offset = int(np.flatnonzero(labels == g)[0])
+                answer = engine.nearest_by_time(origin, kinds[slug], direction, MAX_SECONDS, NEARBY_LIMIT)
+                ranked[slug] = [(offset + h.index, h.eta_s, h.distance_m) for h in answer.results]
+        return ranked
+
+    for origin in origins[:2]:  # warm the candidate caches of both ways
+        grouped(origin), per_kind(origin)
+    t = time.perf_counter()
+    ours = [grouped(o) for o in origins]
+    ours_s = time.perf_counter() - t
+    t = time.perf_counter()
+    theirs = [per_kind(o) for o in origins]
+    base_s = time.perf_counter() - t
+    identical = all(
+        {k: v for k, v in a.items() if v} == {k: v for k, v in b.items() if v}
+        for a, b in zip(ours, theirs, strict=True)
+    )
+    yield _line(
+        "nearby_six_kinds_by_travel_time",
+        len(origins) / ours_s,
+        "queries/s",
+        "one engine search per kind (six: three to the point, three from it), the same candidates",
+        len(origins) / base_s,
+        identical,
+        nodes=engine.graph.n_nodes,
+        resources={slug: n for slug, (_d, n) in NEARBY_KINDS.items()},
+        k_per_kind=NEARBY_LIMIT,
+        max_seconds=MAX_SECONDS,
+        queries=len(origins),
+        note="two engine searches per query (one per direction) with groups=kind",
+    )
+
+
 # --- 2. straight-line nearest ----------------------------------------------------------------------
 def bench_straight_line(size: dict, seed: int) -> Iterator[dict]:
     from citywatch.geo.distance import PointIndex, haversine_m
@@ -390,6 +470,7 @@ def bench_osm_import(size: dict, seed: int) -> Iterator[dict]:
 
 BENCHMARKS = {
     "travel_time": bench_travel_time,
+    "nearby_kinds": bench_nearby_kinds,
     "straight_line": bench_straight_line,
     "population": bench_population,
     "osm_import": bench_osm_import,

@@ -145,8 +145,6 @@ def on_unexpected(request, exc):
 
 
 def register_routers():
-    import citywatch.resources.api_coverage  # noqa: F401
-    import citywatch.resources.api_exchange  # noqa: F401
     from citywatch.core.api import router as core_router
     from citywatch.geo.api import router as geo_router
     from citywatch.incidents.api import router as incidents_router

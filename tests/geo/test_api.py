@@ -92,6 +92,10 @@ def test_route_and_isochrone(city_admin, town_network):
         ("/api/v1/nearby", {"lon": 118.1, "lat": 24.5, "limit": 100000}),
         ("/api/v1/nearby", {"lon": 118.1, "lat": 24.5, "crs": "mars"}),
         ("/api/v1/nearby", {"lat": 24.5}),
+        # BD-09 → WGS-84 at the corner of the range leaves it: refused, not a 500
+        ("/api/v1/nearby", {"lon": -180, "lat": -90, "crs": "bd09"}),
+        ("/api/v1/isochrone", {"lon": -180, "lat": -90, "minutes": 5, "crs": "bd09"}),
+        ("/api/v1/route", {"from": "-180,-90", "to": "118.2,24.5", "crs": "bd09"}),
         ("/api/v1/route", {"from": "118.1", "to": "118.2,24.5"}),
         ("/api/v1/route", {"from": "x,y", "to": "118.2,24.5"}),
         ("/api/v1/route", {"from": "118.1,95", "to": "118.2,24.5"}),
@@ -122,3 +126,55 @@ def test_population_heat_map_data(city_admin, data_dir, run_import, tmp_path):
         "/api/v1/nearby", {"lon": 118.10, "lat": 24.46, "kinds": "shelters", "radius_m": 1000}
     ).json()
     assert near["population"] == {"radius_m": 1000.0, "persons": 1500}
+
+
+@pytest.mark.parametrize("roads", [True, False], ids=["road network", "estimated"])
+@pytest.mark.parametrize("username", ["city_admin", "huli_officer"])
+def test_one_search_per_direction_ranks_as_one_search_per_kind(
+    user, data_dir, run_import, tmp_path, monkeypatch, roads, username
+):
+    """``resources.nearby`` asks the engine once per direction with every kind's candidates and answers
+    exactly what one search per kind (the former way) answers: the same items, times and distances."""
+    import numpy as np
+
+    from citywatch.geo import routing
+    from citywatch.resources.kinds import KINDS, NEARBY_KINDS
+    from citywatch.resources.nearby import NearbyParams, nearby
+    from citywatch.resources.queries import records_for
+
+    if roads:
+        run_import("roads", write_town(tmp_path / "town.osm.pbf"))
+    caller = user(username)
+    engine = routing.get_engine()
+    searches = []
+    original = type(engine).nearest_by_time
+
+    def counted(self, origin, candidates, direction, *args, **kwargs):
+        searches.append(direction)
+        return original(self, origin, candidates, direction, *args, **kwargs)
+
+    monkeypatch.setattr(type(engine), "nearest_by_time", counted)
+    params = NearbyParams(kinds=",".join(NEARBY_KINDS), minutes=45, limit=4)
+    for origin in [(LON0 + D, LAT0 + D), (118.09, 24.47), (118.15, 24.73)]:
+        searches.clear()
+        got = nearby(caller, *origin, params)
+        assert sorted(searches) == ["from", "to"]  # one engine search per direction
+        expected = []
+        for slug in NEARBY_KINDS:
+            kind = KINDS[slug]
+            located = records_for(kind, caller).filter(location__isnull=False)
+            rows = list(located.values_list("pk", "location"))
+            if not rows:
+                continue
+            alone = engine.nearest_by_time(
+                origin, np.array([(r[1].x, r[1].y) for r in rows]), kind.travel, 45 * 60, 4
+            )
+            expected += [
+                (round(h.eta_s, 1), slug, rows[h.index][0], round(h.distance_m, 1), h.eta_method)
+                for h in alone.results
+            ]
+        expected.sort(key=lambda e: e[:3])
+        assert [(i.eta_s, i.kind.slug, i.id, i.distance_m, i.eta_method) for i in got.items] == expected
+        assert len({i.kind.slug for i in got.items}) > 1
+        if roads and origin == (LON0 + D, LAT0 + D):  # in the test town: ranked on its roads
+            assert got.origin.on_network and any(i.eta_method == "road" for i in got.items)

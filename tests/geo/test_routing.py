@@ -182,6 +182,58 @@ def test_ranking_equals_a_full_networkx_dijkstra(seed, n, density, n_cands, limi
         assert hit.distance_m == pytest.approx(expected_m, rel=1e-4, abs=1e-3)
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(2, 40),
+    density=st.floats(1.0, 4.0),
+    n_cands=st.integers(1, 60),
+    n_groups=st.integers(1, 4),
+    limit=st.one_of(st.none(), st.integers(1, 12)),
+    max_seconds=st.floats(1.0, 3000.0),
+    direction=st.sampled_from(["to", "from"]),
+    road=st.booleans(),
+)
+def test_one_grouped_search_answers_what_one_search_per_group_does(
+    seed, n, density, n_cands, n_groups, limit, max_seconds, direction, road
+):
+    """``groups``: the ``limit`` fastest of each group, as one call per group ranks them (times and
+    distances too), from one search; with a road graph and in estimated mode."""
+    engine = TravelTimeEngine(_random_graph(seed, n, int(n * density)) if road else None, snap_limit_m=3000)
+    rng = np.random.default_rng(seed + 2)
+    cands_xy = np.column_stack(
+        [LON0 + rng.uniform(-0.005, 0.025, n_cands), LAT0 + rng.uniform(-0.005, 0.025, n_cands)]
+    )
+    labels = rng.integers(0, n_groups, n_cands)
+    origin = (LON0 + rng.uniform(0, 0.02), LAT0 + rng.uniform(0, 0.02))
+    got = engine.nearest_by_time(origin, cands_xy, direction, max_seconds, limit, groups=labels)
+    expected, off_network = [], []
+    for g in range(n_groups):
+        members = np.flatnonzero(labels == g)
+        if not len(members):
+            continue
+        alone = engine.nearest_by_time(origin, cands_xy[members], direction, max_seconds, limit)
+        expected += [(hit.eta_s, int(members[hit.index]), hit) for hit in alone.results]
+        off_network += [int(members[i]) for i in alone.off_network]
+    expected.sort(key=lambda e: (e[0], e[1]))
+    assert got.indices == [i for _eta, i, _hit in expected]
+    for hit, (_eta, _i, alone) in zip(got.results, expected, strict=True):
+        assert hit.eta_s == pytest.approx(alone.eta_s, rel=1e-12, abs=1e-9)
+        assert hit.distance_m == pytest.approx(alone.distance_m, rel=1e-9, abs=1e-6)
+        assert (hit.eta_method, hit.distance_method) == (alone.eta_method, alone.distance_method)
+    assert sorted(got.off_network) == sorted(off_network)
+
+
+def test_groups_must_label_every_candidate(engine):
+    cands = np.array([at(2), at(3)])
+    with pytest.raises(RoutingError, match="one integer label per candidate"):
+        engine.nearest_by_time(at(1), cands, "to", 3600, 1, groups=[0])
+    with pytest.raises(RoutingError, match="one integer label per candidate"):
+        engine.nearest_by_time(at(1), cands, "to", 3600, 1, groups=[0.5, 1.0])
+    with pytest.raises(RoutingError, match="negative"):
+        engine.nearest_by_time(at(1), cands, "to", 3600, 1, groups=[0, -1])
+
+
 def test_estimated_mode_without_a_road_graph(data_dir):
     engine = routing.get_engine()
     assert engine.mode == "estimated" and engine.graph is None

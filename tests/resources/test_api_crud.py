@@ -183,3 +183,17 @@ def test_roles_without_permission_get_403(inspector, team_leader):
         == 403
     )
     assert inspector.get("/api/v1/resources/rescue-teams/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "equipment",
+    [[{"quantity": 2}], [{"name": "冲锋舟", "quantity": -1}], [{"name": "", "quantity": 1}], "冲锋舟"],
+)
+def test_equipment_is_typed(siming, equipment):
+    """Equipment is a list of {name, quantity, unit} in the OpenAPI document and is read as such."""
+    before = RescueTeam.objects.count()
+    r = siming.post(
+        "/api/v1/resources/rescue-teams/", team(equipment=equipment), content_type="application/json"
+    )
+    assert r.status_code == 422, r.content
+    assert RescueTeam.objects.count() == before

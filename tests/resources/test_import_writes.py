@@ -67,18 +67,18 @@ def test_bulk_write_refuses_what_changed_since_the_check_and_writes_nothing():
     def shelter(key):
         return {"external_id": key, "name": key, "area": area, "kind": "disaster_point", "capacity": 5}
 
-    actions.save_resources(kind, [shelter("RACE-1")], [])
+    actions.save_resources(kind, [(shelter("RACE-1"), None)])
     changes = ObjectChange.objects.count()
     # RACE-1 was created after an import checked its file: the import's write names it, writes nothing.
     with pytest.raises(actions.Conflict) as conflict:
-        actions.save_resources(kind, [shelter("RACE-2"), shelter("RACE-1")], [])
+        actions.save_resources(kind, [(shelter("RACE-2"), None), (shelter("RACE-1"), None)])
     assert conflict.value.details == ["RACE-1"]
     assert not Shelter.objects.filter(external_id="RACE-2").exists()
     # A record deleted after the check cannot be updated.
     loaded = Shelter.objects.get(external_id="RACE-1")
     actions.delete_resource(kind, Shelter.objects.get(pk=loaded.pk))
     with pytest.raises(actions.Conflict) as conflict:
-        actions.save_resources(kind, [shelter("RACE-3")], [(loaded, {"capacity": 9})])
+        actions.save_resources(kind, [(shelter("RACE-3"), None), ({"capacity": 9}, loaded)])
     assert conflict.value.details == ["RACE-1"]
     assert not Shelter.objects.filter(external_id="RACE-3").exists()
     assert ObjectChange.objects.count() == changes + 1  # the deletion only

@@ -49,3 +49,38 @@ def expert_in(code: str = SIMING, availability: str = "available"):
     Expert.objects.filter(pk=expert.pk).update(availability=availability)
     expert.refresh_from_db()
     return expert
+
+
+RECORD_FIELDS = {
+    "rescue-teams": {"kind": "fire_rescue", "members": 10},
+    "depots": {"kind": "street"},
+    "medical-facilities": {"level": "2"},
+    "shelters": {"kind": "disaster_point", "capacity": 100},
+    "experts": {},
+    "facilities": {"kind": "helipad"},
+    "duty-people": {"kind": "info_officer"},
+    "supply-items": {"code": "TEST-ITEM", "name": "测试物资", "category": "shelter", "unit": "个"},
+}
+
+
+def record_in(slug: str, code: str = SIMING):
+    """A new record of the resource kind ``slug`` in the area ``code`` (a catalogue entry for kinds
+    without a place), saved through the resources' write action."""
+    from django.contrib.gis.geos import Point
+
+    from citywatch.core.models import AdminArea
+    from citywatch.resources import actions
+    from citywatch.resources.kinds import KINDS
+    from citywatch.resources.models import ExpertCategory
+
+    kind = KINDS[slug]
+    fields = dict(RECORD_FIELDS[slug])
+    if kind.located:
+        fields.update(
+            name=f"测试{kind.model._meta.verbose_name}",
+            area=AdminArea.objects.get(code=code),
+            location=Point(*place(code), srid=4326),
+        )
+    if slug == "experts":
+        fields["category"] = ExpertCategory.objects.order_by("code").first()
+    return actions.save_resource(kind, fields)[0]

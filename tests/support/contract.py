@@ -3,9 +3,10 @@
 ``check_response(method, path, response)`` finds the operation the request reached (the document's path
 templates, e.g. ``/api/v1/incidents/{pk}``), takes the JSON schema the operation declares for the status
 (any 4xx/5xx answer is checked against the one error body), and validates the body with JSON Schema 2020-12
-(what OpenAPI 3.1 uses). A 2xx status the operation does not declare, or a body that does not match, fails
-the test that made the request: the contract cannot drift from the code. ``install()`` wraps the test
-client so that every test checks what it receives without asking.
+(what OpenAPI 3.1 uses); a file must be of a content type the operation declares for the status. A 2xx
+status the operation does not declare, or a body that does not match, fails the test that made the
+request: the contract cannot drift from the code. ``install()`` wraps the test client so that every test
+checks what it receives without asking.
 """
 
 from __future__ import annotations
@@ -103,10 +104,15 @@ def check_response(method: str, path: str, response) -> None:
             f"{where}: {template} does not declare status {status} (declares {sorted(declared)})"
         )
     content = spec.get("content") or {}
+    if not content:
+        return  # no body declared (a 204, or a file route that declares none)
+    media = content_type.split(";")[0].strip()
+    if media != "application/json":
+        if media not in content:
+            raise ContractError(f"{where}: declared {sorted(content)}, answered {content_type!r}")
+        return  # a file (CSV, XLSX, PDF, …) of a declared type
     if "application/json" not in content:
-        return  # a file (PDF, DOCX, CSV) or no body: the declared content type is checked by the route
-    if not content_type.startswith("application/json"):
-        raise ContractError(f"{where}: declared JSON, answered {content_type!r}")
+        raise ContractError(f"{where}: declared {sorted(content)}, answered JSON")
     _validate(content["application/json"].get("schema", {}), json.loads(response.content), where)
 
 

@@ -75,13 +75,19 @@ def load_all() -> dict[tuple[str, str], Route]:
 
 
 def send(client, route: Route, params: dict, *, body=None, query=None):
-    """Send ``route`` with ``client``: writes carry ``body`` as JSON (a str is sent as it is); reads send
-    ``query``, else ``body`` as their query string."""
+    """Send ``route`` with ``client``: writes carry ``body`` as JSON (a str is sent as it is), or as a
+    multipart form when the route says ``extra={"multipart": True}`` (a body that is a function of the
+    placeholders' values is called, so that each request gets fresh file objects); reads send ``query``,
+    else ``body`` as their query string."""
     method = route.method.lower()
     url = route.url(params)
+    if callable(body):
+        body = body(params)
     if method in ("get", "delete"):
         return getattr(client, method)(url, query if query is not None else body or {})
     if query:
         url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    if route.extra.get("multipart"):
+        return getattr(client, method)(url, body or {})  # a dict holding files: multipart/form-data
     payload = body if isinstance(body, str | bytes) else json.dumps(body if body is not None else {})
     return getattr(client, method)(url, payload, content_type="application/json")

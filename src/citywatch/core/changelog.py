@@ -1,7 +1,8 @@
 """The change log: every create, update and delete of a ``ChangeLogged`` model, with before and after.
 
 Recording happens in model signals so that no path — actions, importers, the Django admin, a shell —
-can change a domain object without leaving a row. Who is acting comes from a context variable that
+can change a domain object without leaving a row. ``bulk_create`` sends no signal: a bulk writer calls
+``log_created`` (the same rows, inserted together). Who is acting comes from a context variable that
 the request middleware, the API, the CLI and the worker set (``acting_as``). The "before" image is the
 object as it was loaded from the database (captured in ``from_db``), so no extra query is needed.
 """
@@ -111,8 +112,8 @@ def _before(instance) -> dict | None:
     return None if loaded is None else serialize(instance, loaded)
 
 
-def _change(instance, action: str, before: dict | None, after: dict | None):
-    """The (unsaved) change-log row of one change, made by the current actor."""
+def change_row(instance, action: str, before: dict | None, after: dict | None):
+    """The (unsaved) ``ObjectChange`` of ``action`` on ``instance`` by the current actor."""
     from citywatch.core.models import ObjectChange
 
     actor = current_actor()
@@ -133,31 +134,31 @@ def _change(instance, action: str, before: dict | None, after: dict | None):
 
 
 def _write(instance, action: str, before: dict | None, after: dict | None):
-    _change(instance, action, before, after).save()
+    change_row(instance, action, before, after).save()
 
 
-def _mark_saved(instance) -> None:
-    """As after a save(): the image a later save in this process compares against."""
+def _loaded(instance) -> None:
+    """Remember the image just written: a later save in this process compares against it."""
     instance._changelog_loaded = {
         f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields
     }
 
 
-def log_bulk(objs, action: str) -> None:
+def log_bulk(objs, action: str, batch_size: int = 500) -> None:
     """The change-log rows of objects written by ``bulk_create`` (``action`` create) or ``bulk_update``
     (update), which send no signal: one row per object, as the post_save handler would write it — the
     current actor, the area path, the image as loaded before (updates) and the image now — inserted in
-    bulk too. Callers pass only objects that changed."""
+    bulk too, in the caller's transaction. Callers pass only objects that changed."""
     from citywatch.core.models import ObjectChange
 
     rows = []
     for obj in objs:
-        if obj.pk is None:  # pragma: no cover - every supported backend returns the new keys
-            raise RuntimeError(f"{type(obj).__name__}: bulk_create returned no primary key")
+        if obj.pk is None:  # every supported backend returns the new keys
+            raise ValueError(f"{type(obj).__name__}: log_bulk needs saved rows (no primary key)")
         before = _before(obj) if action == ChangeAction.UPDATE else None
-        rows.append(_change(obj, action, before, serialize(obj)))
-        _mark_saved(obj)
-    ObjectChange.objects.bulk_create(rows, batch_size=500)
+        rows.append(change_row(obj, action, before, serialize(obj)))
+        _loaded(obj)
+    ObjectChange.objects.bulk_create(rows, batch_size=batch_size)
 
 
 def _on_save(sender, instance, created, raw=False, **kwargs):
@@ -169,7 +170,7 @@ def _on_save(sender, instance, created, raw=False, **kwargs):
     if before is not None and len(before) == len(after) and all(after.get(k) == v for k, v in before.items()):
         return
     _write(instance, ChangeAction.CREATE if created else ChangeAction.UPDATE, before, after)
-    _mark_saved(instance)
+    _loaded(instance)
 
 
 def _on_delete(sender, instance, **kwargs):

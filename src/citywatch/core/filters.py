@@ -5,34 +5,20 @@ from __future__ import annotations
 import datetime
 from typing import ClassVar
 
-from django.contrib.gis.geos import Polygon
 from django.db.models import Q
 from django.utils import timezone
 from ninja import FilterSchema
 from pydantic import Field, field_validator
 
+from citywatch.core import inputs
 from citywatch.core.choices import AreaLevel, ChangeAction
-
-
-def parse_bbox(value: str) -> Polygon:
-    """``minlon,minlat,maxlon,maxlat`` in WGS-84 → a polygon; ValueError with a clear message otherwise."""
-    parts = value.split(",")
-    if len(parts) != 4:
-        raise ValueError("bbox must be minlon,minlat,maxlon,maxlat")
-    try:
-        minx, miny, maxx, maxy = (float(p) for p in parts)
-    except ValueError:
-        raise ValueError("bbox must be four numbers") from None
-    if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
-        raise ValueError("bbox must have -180 ≤ minlon < maxlon ≤ 180 and -90 ≤ minlat < maxlat ≤ 90")
-    return Polygon.from_bbox((minx, miny, maxx, maxy))
 
 
 def bbox_q(value: str | None, *fields: str) -> Q:
     """Rows whose geometry in any of ``fields`` intersects the bbox."""
     if not value:
         return Q()
-    box = parse_bbox(value)
+    box = inputs.bbox(value)
     q = Q()
     for name in fields:
         q |= Q(**{f"{name}__intersects": box})
@@ -50,7 +36,7 @@ class BboxFilter(FilterSchema):
     @classmethod
     def _bbox(cls, value):
         if value:
-            parse_bbox(value)
+            inputs.bbox(value)
         return value
 
     def filter_bbox(self, value):

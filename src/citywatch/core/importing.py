@@ -82,15 +82,14 @@ def register(importer_class: type[Importer]) -> type[Importer]:
     return importer_class
 
 
-def check_file(path: Path, extensions: tuple[str, ...], report: ImportReport) -> bool:
-    """Existence, type (by extension) and size limit of an input file; problems go into the report."""
-    name = path.name
-    if not path.is_file():
-        report.problems.append(Problem(name, None, "", _("no such file")))
-        return False
-    suffix = (
-        "".join(path.suffixes[-2:]).lower() if path.name.lower().endswith(".osm.pbf") else path.suffix.lower()
-    )
+UNSUPPORTED_TYPE, TOO_LARGE = 415, 413
+
+
+def check_source(name: str, size: int, extensions: tuple[str, ...], limit: int, report: ImportReport):
+    """Type (by extension; ``.osm.pbf`` is one) and size of a file about to be read. None when it may be
+    read; otherwise the problem is in the report and the status says why (415 type, 413 size)."""
+    lower = name.lower()
+    suffix = ".osm.pbf" if lower.endswith(".osm.pbf") else Path(lower).suffix
     if extensions and suffix not in extensions:
         report.problems.append(
             Problem(
@@ -101,10 +100,18 @@ def check_file(path: Path, extensions: tuple[str, ...], report: ImportReport) ->
                 % {"suffix": suffix or _("(none)"), "extensions": ", ".join(extensions)},
             )
         )
-        return False
-    limit = settings.CITYWATCH_MAX_IMPORT_BYTES
-    if path.stat().st_size > limit:
+        return UNSUPPORTED_TYPE
+    if size > limit:
         message = _("file is larger than the limit of %(limit)s") % {"limit": size_text(limit)}
         report.problems.append(Problem(name, None, "", message))
+        return TOO_LARGE
+    return None
+
+
+def check_file(path: Path, extensions: tuple[str, ...], report: ImportReport) -> bool:
+    """Existence, type (by extension) and size limit of an input file; problems go into the report."""
+    if not path.is_file():
+        report.problems.append(Problem(path.name, None, "", _("no such file")))
         return False
-    return True
+    limit = settings.CITYWATCH_MAX_IMPORT_BYTES
+    return check_source(path.name, path.stat().st_size, extensions, limit, report) is None

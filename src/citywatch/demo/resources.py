@@ -7,10 +7,10 @@ load is deterministic (one numpy generator per section, derived from the seed) a
 record has a stable external id (``demo-…``), a second load compares and writes nothing, and the
 initial stock is received once per (depot, item) through the ledger (``record_movement``).
 
-Change log: new rows are inserted with ``bulk_create`` (a per-row ``save()`` of the ~7,000 records
-would double the demo load time), so ``_bulk_create_logged`` writes their ``ObjectChange`` rows itself,
-exactly as ``core.changelog._write`` would (same actor, content type, area path, ``serialize`` image).
-Updates of existing records go through ``save()`` and are logged by the signal as usual.
+Writing: the records go through the importers' bulk write, ``resources.actions.save_resources``: new
+rows are inserted in bulk (a per-row ``save()`` of the ~7,000 records would double the demo load time)
+and change-logged by ``core.changelog.log_created``; records that changed are saved one by one and
+logged by the signal, as every write is.
 
 A handful of coverage gaps is left on purpose (``COMMUNITY_GAPS``, ``STREET_GAPS``; ``planned_gaps()``
 names them), so the grassroots coverage report has something to show.
@@ -27,11 +27,12 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 from shapely.ops import nearest_points
 
-from citywatch.core.choices import AreaLevel, ChangeAction
+from citywatch.core.choices import AreaLevel
 from citywatch.core.models import AdminArea
-from citywatch.core.models.base import differs
 from citywatch.demo.land import district_land
 from citywatch.resources import choices as ch
+from citywatch.resources.actions import changed_fields, record_movement, save_resources
+from citywatch.resources.kinds import kind_of
 from citywatch.resources.models import (
     Depot,
     DutyPerson,
@@ -41,7 +42,6 @@ from citywatch.resources.models import (
     MedicalFacility,
     RescueTeam,
     Shelter,
-    ShelterOccupancy,
     StockMovement,
     SupplyItem,
 )
@@ -357,60 +357,23 @@ class Tally:
     objects: dict = field(default_factory=dict)  # external id → saved object
 
 
-def _current(obj, name):
-    """A field's stored value; a foreign key by its id (no query)."""
-    field = obj._meta.get_field(name)
-    return getattr(obj, field.attname) if field.is_relation else getattr(obj, name)
-
-
-def _bulk_create_logged(model, objs: list) -> list:
-    """``bulk_create`` plus the change-log rows the post_save signal would have written (which
-    ``bulk_create`` skips): ``changelog.log_bulk``."""
-    from citywatch.core.changelog import log_bulk
-
-    if not objs:
-        return objs
-    model.objects.bulk_create(objs, batch_size=500)
-    log_bulk(objs, ChangeAction.CREATE)
-    return objs
-
-
 def _upsert(model, specs: list[Spec], tally: Tally, *, keep: tuple[str, ...] = ()) -> None:
-    """Create the missing records (in bulk, logged) and update the ones that differ (through save(), logged
-    by the signal). ``keep``: operational state (status, occupancy, …) set only on creation, so a
-    re-load does not undo what happened during a demo."""
+    """Create the missing records and update the ones that differ, through the importers' bulk write
+    (``actions.save_resources``: new rows inserted in bulk and change-logged, changed ones saved and
+    logged by the signal). ``keep``: operational state (status, occupancy, …) set only on creation, so
+    a re-load does not undo what happened during a demo."""
     ids = [s.external_id for s in specs]
     existing = {}
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
         existing.update({o.external_id: o for o in model.objects.filter(external_id__in=chunk)})
-    new = []
+    writes = []
     for spec in specs:
         obj = existing.get(spec.external_id)
-        if obj is None:
-            obj = model(external_id=spec.external_id, **spec.fields)
-            new.append(obj)
-        else:
-            changed = [
-                name
-                for name, value in spec.fields.items()
-                if name not in keep and differs(_current(obj, name), value)
-            ]
-            if changed:
-                for name in changed:
-                    setattr(obj, name, spec.fields[name])
-                obj.save()
-                tally.updated += 1
-            else:
-                tally.unchanged += 1
+        writes.append(({"external_id": spec.external_id, **spec.fields} if obj is None else spec.fields, obj))
+    for spec, (obj, outcome) in zip(specs, save_resources(kind_of(model), writes, keep=keep), strict=True):
+        setattr(tally, outcome, getattr(tally, outcome) + 1)
         tally.objects[spec.external_id] = obj
-    _bulk_create_logged(model, new)
-    tally.created += len(new)
-    if model is Shelter and new:
-        # As save_resource does for a new shelter: the first line of its occupancy history.
-        ShelterOccupancy.objects.bulk_create(
-            [ShelterOccupancy(shelter=s, occupancy=s.occupancy, status=s.status) for s in new], batch_size=500
-        )
 
 
 def _upsert_catalogue(model, rows: list[dict], tally: Tally) -> dict:
@@ -424,7 +387,7 @@ def _upsert_catalogue(model, rows: list[dict], tally: Tally) -> dict:
             obj.save()
             tally.created += 1
         else:
-            changed = [k for k, v in row.items() if getattr(obj, k) != v]
+            changed = changed_fields(obj, row)
             if changed:
                 for k in changed:
                     setattr(obj, k, row[k])
@@ -974,8 +937,6 @@ def _depot_specs(city: City, seed: int, no_station: set[str]) -> list[Spec]:
 
 def _receive_stock(seed: int, depots: list, items: dict, tally: Tally) -> None:
     """Initial stock, received once per (depot, item) through the ledger."""
-    from citywatch.resources.actions import record_movement
-
     rng = _rng(seed, 8)
     done = set(StockMovement.objects.filter(reference=STOCK_REFERENCE).values_list("depot_id", "item_id"))
     station_codes = sorted(STATION_ITEMS)

@@ -58,11 +58,17 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+from django.conf import settings
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
+from citywatch.core.choices import AreaLevel
+from citywatch.core.importing import IMPORTERS, ImportFailed
+from citywatch.core.models import AdminArea
 from citywatch.demo.land import LAND_FILE, district_land
+from citywatch.geo import importers as _registers_geo_importers  # noqa: F401  (roads, population)
+from citywatch.geo import store
 
 SEED = 20230117
 VERSION = 2  # bump when the generator changes its output on purpose (it is in the PBF header)
@@ -288,9 +294,6 @@ def _largest(geom):
 
 def load_land() -> Land:
     """The six districts and the community points from the database (the demo areas must be loaded)."""
-    from citywatch.core.choices import AreaLevel
-    from citywatch.core.models import AdminArea
-
     rows = AdminArea.objects.filter(level=AreaLevel.DISTRICT, boundary__isnull=False).order_by("code")
     geoms = {a.code: district_land(shapely.from_wkb(bytes(a.boundary.wkb))) for a in rows}
     missing = [code for code in SHORT if code not in geoms]
@@ -978,7 +981,6 @@ def write_demo_pbf(path, seed: int = SEED, land: Land | None = None) -> dict:
 
 
 def demo_dir() -> Path:
-    from django.conf import settings
 
     return Path(settings.DATA_DIR) / "demo"
 
@@ -986,7 +988,6 @@ def demo_dir() -> Path:
 def _tiles_stale(kind: str) -> bool:
     """True when the published version of ``kind`` has basemap tiles of another format than this
     code cuts (so the same file is imported again)."""
-    from citywatch.geo import store
     from citywatch.geo.tiles import TILES_FORMAT
 
     current = store.current_manifest(store.kind_dir(kind))
@@ -996,8 +997,6 @@ def _tiles_stale(kind: str) -> bool:
 
 def _published_sources(kind: str) -> list[dict] | None:
     """The source files recorded in the published manifest of ``kind`` (None: nothing published)."""
-    from citywatch.geo import store
-
     current = store.current_manifest(store.kind_dir(kind))
     if current is None:
         return None
@@ -1009,10 +1008,6 @@ def _published_sources(kind: str) -> list[dict] | None:
 def _load_one(kind: str, write, file_name: str, seed: int, land: Land) -> dict:
     """Generate one file, then import it unless the published version is exactly it, or was imported
     from another (real) file."""
-    from citywatch.core.importing import IMPORTERS, ImportFailed
-    from citywatch.geo import importers as _registers_geo_importers  # noqa: F401
-    from citywatch.geo import store
-
     directory = demo_dir()
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / file_name
@@ -1047,10 +1042,6 @@ def _load_one(kind: str, write, file_name: str, seed: int, land: Land) -> dict:
 def load_demo_land() -> dict:
     """Import the land and sea around Xiamen shipped with the demo (``data/xiamen/land.geojson``, see its
     PROVENANCE.md) unless it is the land published already, or land was imported from another file."""
-    from citywatch.core.importing import IMPORTERS, ImportFailed
-    from citywatch.geo import importers as _registers_geo_importers  # noqa: F401
-    from citywatch.geo import store
-
     digest = store.sha256_file(LAND_FILE)
     sources = _published_sources("land")
     out = {"file": str(LAND_FILE), "sha256": digest}

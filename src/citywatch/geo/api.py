@@ -1,184 +1,137 @@
-"""Travel-time and exposure API: nearby resources by travel time, routes, isochrones, population.
+"""Travel-time and exposure API of the geo library: routes, isochrones, the population heat map.
 
-``GET /api/v1/nearby`` ranks the registry's resources (restricted to the caller's jurisdiction) by
-travel time with the right direction: rescue teams, depots and experts travel **to** the point; people
-are taken **from** the point to shelters, medical facilities and facilities. Without a road network the
-engine answers in estimated mode and says so in every item.
+Points arrive as WGS-84 longitude/latitude, or GCJ-02 / BD-09 with ``crs`` (converted at the edge by
+``core.inputs``, which refuses a conversion that leaves the valid range). Without a road network the
+engine answers in estimated mode and every answer says so (``network``). The nearby analysis, which
+reads the resource registry, is the resources app's (``resources/nearby.py``): this library imports no
+domain app.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
+import shapely
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from citywatch.geo import crs as crslib
+from citywatch.core import inputs
+from citywatch.core.errors import Invalid
+from citywatch.core.pagination import Geometry
 from citywatch.geo import population, routing
+from citywatch.geo.routing import Isochrone, Network, Route, RoutingError, rounded
 
 router = Router(tags=["travel time"])
 
-# Which way each kind travels relative to the point asked about.
-DIRECTIONS = {
-    "rescue-teams": "to",
-    "depots": "to",
-    "experts": "to",
-    "medical-facilities": "from",
-    "shelters": "from",
-    "facilities": "from",
-}
-NEARBY_KINDS = tuple(DIRECTIONS)
+CRS = Literal["wgs84", "gcj02", "bd09"]
 
 
-def _origin(lon: float, lat: float, crs: str) -> tuple[float, float]:
-    try:
-        system = crslib.parse_crs(crs)
-    except ValueError as exc:
-        raise HttpError(422, str(exc)) from None
-    wlon, wlat = crslib.to_wgs84(lon, lat, system)
-    return float(wlon), float(wlat)
+# --- what the answers say about the network and the points -----------------------------------------
 
 
-def _lonlat_pair(text: str, name: str) -> tuple[float, float]:
-    parts = text.split(",")
-    if len(parts) != 2:
-        raise HttpError(422, f"{name} must be lon,lat")
-    try:
-        lon, lat = float(parts[0]), float(parts[1])
-    except ValueError:
-        raise HttpError(422, f"{name} must be two numbers: lon,lat") from None
-    if not bool(crslib.valid_lonlat(lon, lat)):
-        raise HttpError(422, f"{name} is not a longitude/latitude")
-    return lon, lat
+class NetworkOut(Schema):
+    """The road network an answer was computed on."""
+
+    loaded: bool = Field(description="a road network is published (else: estimated mode)")
+    mode: Literal["road", "estimated"]
+    source: str | None = Field(description="the file the network was built from")
+    built_at: str | None
+    synthetic: bool = Field(description="the network is synthetic (demo data)")
 
 
-def _network() -> dict:
-    status = routing.engine_status()
-    manifest = status.get("graph") or {}
-    return {
-        "loaded": status["mode"] == "road",
-        "mode": status["mode"],
-        "source": manifest.get("source", {}).get("name")
-        if isinstance(manifest.get("source"), dict)
-        else manifest.get("source"),
-        "built_at": manifest.get("built_at"),
-        "synthetic": bool(manifest.get("synthetic", False)),
-    }
+class SnapOut(Schema):
+    """Where a point joined the road network."""
+
+    lon: float
+    lat: float
+    node: int | None
+    distance_m: float | None = Field(description="straight-line distance to the network")
+    on_network: bool
+
+    @staticmethod
+    def resolve_distance_m(snap) -> float | None:
+        return rounded(snap.distance_m)
 
 
-class NearbyParams(Schema):
-    lon: float = Field(ge=-180, le=180)
-    lat: float = Field(ge=-90, le=90)
-    kinds: str = Field(",".join(NEARBY_KINDS), max_length=200, description=", ".join(NEARBY_KINDS))
-    minutes: float = Field(30, gt=0, le=240, description="only resources within this travel time")
-    radius_m: float = Field(5000, ge=100, le=50000, description="radius for the population figure")
-    limit: int = Field(20, ge=1, le=200, description="at most this many per kind")
-    crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
-
-    @field_validator("kinds")
-    @classmethod
-    def _kinds(cls, value):
-        kinds = [k.strip() for k in value.split(",") if k.strip()]
-        unknown = [k for k in kinds if k not in DIRECTIONS]
-        if unknown or not kinds:
-            raise ValueError(f"unknown kinds {', '.join(unknown) or '(none)'}; use {', '.join(NEARBY_KINDS)}")
-        return ",".join(dict.fromkeys(kinds))
-
-
-# The field that says whether a listed resource can be sent: a team's or shelter's status, an expert's
-# availability (the one-map offers "dispatch" and "summon" only for those that can).
-STATE_FIELD = {"rescue-teams": "status", "shelters": "status", "experts": "availability"}
-
-
-def nearby(
-    user, lon: float, lat: float, kinds: list[str], minutes: float, limit: int, radius_m: float
-) -> dict:
-    """The engine's answer for one point, as the API and the one-map use it."""
-    from citywatch.resources import queries
-    from citywatch.resources.kinds import KINDS
-
-    engine = routing.get_engine()
-    origin = engine.snap_point((lon, lat))
-    items: list[dict] = []
-    off_network = 0
-    for slug in kinds:
-        kind = KINDS[slug]
-        extra = STATE_FIELD.get(slug)
-        rows = list(
-            queries.records_for(kind, user)
-            .filter(location__isnull=False)
-            .values_list("pk", "name", "location", *([extra] if extra else []))
-        )
-        if not rows:
-            continue
-        lonlat = np.array([(r[2].x, r[2].y) for r in rows], dtype=float)
-        answer = engine.nearest_by_time((lon, lat), lonlat, DIRECTIONS[slug], minutes * 60, limit)
-        off_network += len(answer.off_network)
-        for hit in answer.results:
-            row = rows[hit.index]
-            item = {
-                "kind": slug,
-                "id": row[0],
-                "name": row[1],
-                "lon": row[2].x,
-                "lat": row[2].y,
-                "distance_m": round(hit.distance_m, 1),
-                "eta_s": round(hit.eta_s, 1),
-                "eta_method": hit.eta_method,
-                "direction": DIRECTIONS[slug],
-            }
-            if extra:
-                item[extra] = row[3]
-            items.append(item)
-    items.sort(key=lambda i: (i["eta_s"], i["kind"], i["id"]))
-    persons = population.population_within_radius((lon, lat), radius_m)
-    return {
-        "origin": {
-            "lon": lon,
-            "lat": lat,
-            "snapped_node": origin.node,
-            "snap_distance_m": None if origin.distance_m is None else round(origin.distance_m, 1),
-            "on_network": origin.on_network,
-        },
-        "network": _network(),
-        "items": items,
-        "off_network_resources": off_network,
-        "population": {"radius_m": radius_m, "persons": None if persons is None else int(round(persons))},
-    }
-
-
-@router.get("/nearby", response=dict[str, Any], summary="Resources nearest by travel time")
-def nearby_endpoint(request: HttpRequest, params: Query[NearbyParams]):
-    """Teams, depots and experts ranked by their time **to** the point; shelters, medical facilities and
-    facilities by the time **from** the point; only resources in your jurisdiction; sorted by ``eta_s``."""
-    lon, lat = _origin(params.lon, params.lat, params.crs)
-    answer = nearby(
-        request.user, lon, lat, params.kinds.split(","), params.minutes, params.limit, params.radius_m
-    )
-    answer["origin"]["input_crs"] = params.crs
-    return answer
+# --- /route --------------------------------------------------------------------------------------
 
 
 class RouteParams(Schema):
     from_: str = Field(alias="from", max_length=60, description="lon,lat")
     to: str = Field(max_length=60, description="lon,lat")
-    crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
+    crs: CRS = "wgs84"
 
 
-@router.get("/route", response=dict[str, Any], summary="Fastest route between two points")
+@dataclass(frozen=True)
+class Routed:
+    """A route and the network it was found on (the route's own attributes read through)."""
+
+    route: Route
+    network: Network
+
+    def __getattr__(self, name):
+        return getattr(self.route, name)
+
+
+class LineString(Schema):
+    type: Literal["LineString"]
+    coordinates: list[list[float]]
+
+
+class RouteProperties(Schema):
+    eta_s: float | None
+    distance_m: float | None
+    eta_method: Literal["road", "estimated"]
+    distance_method: Literal["road", "straight_line"]
+    origin: SnapOut
+    destination: SnapOut
+    network: NetworkOut
+
+    @staticmethod
+    def resolve_eta_s(answer: Routed) -> float | None:
+        return rounded(answer.eta_s)
+
+    @staticmethod
+    def resolve_distance_m(answer: Routed) -> float | None:
+        return rounded(answer.distance_m)
+
+
+class RouteFeature(Schema):
+    """The fastest route as a GeoJSON Feature: a LineString from the origin through the road network's
+    nodes to the destination (a straight line in estimated mode)."""
+
+    type: Literal["Feature"] = "Feature"
+    geometry: LineString
+    properties: RouteProperties
+
+    @staticmethod
+    def resolve_geometry(answer: Routed) -> dict:
+        return {"type": "LineString", "coordinates": np.round(np.asarray(answer.coords), 7).tolist()}
+
+    @staticmethod
+    def resolve_properties(answer: Routed) -> Routed:
+        return answer
+
+
+def _point(text: str, label: str, crs: str) -> tuple[float, float]:
+    return inputs.to_wgs84(*inputs.lonlat_pair(text, label), crs)
+
+
+@router.get("/route", response=RouteFeature, summary="Fastest route between two points")
 def route_endpoint(request: HttpRequest, params: Query[RouteParams]):
-    start = _origin(*_lonlat_pair(params.from_, "from"), params.crs)
-    end = _origin(*_lonlat_pair(params.to, "to"), params.crs)
+    start = _point(params.from_, "from", params.crs)
+    end = _point(params.to, "to", params.crs)
     try:
-        result = routing.route(start, end)
-    except routing.RoutingError as exc:
-        raise HttpError(422, str(exc)) from None
-    feature = result.as_dict()
-    feature.setdefault("properties", {})["network"] = _network()
-    return feature
+        return Routed(routing.route(start, end), routing.network())
+    except RoutingError as exc:
+        raise Invalid(str(exc)) from None
+
+
+# --- /isochrone ----------------------------------------------------------------------------------
 
 
 class IsochroneParams(Schema):
@@ -186,23 +139,62 @@ class IsochroneParams(Schema):
     lat: float = Field(ge=-90, le=90)
     minutes: float = Field(gt=0, le=120)
     direction: Literal["from", "to"] = "from"
-    crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
+    crs: CRS = "wgs84"
 
 
-@router.get("/isochrone", response=dict[str, Any], summary="Area reachable within a travel time")
+@dataclass(frozen=True)
+class Reached:
+    """An isochrone, the persons inside it (None without a population grid) and its network (the
+    isochrone's own attributes read through)."""
+
+    isochrone: Isochrone
+    persons: int | None
+    network: Network
+
+    def __getattr__(self, name):
+        return getattr(self.isochrone, name)
+
+
+class IsochroneProperties(Schema):
+    minutes: float
+    direction: Literal["from", "to"]
+    eta_method: Literal["road", "estimated"]
+    method: str = Field(description="raster-buffer (road network) or circle (estimated)")
+    reached_nodes: int
+    buffer_m: float | None
+    origin: SnapOut
+    persons: int | None = Field(description="persons inside (None without a population grid)")
+    network: NetworkOut
+
+
+class IsochroneFeature(Schema):
+    """The area reachable within the time, as a GeoJSON Feature (Polygon or MultiPolygon)."""
+
+    type: Literal["Feature"] = "Feature"
+    geometry: Geometry
+    properties: IsochroneProperties
+
+    @staticmethod
+    def resolve_geometry(answer: Reached) -> dict:
+        return shapely.geometry.mapping(answer.polygon)
+
+    @staticmethod
+    def resolve_properties(answer: Reached) -> Reached:
+        return answer
+
+
+@router.get("/isochrone", response=IsochroneFeature, summary="Area reachable within a travel time")
 def isochrone_endpoint(request: HttpRequest, params: Query[IsochroneParams]):
-    lon, lat = _origin(params.lon, params.lat, params.crs)
+    lon, lat = inputs.to_wgs84(params.lon, params.lat, params.crs)
     try:
         detail = routing.isochrone_detail((lon, lat), params.minutes, params.direction)
-    except routing.RoutingError as exc:
-        raise HttpError(422, str(exc)) from None
-    feature = detail.as_dict()
-    props = feature.setdefault("properties", {})
-    props["minutes"] = params.minutes
+    except RoutingError as exc:
+        raise Invalid(str(exc)) from None
     persons = population.population_within(detail.polygon)
-    props["persons"] = None if persons is None else int(round(persons))
-    props["network"] = _network()
-    return feature
+    return Reached(detail, None if persons is None else int(round(persons)), routing.network())
+
+
+# --- /population ---------------------------------------------------------------------------------
 
 
 class PopulationParams(Schema):
@@ -210,51 +202,51 @@ class PopulationParams(Schema):
     cell_m: float = Field(1000, ge=100, le=20000, description="size of the aggregated cells")
 
 
-@router.get("/population", response=dict[str, Any], summary="Population grid aggregated for a heat map")
+class PointGeometry(Schema):
+    type: Literal["Point"]
+    coordinates: list[float]
+
+
+class CellProperties(Schema):
+    persons: int
+
+
+class CellFeature(Schema):
+    type: Literal["Feature"] = "Feature"
+    geometry: PointGeometry
+    properties: CellProperties
+
+    @staticmethod
+    def resolve_geometry(cell: population.HeatCell) -> dict:
+        return {"type": "Point", "coordinates": [cell.lon, cell.lat]}
+
+    @staticmethod
+    def resolve_properties(cell: population.HeatCell) -> population.HeatCell:
+        return cell
+
+
+class PopulationCollection(Schema):
+    """Persons per aggregated cell as GeoJSON points (for a heat map)."""
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[CellFeature]
+    total: int | None = Field(description="persons in the whole grid (None: no grid is published)")
+    synthetic: bool
+    cell_m: float | None
+
+    @staticmethod
+    def resolve_features(heat: population.HeatMap) -> list:
+        return heat.cells
+
+
+@router.get("/population", response=PopulationCollection, summary="Population grid aggregated for a heat map")
 def population_endpoint(request: HttpRequest, params: Query[PopulationParams]):
     """Persons per aggregated cell as GeoJSON points (for a heat map); at most 20,000 cells."""
-    from citywatch.core.filters import parse_bbox
-
-    box = None
-    if params.bbox:
-        try:
-            box = parse_bbox(params.bbox).extent
-        except ValueError as exc:
-            raise HttpError(422, str(exc)) from None
-    grid = population.current_population()
-    if grid is None:
-        return {"type": "FeatureCollection", "features": [], "total": None, "synthetic": False}
-    lon, lat, persons = np.asarray(grid.lon), np.asarray(grid.lat), np.asarray(grid.persons)
-    if box is not None:
-        minx, miny, maxx, maxy = box
-        keep = (lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy)
-        lon, lat, persons = lon[keep], lat[keep], persons[keep]
-    features = []
-    if len(lon):
-        step_lat = params.cell_m / 111_320.0
-        step_lon = step_lat / max(np.cos(np.radians(float(lat.mean()))), 0.1)
-        ix = np.floor((lon - lon.min()) / step_lon).astype(np.int64)
-        iy = np.floor((lat - lat.min()) / step_lat).astype(np.int64)
-        if (ix.max() + 1) * (iy.max() + 1) > 2_000_000 or len(np.unique(iy * (ix.max() + 1) + ix)) > 20_000:
-            raise HttpError(422, "too many cells: choose a larger cell_m or a smaller bbox")
-        key = iy * (ix.max() + 1) + ix
-        uniq, inverse = np.unique(key, return_inverse=True)
-        sums = np.bincount(inverse, weights=persons)
-        cx = np.bincount(inverse, weights=lon * persons) / np.maximum(sums, 1e-9)
-        cy = np.bincount(inverse, weights=lat * persons) / np.maximum(sums, 1e-9)
-        features = [
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
-                "properties": {"persons": int(round(p))},
-            }
-            for x, y, p in zip(cx, cy, sums, strict=True)
-            if p >= 0.5
-        ]
-    return {
-        "type": "FeatureCollection",
-        "features": features,
-        "total": int(round(float(np.sum(grid.persons)))),
-        "synthetic": bool(grid.manifest.get("synthetic", False)),
-        "cell_m": params.cell_m,
-    }
+    try:
+        box = inputs.bbox(params.bbox).extent if params.bbox else None
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+    try:
+        return population.heat_map(box, params.cell_m)
+    except population.TooManyCells:
+        raise Invalid(_("too many cells: choose a larger cell_m or a smaller bbox")) from None

@@ -41,6 +41,7 @@ import numpy as np
 import shapely
 from django.utils.translation import gettext
 
+from citywatch.geo import crs as crslib
 from citywatch.geo import store
 from citywatch.geo.distance import EARTH_RADIUS_M, haversine_m
 
@@ -322,8 +323,6 @@ def _is_number(text: str) -> bool:
 
 def read_csv(path: Path, crs: str = "wgs84", max_cells: int = DEFAULT_MAX_CELLS) -> PopulationPoints:
     """``lon,lat,persons`` rows; reading stops after ``max_cells`` rows (one more is an error)."""
-    from citywatch.geo import crs as crslib
-
     path = Path(path)
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
@@ -456,3 +455,66 @@ def population_within(polygon) -> float | None:
     """Persons inside a WGS-84 (Multi)Polygon, e.g. an isochrone (None when no grid is published)."""
     grid = current_population()
     return None if grid is None else grid.within_polygon(polygon)
+
+
+MAX_HEAT_CELLS = 20_000
+MAX_HEAT_GRID = 2_000_000
+
+
+class TooManyCells(ValueError):
+    """A heat map that would have more than ``MAX_HEAT_CELLS`` cells."""
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    """One aggregated cell of a heat map: its persons-weighted centre and its persons."""
+
+    lon: float
+    lat: float
+    persons: int
+
+
+@dataclass
+class HeatMap:
+    """Persons aggregated into square-ish cells of ``cell_m`` metres (``cells`` empty and ``total`` None
+    when no grid is published)."""
+
+    cells: list[HeatCell]
+    total: int | None
+    synthetic: bool
+    cell_m: float | None
+
+
+def heat_map(bbox: tuple[float, float, float, float] | None = None, cell_m: float = 1000.0) -> HeatMap:
+    """The published grid inside ``bbox`` (minlon, minlat, maxlon, maxlat; all of it if None), summed into
+    cells of about ``cell_m`` metres; cells holding less than half a person are left out. Raises
+    ``TooManyCells`` beyond ``MAX_HEAT_CELLS`` cells."""
+    grid = current_population()
+    if grid is None:
+        return HeatMap([], None, False, None)
+    lon, lat, persons = np.asarray(grid.lon), np.asarray(grid.lat), np.asarray(grid.persons)
+    if bbox is not None:
+        minx, miny, maxx, maxy = bbox
+        keep = (lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy)
+        lon, lat, persons = lon[keep], lat[keep], persons[keep]
+    cells: list[HeatCell] = []
+    if len(lon):
+        step_lat = cell_m / 111_320.0
+        step_lon = step_lat / max(np.cos(np.radians(float(lat.mean()))), 0.1)
+        ix = np.floor((lon - lon.min()) / step_lon).astype(np.int64)
+        iy = np.floor((lat - lat.min()) / step_lat).astype(np.int64)
+        key = iy * (ix.max() + 1) + ix
+        if (ix.max() + 1) * (iy.max() + 1) > MAX_HEAT_GRID or len(np.unique(key)) > MAX_HEAT_CELLS:
+            raise TooManyCells(f"more than {MAX_HEAT_CELLS} cells")
+        _uniq, inverse = np.unique(key, return_inverse=True)
+        sums = np.bincount(inverse, weights=persons)
+        cx = np.bincount(inverse, weights=lon * persons) / np.maximum(sums, 1e-9)
+        cy = np.bincount(inverse, weights=lat * persons) / np.maximum(sums, 1e-9)
+        cells = [
+            HeatCell(round(float(x), 6), round(float(y), 6), int(round(p)))
+            for x, y, p in zip(cx, cy, sums, strict=True)
+            if p >= 0.5
+        ]
+    return HeatMap(
+        cells, int(round(float(np.sum(grid.persons)))), bool(grid.manifest.get("synthetic", False)), cell_m
+    )

@@ -1,8 +1,8 @@
 """Every state change of resources: registry records, the stock ledger and shelter occupancy.
 
 ``clean_record`` reads one record (a file row or an API body) into model fields and lists every
-problem; ``save_resource`` writes it. The ledger actions lock the balance row, so two concurrent issues
-can never overdraw a depot.
+problem; ``save_resource`` writes it, ``save_resources`` writes many (the importers and the demo). The
+ledger actions lock the balance row, so two concurrent issues can never overdraw a depot.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citywatch.core import inputs
+from citywatch.core.changelog import current_actor
 from citywatch.core.choices import CITY_WIDE_LEVELS
 from citywatch.core.errors import ActionError, Conflict, Invalid
 from citywatch.core.models import AdminArea
@@ -34,6 +35,8 @@ from citywatch.resources.models import (
 
 # A point may lie this far (degrees, ≈500 m) outside its area's boundary: the demo boundaries are coarse.
 BOUNDARY_TOLERANCE_DEG = 0.005
+# Rows per INSERT of a bulk write.
+BULK_BATCH = 500
 
 
 @dataclass
@@ -188,31 +191,35 @@ def _clean_place(kind, data, ctx, fields, problems, partial, instance):
     except Invalid as exc:
         problems.append(RecordProblem("lat", str(exc)))
         return
-    limit = ctx.jurisdiction_boundary()
-    if limit is not None and not shapely.contains_xy(limit, wlon, wlat):
-        swapped = shapely.contains_xy(limit, *map(float, crslib.to_wgs84(lat, lon, ctx.crs)))
+    where = {"lon": lon, "lat": lat}
+    swapped = _misplaced(ctx.jurisdiction_boundary(), ctx, lon, lat, wlon, wlat)
+    if swapped is not None:
         message = (
             _("(%(lon)s, %(lat)s) is outside your jurisdiction (lon and lat look swapped)")
             if swapped
             else _("(%(lon)s, %(lat)s) is outside your jurisdiction")
         )
-        problems.append(RecordProblem("lon", message % {"lon": lon, "lat": lat}))
+        problems.append(RecordProblem("lon", message % where))
         return
-    if area is not None:
-        shape = ctx.boundary_of(area)
-        if shape is not None and not shapely.contains_xy(shape, wlon, wlat):
-            swapped = shapely.contains_xy(shape, *map(float, crslib.to_wgs84(lat, lon, ctx.crs)))
-            message = (
-                _("(%(lon)s, %(lat)s) is outside %(area)s (%(code)s) (lon and lat look swapped)")
-                if swapped
-                else _("(%(lon)s, %(lat)s) is outside %(area)s (%(code)s)")
-            )
-            problems.append(
-                RecordProblem("lon", message % {"lon": lon, "lat": lat, "area": area.name, "code": area.code})
-            )
-            return
+    swapped = _misplaced(ctx.boundary_of(area), ctx, lon, lat, wlon, wlat) if area is not None else None
+    if swapped is not None:
+        message = (
+            _("(%(lon)s, %(lat)s) is outside %(area)s (%(code)s) (lon and lat look swapped)")
+            if swapped
+            else _("(%(lon)s, %(lat)s) is outside %(area)s (%(code)s)")
+        )
+        problems.append(RecordProblem("lon", message % {**where, "area": area.name, "code": area.code}))
+        return
     fields["location"] = Point(wlon, wlat, srid=4326)
     fields["input_crs"] = ctx.crs.value
+
+
+def _misplaced(shape, ctx: Context, lon, lat, wlon, wlat) -> bool | None:
+    """None when the WGS-84 point lies in ``shape`` (or there is none); otherwise whether the point given
+    with lon and lat swapped would lie in it (the message then says so)."""
+    if shape is None or shapely.contains_xy(shape, wlon, wlat):
+        return None
+    return bool(shapely.contains_xy(shape, *map(float, crslib.to_wgs84(lat, lon, ctx.crs))))
 
 
 def _cross_checks(kind, fields, instance, problems):
@@ -272,7 +279,7 @@ def save_resource(kind: Kind, fields: dict, instance=None):
     return obj, "updated"
 
 
-# Records per statement when an import writes in bulk.
+# Records per statement when many are written at once.
 BULK_BATCH = 500
 
 
@@ -281,70 +288,106 @@ def _chunks(items: list, size: int = BULK_BATCH):
         yield items[start : start + size]
 
 
-def save_resources(kind: Kind, new: list[dict], changes: list[tuple[object, dict]]) -> dict[str, int]:
-    """The bulk counterpart of ``save_resource``, for imports: create a record from each of ``new``
-    (cleaned fields) and apply each of ``changes`` [(record as loaded when checked, cleaned fields)] in
-    one transaction that runs one statement per batch of records (500; on SQLite as many as 999
-    parameters allow, some 60 shelters), not several per record — records, change log and shelter
-    occupancy history are all written in bulk — so the write lock (SQLite has one for the whole
-    database) is held for a moment, not for the length of the file.
+class RecordConflict(Conflict):
+    """A record of a batch (``save_resources``) that could not be written: ``index`` is its place in the
+    batch (None when the database refused the new records together); ``details`` the keys concerned."""
 
-    Records to update are read again under lock and compared afresh, so a change made since the import
-    was checked is neither lost nor counted twice. Returns the counts {created, updated, unchanged}.
-    Raises ``Conflict`` whose ``details`` lists the keys concerned when a key to create has been taken,
-    or a record to update deleted, since the check."""
+    def __init__(self, message: str, index: int | None = None, keys=None):
+        super().__init__(message, sorted(keys) if keys else None)
+        self.index = index
+
+
+def changed_fields(instance, fields: dict) -> list[str]:
+    """The names in ``fields`` whose value differs from ``instance``'s: a relation by its key (read
+    without a query), a list of choices as a set (core's ``differs``)."""
+    opts = instance._meta
+    changed = []
+    for name, value in fields.items():
+        field = opts.get_field(name)
+        current = getattr(instance, field.attname) if field.is_relation else getattr(instance, name)
+        if differs(current, value, unordered_lists=True):
+            changed.append(name)
+    return changed
+
+
+def save_resources(kind: Kind, writes, *, keep: tuple[str, ...] = ()) -> list[tuple[object, str]]:
+    """Create and update many records of one kind at once — the bulk write of the importers and the demo.
+    ``writes`` is ``[(fields, record as loaded when checked, or None to create)]``; returns
+    ``[(obj, outcome)]`` in the same order (created / updated / unchanged). ``keep`` names fields set only
+    when a record is created (operational state a re-load must not undo).
+
+    One short transaction running one statement per batch of records (500; on SQLite as many as 999
+    parameters allow) — records, change log (``changelog.log_bulk``, the rows the signals would write)
+    and shelter occupancy history all in bulk — so the write lock (SQLite has one for the whole database)
+    is held for a moment, not for the length of a file. Records to update are read again under lock and
+    compared afresh, so a change made since the check is neither lost nor counted twice. A key to create
+    that has been taken, or a record to update that was deleted, since the check raises
+    ``RecordConflict`` naming the keys, and nothing is written."""
     from citywatch.core.changelog import log_bulk
     from citywatch.core.choices import ChangeAction
 
     key = "external_id" if kind.located else "code"
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    results: list = [None] * len(writes)
     with transaction.atomic():
-        keys = [fields[key] for fields in new if fields.get(key)]
+        new = [(index, fields) for index, (fields, instance) in enumerate(writes) if instance is None]
+        keys = [fields[key] for _index, fields in new if fields.get(key)]
         taken = []
         for chunk in _chunks(keys):
             taken += kind.model.objects.filter(**{f"{key}__in": chunk}).values_list(key, flat=True)
-        if taken:
-            conflict = Conflict(_("another record already has this external id"))
-            conflict.details = sorted(taken)
-            raise conflict
-        created = [kind.model(**fields) for fields in new]
+        repeated = {k for k in keys if keys.count(k) > 1} if len(set(keys)) != len(keys) else set()
+        if taken or repeated:
+            raise RecordConflict(
+                _("another record already has this external id"), None, set(taken) | repeated
+            )
+        updates = [(index, fields, instance) for index, (fields, instance) in enumerate(writes) if instance]
+        fresh = {}
+        related = ["area"] if kind.located else []
+        for chunk in _chunks([instance.pk for _index, _fields, instance in updates]):
+            qs = kind.model.objects.select_for_update(of=("self",)).select_related(*related)
+            fresh.update((obj.pk, obj) for obj in qs.filter(pk__in=chunk))
+        gone = [
+            (index, getattr(instance, key)) for index, _f, instance in updates if instance.pk not in fresh
+        ]
+        if gone:
+            raise RecordConflict(
+                _("the record was deleted while the import was being checked"),
+                gone[0][0],
+                [k for _i, k in gone],
+            )
+        now = timezone.now()
         updated, names, occupancy_changed = [], set(), []
+        for index, fields, instance in updates:
+            obj = fresh[instance.pk]
+            wanted = {name: value for name, value in fields.items() if name not in keep}
+            changed = changed_fields(obj, wanted)
+            if not changed:
+                results[index] = (obj, "unchanged")
+                continue
+            for name in changed:
+                setattr(obj, name, wanted[name])
+            obj.updated_at = now  # bulk_update leaves auto_now fields alone
+            names.update(changed)
+            updated.append(obj)
+            results[index] = (obj, "updated")
+            if {"occupancy", "status"} & set(changed):
+                occupancy_changed.append(obj)
+        created = [kind.model(**fields) for _index, fields in new]
         try:
-            kind.model.objects.bulk_create(created, batch_size=BULK_BATCH)
-            fresh = {}
-            related = ["area"] if kind.located else []
-            for chunk in _chunks([instance.pk for instance, _fields in changes]):
-                qs = kind.model.objects.select_for_update(of=("self",)).select_related(*related)
-                fresh.update((obj.pk, obj) for obj in qs.filter(pk__in=chunk))
-            gone = [getattr(instance, key) for instance, _fields in changes if instance.pk not in fresh]
-            if gone:
-                conflict = Conflict(_("the record was deleted while the import was being checked"))
-                conflict.details = gone
-                raise conflict
-            now = timezone.now()
-            for instance, fields in changes:
-                obj = fresh[instance.pk]
-                changed = [name for name, value in fields.items() if differs(getattr(obj, name), value)]
-                if not changed:
-                    counts["unchanged"] += 1
-                    continue
-                for name in changed:
-                    setattr(obj, name, fields[name])
-                obj.updated_at = now  # bulk_update leaves auto_now fields alone
-                names.update(changed)
-                updated.append(obj)
-                if {"occupancy", "status"} & set(changed):
-                    occupancy_changed.append(obj)
-            if updated:
-                kind.model.objects.bulk_update(updated, [*sorted(names), "updated_at"], batch_size=BULK_BATCH)
+            with transaction.atomic():
+                kind.model.objects.bulk_create(created, batch_size=BULK_BATCH)
+                if updated:
+                    kind.model.objects.bulk_update(
+                        updated, [*sorted(names), "updated_at"], batch_size=BULK_BATCH
+                    )
         except IntegrityError as exc:
-            raise Conflict(_integrity_message(exc)) from None
+            raise RecordConflict(_integrity_message(exc), None) from None
         log_bulk(created, ChangeAction.CREATE)
         log_bulk(updated, ChangeAction.UPDATE)
         if kind.slug == "shelters":
             _log_occupancy(*created, *occupancy_changed)
-    counts["created"], counts["updated"] = len(created), len(updated)
-    return counts
+        for (index, _fields), obj in zip(new, created, strict=True):
+            results[index] = (obj, "created")
+    return results
 
 
 def _integrity_message(exc) -> str:
@@ -373,8 +416,7 @@ def delete_resource(kind: Kind, instance) -> None:
 
 
 def _log_occupancy(*shelters: Shelter) -> None:
-    from citywatch.core.changelog import current_actor
-
+    """A line of each shelter's occupancy history: its occupancy and status now, by the current actor."""
     user = current_actor().user
     ShelterOccupancy.objects.bulk_create(
         [
@@ -471,8 +513,6 @@ def record_movement(
         )
     balance.quantity = new
     balance.save(update_fields=["quantity", "updated_at"])
-    from citywatch.core.changelog import current_actor
-
     actor_user = user or current_actor().user
     return StockMovement.objects.create(
         depot=depot,

@@ -14,8 +14,8 @@ Public API (the page, the map layer and ``GET /api/v1/coverage`` are built on it
 
 ``coverage_for(user, level=None, area_code=None, only_gaps=False) -> dict``
     ``{"scope", "requirements", "summary", "rows"}`` for the user's jurisdiction (raises
-    ``PermissionDenied`` when the user may not view a resource kind the report counts, ``Http404`` for
-    an area code that is unknown or outside the jurisdiction, ``CoverageError`` for a bad level).
+    ``Forbidden`` when the user may not view a resource kind the report counts, ``NotFound`` for an
+    area code that is unknown or outside the jurisdiction, ``CoverageError`` for a bad level).
 ``coverage_csv(rows) -> str``
     The rows as CSV text (a BOM first, so Excel reads the Chinese names; CRLF line ends).
 ``coverage_features(rows) -> dict``
@@ -32,14 +32,13 @@ import csv
 import io
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from citywatch.core import access
 from citywatch.core.choices import AreaLevel
-from citywatch.core.errors import Invalid
+from citywatch.core.errors import Forbidden, Invalid
 from citywatch.core.models import AdminArea
 from citywatch.resources.choices import DepotKind, DutyKind, FacilityKind, ShelterKind
 from citywatch.resources.exchange import neutralise
@@ -80,14 +79,10 @@ def requirements_for(level: str) -> list[Requirement]:
 
 def _check_permissions(user) -> None:
     if user is None or not getattr(user, "is_authenticated", False):
-        raise PermissionDenied(gettext("log in to see the coverage report"))
-    missing = [
-        str(m._meta.verbose_name_plural)
-        for m in COUNTED_MODELS
-        if not user.has_perm(f"{m._meta.app_label}.view_{m._meta.model_name}")
-    ]
+        raise Forbidden(gettext("log in to see the coverage report"))
+    missing = [str(m._meta.verbose_name_plural) for m in COUNTED_MODELS if not access.can(user, m, "view")]
     if missing:
-        raise PermissionDenied(
+        raise Forbidden(
             gettext("the coverage report needs permission to view %(models)s")
             % {"models": ", ".join(missing)}
         )
@@ -123,12 +118,9 @@ def _teams_by_street(user, scope_path: str, street_codes: set[str]) -> dict[str,
 
 def _scope(user, area_code: str | None):
     """The area the report is about (None: the whole jurisdiction) and its path prefix."""
-    areas = AdminArea.objects.restrict(user)
     if area_code is None or str(area_code).strip() == "":
         return None, ""
-    area = areas.filter(code=str(area_code).strip()).defer("boundary").first()
-    if area is None:
-        raise Http404(f"no area {area_code} in your jurisdiction")
+    area = access.get_for(user, AdminArea.objects.defer("boundary"), code=str(area_code).strip())
     return area, area.path
 
 
@@ -152,7 +144,9 @@ def coverage_for(
     elif level in LEVELS:
         levels = (level,)
     else:
-        raise CoverageError(f"unknown level {level!r}; use street or community")
+        raise CoverageError(
+            gettext("unknown level %(level)s; use street or community") % {"level": repr(level)}
+        )
     _check_permissions(user)
     scope, scope_path = _scope(user, area_code)
 

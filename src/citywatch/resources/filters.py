@@ -9,6 +9,7 @@ from ninja import FilterSchema
 from pydantic import Field, create_model
 
 from citywatch.core.filters import BboxFilter
+from citywatch.resources.choices import MovementKind
 from citywatch.resources.kinds import KINDS, Kind
 
 
@@ -57,3 +58,17 @@ def filter_schema(kind: Kind) -> type[ResourceFilter]:
 
 
 FILTERS = {slug: filter_schema(kind) for slug, kind in KINDS.items()}
+
+
+class MovementFilter(FilterSchema):
+    """The stock ledger's filters: a depot, an item (by code), a kind of line."""
+
+    depot: int | None = Field(None, description="id of the depot")
+    item: str | None = Field(None, max_length=32, description="supply item code")
+    kind: MovementKind | None = None
+
+    def filter_depot(self, value):
+        return Q(depot_id=value) if value is not None else Q()
+
+    def filter_item(self, value):
+        return Q(item__code=value) if value else Q()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from citywatch.resources.choices import ShelterFacility
 from citywatch.resources.kinds import Column, Kind, read_bool, read_equipment, read_int, read_list
 
 
@@ -61,8 +62,6 @@ def build_fields(kind: Kind, values: dict, errors: dict | None = None) -> list[F
     for column in kind.all_columns:
         choices = _model_choices(kind, column)
         if column.name.endswith("facilities"):
-            from citywatch.resources.choices import ShelterFacility
-
             choices = [(v, str(label)) for v, label in ShelterFacility.choices]
         out.append(
             FormField(

@@ -37,12 +37,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from citywatch.core import access
 from citywatch.core.changelog import acting_as, current_actor
-from citywatch.core.errors import ActionError
-from citywatch.core.importing import Importer, ImportFailed, ImportReport, Problem, register
-from citywatch.core.limits import LimitExceeded, size_text
-from citywatch.core.models import AdminArea
-from citywatch.core.models.base import differs
+from citywatch.core.errors import Forbidden
+from citywatch.core.importing import Importer, ImportFailed, ImportReport, Problem, check_source, register
+from citywatch.core.limits import LimitExceeded
+from citywatch.core.models import AdminArea, User
 from citywatch.geo import crs as crslib
 from citywatch.resources import actions, exchange
 from citywatch.resources.kinds import KINDS, CellError, Kind, get_kind
@@ -109,19 +109,6 @@ def import_files(kind_slug: str, paths, *, user, crs: str = "wgs84", dry_run: bo
     return run_import(kind, sources, user=user, crs=crs, dry_run=dry_run, report=report)
 
 
-def report_json(report: ImportReport) -> dict:
-    """The report as the API answers it (and the upload page may show it)."""
-    return {
-        "kind": report.kind,
-        "dry_run": report.dry_run,
-        "created": report.created,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "notes": list(report.notes),
-        "summary": report.summary(),
-    }
-
-
 def problems_json(report: ImportReport) -> list[dict]:
     return [{"row": p.row, "column": p.column, "message": p.message} for p in report.problems]
 
@@ -132,32 +119,19 @@ def problems_json(report: ImportReport) -> list[dict]:
 def _check_permissions(kind: Kind, user) -> None:
     if user is None:
         return
-    opts = kind.model._meta
-    for action in ("add", "change"):
-        if not user.is_active or not user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}"):
-            raise PermissionDenied(
-                _("you may not import %(things)s (needs add and change)")
-                % {"things": opts.verbose_name_plural}
-            )
+    if not (
+        user.is_active and access.can(user, kind.model, "add") and access.can(user, kind.model, "change")
+    ):
+        raise Forbidden(
+            _("you may not import %(things)s (needs add and change)")
+            % {"things": kind.model._meta.verbose_name_plural}
+        )
 
 
 def _check_source(name: str, size: int, limit: int, report: ImportReport) -> None:
-    suffix = Path(name).suffix.lower()
-    if suffix not in EXTENSIONS:
-        report.problems.append(
-            Problem(
-                name,
-                None,
-                "",
-                _("unsupported file type %(suffix)s; expected one of %(extensions)s")
-                % {"suffix": suffix or _("(none)"), "extensions": ", ".join(EXTENSIONS)},
-            )
-        )
-        raise FileRejected(report, 415)
-    if size > limit:
-        message = _("file is larger than the limit of %(limit)s") % {"limit": size_text(limit)}
-        report.problems.append(Problem(name, None, "", message))
-        raise FileRejected(report, 413)
+    status = check_source(name, size, EXTENSIONS, limit, report)
+    if status is not None:
+        raise FileRejected(report, status)
 
 
 def operator_context(crs) -> actions.Context:
@@ -442,35 +416,24 @@ def _clean(kind: Kind, row: _Row, ctx: actions.Context, report: ImportReport) ->
 
 
 def _write(kind: Kind, rows: list[_Row], report: ImportReport) -> None:
-    """Every checked row in bulk (``actions.save_resources``): the transaction, and on SQLite the write
-    lock, lasts one statement per batch of rows."""
-    new, changes = [], []
-    for row in rows:
-        instance = row.instance
-        if instance is None:
-            new.append(row)
-        elif any(
-            differs(getattr(instance, name), value, unordered_lists=True)
-            for name, value in row.fields.items()
-        ):
-            changes.append(row)
-        else:
-            report.unchanged += 1
+    """Every checked row through the one bulk write (``actions.save_resources``): the transaction, and on
+    SQLite the write lock, lasts one statement per batch of rows."""
     try:
-        counts = actions.save_resources(
-            kind, [row.fields for row in new], [(row.instance, row.fields) for row in changes]
-        )
-    except ActionError as exc:
-        keys = set(getattr(exc, "details", None) or ())
-        concerned = [row for row in new + changes if row.key is not None and row.key in keys]
+        results = actions.save_resources(kind, [(row.fields, row.instance) for row in rows])
+    except actions.RecordConflict as exc:
+        keys = set(exc.details or ())
+        concerned = [row for row in rows if row.key is not None and row.key in keys]
+        if not concerned and exc.index is not None:
+            concerned = [rows[exc.index]]
         column = _key_column(kind)
         for row in concerned:
             report.problems.append(Problem(row.file, row.number, row.written.get(column, column), str(exc)))
         if not concerned:
-            report.problems.append(Problem(rows[0].file, None, "", str(exc)))
+            files = ", ".join(dict.fromkeys(row.file for row in rows))
+            report.problems.append(Problem(files, None, "", str(exc)))
         raise ImportFailed(report) from None
-    for outcome, count in counts.items():
-        setattr(report, outcome, getattr(report, outcome) + count)
+    for _obj, outcome in results:
+        setattr(report, outcome, getattr(report, outcome) + 1)
 
 
 # --- The command line -----------------------------------------------------------------------------
@@ -495,8 +458,6 @@ class ResourceImporter(Importer):
     def run(self, paths, *, dry_run=False, crs="wgs84", user=None, **options) -> ImportReport:
         acting = None
         if user:
-            from citywatch.core.models import User
-
             acting = User.objects.select_related("jurisdiction").filter(username=user).first()
             if acting is None or not acting.is_active:
                 report = ImportReport(kind=self.kind, dry_run=dry_run)

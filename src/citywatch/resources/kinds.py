@@ -2,6 +2,11 @@
 read and written, and which model holds it. The API, the importers, the exporters, the pages and the map
 layers are all built from this table, so a new kind is one entry here.
 
+A kind that the nearby analysis ranks (``resources.nearby``) says which way it travels (``travel``):
+"to" — it goes to the point asked about (rescue teams, depots, experts); "from" — people are taken from
+the point to it (shelters, medical facilities, facilities). ``state_field`` names the field that says
+whether a listed record can be used now (a team's or shelter's status, an expert's availability).
+
 Every located kind shares the columns ``external_id, name, lon, lat, area_code``; each adds its own.
 Chinese header names are accepted as aliases (see docs/data-formats.md).
 """
@@ -11,13 +16,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from ninja import Schema
+from pydantic import Field
 
+from citywatch.core import inputs
+from citywatch.core.errors import Invalid
 from citywatch.resources import choices as ch
 from citywatch.resources.models import (
     Depot,
@@ -52,13 +60,14 @@ def read_str(max_length: int):
 
 
 def read_int(value):
+    """A whole number from 0 to 10^9 (read by ``core.inputs``); a blank cell is None."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         raise CellError(gettext("must be a whole number"))
     try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
+        number = inputs.number(value, "")
+    except Invalid:
         raise CellError(gettext("%(value)s is not a number") % {"value": repr(value)}) from None
     if number != number.to_integral_value():
         raise CellError(gettext("%(value)s is not a whole number") % {"value": repr(value)})
@@ -169,6 +178,14 @@ def read_equipment(value):
     return out
 
 
+class EquipmentItem(Schema):
+    """One line of a team's equipment, as the API reads and answers it (``read_equipment`` checks it)."""
+
+    name: str = Field(max_length=200)
+    quantity: int = Field(0, ge=0, le=10**9)
+    unit: str = Field("", max_length=50)
+
+
 def write_equipment(items) -> str:
     return "; ".join(f"{i['name']}:{i['quantity']}{i.get('unit', '')}" for i in items or [])
 
@@ -208,6 +225,8 @@ class Kind:
     location_required: bool = True
     filters: tuple[str, ...] = ()  # fields filterable by ?kind= / ?status= …
     extra: dict = field(default_factory=dict)
+    travel: str | None = None  # "to" / "from": ranked by the nearby analysis in that direction
+    state_field: str | None = None  # the field saying whether it can be used now (status, availability)
 
     @property
     def all_columns(self) -> tuple[Column, ...]:
@@ -251,6 +270,8 @@ def _phone():
 
 
 KINDS: dict[str, Kind] = {}
+# Which way a ranked kind travels relative to the point asked about (see the module's docstring).
+TO, FROM = "to", "from"
 
 
 def register(kind: Kind) -> Kind:
@@ -276,7 +297,7 @@ register(
                 aliases=("装备",),
                 write=write_equipment,
                 default=list,
-                api_type=list[dict[str, Any]],
+                api_type=list[EquipmentItem],
             ),
             Column("contact_name", _("contact"), read_str(100), aliases=("联系人",)),
             _phone(),
@@ -290,6 +311,8 @@ register(
             ),
         ),
         filters=("kind", "status", "readiness"),
+        travel=TO,
+        state_field="status",
     )
 )
 register(
@@ -302,6 +325,7 @@ register(
             _phone(),
         ),
         filters=("kind",),
+        travel=TO,
     )
 )
 register(
@@ -325,6 +349,7 @@ register(
             _phone(),
         ),
         filters=("level", "emergency_department"),
+        travel=FROM,
     )
 )
 register(
@@ -381,6 +406,8 @@ register(
             _phone(),
         ),
         filters=("kind", "status", "demonstration"),
+        travel=FROM,
+        state_field="status",
     )
 )
 register(
@@ -414,6 +441,8 @@ register(
         ),
         location_required=False,
         filters=("home_city", "availability"),
+        travel=TO,
+        state_field="availability",
     )
 )
 register(
@@ -429,6 +458,7 @@ register(
             _phone(),
         ),
         filters=("kind",),
+        travel=FROM,
     )
 )
 register(
@@ -471,6 +501,7 @@ register(
 )
 
 LOCATED_KINDS = [k for k in KINDS.values() if k.located]
+NEARBY_KINDS = tuple(k.slug for k in KINDS.values() if k.travel)
 
 
 def get_kind(slug: str) -> Kind:

@@ -1,15 +1,16 @@
-"""Read paths of resources; every one starts from ``restrict(user, action)``."""
+"""Read paths of resources; every one starts from ``restrict(user, action)`` or ``access.get_for``."""
 
 from __future__ import annotations
 
-from django.http import Http404
-
+from citywatch.core import access
 from citywatch.resources.kinds import Kind
 from citywatch.resources.models import Depot, StockBalance, StockMovement
 
 
-def records_for(kind: Kind, user, action: str = "view"):
-    qs = kind.model.objects.restrict(user, action)
+def records(kind: Kind):
+    """Every record of the kind with what pages and the API read alongside it (its area, an expert's
+    category, a ranger's checkpoint). Restrict it before reading: ``records_for`` / ``record_for``."""
+    qs = kind.model._default_manager.all()
     if kind.located:
         qs = qs.select_related("area")
     if kind.slug == "experts":
@@ -19,11 +20,14 @@ def records_for(kind: Kind, user, action: str = "view"):
     return qs
 
 
+def records_for(kind: Kind, user, action: str = "view"):
+    return records(kind).restrict(user, action)
+
+
 def record_for(kind: Kind, user, pk: int, action: str = "view"):
-    obj = records_for(kind, user, action).filter(pk=pk).first()
-    if obj is None:
-        raise Http404(f"no such {kind.slug} record in your jurisdiction")
-    return obj
+    """The record ``pk`` if the user may ``action`` it: 404 outside what they may see, 403 when they may
+    see it but not ``action`` it (``access.get_for``)."""
+    return access.get_for(user, records(kind), action, pk=pk)
 
 
 def depots_for(user, action: str = "view"):

@@ -1,7 +1,11 @@
-"""Records in the exchange format: one dict per object, the same columns for API, export and import."""
+"""Records in the exchange format: one dict per object, the columns files are exported and imported with
+(and, as people read them, on the pages). The API answers through its schemas (``resources/api/schemas``)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
+from citywatch.resources.choices import ShelterFacility
 from citywatch.resources.kinds import Kind
 
 
@@ -25,35 +29,9 @@ def record(kind: Kind, obj, *, text: bool = False) -> dict:
     return out
 
 
-def api_record(kind: Kind, obj) -> dict:
-    data = {"id": obj.pk, **record(kind, obj)}
-    if kind.located:
-        data["area_name"] = obj.area.name if obj.area_id else None
-        data["synthetic"] = obj.synthetic
-        data["input_crs"] = obj.input_crs
-    for name in ("status", "kind", "level", "category", "home_city", "availability", "readiness"):
-        field = getattr(type(obj), name, None)
-        if field is not None and hasattr(obj, f"get_{name}_display"):
-            data[f"{name}_label"] = str(getattr(obj, f"get_{name}_display")())
-    data["updated_at"] = obj.updated_at.isoformat() if getattr(obj, "updated_at", None) else None
-    return data
-
-
-def feature(kind: Kind, obj) -> dict:
-    props = api_record(kind, obj)
-    geometry = None
-    if kind.located and obj.location is not None:
-        geometry = {"type": "Point", "coordinates": [obj.location.x, obj.location.y]}
-    return {"type": "Feature", "id": obj.pk, "geometry": geometry, "properties": props}
-
-
 def display_record(kind: Kind, obj) -> dict:
     """The exchange columns as people read them on a page: choice labels instead of codes, yes/no for
     booleans, facility names for facility lists (the exchange format keeps the codes)."""
-    from django.utils.translation import gettext as _
-
-    from citywatch.resources.choices import ShelterFacility
-
     values = record(kind, obj, text=True)
     for column in kind.all_columns:
         if column.name in ("lon", "lat", "area_code"):

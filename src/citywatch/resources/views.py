@@ -3,27 +3,30 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from citywatch.core import pages
+from citywatch.core import access, inputs, pages
 from citywatch.core.errors import ActionError
+from citywatch.core.importing import ImportFailed
 from citywatch.core.models import AdminArea
 from citywatch.core.queries import changes_of
-from citywatch.resources import actions, queries
+from citywatch.resources import actions, exchange, queries
+from citywatch.resources import coverage as cov
 from citywatch.resources.filters import FILTERS
 from citywatch.resources.forms import build_fields, data_from_post
+from citywatch.resources.importers import FileRejected, import_upload
 from citywatch.resources.kinds import KINDS, Kind
-from citywatch.resources.models import SupplyItem
+from citywatch.resources.models import StockMovement, SupplyItem
 from citywatch.resources.serializers import display_record, record
 
 PAGE_SIZE = 50
+COVERAGE_PAGE_SIZE = 100
 
 
 def _kind(slug: str) -> Kind:
@@ -33,15 +36,10 @@ def _kind(slug: str) -> Kind:
     return kind
 
 
-def _perm(user, kind: Kind, action: str) -> bool:
-    opts = kind.model._meta
-    return user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
-
-
 def index(request):
     cards = []
     for kind in KINDS.values():
-        if not _perm(request.user, kind, "view"):
+        if not access.can(request.user, kind.model, "view"):
             continue
         cards.append({"kind": kind, "count": queries.records_for(kind, request.user).count()})
     return render(request, "resources/index.html", {"cards": cards})
@@ -49,8 +47,7 @@ def index(request):
 
 def record_list(request, slug):
     kind = _kind(slug)
-    if not _perm(request.user, kind, "view"):
-        raise PermissionDenied
+    access.require(request.user, kind.model, "view")
     listing = pages.listing(
         request, FILTERS[slug], queries.records_for(kind, request.user).order_by("name", "pk"), PAGE_SIZE
     )
@@ -79,8 +76,9 @@ def record_list(request, slug):
             "warning": warning,
             "raw": raw,
             "filter_fields": filter_fields,
-            "can_add": _perm(request.user, kind, "add"),
-            "can_import": _perm(request.user, kind, "add") and _perm(request.user, kind, "change"),
+            "can_add": access.can(request.user, kind.model, "add"),
+            "can_import": access.can(request.user, kind.model, "add")
+            and access.can(request.user, kind.model, "change"),
         },
     )
 
@@ -93,15 +91,15 @@ def record_detail(request, slug, pk):
         "obj": obj,
         "values": display_record(kind, obj),
         "changes": changes_of(request.user, obj)[:50],
-        "can_change": _perm(request.user, kind, "change"),
-        "can_delete": _perm(request.user, kind, "delete"),
+        "can_change": access.can(request.user, kind.model, "change"),
+        "can_delete": access.can(request.user, kind.model, "delete"),
     }
     if slug == "depots":
         context["balances"] = queries.balances_for(request.user).filter(depot=obj).order_by("item__code")
         context["movements"] = queries.movements_for(request.user).filter(depot=obj)[:30]
         context["items"] = SupplyItem.objects.order_by("code")
         context["other_depots"] = queries.depots_for(request.user).exclude(pk=obj.pk).order_by("name")[:500]
-        context["can_move"] = request.user.has_perm("resources.add_stockmovement")
+        context["can_move"] = access.can(request.user, StockMovement, "add")
     if slug == "shelters":
         context["occupancy"] = obj.occupancy_history.all()[:30]
     return render(request, "resources/detail.html", context)
@@ -120,12 +118,9 @@ def record_edit(request, slug, pk=None):
     kind = _kind(slug)
     instance = None
     if pk is not None:
-        instance = queries.record_for(kind, request.user, pk)
-        if not _perm(request.user, kind, "change"):
-            raise PermissionDenied
         instance = queries.record_for(kind, request.user, pk, "change")
-    elif not _perm(request.user, kind, "add"):
-        raise PermissionDenied
+    else:
+        access.require(request.user, kind.model, "add")
     errors, crs = {}, "wgs84"
     if request.method == "POST":
         data, crs = data_from_post(kind, request.POST)
@@ -165,11 +160,9 @@ def record_edit(request, slug, pk=None):
 @require_POST
 def record_delete(request, slug, pk):
     kind = _kind(slug)
-    obj = queries.record_for(kind, request.user, pk)
-    if not _perm(request.user, kind, "delete"):
-        raise PermissionDenied
+    obj = queries.record_for(kind, request.user, pk, "delete")
     try:
-        actions.delete_resource(kind, queries.record_for(kind, request.user, pk, "delete"))
+        actions.delete_resource(kind, obj)
     except ActionError as exc:
         messages.error(request, str(exc))
         return redirect("resource", slug=slug, pk=pk)
@@ -179,10 +172,8 @@ def record_delete(request, slug, pk):
 
 @require_POST
 def stock_movement(request, pk):
-    kind = KINDS["depots"]
-    depot = queries.record_for(kind, request.user, pk)
-    if not request.user.has_perm("resources.add_stockmovement"):
-        raise PermissionDenied
+    depot = queries.record_for(KINDS["depots"], request.user, pk)
+    access.require(request.user, StockMovement, "add")
     item = SupplyItem.objects.filter(code=request.POST.get("item", "")).first()
     movement_kind = request.POST.get("kind", "")
     quantity = request.POST.get("quantity", "")
@@ -191,7 +182,8 @@ def stock_movement(request, pk):
         if item is None:
             raise ActionError(_("Choose a supply item."))
         if movement_kind == "transfer":
-            target = queries.depots_for(request.user).filter(pk=request.POST.get("to_depot") or 0).first()
+            target_pk = inputs.identifier(request.POST.get("to_depot"))
+            target = queries.depots_for(request.user).filter(pk=target_pk).first() if target_pk else None
             if target is None:
                 raise ActionError(_("Choose the receiving depot."))
             actions.transfer(depot, target, item, quantity, reference=reference, user=request.user)
@@ -214,16 +206,10 @@ def stock_movement(request, pk):
 
 @require_POST
 def shelter_occupancy(request, pk):
-    kind = KINDS["shelters"]
-    queries.record_for(kind, request.user, pk)
-    if not _perm(request.user, kind, "change"):
-        raise PermissionDenied
-    shelter = queries.record_for(kind, request.user, pk, "change")
+    shelter = queries.record_for(KINDS["shelters"], request.user, pk, "change")
     try:
-        occupancy = int(request.POST.get("occupancy", ""))
+        occupancy = inputs.count(request.POST.get("occupancy", ""), _("Occupancy"))
         actions.set_shelter_occupancy(shelter, occupancy, request.POST.get("status") or None)
-    except ValueError:
-        messages.error(request, _("Occupancy must be a whole number."))
     except ActionError as exc:
         messages.error(request, str(exc))
     else:
@@ -244,11 +230,8 @@ def stock_summary(request):
 
 def exchange_download(request, slug):
     """Export the records the user may see (format from ?format=)."""
-    from citywatch.resources import exchange
-
     kind = _kind(slug)
-    if not _perm(request.user, kind, "view"):
-        raise PermissionDenied
+    access.require(request.user, kind.model, "view")
     fmt = request.GET.get("format", "csv")
     if fmt not in ("csv", "xlsx", "geojson", "gpkg"):
         raise Http404
@@ -260,14 +243,9 @@ def exchange_download(request, slug):
 
 def record_import(request, slug):
     """Upload a CSV, XLSX or GeoJSON file: every row is checked first; any problem and nothing is written."""
-    from django.conf import settings
-
-    from citywatch.core.importing import ImportFailed
-    from citywatch.resources.importers import FileRejected, import_upload
-
     kind = _kind(slug)
-    if not (_perm(request.user, kind, "add") and _perm(request.user, kind, "change")):
-        raise PermissionDenied
+    access.require(request.user, kind.model, "add")
+    access.require(request.user, kind.model, "change")
     context = {
         "kind": kind,
         "report": None,
@@ -300,8 +278,6 @@ def record_import(request, slug):
 
 def coverage(request):
     """Grassroots coverage (基层全覆盖): each requirement per street and community, met or not."""
-    from citywatch.resources import coverage as cov
-
     level = request.GET.get("level") or None
     area_code = request.GET.get("area") or None
     only_gaps = request.GET.get("only_gaps") in ("1", "true", "on")
@@ -314,7 +290,7 @@ def coverage(request):
         response = HttpResponse(cov.coverage_csv(report["rows"]), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="coverage.csv"'
         return response
-    page = Paginator(report["rows"], 100).get_page(request.GET.get("page") or 1)
+    page = pages.paginate(request, report["rows"], COVERAGE_PAGE_SIZE)
     return render(
         request,
         "resources/coverage.html",

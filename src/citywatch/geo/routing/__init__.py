@@ -13,6 +13,7 @@ Public API (WGS-84 lon/lat everywhere; convert GCJ-02/BD-09 input with ``geo.crs
     routing.isochrone_detail(...) -> Isochrone (.polygon, .eta_method, .method, .as_dict() GeoJSON)
     routing.get_engine() -> TravelTimeEngine   (the engine over the published graph, or estimated mode)
     routing.engine_status() -> dict             (mode, graph manifest) for a health/status page
+    routing.network() -> Network                (loaded, mode, source, built_at, synthetic) for answers
 
 The module-level functions use the road graph published by ``citywatch import roads`` (memory-mapped,
 loaded once per process, reloaded when a new import replaces it); without one they answer in estimated
@@ -33,7 +34,18 @@ from citywatch.geo.routing.engine import (
     TravelTimeEngine,
 )
 from citywatch.geo.routing.graph import RoadGraph, clear_cache, current_graph
-from citywatch.geo.routing.results import ESTIMATED, ROAD, STRAIGHT_LINE, Hit, Isochrone, Nearest, Route, Snap
+from citywatch.geo.routing.results import (
+    ESTIMATED,
+    ROAD,
+    STRAIGHT_LINE,
+    Hit,
+    Isochrone,
+    Nearest,
+    Network,
+    Route,
+    Snap,
+    rounded,
+)
 
 __all__ = [
     "ESTIMATED",
@@ -43,6 +55,7 @@ __all__ = [
     "Hit",
     "Isochrone",
     "Nearest",
+    "Network",
     "RoadGraph",
     "Route",
     "RoutingError",
@@ -55,6 +68,8 @@ __all__ = [
     "isochrone",
     "isochrone_detail",
     "nearest_by_time",
+    "network",
+    "rounded",
     "route",
 ]
 
@@ -92,6 +107,20 @@ def engine_status() -> dict:
     engine = get_engine()
     manifest = engine.graph.manifest if engine.graph is not None else None
     return {"mode": engine.mode, "graph": manifest}
+
+
+def network() -> Network:
+    """The road network the answers are computed on (the published graph's manifest, or none)."""
+    engine = get_engine()
+    manifest = engine.graph.manifest if engine.graph is not None else {}
+    source = manifest.get("source")
+    return Network(
+        loaded=engine.mode == ROAD,
+        mode=engine.mode,
+        source=source.get("name") if isinstance(source, dict) else source,
+        built_at=manifest.get("built_at"),
+        synthetic=bool(manifest.get("synthetic", False)),
+    )
 
 
 def nearest_by_time(origin_lonlat, candidates_lonlat, direction="to", max_seconds=3600.0, limit=20, **kwargs):

@@ -17,9 +17,17 @@ Bounded, exact ranking
     ``nearest_by_time`` runs ``scipy.sparse.csgraph.dijkstra`` with ``limit=L`` (nodes farther than
     ``L`` seconds are never settled). It starts from a small ``L`` guessed from the straight-line
     distance of the k-th nearest candidate and multiplies it by 2.5 until at least ``limit``
-    candidates have a total time ≤ ``L`` (or ``L`` reaches ``max_seconds``). Every candidate not yet
-    found then has a time > ``L``, so the ``limit`` best found are exactly the ``limit`` best a full
-    Dijkstra would rank (ties broken by candidate index), at the cost of the area actually needed.
+    candidates (or all of them) have a total time ≤ ``L`` (or ``L`` reaches ``max_seconds``). Every
+    candidate not yet found then has a time > ``L``, so the ``limit`` best found are exactly the
+    ``limit`` best a full Dijkstra would rank (ties broken by candidate index), at the cost of the area
+    actually needed.
+
+Groups: one search for several rankings
+    With ``groups`` (an integer label per candidate: say, one per resource kind) ``limit`` applies to
+    each group: the answer holds the ``limit`` fastest of every group, exactly what one call per group
+    would answer, from one Dijkstra. The bound starts from the largest of the groups' guesses and
+    widens until every group has its ``limit`` (or all its candidates) within it, so the search costs
+    about as much as the largest of the per-group searches instead of their sum.
 
 Road distance
     ``distance_m`` is the length of the returned shortest-time path: the predecessor chains of the
@@ -128,6 +136,7 @@ class Candidates:
             self.snap_m[self.index] / (engine.access_speed_kmh / 3.6) if engine.graph is not None else None
         )
         self._tree: PointIndex | None = None
+        self._group_trees: dict[bytes, list[PointIndex | None]] = {}
 
     def straight_line_kth_m(self, origin: np.ndarray, k: int) -> float:
         """Great-circle distance from ``origin`` to the k-th nearest usable candidate."""
@@ -137,6 +146,56 @@ class Candidates:
             self._tree = PointIndex(self.lonlat[self.index])
         dist, _ = self._tree.nearest(origin, k=min(k, len(self.index)))
         return float(dist[0, -1])
+
+    def straight_line_kth_m_by_group(self, origin: np.ndarray, k: int, groups: Groups) -> np.ndarray:
+        """For each group, the great-circle distance from ``origin`` to its k-th nearest usable candidate
+        (its farthest when it has fewer; ``nan`` when it has none)."""
+        trees = self._group_trees.get(groups.key)
+        if trees is None:
+            on = groups.on_network
+            trees = [
+                PointIndex(self.lonlat[self.index[on == g]]) if groups.on_sizes[g] else None
+                for g in range(groups.count)
+            ]
+            if len(self._group_trees) >= CANDIDATE_CACHE_SIZE:
+                self._group_trees = {}  # a new dict, not a mutation: other threads may be reading
+            self._group_trees[groups.key] = trees
+        out = np.full(groups.count, np.nan)
+        for g, tree in enumerate(trees):  # one query per group (a handful of kinds)
+            if tree is not None:
+                dist, _ = tree.nearest(origin, k=min(k, tree.size))
+                out[g] = float(dist[0, -1])
+        return out
+
+
+class Groups:
+    """Group labels of a candidate set (``0 … count-1`` per candidate), with the usable ones' labels."""
+
+    def __init__(self, cands: Candidates, labels):
+        labels = np.asarray(labels)
+        if labels.shape != (cands.size,) or (labels.size and not np.issubdtype(labels.dtype, np.integer)):
+            raise RoutingError("groups must give one integer label per candidate")
+        if labels.size and labels.min() < 0:
+            raise RoutingError("group labels must not be negative")
+        self.labels = labels.astype(np.int64)
+        self.count = int(self.labels.max()) + 1 if self.labels.size else 0
+        self.key = hashlib.blake2b(self.labels.tobytes(), digest_size=16).digest()
+        self.on_network = self.labels[cands.index]
+        self.on_sizes = np.bincount(self.on_network, minlength=self.count)
+
+    @staticmethod
+    def first(order: np.ndarray, labels: np.ndarray, limit: int | None) -> np.ndarray:
+        """The entries of ``order`` (fastest first, with their ``labels``) that are among the first
+        ``limit`` of their group."""
+        if limit is None or not len(order):
+            return order
+        by_group = np.argsort(labels, kind="stable")
+        sorted_labels = labels[by_group]
+        starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+        sizes = np.diff(np.r_[starts, len(sorted_labels)])
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[by_group] = np.arange(len(order)) - np.repeat(starts, sizes)
+        return order[rank < limit]
 
 
 class TravelTimeEngine:
@@ -222,11 +281,14 @@ class TravelTimeEngine:
         limit: int | None = 20,
         *,
         road_distance: bool = True,
+        groups=None,
     ) -> Nearest:
         """The ``limit`` candidates with the shortest travel time (``None``: all within ``max_seconds``).
 
         ``direction="to"``: from each candidate to the origin (teams, depots → incident);
-        ``direction="from"``: from the origin to each candidate (incident → shelters, hospitals)."""
+        ``direction="from"``: from the origin to each candidate (incident → shelters, hospitals).
+        ``groups``: an integer label per candidate; ``limit`` then applies to each group (the answer
+        is what one call per group would give, fastest first, from one search)."""
         graph_dir = self._direction(direction)
         if not max_seconds > 0:
             raise RoutingError("max_seconds must be positive")
@@ -234,21 +296,26 @@ class TravelTimeEngine:
             raise RoutingError("limit must be at least 1")
         limit = None if limit is None else int(limit)
         cands = self._candidates(candidates_lonlat)
+        labels = None if groups is None else Groups(cands, groups)
         origin = self.snap_point(origin_lonlat)
         if self.graph is None or not origin.on_network:
-            return self._nearest_estimated(origin, cands, direction, float(max_seconds), limit)
+            return self._nearest_estimated(origin, cands, direction, float(max_seconds), limit, labels)
         return self._nearest_road(
-            origin, cands, direction, graph_dir, float(max_seconds), limit, road_distance
+            origin, cands, direction, graph_dir, float(max_seconds), limit, road_distance, labels
         )
 
-    def _nearest_estimated(self, origin: Snap, cands: Candidates, direction, max_seconds, limit) -> Nearest:
+    def _nearest_estimated(
+        self, origin: Snap, cands: Candidates, direction, max_seconds, limit, groups: Groups | None = None
+    ) -> Nearest:
         valid = _valid(cands.lonlat)
         idx = np.flatnonzero(valid)
         metres = haversine_m(origin.lon, origin.lat, cands.lonlat[idx, 0], cands.lonlat[idx, 1])
         eta = self.estimate_seconds(metres)
         keep = np.flatnonzero(eta <= max_seconds)
         order = keep[np.lexsort((idx[keep], eta[keep]))]
-        if limit is not None:
+        if groups is not None:
+            order = groups.first(order, groups.labels[idx[order]], limit)
+        elif limit is not None:
             order = order[:limit]
         results = [
             Hit(int(i), float(t), float(m), STRAIGHT_LINE, ESTIMATED, None)
@@ -259,7 +326,7 @@ class TravelTimeEngine:
         )
 
     def _nearest_road(
-        self, origin, cands, direction, graph_dir, max_seconds, limit, road_distance
+        self, origin, cands, direction, graph_dir, max_seconds, limit, road_distance, groups=None
     ) -> Nearest:
         graph = self.graph
         source = origin.node
@@ -269,22 +336,31 @@ class TravelTimeEngine:
         cidx, cnode, caccess = cands.index, cands.node_on, cands.access_s_on
         results: list[Hit] = []
         if budget >= 0 and len(cidx):
+            here = np.array([origin.lon, origin.lat])
             if limit is None:
                 bound = budget
-            else:
-                kth = cands.straight_line_kth_m(np.array([origin.lon, origin.lat]), limit)
+            elif groups is None:
+                kth = cands.straight_line_kth_m(here, limit)
                 bound = min(budget, MIN_BOUND_S + 1.5 * kth / graph.typical_speed_m_s)
+            else:
+                kth = np.nanmax(cands.straight_line_kth_m_by_group(here, limit, groups))
+                bound = min(budget, MIN_BOUND_S + 1.5 * kth / graph.typical_speed_m_s)
+            # Enough found: ``limit`` (or every usable candidate) in each group.
+            sizes = len(cidx) if groups is None else groups.on_sizes
+            need = None if limit is None else np.minimum(limit, sizes)
             while True:
                 dist, pred = dijkstra(
                     matrix, directed=True, indices=source, limit=bound, return_predecessors=True
                 )
                 total = dist[cnode] + caccess
                 found = np.flatnonzero(total <= bound)
-                if bound >= budget or (limit is not None and len(found) >= limit):
+                if bound >= budget or (need is not None and self._enough(found, need, groups)):
                     break
                 bound = min(budget, bound * GROWTH)
             order = found[np.lexsort((cidx[found], total[found]))]
-            if limit is not None:
+            if groups is not None:
+                order = groups.first(order, groups.on_network[order], limit)
+            elif limit is not None:
                 order = order[:limit]
             nodes = cnode[order]
             if road_distance:
@@ -304,6 +380,12 @@ class TravelTimeEngine:
                 for i, t, m, s in zip(cidx[order], eta, metres, snaps, strict=True)
             ]
         return Nearest(direction, max_seconds, limit, ROAD, origin, results, cands.off_network.tolist())
+
+    @staticmethod
+    def _enough(found: np.ndarray, need, groups: Groups | None) -> bool:
+        if groups is None:
+            return len(found) >= need
+        return bool((np.bincount(groups.on_network[found], minlength=groups.count) >= need).all())
 
     def _path_lengths(self, graph_dir: str, pred: np.ndarray, source: int, nodes: np.ndarray) -> np.ndarray:
         """Length of the tree path source → node for each node (predecessor chains walked together)."""

@@ -11,11 +11,24 @@ ESTIMATED = "estimated"
 STRAIGHT_LINE = "straight_line"
 
 
-def _num(value: float | None, digits: int = 1):
+def rounded(value: float | None, digits: int = 1):
+    """A figure as answers show it: rounded (to 0.1 by default); None for none or a non-finite value."""
     if value is None:
         return None
     value = float(value)
     return round(value, digits) if value == value and value not in (float("inf"), float("-inf")) else None
+
+
+@dataclass(frozen=True)
+class Network:
+    """The road network answers are computed on: ``loaded`` (a graph is published, ``mode`` "road") or
+    not (``mode`` "estimated"); where it came from, when it was built, and whether it is synthetic."""
+
+    loaded: bool
+    mode: str
+    source: str | None
+    built_at: str | None
+    synthetic: bool
 
 
 @dataclass(frozen=True)
@@ -37,7 +50,7 @@ class Snap:
             "lon": self.lon,
             "lat": self.lat,
             "node": self.node,
-            "distance_m": _num(self.distance_m),
+            "distance_m": rounded(self.distance_m),
             "on_network": self.on_network,
         }
 
@@ -60,9 +73,9 @@ class Hit:
 
     def as_dict(self) -> dict:
         d = asdict(self)
-        d["eta_s"] = _num(self.eta_s)
-        d["distance_m"] = _num(self.distance_m)
-        d["snap_distance_m"] = _num(self.snap_distance_m)
+        d["eta_s"] = rounded(self.eta_s)
+        d["distance_m"] = rounded(self.distance_m)
+        d["snap_distance_m"] = rounded(self.snap_distance_m)
         return d
 
 
@@ -118,8 +131,8 @@ class Route:
             "type": "Feature",
             "geometry": {"type": "LineString", "coordinates": np.round(np.asarray(self.coords), 7).tolist()},
             "properties": {
-                "eta_s": _num(self.eta_s),
-                "distance_m": _num(self.distance_m),
+                "eta_s": rounded(self.eta_s),
+                "distance_m": rounded(self.distance_m),
                 "eta_method": self.eta_method,
                 "distance_method": self.distance_method,
                 "origin": self.origin.as_dict(),

@@ -12,7 +12,6 @@ from ninja.responses import Status
 
 from citywatch.core import access
 from citywatch.core.pagination import PageParams, feature, feature_collection, geojson, page, paged
-from citywatch.geo.api import nearby
 from citywatch.incidents import actions, queries
 from citywatch.incidents.api.schemas import (
     IncidentDetail,
@@ -20,13 +19,13 @@ from citywatch.incidents.api.schemas import (
     IncidentNearbyOut,
     IncidentOut,
     IncidentPatch,
-    NearbyIn,
     OverdueOut,
     ReportIn,
     TransitionIn,
 )
 from citywatch.incidents.filters import IncidentFilter
 from citywatch.incidents.models import Incident
+from citywatch.resources.nearby import NearbyParams, nearby
 
 router = Router(tags=["incidents"])
 
@@ -94,16 +93,8 @@ def record_report(request: HttpRequest, pk: int, payload: ReportIn):
 @router.get(
     "/incidents/{int:pk}/nearby", response=IncidentNearbyOut, summary="Resources nearest the incident"
 )
-def incident_nearby(request: HttpRequest, pk: int, params: Query[NearbyIn]):
-    """The travel-time engine's answer (``GET /nearby``) for the incident's location."""
+def incident_nearby(request: HttpRequest, pk: int, params: Query[NearbyParams]):
+    """The nearby analysis (``GET /nearby``, ``resources.nearby``) at the incident's location."""
     incident = queries.incident_for(request.user, pk)
-    answer = nearby(
-        request.user,
-        incident.location.x,
-        incident.location.y,
-        params.kinds.split(","),
-        params.minutes,
-        params.limit,
-        params.radius_m,
-    )
-    return {**answer, "incident": incident.pk}
+    answer = nearby(request.user, incident.location.x, incident.location.y, params)
+    return {"incident": incident.pk, **vars(answer)}

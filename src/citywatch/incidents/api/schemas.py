@@ -15,13 +15,12 @@ from typing import Annotated, Any, Literal, NotRequired
 
 from django.utils import timezone
 from ninja import Schema
-from pydantic import Field, PlainSerializer, StrictFloat, StrictInt, StrictStr, field_validator
+from pydantic import Field, PlainSerializer, StrictFloat, StrictInt, StrictStr
 from typing_extensions import TypedDict
 
 from citywatch.core.api import AreaRef
 from citywatch.core.inputs import MAX_COUNT
 from citywatch.core.pagination import Geometry, geometry_json
-from citywatch.geo.api import NEARBY_KINDS
 from citywatch.incidents import actions, queries
 from citywatch.incidents.choices import (
     Category,
@@ -38,6 +37,7 @@ from citywatch.incidents.choices import (
 from citywatch.incidents.grading import proposed_severity
 from citywatch.incidents.models import SitrepStatus
 from citywatch.resources.choices import Availability, TeamStatus
+from citywatch.resources.nearby import NearbyOut
 
 Crs = Literal["wgs84", "gcj02", "bd09"]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
@@ -205,66 +205,10 @@ class OverdueOut(Schema):
     due_at: datetime.datetime
 
 
-class NearbyIn(Schema):
-    kinds: str = Field(",".join(NEARBY_KINDS), max_length=200, description=", ".join(NEARBY_KINDS))
-    minutes: float = Field(30, gt=0, le=240, description="only resources within this travel time")
-    radius_m: float = Field(5000, ge=100, le=50000, description="radius for the population figure")
-    limit: int = Field(20, ge=1, le=200, description="at most this many per kind")
-
-    @field_validator("kinds")
-    @classmethod
-    def _kinds(cls, value):
-        kinds = [k.strip() for k in value.split(",") if k.strip()]
-        unknown = [k for k in kinds if k not in NEARBY_KINDS]
-        if unknown or not kinds:
-            raise ValueError(f"unknown kinds {', '.join(unknown) or '(none)'}; use {', '.join(NEARBY_KINDS)}")
-        return ",".join(dict.fromkeys(kinds))
-
-
-class IncidentNearbyOrigin(Schema):
-    lon: float
-    lat: float
-    snapped_node: int | None
-    snap_distance_m: float | None
-    on_network: bool
-
-
-class IncidentNearbyNetwork(Schema):
-    loaded: bool
-    mode: str = Field(description="road: ranked on the road graph; estimated: great-circle × 1.3 at 40 km/h")
-    source: str | None
-    built_at: str | None
-    synthetic: bool
-
-
-class IncidentNearbyItem(Schema):
-    kind: str
-    id: int
-    name: str
-    lon: float
-    lat: float
-    distance_m: float
-    eta_s: float
-    eta_method: str
-    direction: Literal["to", "from"]
-    status: str | None = Field(None, description="rescue teams and shelters")
-    availability: str | None = Field(None, description="experts")
-
-
-class IncidentNearbyPopulation(Schema):
-    radius_m: float
-    persons: int | None
-
-
-class IncidentNearbyOut(Schema):
-    """The travel-time engine's answer (``GET /nearby``) for the incident's location."""
+class IncidentNearbyOut(NearbyOut):
+    """The nearby analysis (``GET /nearby``, ``resources.nearby``) at the incident's location."""
 
     incident: int
-    origin: IncidentNearbyOrigin
-    network: IncidentNearbyNetwork
-    items: list[IncidentNearbyItem]
-    off_network_resources: int
-    population: IncidentNearbyPopulation
 
 
 # --- The log --------------------------------------------------------------------------------------

@@ -6,13 +6,15 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext
 
+from citywatch.core.models import User
+from citywatch.resources.exchange import FORMATS, export_records
+from citywatch.resources.kinds import KINDS
+
 
 class Command(BaseCommand):
     help = "Export the records of one resource kind: citywatch export <kind> FILE [--user USERNAME]"
 
     def add_arguments(self, parser):
-        from citywatch.resources.kinds import KINDS
-
         parser.add_argument("kind", choices=sorted(KINDS), metavar="kind", help=", ".join(sorted(KINDS)))
         parser.add_argument("file", type=Path, help="FILE.csv, .xlsx, .geojson or .gpkg")
         parser.add_argument(
@@ -23,9 +25,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, kind, file, user=None, **options):
-        from citywatch.core.models import User
-        from citywatch.resources.exchange import FORMATS, export_records
-
         fmt = file.suffix.lower().lstrip(".")
         if fmt not in FORMATS:
             raise CommandError(
@@ -41,4 +40,7 @@ class Command(BaseCommand):
             raise CommandError(gettext("no such directory: %(directory)s") % {"directory": file.parent})
         data, _, _ = export_records(kind, acting, fmt)
         file.write_bytes(data)
-        self.stdout.write(f"{kind}: wrote {file} ({len(data)} bytes)")
+        self.stdout.write(
+            gettext("%(kind)s: wrote %(file)s (%(bytes)s bytes)")
+            % {"kind": kind, "file": file, "bytes": len(data)}
+        )

@@ -1,0 +1,116 @@
+# No `from __future__ import annotations`: the routes are built in a loop and ninja must see the real
+# per-kind schema classes, not their names.
+"""``/api/v1/resources/<kind>/``: list (JSON or GeoJSON), detail, create, update, delete for every kind in
+``kinds.KINDS``. Built from the kinds table, so each kind has its own typed schemas in the OpenAPI
+document; every write goes through ``actions.clean_record`` → ``actions.save_resource``, as the
+importers, the pages and the forms do."""
+
+from typing import Literal
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query
+from ninja.responses import Status
+
+from citywatch.core import access
+from citywatch.core.errors import Invalid
+from citywatch.core.pagination import PageParams, feature, feature_collection, geojson, page, paged
+from citywatch.resources import actions, queries
+from citywatch.resources.api.router import router
+from citywatch.resources.api.schemas import RECORD_IN, RECORD_OUT
+from citywatch.resources.filters import FILTERS
+from citywatch.resources.kinds import KINDS, Kind
+
+
+def refuse(problems):
+    """422 naming every problem of a record, each with its column."""
+    raise Invalid(
+        _("The record is not valid: %(problems)s")
+        % {"problems": "; ".join(f"{p.column}: {p.message}" for p in problems)},
+        [{"column": p.column, "message": p.message} for p in problems],
+    )
+
+
+def write(kind: Kind, request, payload, instance=None):
+    """Check and save one record from an API body (a PATCH changes only the fields it sends)."""
+    data = payload.model_dump(exclude_unset=True)
+    crs = data.pop("crs", "wgs84")
+    ctx = actions.Context.for_user(request.user, crs)
+    fields, problems = actions.clean_record(kind, data, ctx, partial=instance is not None, instance=instance)
+    if problems:
+        refuse(problems)
+    obj, _outcome = actions.save_resource(kind, fields, instance)
+    return queries.records(kind).get(pk=obj.pk)
+
+
+def _register(kind: Kind):
+    slug = kind.slug
+    name = slug.replace("-", "_")
+    Filter = FILTERS[slug]
+    In, Out = RECORD_IN[slug], RECORD_OUT[slug]
+
+    def located(obj):
+        return feature(obj, obj.location if kind.located else None)
+
+    @router.get(
+        f"/resources/{slug}/",
+        response=paged(Out) | geojson(Out),
+        operation_id=f"list_{name}",
+        url_name=f"list_{name}",
+        summary=f"List {slug}",
+    )
+    def list_records(
+        request: HttpRequest,
+        filters: Query[Filter],
+        paging: Query[PageParams],
+        format: Literal["json", "geojson"] = "json",
+    ):
+        """The records in your jurisdiction; ``format=geojson`` answers a FeatureCollection."""
+        access.require(request.user, kind.model, "view")
+        qs = filters.filter(queries.records_for(kind, request.user)).order_by("pk")
+        if format == "geojson":
+            return feature_collection(qs, paging, located)
+        return page(qs, paging)
+
+    @router.get(
+        f"/resources/{slug}/{{int:pk}}",
+        response=Out,
+        operation_id=f"get_{name}",
+        url_name=f"get_{name}",
+        summary=f"One record of {slug}",
+    )
+    def get_record(request: HttpRequest, pk: int):
+        return queries.record_for(kind, request.user, pk)
+
+    @router.post(
+        f"/resources/{slug}/",
+        response={201: Out},
+        operation_id=f"create_{name}",
+        summary=f"Create a record of {slug}",
+    )
+    def create_record(request: HttpRequest, payload: In):
+        access.require(request.user, kind.model, "add")
+        return Status(201, write(kind, request, payload))
+
+    @router.patch(
+        f"/resources/{slug}/{{int:pk}}",
+        response=Out,
+        operation_id=f"update_{name}",
+        summary=f"Change fields of a record of {slug}",
+    )
+    def update_record(request: HttpRequest, pk: int, payload: In):
+        return write(kind, request, payload, queries.record_for(kind, request.user, pk, "change"))
+
+    @router.delete(
+        f"/resources/{slug}/{{int:pk}}",
+        response={204: None},
+        operation_id=f"delete_{name}",
+        summary=f"Delete a record of {slug}",
+    )
+    def delete_record(request: HttpRequest, pk: int):
+        actions.delete_resource(kind, queries.record_for(kind, request.user, pk, "delete"))
+        return Status(204, None)
+
+
+for _kind in KINDS.values():
+    _register(_kind)
