@@ -1,3 +1,4 @@
+import re
 import uuid
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
@@ -9,6 +10,15 @@ from citywatch.core.choices import ChangeSource
 # Paths that answer for themselves: the API (401 in its own error body), health and static files.
 OPEN_PREFIXES = ("/api/", "/healthz", "/static/", "/i18n/")
 
+# A request id a client or proxy may send (a UUID, a hex or dotted trace id): it goes into the change log
+# and back in a response header, so anything else is replaced by a fresh one. 36 is the column's width.
+REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,36}")
+
+
+def request_id_from(header: str) -> str:
+    """The client's ``X-Request-ID`` when it is 1–36 characters of ``[A-Za-z0-9._-]``, else a new one."""
+    return header if REQUEST_ID_RE.fullmatch(header) else uuid.uuid4().hex
+
 
 class ActorMiddleware:
     """Every change made while serving a request is logged as made by the request's user."""
@@ -17,7 +27,7 @@ class ActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.id = request.headers.get("X-Request-ID", "")[:36] or uuid.uuid4().hex
+        request.id = request_id_from(request.headers.get("X-Request-ID", ""))
         source = ChangeSource.API if request.path.startswith("/api/") else ChangeSource.WEB
         user = request.user if request.user.is_authenticated else None
         with acting_as(user, source, request.id):
@@ -37,13 +47,21 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
 
 class ApiErrorBodyMiddleware:
     """Any failure under /api/ that did not come from the API's own handlers (a 405 from routing, a
-    CSRF failure, a request too large, …) is rewritten into the one error body."""
+    CSRF failure, a request too large, …) is rewritten into the one error body. Every API answer says
+    ``Cache-Control: no-store``: it is personal (jurisdiction, role) and may be sensitive, so neither a
+    shared proxy nor the browser's disk cache keeps it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
+        response = self._error_body(request, self.get_response(request))
+        if request.path.startswith("/api/"):
+            response["Cache-Control"] = "no-store"
+        return response
+
+    @staticmethod
+    def _error_body(request, response):
         if (
             request.path.startswith("/api/")
             and response.status_code >= 400
