@@ -40,6 +40,14 @@ class LoginView(auth_views.LoginView):
         return landing_url(self.request.user)
 
 
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked login (``AXES_LOCKOUT_CALLABLE``): 429 with the cool-down."""
+    from django.conf import settings
+
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+
+
 @login_not_required
 def api_not_found(request):
     return error_response(404, "No such API endpoint.")
