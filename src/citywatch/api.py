@@ -79,6 +79,8 @@ class Session(SessionAuth):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not user.is_active:
             return None
+        if getattr(user, "must_change_password", False):
+            return None  # PasswordChangeRequiredMiddleware explains; this is the backstop
         return super().__call__(request)
 
     def authenticate(self, request, key):

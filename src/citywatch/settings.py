@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "citywatch.core.middleware.ActorMiddleware",
     "citywatch.core.middleware.LoginRequiredMiddleware",
+    "citywatch.core.middleware.PasswordChangeRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -115,6 +116,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Accounts (docs/architecture.md "Accounts"): a password reset link an administrator issues
+# (`citywatch user reset-link USERNAME` or the user's page in the admin) works once, for this long.
+PASSWORD_RESET_TIMEOUT = env_int("CITYWATCH_RESET_LINK_HOURS", 24) * 3600
+# A password change revokes the user's API tokens, unless this is true.
+CITYWATCH_KEEP_TOKENS_ON_PASSWORD_CHANGE = env_bool("CITYWATCH_KEEP_TOKENS_ON_PASSWORD_CHANGE", False)
+# The address users open CityWatch at (https://citywatch.example.org), for links printed by commands.
+CITYWATCH_BASE_URL = env_str("CITYWATCH_BASE_URL", "")
 
 # Reverse proxies whose X-Forwarded-For (and -Proto) is believed: addresses or networks, default none.
 # The application (citywatch.proxies.client_address) and the server (citywatch.proxies.uvicorn_options)

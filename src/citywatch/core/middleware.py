@@ -45,6 +45,47 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         return super().process_view(request, view_func, view_args, view_kwargs)
 
 
+class PasswordChangeRequiredMiddleware:
+    """A user whose password someone else chose (``User.must_change_password``: a new account, an
+    administrator's change) must choose their own before anything else. Pages redirect to the change page;
+    the API answers 403 to their session. Bearer tokens are not affected: an operator issues them to a
+    machine (``citywatch token create``), they do not come from the password, and a feed must not stop
+    because its account's password is due for a change."""
+
+    OPEN = ("/static/", "/i18n/", "/jsi18n/", "/healthz")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(self.OPEN)
+        ):
+            from django.shortcuts import redirect
+            from django.urls import reverse
+            from django.utils.http import urlencode
+
+            change = reverse("password_change")
+            if request.path.startswith("/api/"):
+                if "Authorization" not in request.headers:
+                    from django.utils.translation import gettext as _
+
+                    from citywatch.api import error_response
+
+                    return error_response(
+                        403,
+                        _("Choose your own password first (%(url)s).") % {"url": change},
+                        code="password_change_required",
+                    )
+            elif request.path not in (change, reverse("logout")):
+                return redirect(f"{change}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+
 class ApiErrorBodyMiddleware:
     """Any failure under /api/ that did not come from the API's own handlers (a 405 from routing, a
     CSRF failure, a request too large, …) is rewritten into the one error body. Every API answer says
