@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "citywatch.core.middleware.ContentSecurityPolicyMiddleware",
     "citywatch.core.middleware.ApiErrorBodyMiddleware",
     "citywatch.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

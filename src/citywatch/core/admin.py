@@ -4,6 +4,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm
 from django.contrib.gis.admin import GISModelAdmin
+from django.contrib.gis.forms.widgets import BaseGeometryWidget
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -12,6 +13,14 @@ from django.utils.translation import gettext_lazy as _
 
 from citywatch.core import actions, queries
 from citywatch.core.models import AdminArea, ApiToken, ObjectChange, Organisation, User, WorkerHeartbeat
+
+
+class GeometryTextWidget(BaseGeometryWidget):
+    """Geometries in the admin as text (WKT or GeoJSON). Django's map widget loads OpenLayers and OSM
+    tiles from the internet and starts itself with an inline script: it cannot work on a closed network,
+    and the Content-Security-Policy (no inline scripts, no third-party origins) refuses it anyway."""
+
+    template_name = "core/widgets/geometry_text.html"
 
 
 class RestrictedAdminMixin:
@@ -39,6 +48,7 @@ class RestrictedAdminMixin:
 
 @admin.register(AdminArea)
 class AdminAreaAdmin(RestrictedAdminMixin, GISModelAdmin):
+    gis_widget = GeometryTextWidget
     list_display = ("code", "name", "level", "parent", "point_source")
     list_filter = ("level", "point_source")
     search_fields = ("code", "name")

@@ -45,6 +45,74 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         return super().process_view(request, view_func, view_args, view_kwargs)
 
 
+def content_security_policy(basemap_url: str = "") -> str:
+    """What pages may load: everything from CityWatch itself and nothing inline (no inline scripts,
+    styles or event handlers: they live in static files). MapLibre runs its workers from ``blob:`` URLs
+    and draws images from ``data:``/``blob:``; the optional raster basemap (CITYWATCH_BASEMAP_URL) may be
+    fetched and shown from its own origin."""
+    basemap = basemap_origin(basemap_url)
+    extra = f" {basemap}" if basemap else ""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src 'self' data: blob:{extra}",
+            "font-src 'self'",
+            f"connect-src 'self'{extra}",
+            "worker-src 'self' blob:",
+            "child-src 'self' blob:",
+            "frame-src 'none'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+# A CSP host source: a host name (optionally ``*.``-prefixed) or a bracketed IPv6 address, with a port.
+CSP_HOST_RE = re.compile(r"(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
+
+
+def basemap_origin(url: str) -> str:
+    """The origin of a tile URL template as a CSP source: ``https://tile.example.org``; a host written
+    with a placeholder (``https://t{s}.example.org/…``) allows that domain's subdomains; a relative URL
+    needs nothing beyond 'self', and anything unreadable is allowed nothing."""
+    if "://" not in url:
+        return ""
+    scheme, rest = url.split("://", 1)
+    scheme = scheme.lower()
+    host = rest.split("/", 1)[0].split("?", 1)[0]
+    if "{" in host:
+        after = host.rsplit("}", 1)[1]
+        host = "*" + after if after.startswith(".") else ""
+    if scheme not in ("http", "https") or not CSP_HOST_RE.fullmatch(host):
+        return ""
+    return f"{scheme}://{host}"
+
+
+class ContentSecurityPolicyMiddleware:
+    """Sends ``Content-Security-Policy`` (``content_security_policy``) with every answer that has none."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._cache: tuple[str, str] | None = None
+
+    def policy(self) -> str:
+        from django.conf import settings
+
+        url = settings.BASEMAP_URL
+        if self._cache is None or self._cache[0] != url:
+            self._cache = (url, content_security_policy(url))
+        return self._cache[1]
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.policy())
+        return response
+
+
 class PasswordChangeRequiredMiddleware:
     """A user whose password someone else chose (``User.must_change_password``: a new account, an
     administrator's change) must choose their own before anything else. Pages redirect to the change page;
