@@ -8,7 +8,8 @@ packages=(gdal-bin libsqlite3-mod-spatialite gettext python3 python3-venv fonts-
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 case "$what" in
   test) packages+=(chromium poppler-utils) ;;
-  postgis) packages=(postgresql-15-postgis-3) ;;
+  # postgresql-client: pg_dump, pg_restore and psql for `citywatch backup` and `citywatch restore`
+  postgis) packages=(postgresql-15-postgis-3 postgresql-client) ;;
 esac
 missing=()
 for p in "${packages[@]}"; do

@@ -51,6 +51,18 @@ class BearerToken(HttpBearer):
 
 
 class Session(SessionAuth):
+    """The browser's session, with Django's CSRF check on unsafe methods. The check runs only for a
+    logged-in session: a caller without one (anonymous, or whose bearer token was refused) is told to
+    authenticate (401), not that a CSRF token is missing (403)."""
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None
+        if getattr(user, "must_change_password", False):
+            return None  # PasswordChangeRequiredMiddleware explains; this is the backstop
+        return super().__call__(request)
+
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
         return user if user is not None and user.is_active else None

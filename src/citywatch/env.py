@@ -6,6 +6,7 @@ a value that cannot be read fails loudly at start-up with the variable's name, n
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -60,6 +61,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str, default: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A comma-separated list of IP addresses and networks (``10.0.0.5, 10.1.0.0/16, ::1``); an address
+    is a network of one. Anything else (a host name, ``*``) fails at start-up."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks (CIDR), not {item!r}"
+            ) from None
+    return networks
 
 
 def secret_key(data_dir: Path) -> str:

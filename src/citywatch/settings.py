@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from citywatch.env import env_bool, env_float, env_int, env_list, env_str, secret_key
+from citywatch.env import env_bool, env_float, env_int, env_list, env_networks, env_str, secret_key
 
 # Spreadsheets are parsed by openpyxl through defusedxml (entity expansion and network access off). lxml
 # is installed too (python-docx needs it), and openpyxl would otherwise prefer it and skip defusedxml.
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "citywatch.core.middleware.ContentSecurityPolicyMiddleware",
     "citywatch.core.middleware.ApiErrorBodyMiddleware",
     "citywatch.core.middleware.RequestLimitMiddleware",
     "citywatch.core.middleware.RejectNulMiddleware",
@@ -80,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "citywatch.core.middleware.ActorMiddleware",
     "citywatch.core.middleware.LoginRequiredMiddleware",
+    "citywatch.core.middleware.PasswordChangeRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
     "citywatch.core.middleware.DatabaseBusyMiddleware",
 ]
@@ -120,14 +123,30 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Accounts (docs/architecture.md "Accounts"): a password reset link an administrator issues
+# (`citywatch user reset-link USERNAME` or the user's page in the admin) works once, for this long.
+PASSWORD_RESET_TIMEOUT = env_int("CITYWATCH_RESET_LINK_HOURS", 24) * 3600
+# A password change revokes the user's API tokens, unless this is true.
+CITYWATCH_KEEP_TOKENS_ON_PASSWORD_CHANGE = env_bool("CITYWATCH_KEEP_TOKENS_ON_PASSWORD_CHANGE", False)
+# The address users open CityWatch at (https://citywatch.example.org), for links printed by commands.
+CITYWATCH_BASE_URL = env_str("CITYWATCH_BASE_URL", "")
 
-# Login attempts: after AXES_FAILURE_LIMIT failures for one username from one address, that pair is
-# locked out for AXES_COOLOFF_TIME hours.
+# Reverse proxies whose X-Forwarded-For (and -Proto) is believed: addresses or networks, default none.
+# The application (citywatch.proxies.client_address) and the server (citywatch.proxies.uvicorn_options)
+# follow the same list.
+TRUSTED_PROXIES = env_networks("CITYWATCH_TRUSTED_PROXIES", [])
+
+# Login attempts (citywatch.core.lockout): CITYWATCH_LOGIN_FAILURE_LIMIT failures for one username from
+# any addresses, or CITYWATCH_LOGIN_ADDRESS_FAILURE_LIMIT failures from one address for any usernames,
+# within the cool-down lock that username (or address) until the cool-down has passed.
 AXES_FAILURE_LIMIT = env_int("CITYWATCH_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = 0.25
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+CITYWATCH_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("CITYWATCH_LOGIN_ADDRESS_FAILURE_LIMIT", 20)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("CITYWATCH_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "citywatch.core.lockout.LoginAttemptHandler"
+AXES_CLIENT_IP_CALLABLE = "citywatch.proxies.client_address"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "citywatch.core.views.locked_out"
 AXES_VERBOSE = False
 
 HTTPS = env_bool("CITYWATCH_HTTPS", False)

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser.test_map_jurisdiction import login
+from tests.support.browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -123,7 +123,7 @@ def test_the_map_page_draws_land_sea_roads_and_names_offline(page, demo_live_ser
 
 
 def test_the_onemap_has_the_basemap_offline(page, demo_live_server, offline):
-    from tests.browser.test_map_resources import api_client
+    from tests.support.browser import api_client
 
     base = demo_live_server.url
     duty = api_client("duty_officer")

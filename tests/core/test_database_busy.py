@@ -19,8 +19,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.conftest import DEMO_PASSWORD
-from tests.servers import seeded_spatialite, uvicorn_server
+from tests.support.personas import DEMO_PASSWORD
+from tests.support.servers import seeded_spatialite, uvicorn_server
 
 pytestmark = pytest.mark.django_db
 

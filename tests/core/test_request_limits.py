@@ -15,7 +15,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.test import override_settings
 
-from tests.servers import can_unshare, raw_request, uvicorn_server
+from tests.support.servers import can_unshare, raw_request, uvicorn_server
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from citywatch.core.models import ObjectChange
 from citywatch.resources.importers import import_file
 from citywatch.resources.models import Shelter, ShelterOccupancy
-from tests.conftest import DEMO_PASSWORD
-from tests.resources.test_import_export import SHELTER_HEADER, shelter_rows, write_csv
-from tests.servers import seeded_spatialite
+from tests.support.files import SHELTER_HEADER, shelter_rows, write_csv
+from tests.support.personas import DEMO_PASSWORD
+from tests.support.servers import seeded_spatialite
 
 pytestmark = pytest.mark.django_db
 

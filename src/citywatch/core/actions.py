@@ -5,9 +5,16 @@ saves a domain object itself. Each action is atomic; the change log is written b
 
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from citywatch.core.choices import Role
@@ -17,6 +24,8 @@ from citywatch.core.models.base import differs
 from citywatch.core.models.users import hash_secret
 
 AREA_FIELDS = ("name", "level", "parent", "boundary", "point", "point_source")
+
+log = logging.getLogger(__name__)
 
 
 # --- Admin areas ----------------------------------------------------------------------------------
@@ -95,10 +104,15 @@ def save_user(
     role: str,
     jurisdiction: AdminArea | None,
     password: str | None = None,
+    must_change_password: bool = True,
     organisation: Organisation | None = None,
     **fields,
 ) -> tuple[User, str]:
-    """Create or update a user, put them in their role's group, and set the password if given."""
+    """Create or update a user, put them in their role's group, and set the password if given.
+
+    A password set here was chosen by someone other than the user (an administrator, a script), so the
+    user must change it at their next login, unless ``must_change_password=False`` says otherwise
+    (the demo's shared, published password)."""
     if role and role not in Role.values:
         raise ActionError(
             _("unknown role %(role)s; choose one of %(roles)s")
@@ -117,6 +131,7 @@ def save_user(
         setattr(user, key, value)
     if password is not None and (created or not user.check_password(password)):
         user.set_password(password)
+        user.must_change_password = must_change_password
     elif created:
         user.set_unusable_password()
     user.save()
@@ -144,3 +159,75 @@ def revoke_api_token(token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+def revoke_user_tokens(user: User) -> int:
+    """Revoke every usable API token of ``user``; returns how many."""
+    now = timezone.now()
+    return (
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+        .exclude(expires_at__lte=now)
+        .update(revoked_at=now)
+    )
+
+
+def on_user_saved(sender, instance: User, created: bool = False, raw: bool = False, **kwargs) -> None:
+    """After any password change (the change page, a reset link, the admin, ``changepassword``, a
+    script): the user's API tokens are revoked unless CITYWATCH_KEEP_TOKENS_ON_PASSWORD_CHANGE. Connected
+    to ``post_save`` of User; ``_password`` is set only by ``set_password`` (not by a hash upgrade)."""
+    if raw or created or getattr(instance, "_password", None) is None:
+        return
+    if settings.CITYWATCH_KEEP_TOKENS_ON_PASSWORD_CHANGE:
+        return
+    revoked = revoke_user_tokens(instance)
+    if revoked:
+        log.info("password of %s changed: %d API token(s) revoked", instance.username, revoked)
+
+
+@transaction.atomic
+def set_own_password(user: User, password: str) -> User:
+    """The user chose their password (the change page or a reset link): no change is required any more."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.set_password(password)
+    user.must_change_password = False
+    user.save()
+    return user
+
+
+class ResetLinkTokens(PasswordResetTokenGenerator):
+    """Django's reset tokens (valid for PASSWORD_RESET_TIMEOUT; void once the password or last login
+    changes), also void once a newer link is issued."""
+
+    key_salt = "citywatch.core.actions.ResetLinkTokens"
+
+    def _make_hash_value(self, user, timestamp):
+        issued = user.password_reset_issued_at
+        return super()._make_hash_value(user, timestamp) + (issued.isoformat() if issued else "")
+
+
+reset_link_tokens = ResetLinkTokens()
+
+
+@transaction.atomic
+def issue_reset_link(user: User) -> str:
+    """A one-time link (a path; prefix it with the site's address) with which ``user`` sets a new
+    password. Issuing it is logged (who, when) through ``password_reset_issued_at``; an earlier link stops
+    working. No e-mail is sent: the administrator hands the link over."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        raise ActionError(_("user %(username)s is not active") % {"username": user.username})
+    user.password_reset_issued_at = timezone.now()
+    user.save(update_fields=["password_reset_issued_at"])
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    return reverse(
+        "password_reset_confirm", kwargs={"uidb64": uidb64, "token": reset_link_tokens.make_token(user)}
+    )
+
+
+def absolute_url(path: str, request=None) -> str:
+    """``path`` on CITYWATCH_BASE_URL when set, else on the address of ``request``, else as is."""
+    if settings.CITYWATCH_BASE_URL:
+        return settings.CITYWATCH_BASE_URL.rstrip("/") + path
+    if request is not None:
+        return request.build_absolute_uri(path)
+    return path

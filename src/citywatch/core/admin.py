@@ -1,13 +1,26 @@
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm
 from django.contrib.gis.admin import GISModelAdmin
+from django.contrib.gis.forms.widgets import BaseGeometryWidget
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from citywatch.core import queries
+from citywatch.core import actions, queries
 from citywatch.core.models import AdminArea, ApiToken, ObjectChange, Organisation, User, WorkerHeartbeat
+
+
+class GeometryTextWidget(BaseGeometryWidget):
+    """Geometries in the admin as text (WKT or GeoJSON). Django's map widget loads OpenLayers and OSM
+    tiles from the internet and starts itself with an inline script: it cannot work on a closed network,
+    and the Content-Security-Policy (no inline scripts, no third-party origins) refuses it anyway."""
+
+    template_name = "core/widgets/geometry_text.html"
 
 
 class RestrictedAdminMixin:
@@ -35,6 +48,7 @@ class RestrictedAdminMixin:
 
 @admin.register(AdminArea)
 class AdminAreaAdmin(RestrictedAdminMixin, GISModelAdmin):
+    gis_widget = GeometryTextWidget
     list_display = ("code", "name", "level", "parent", "point_source")
     list_filter = ("level", "point_source")
     search_fields = ("code", "name")
@@ -50,6 +64,24 @@ class OrganisationAdmin(RestrictedAdminMixin, admin.ModelAdmin):
     raw_id_fields = ("area", "parent")
 
 
+class AdminChosenPassword:
+    """A password an administrator types belongs to the administrator as much as to the user: the user
+    must choose their own at the next login (``User.must_change_password``)."""
+
+    def set_password_and_save(self, user, commit=True, **kwargs):
+        if self.cleaned_data.get("set_usable_password", True):
+            user.must_change_password = True
+        return super().set_password_and_save(user, commit=commit, **kwargs)
+
+
+class UserCreationForm(AdminChosenPassword, AdminUserCreationForm):
+    pass
+
+
+class PasswordChangeForm(AdminChosenPassword, AdminPasswordChangeForm):
+    pass
+
+
 @admin.register(User)
 class UserAdmin(RestrictedAdminMixin, DjangoUserAdmin):
     list_display = ("username", "get_full_name", "role", "jurisdiction", "is_active")
@@ -57,7 +89,49 @@ class UserAdmin(RestrictedAdminMixin, DjangoUserAdmin):
     raw_id_fields = ("jurisdiction", "organisation")
     fieldsets = DjangoUserAdmin.fieldsets + (
         (_("CityWatch"), {"fields": ("role", "jurisdiction", "organisation", "phone")}),
+        (
+            _("Password"),
+            {"fields": ("must_change_password", "password_changed_at", "password_reset_issued_at")},
+        ),
     )
+    readonly_fields = ("password_changed_at", "password_reset_issued_at")
+    add_form = UserCreationForm
+    change_password_form = PasswordChangeForm
+
+    def get_urls(self):
+        return [
+            path(
+                "<id>/reset-link/",
+                self.admin_site.admin_view(self.reset_link_view),
+                name="core_user_reset_link",
+            ),
+            *super().get_urls(),
+        ]
+
+    def reset_link_view(self, request, id):
+        """Issue a one-time password reset link for a user one may change (the same link as
+        ``citywatch user reset-link USERNAME``); shown once, after a POST."""
+        user = self.get_object(request, unquote(id))
+        if user is None:
+            raise Http404
+        may_change = User.objects.restrict(request.user, "change").filter(pk=user.pk).exists()
+        if not may_change or (user.is_superuser and not request.user.is_superuser):
+            raise PermissionDenied
+        link = None
+        if request.method == "POST":
+            try:
+                link = actions.absolute_url(actions.issue_reset_link(user), request)
+            except actions.ActionError as exc:
+                messages.error(request, str(exc))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Password reset link"),
+            "opts": self.model._meta,
+            "original": user,
+            "link": link,
+            "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+        }
+        return TemplateResponse(request, "core/admin_reset_link.html", context)
 
 
 @admin.register(ApiToken)

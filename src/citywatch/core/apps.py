@@ -12,5 +12,11 @@ class CoreConfig(AppConfig):
         from citywatch.core import changelog, importers, roles, tasks  # noqa: F401  (registers)
 
         changelog.connect_signals()
+        from django.db.models.signals import post_save
+
+        from citywatch.core.actions import on_user_saved
+        from citywatch.core.models import User
+
+        post_save.connect(on_user_saved, sender=User, dispatch_uid="citywatch-password-changed")
         # After every app's migrate, so permissions of apps listed later exist too.
         post_migrate.connect(roles.sync_role_groups, dispatch_uid="citywatch-sync-role-groups")

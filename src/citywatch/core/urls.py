@@ -3,6 +3,8 @@ from django.urls import path
 from citywatch.core import views
 
 urlpatterns = [
+    path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("account/reset/<uidb64>/<token>/", views.ResetLinkView.as_view(), name="password_reset_confirm"),
     path("map/", views.map_page, name="map"),
     path("areas/", views.area_list, name="areas"),
     path("areas/<str:code>/", views.area_detail, name="area"),

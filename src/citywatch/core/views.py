@@ -7,17 +7,19 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import http_date
+from django.utils.http import http_date, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from citywatch.core import basemap, pages, queries
+from citywatch.core import actions, basemap, pages, queries
 from citywatch.core.choices import AreaLevel, Role
 from citywatch.core.errors import error_response
 from citywatch.core.filters import AreaFilter, ChangeFilter
@@ -46,6 +48,59 @@ class LoginView(auth_views.LoginView):
 
     def get_default_redirect_url(self):
         return landing_url(self.request.user)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Every logged-in user changes their own password here (old password, then the new one twice,
+    checked by AUTH_PASSWORD_VALIDATORS). Also where a user whose password someone else chose is sent
+    until they have chosen their own. Other sessions of the user end; their API tokens are revoked
+    (unless CITYWATCH_KEEP_TOKENS_ON_PASSWORD_CHANGE)."""
+
+    template_name = "core/password_change.html"
+
+    def form_valid(self, form):
+        user = actions.set_own_password(form.user, form.cleaned_data["new_password1"])
+        update_session_auth_hash(self.request, user)
+        messages.success(self.request, _("Your password has been changed."))
+        return HttpResponseRedirect(self.get_success_url())
+
+    def get_success_url(self):
+        target = self.request.POST.get("next") or self.request.GET.get("next") or ""
+        if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
+        ):
+            return target
+        return landing_url(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "next": self.request.GET.get("next", "")}
+
+
+class ResetLinkView(auth_views.PasswordResetConfirmView):
+    """The page behind a reset link an administrator issued (``actions.issue_reset_link``): the user
+    chooses a new password without the old one. The link works once (and not after a newer link, a
+    login or a password change); the token leaves the address bar at once (Django's redirect)."""
+
+    template_name = "core/password_reset.html"
+    token_generator = actions.reset_link_tokens
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
+
+    def form_valid(self, form):
+        actions.set_own_password(form.user, form.cleaned_data["new_password1"])
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        messages.success(self.request, _("Your password has been set. Log in with it."))
+        return HttpResponseRedirect(reverse("login"))
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked login (``AXES_LOCKOUT_CALLABLE``): 429 with the cool-down."""
+    from django.conf import settings
+
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
 
 
 @login_not_required

@@ -4,12 +4,13 @@ lifecycle, dispatch and supply fields are read-only here."""
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 
-from citywatch.core.admin import RestrictedAdminMixin
+from citywatch.core.admin import GeometryTextWidget, RestrictedAdminMixin
 from citywatch.incidents.models import Dispatch, ExpertSummons, Incident, IncidentLog, SupplyRequest
 
 
 @admin.register(Incident)
 class IncidentAdmin(RestrictedAdminMixin, GISModelAdmin):
+    gis_widget = GeometryTextWidget
     list_display = ("title", "category", "type", "severity", "status", "exercise", "area", "reported_at")
     list_filter = ("status", "category", "severity", "exercise")
     search_fields = ("title",)

@@ -116,7 +116,9 @@ def read_table(name: str, data: bytes, limits: ImportLimits | None = None) -> Ta
         return read_xlsx(data, limits)
     if lower.endswith((".geojson", ".json")):
         return read_geojson(data, limits)
-    raise UnreadableFile(_("unsupported file type; use .csv, .xlsx or .geojson"))
+    if lower.endswith(".gpkg"):
+        return read_gpkg(data, limits)
+    raise UnreadableFile(_("unsupported file type; use .csv, .xlsx, .geojson or .gpkg"))
 
 
 def is_blank(value) -> bool:
@@ -275,6 +277,140 @@ def _point_of(number, geometry):
     ):
         raise UnreadableFile(_("feature %(number)s: a Point needs [lon, lat]") % {"number": number})
     return float(coords[0]), float(coords[1])
+
+
+# GeoPackage --------------------------------------------------------------------------------------
+
+# application_id of GeoPackage 1.2+ ("GPKG") and of 1.0/1.1 ("GP10", "GP11").
+GPKG_APPLICATION_IDS = {0x47504B47, 0x47503130, 0x47503131}
+# A GeoPackage is an SQLite database from a stranger: no value longer than this, and no query that runs
+# longer than this many virtual-machine steps (a crafted schema or a huge table stops here).
+GPKG_MAX_VALUE_BYTES = 1_000_000
+GPKG_MAX_STEPS = 200_000_000
+GPKG_MAX_COLUMNS = 200
+# Envelope sizes (bytes) by the envelope indicator of a GeoPackage geometry header.
+GPKG_ENVELOPE = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+
+def read_gpkg(data: bytes, limits: ImportLimits) -> Table:
+    """The one table of features (a POINT geometry column in EPSG:4326) or attributes of a GeoPackage, as
+    CityWatch exports them and QGIS writes them. The database is opened in memory from the bytes (no
+    file, no extension loaded), read-only, with limits on value size and on work; its integer primary
+    key (``fid``) and geometry column are not data columns; a Point gives lon/lat."""
+    if not data.startswith(b"SQLite format 3\x00"):
+        raise UnreadableFile(_("not a GeoPackage (not an SQLite database)"))
+    db = sqlite3.connect(":memory:")
+    steps = 0
+
+    def progress():
+        nonlocal steps
+        steps += 10_000
+        return steps > GPKG_MAX_STEPS
+
+    try:
+        db.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, GPKG_MAX_VALUE_BYTES)
+        db.setlimit(sqlite3.SQLITE_LIMIT_COLUMN, GPKG_MAX_COLUMNS)
+        db.deserialize(data)
+        db.execute("PRAGMA trusted_schema = OFF")
+        db.execute("PRAGMA query_only = ON")
+        db.set_progress_handler(progress, 10_000)
+        return _read_gpkg(db, limits)
+    except sqlite3.Error as exc:
+        if steps > GPKG_MAX_STEPS:
+            raise UnreadableFile(_("the GeoPackage takes too long to read")) from None
+        raise UnreadableFile(_("not a readable GeoPackage (%(reason)s)") % {"reason": exc}) from None
+    finally:
+        db.close()
+
+
+def _read_gpkg(db: sqlite3.Connection, limits: ImportLimits) -> Table:
+    (application_id,) = db.execute("PRAGMA application_id").fetchone()
+    if application_id not in GPKG_APPLICATION_IDS:
+        raise UnreadableFile(_("not a GeoPackage (an SQLite database without the GeoPackage mark)"))
+    tables = db.execute(
+        "SELECT c.table_name, c.data_type FROM gpkg_contents c JOIN sqlite_master m "
+        "ON m.name = c.table_name AND m.type = 'table' "
+        "WHERE c.data_type IN ('features', 'attributes') ORDER BY c.table_name"
+    ).fetchall()
+    if not tables:
+        raise UnreadableFile(_("the GeoPackage holds no table of features or attributes"))
+    if len(tables) > 1:
+        raise UnreadableFile(
+            _("the GeoPackage holds several tables (%(tables)s); import one table per file")
+            % {"tables": ", ".join(t for t, _kind in tables)}
+        )
+    (table, data_type) = tables[0]
+    geometry = None
+    if data_type == "features":
+        found = db.execute(
+            "SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?", (table,)
+        ).fetchone()
+        if found is None:
+            raise UnreadableFile(_("the GeoPackage's feature table has no geometry column"))
+        geometry, srs_id = found
+        if srs_id != 4326:
+            raise UnreadableFile(
+                _("the geometries are in EPSG:%(srs)s; save the layer as EPSG:4326 (WGS-84) first")
+                % {"srs": srs_id}
+            )
+    columns = db.execute(f"PRAGMA table_xinfo({_quote(table)})").fetchall()
+    if any(hidden for *_rest, hidden in columns):
+        raise UnreadableFile(_("the GeoPackage's table has hidden or computed columns"))
+    # An INTEGER PRIMARY KEY (fid) numbers the rows; it is not a CityWatch column.
+    headers = [
+        name for _cid, name, kind, _nn, _d, pk, _h in columns if not (pk and kind.upper() == "INTEGER")
+    ]
+    headers = [h for h in headers if h != geometry]
+    (count,) = db.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()  # noqa: S608
+    check_feature_count(count, limits.rows)
+    selected = ", ".join(_quote(h) for h in ([geometry] if geometry else []) + headers)
+    result = Table(headers=headers, has_geometry=geometry is not None, spreadsheet=False)
+    rows = db.execute(f"SELECT {selected} FROM {_quote(table)} ORDER BY rowid")  # noqa: S608
+    for number, row in enumerate(rows, start=1):
+        point = _gpkg_geometry(number, row[0]) if geometry else None
+        cells = list(row[1:] if geometry else row)
+        for index, value in enumerate(cells):
+            if isinstance(value, bytes):
+                raise UnreadableFile(
+                    _("row %(number)s: column %(column)s holds binary data")
+                    % {"number": number, "column": headers[index]}
+                )
+        if all(is_blank(c) for c in cells) and point is None:
+            continue
+        result.rows.append((number, cells, point))
+    return result
+
+
+def _gpkg_geometry(number: int, blob) -> tuple[float, float] | None:
+    """lon/lat of a GeoPackage geometry blob holding a Point; None for a null or empty geometry."""
+    if blob is None:
+        return None
+    bad = UnreadableFile(_("feature %(number)s: not a GeoPackage geometry") % {"number": number})
+    if not isinstance(blob, bytes) or len(blob) < 8 or blob[:2] != b"GP":
+        raise bad
+    flags = blob[3]
+    envelope = GPKG_ENVELOPE.get((flags >> 1) & 0b111)
+    if envelope is None:
+        raise bad
+    if flags & 0b1_0000:  # the empty-geometry flag
+        return None
+    wkb = blob[8 + envelope :]
+    if len(wkb) < 5 or wkb[0] not in (0, 1):
+        raise bad
+    order = "<" if wkb[0] == 1 else ">"
+    (kind,) = struct.unpack(order + "I", wkb[1:5])
+    offset = 5 + (4 if kind & 0x20000000 else 0)  # EWKB with an SRID
+    if (kind & 0x0FFFFFFF) % 1000 != 1:
+        raise UnreadableFile(
+            _("feature %(number)s: the geometry must be a Point, not %(type)s")
+            % {"number": number, "type": kind}
+        )
+    if len(wkb) < offset + 16:
+        raise bad
+    x, y = struct.unpack(order + "dd", wkb[offset : offset + 16])
+    if x != x or y != y:  # NaN coordinates: an empty point
+        return None
+    return x, y
 
 
 # --- Writing ----------------------------------------------------------------------------------------

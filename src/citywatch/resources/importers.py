@@ -1,8 +1,8 @@
 """Importers of resources (registered with citywatch.core.importing): one per kind of ``kinds.KINDS``.
 
 ``citywatch import <kind> FILE… [--crs wgs84|gcj02|bd09] [--user USERNAME] [--dry-run]`` reads
-``.csv``, ``.xlsx`` and ``.geojson`` files (see ``exchange`` and docs/data-formats.md). The same code
-serves the API and the upload page through ``import_file`` and ``import_upload``.
+``.csv``, ``.xlsx``, ``.geojson`` and ``.gpkg`` files (see ``exchange`` and docs/data-formats.md). The same
+code serves the API and the upload page through ``import_file`` and ``import_upload``.
 
 * **Scope.** Without ``--user`` the command acts as the operator of the instance: every area of the
   city, no jurisdiction limit (like a city-wide administrator). With ``--user`` (and always through the
@@ -47,7 +47,7 @@ from citywatch.geo import crs as crslib
 from citywatch.resources import actions, exchange
 from citywatch.resources.kinds import KINDS, CellError, Kind, get_kind
 
-EXTENSIONS = (".csv", ".xlsx", ".geojson", ".json")
+EXTENSIONS = (".csv", ".xlsx", ".geojson", ".json", ".gpkg")
 # A stored point this close (degrees) to the imported one is the same point (exports round to 1e-7).
 SAME_POINT_DEG = 1.01e-7
 PLACE_COLUMNS = ("lon", "lat", "area_code")
@@ -475,7 +475,7 @@ class ResourceImporter(Importer):
 
 def _importer_for(kind: Kind) -> type[ResourceImporter]:
     name = f"{kind.model.__name__}Importer"
-    help_text = f"{kind.slug}: .csv, .xlsx, .geojson"
+    help_text = f"{kind.slug}: .csv, .xlsx, .geojson, .gpkg"
     return type(name, (ResourceImporter,), {"kind": kind.slug, "help": help_text, "__module__": __name__})
 
 

@@ -56,6 +56,20 @@ class User(AbstractUser, ChangeLogged):
         "core.Organisation", verbose_name=_("organisation"), null=True, blank=True, on_delete=models.SET_NULL
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_(
+            "Set when someone else chose the password (a new account, an administrator's change): the user "
+            "must choose their own at the next login before doing anything else."
+        ),
+    )
+    # When the password last changed and when the last reset link was issued: the change log shows both
+    # (who and when), never the password. A new link makes earlier ones invalid.
+    password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True, editable=False)
+    password_reset_issued_at = models.DateTimeField(
+        _("reset link issued"), null=True, blank=True, editable=False
+    )
 
     objects = CityWatchUserManager()
 
@@ -80,6 +94,14 @@ class User(AbstractUser, ChangeLogged):
         from citywatch.core.models.base import scope_of
 
         return scope_of(self).covers(area.path)
+    def save(self, *args, **kwargs):
+        # ``set_password`` leaves the new password in ``_password`` until the save (a hash upgrade at
+        # login does not); stamp the change so that the log shows it.
+        if self._password is not None:
+            self.password_changed_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "password_changed_at"}
+        super().save(*args, **kwargs)
 
 
 TOKEN_PREFIX = "cw"  # noqa: S105 - a label, not a secret

@@ -1,7 +1,7 @@
 # No `from __future__ import annotations`: ninja must see the real parameter types.
 """Bulk import and export of resources through the API:
 
-* ``POST /api/v1/resources/<kind>/import`` — multipart: ``file`` (.csv, .xlsx, .geojson), ``crs``
+* ``POST /api/v1/resources/<kind>/import`` — multipart: ``file`` (.csv, .xlsx, .geojson, .gpkg), ``crs``
   (wgs84 | gcj02 | bd09), ``dry_run``. Needs the add and change permissions of the kind; rows must lie in
   the caller's jurisdiction. Answers the report (created / updated / unchanged), or 413 (too large),
   415 (wrong type), 422 with ``details: [{row, column, message}]`` (nothing was written).

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from citywatch.demo.loader import DEMO_USERS, load_demo
 from citywatch.demo.roads import summary as geo_summary
+from citywatch.proxies import uvicorn_args
 
 # Seconds the children have to stop after SIGTERM before they are killed.
 STOP_TIMEOUT = 10
@@ -58,22 +59,27 @@ class Command(BaseCommand):
     def serve(self, host, port):
         env = {**os.environ, "CITYWATCH_DEBUG": os.environ.get("CITYWATCH_DEBUG", "true")}
         worker = [sys.executable, "-m", "citywatch.cli", "worker"]
-        web = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "citywatch.asgi:application",
-            "--host",
-            host,
-            "--port",
-            str(port),
-            # Open live streams (Server-Sent Events) would hold a graceful shutdown until the kill.
-            "--timeout-graceful-shutdown",
-            str(STOP_TIMEOUT // 2),
-        ]
-        failed = run_children({"worker": worker, "web": web}, env)
+        failed = run_children({"worker": worker, "web": web_command(host, port)}, env)
         if failed:
             raise CommandError(failed)
+
+
+def web_command(host: str, port: int) -> list[str]:
+    """The web server: uvicorn believing forwarded headers only from CITYWATCH_TRUSTED_PROXIES."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "citywatch.asgi:application",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        *uvicorn_args(),
+        # Open live streams (Server-Sent Events) would hold a graceful shutdown until the kill.
+        "--timeout-graceful-shutdown",
+        str(STOP_TIMEOUT // 2),
+    ]
 
 
 def run_children(commands: dict[str, list[str]], env=None, timeout: float = STOP_TIMEOUT) -> str:
