@@ -191,7 +191,9 @@ point = Point(118.1, 24.5, srid=4326)
 district, _ = actions.save_area(
     code="350203", name="思明区", level="district", parent=city, boundary=square, point=point
 )
-user, _ = actions.save_user(username="operator", role="city_admin", jurisdiction=city, password=PASSWORD)
+user, _ = actions.save_user(
+    username="operator", role="city_admin", jurisdiction=city, password=PASSWORD, must_change_password=False
+)
 _token, secret = actions.create_api_token(user)
 fields = {"name": "锁测试避难所", "location": point, "area": district,
           "kind": "disaster_point", "capacity": 100}

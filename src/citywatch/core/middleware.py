@@ -133,13 +133,13 @@ class PasswordChangeRequiredMiddleware:
     machine (``citywatch token create``), they do not come from the password, and a feed must not stop
     because its account's password is due for a change."""
 
-    OPEN = ("/static/", "/i18n/", "/jsi18n/", "/healthz")
+    OPEN = ("/static/", "/i18n/", "/jsi18n/", "/healthz", *PUBLIC_DATA_PREFIXES)
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
+        user = None if request.path.startswith(self.OPEN) else getattr(request, "user", None)
         if (
             user is not None
             and user.is_authenticated
@@ -155,7 +155,7 @@ class PasswordChangeRequiredMiddleware:
                 if "Authorization" not in request.headers:
                     from django.utils.translation import gettext as _
 
-                    from citywatch.api import error_response
+                    from citywatch.core.errors import error_response
 
                     return error_response(
                         403,
