@@ -77,6 +77,8 @@ class LogKind(models.TextChoices):
     REPORT = "report", pgettext_lazy("log kind", "Report")
     # An incident's fields changed (title, type, severity, casualties…).
     EDIT = "edit", pgettext_lazy("log kind", "Edit")
+    # The severity was raised (升级) or lowered: logged apart from other edits.
+    SEVERITY = "severity", pgettext_lazy("log kind", "Severity change")
     SYSTEM = "system", _("System")
 
 
