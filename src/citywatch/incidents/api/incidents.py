@@ -23,6 +23,7 @@ from citywatch.incidents.api.schemas import (
     ReportIn,
     TransitionIn,
 )
+from citywatch.incidents.choices import preferred_team_types
 from citywatch.incidents.filters import IncidentFilter
 from citywatch.incidents.models import Incident
 from citywatch.resources.nearby import NearbyParams, nearby
@@ -97,4 +98,4 @@ def incident_nearby(request: HttpRequest, pk: int, params: Query[NearbyParams]):
     """The nearby analysis (``GET /nearby``, ``resources.nearby``) at the incident's location."""
     incident = queries.incident_for(request.user, pk)
     answer = nearby(request.user, incident.location.x, incident.location.y, params)
-    return {"incident": incident.pk, **vars(answer)}
+    return {"incident": incident.pk, "preferred_team_types": preferred_team_types(incident), **vars(answer)}

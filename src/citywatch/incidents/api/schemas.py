@@ -85,7 +85,13 @@ class IncidentIn(Schema):
     serious_injuries: Count | None = None
     injuries: Count | None = None
     missing: Count | None = None
+    people_trapped: Count | None = None
     direct_loss_cny: Decimal | None = Field(None, ge=0, lt=Decimal("1e14"))
+    caller_name: str | None = Field(None, max_length=100, description="who called it in")
+    caller_phone: str | None = Field(None, max_length=32)
+    occurred_at: datetime.datetime | None = Field(
+        None, description="when it happened (without an offset: the city's time)"
+    )
 
     def fields(self) -> dict:
         """The fields the client sent, for ``actions.clean_incident`` (a null clears only the affected
@@ -127,15 +133,20 @@ class IncidentOut(Schema):
     lat: float = Field(alias="location.y")
     area: AreaRef
     outside_city: bool
+    at_sea: bool = Field(description="outside every district, in the sea (maritime search and rescue)")
     reported_via: ReportedVia
     exercise: bool
     deaths: int
     serious_injuries: int
     injuries: int
     missing: int
+    people_trapped: int
     direct_loss_cny: Money
+    caller_name: str
+    caller_phone: str
     status: IncidentStatus
     version: int
+    occurred_at: datetime.datetime | None
     reported_at: datetime.datetime
     verified_at: datetime.datetime | None
     responding_at: datetime.datetime | None
@@ -209,6 +220,9 @@ class IncidentNearbyOut(NearbyOut):
     """The nearby analysis (``GET /nearby``, ``resources.nearby``) at the incident's location."""
 
     incident: int
+    preferred_team_types: list[str] = Field(
+        description="the team kinds this incident's type calls for, first first (PREFERRED_TEAM_TYPES)"
+    )
 
 
 # --- The log --------------------------------------------------------------------------------------
