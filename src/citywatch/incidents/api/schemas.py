@@ -13,6 +13,7 @@ import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NotRequired
 
+import shapely.geometry
 from django.utils import timezone
 from ninja import Schema
 from pydantic import Field, PlainSerializer, StrictFloat, StrictInt, StrictStr
@@ -21,6 +22,7 @@ from typing_extensions import TypedDict
 from citywatch.core.api import AreaRef
 from citywatch.core.inputs import MAX_COUNT
 from citywatch.core.pagination import Geometry, geometry_json
+from citywatch.geo.api import NetworkOut
 from citywatch.incidents import actions, queries
 from citywatch.incidents.choices import (
     Category,
@@ -223,6 +225,31 @@ class IncidentNearbyOut(NearbyOut):
     preferred_team_types: list[str] = Field(
         description="the team kinds this incident's type calls for, first first (PREFERRED_TEAM_TYPES)"
     )
+
+
+class ReachParams(Schema):
+    minutes: float = Field(15, gt=0, le=120, description="the travel time of the ring")
+
+
+class DistrictShareOut(Schema):
+    code: str
+    name: str
+    persons: int | None
+
+
+class ReachOut(Schema):
+    """The ring of ``minutes`` around the incident, the persons inside and their districts."""
+
+    minutes: float
+    eta_method: Literal["road", "estimated"]
+    persons: int | None = Field(description="persons inside (None without a population grid)")
+    districts: list[DistrictShareOut] = Field(description="the persons inside by district, most first")
+    geometry: Geometry
+    network: NetworkOut
+
+    @staticmethod
+    def resolve_geometry(answer) -> dict:
+        return shapely.geometry.mapping(answer.polygon)
 
 
 # --- The log --------------------------------------------------------------------------------------
