@@ -206,6 +206,9 @@ def _details(kind: Kind, record) -> dict:
             "occupancy": record.occupancy,
             "free": max(0, record.capacity - record.occupancy),
         }
+    if kind.slug == "facilities":
+        label = str(record.get_kind_display())
+        return {"type": record.kind, "type_label": label, "capacity": record.capacity}
     if kind.slug == "medical-facilities":
         return {
             "level": record.level,
@@ -216,7 +219,7 @@ def _details(kind: Kind, record) -> dict:
     return {}
 
 
-DETAILED = ("rescue-teams", "shelters", "medical-facilities")
+DETAILED = ("rescue-teams", "shelters", "medical-facilities", "facilities")
 
 
 def _with_details(items: list[NearbyItem], user) -> list[NearbyItem]:
@@ -246,7 +249,7 @@ class OriginOut(Schema):
 class NearbyDetailsOut(Schema):
     """What the ranked list shows of a record (fields of other kinds are null)."""
 
-    type: str | None = Field(None, description="a team's kind (TeamKind)")
+    type: str | None = Field(None, description="a team's or facility's kind (TeamKind, FacilityKind)")
     type_label: str | None = None
     members: int | None = Field(None, description="a team's people")
     equipment: list[str] = Field(default_factory=list, description="a team's equipment, largest first")

@@ -19,6 +19,8 @@ from citywatch.incidents.api.schemas import (
     IncidentNearbyOut,
     IncidentOut,
     IncidentPatch,
+    LocatedOut,
+    LocateParams,
     OverdueOut,
     ReachOut,
     ReachParams,
@@ -64,6 +66,15 @@ def create_incident(request: HttpRequest, payload: IncidentIn):
 def overdue(request: HttpRequest):
     access.require(request.user, Incident, "view")
     return queries.overdue_reports(request.user, timezone.now())
+
+
+@router.get("/incidents/locate", response=LocatedOut, summary="Where a reported location lies")
+def locate(request: HttpRequest, params: Query[LocateParams]):
+    """The area a location falls in, whether it lies outside the city or in the sea (the pages ask to
+    confirm such a location) and, outside the city, the nearest maritime search-and-rescue sub-centres.
+    A point outside China or at (0, 0) answers 422."""
+    access.require(request.user, Incident, "add")
+    return queries.locate_point(request.user, params.lon, params.lat, params.crs)
 
 
 @router.get("/incidents/{int:pk}", response=IncidentDetail, summary="One incident")

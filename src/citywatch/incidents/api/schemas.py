@@ -252,6 +252,32 @@ class ReachOut(Schema):
         return shapely.geometry.mapping(answer.polygon)
 
 
+class LocateParams(Schema):
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    crs: Crs = "wgs84"
+
+
+class NearPlaceOut(Schema):
+    id: int
+    name: str
+    distance_m: float = Field(description="in a straight line")
+
+
+class LocatedOut(Schema):
+    """Where a point lies: ask to confirm one in the sea or outside the city before reporting it."""
+
+    lon: float = Field(description="WGS-84")
+    lat: float
+    area: AreaRef
+    place: str = Field(description="the names from the district down")
+    outside_city: bool
+    at_sea: bool
+    maritime: list[NearPlaceOut] = Field(
+        description="outside the city: the nearest maritime search-and-rescue sub-centres"
+    )
+
+
 # --- The log --------------------------------------------------------------------------------------
 
 

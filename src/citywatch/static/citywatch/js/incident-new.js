@@ -156,6 +156,19 @@
     if (p && !map.getBounds().contains(p)) map.easeTo({ center: p });
   }
 
+  // Place search: the chosen place's point goes into the form; the map shows its area.
+  const placeInput = document.getElementById("place-q");
+  const placeList = document.getElementById("place-results");
+  if (placeInput && placeList && window.CityWatchPlaceSearch) {
+    window.CityWatchPlaceSearch.attach(placeInput, placeList, (p) => {
+      pick({ lng: p.lon, lat: p.lat });
+      window.CityWatchPlaceSearch.show(map, p);
+      status.textContent = interpolate(gettext("Location set to %(place)s (%(kind)s); click the map to refine it."),
+        { place: p.context ? p.context + " · " + p.name : p.name, kind: p.kind_label }, true);
+      status.dataset.place = p.name;
+    });
+  }
+
   map.on("click", (e) => pick(e.lngLat));
   marker.on("dragend", () => pick(marker.getLngLat()));
   lonInput.addEventListener("input", follow);
