@@ -1,4 +1,5 @@
-"""Monitoring fixtures: a source and stations of the tests' own (ids ``t-…``) in Siming and Huli."""
+"""Monitoring fixtures: sources and stations of the tests' own (ids ``t-…``) in Siming and Huli, a data
+feed for Siming's source, and a 3-hour rain rule."""
 
 from __future__ import annotations
 
@@ -13,46 +14,42 @@ def iso(moment: dt.datetime) -> str:
     return moment.isoformat()
 
 
+def at(minutes: float) -> dt.datetime:
+    return T0 + dt.timedelta(minutes=minutes)
+
+
+def reading(station: str, minutes: float, value, variable: str = "rain", **extra) -> dict:
+    return {"station": station, "variable": variable, "time": iso(at(minutes)), "value": value, **extra}
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """Reasons and messages in English, so the tests can read them."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def network(db):
-    """Two sources (Siming's and Huli's rain gauges), three stations each, a 3-hour rain rule."""
-    from django.contrib.gis.geos import Point
-
+    """Siming's and Huli's rain sources (three gauges each: t-siming-0…2, t-huli-0…2), Siming's data feed
+    account ``t-feed-siming`` and the 3-hour rain rule."""
     from citywatch.core import actions as core_actions
     from citywatch.core.models import AdminArea
-    from citywatch.monitoring.models import DataSource, Rule, Station, Variable
-    from tests.support.places import HULI, SIMING, place
+    from tests.support.monitoring import rain_rule, source_in, station_in
+    from tests.support.places import HULI, SIMING
 
     feed, _ = core_actions.save_user(
-        username="t-feed-siming",
-        role="data_feed",
-        jurisdiction=AdminArea.objects.get(code=SIMING),
+        username="t-feed-siming", role="data_feed", jurisdiction=AdminArea.objects.get(code=SIMING),
         must_change_password=False,
-    )
+    )  # fmt: skip
     out = {"feed": feed}
     for key, code in (("siming", SIMING), ("huli", HULI)):
-        area = AdminArea.objects.get(code=code)
-        source = DataSource.objects.create(
-            code=f"t-rain-{key}", name=f"{area.name}雨量（测试）", department="气象局", area=area,
-            expected_interval_minutes=5, feed_user=feed if key == "siming" else None,
-        )  # fmt: skip
-        lon, lat = place(code)
-        stations = [
-            Station.objects.create(
-                source=source,
-                external_id=f"t-{key}-{i}",
-                name=f"{area.name}测试站{i}",
-                kind="rain_gauge",
-                location=Point(lon + i * 0.001, lat),
-                area=area,
-            )  # fmt: skip
-            for i in range(3)
-        ]
+        source = source_in(code, feed_user=feed if key == "siming" else None)
         out[key] = source
-        out[f"{key}_stations"] = stations
-    out["rule"] = Rule.objects.create(
-        name="3小时降雨（测试）", variable=Variable.objects.get(code="rain"), kind="window", aggregate="sum",
-        window_minutes=180, blue=20, yellow=30, orange=50, red=100, margin=5, hold_minutes=60,
-        target="kind", station_kind="rain_gauge", hazard="rainstorm",
-    )  # fmt: skip
+        out[f"{key}_stations"] = [
+            station_in(code, source=source, external_id=f"t-{key}-{i}") for i in range(3)
+        ]
+    out["rule"] = rain_rule()
     return out

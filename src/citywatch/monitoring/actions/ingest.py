@@ -644,3 +644,36 @@ def ingest_records(records: Iterable, **kwargs) -> IngestResult:
     """``ingest(Batch.from_records(records), **kwargs)``."""
     source_code = kwargs.pop("source_code", None)
     return ingest(Batch.from_records(list(records), source=source_code), **kwargs)
+
+
+# --- a source's feed account (``citywatch token create --source CODE``) ---------------------------------
+def feed_account(source_code: str, username: str | None = None):
+    """The ``data_feed`` user whose tokens write ``source_code``'s stations: the source's own, or one made
+    (``username`` or ``feed-<code>``, jurisdiction the source's area) and recorded on the source.
+    ValueError when the source is unknown or the username belongs to a person."""
+    from citywatch.core import actions as core_actions
+    from citywatch.core.models import User
+    from citywatch.monitoring.models import DataSource
+
+    with transaction.atomic():
+        source = (
+            DataSource.objects.select_for_update()
+            .select_related("feed_user", "area")
+            .filter(code=source_code)
+            .first()
+        )
+        if source is None:
+            raise ValueError(f"no data source with code {source_code!r}")
+        current = source.feed_user
+        if current is not None and (username is None or username == current.username):
+            return current
+        username = username or f"feed-{source.code}"
+        existing = User.objects.filter(username=username).first()
+        if existing is not None and existing.role != Role.DATA_FEED:
+            raise ValueError(f"user {username!r} is not a data feed account")
+        user, _state = core_actions.save_user(
+            username=username, role=Role.DATA_FEED, jurisdiction=source.area, must_change_password=False
+        )
+        source.feed_user = user
+        source.save(update_fields=["feed_user", "updated_at"])
+        return user
