@@ -172,7 +172,7 @@ def apply(rule, result: engine.AlarmResult, *, now=None) -> int:
         return 0
     live = {
         a.station_id: a
-        for a in Alarm.objects.select_for_update()
+        for a in Alarm.objects.select_for_update(of=("self",))
         .select_related("station__area", "rule__variable")
         .filter(rule=rule, kind=AlarmKind.RULE, state__in=LIVE_STATES, station_id__in=touched.tolist())
     }
@@ -273,7 +273,9 @@ def transition(alarm: Alarm, action: str, user, note: str = "", expected_version
         )
     note = _note(note)
     alarm = (
-        Alarm.objects.select_for_update().select_related("station__area", "rule__variable").get(pk=alarm.pk)
+        Alarm.objects.select_for_update(of=("self",))
+        .select_related("station__area", "rule__variable")
+        .get(pk=alarm.pk)
     )
     if expected_version is not None and expected_version != alarm.version:
         raise Conflict(_("the alarm has changed since you loaded it; reload and try again"))
@@ -315,7 +317,7 @@ def check_stale(now=None) -> tuple[int, int]:
         with transaction.atomic():
             live = {
                 a.station_id: a
-                for a in Alarm.objects.select_for_update()
+                for a in Alarm.objects.select_for_update(of=("self",))
                 .select_related("station__area")
                 .filter(kind=AlarmKind.STALE, state__in=LIVE_STATES, station__source=source)
             }

@@ -657,7 +657,7 @@ def feed_account(source_code: str, username: str | None = None):
 
     with transaction.atomic():
         source = (
-            DataSource.objects.select_for_update()
+            DataSource.objects.select_for_update(of=("self",))
             .select_related("feed_user", "area")
             .filter(code=source_code)
             .first()
