@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "citywatch.notify",
     "citywatch.resources",
     "citywatch.incidents",
+    "citywatch.monitoring",
     "citywatch.demo",
 ]
 
@@ -153,6 +154,8 @@ HTTPS = env_bool("CITYWATCH_HTTPS", False)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
+# A load balancer probes these over plain HTTP (paths without the leading slash).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
@@ -250,11 +253,18 @@ CITYWATCH_WRITTEN_REPORT_MINUTES = env_int("CITYWATCH_WRITTEN_REPORT_MINUTES", 6
 # A forward command post should be established within this many minutes of the incident's verification.
 CITYWATCH_COMMAND_POST_TARGET_MINUTES = env_int("CITYWATCH_COMMAND_POST_TARGET_MINUTES", 30)
 
+# --- Serving ----------------------------------------------------------------------------------------
+# Request threads per server process (citywatch/serving.py): each keeps its database connection; a
+# request that finds them all busy waits. 0: Django's stock handler, a new thread per request.
+CITYWATCH_REQUEST_THREADS = env_int("CITYWATCH_REQUEST_THREADS", 16)
+
 # --- Live updates (Server-Sent Events) ------------------------------------------------------------
 CITYWATCH_EVENTS_POLL_SECONDS = env_float("CITYWATCH_EVENTS_POLL_SECONDS", 1.0)
 CITYWATCH_EVENTS_HEARTBEAT_SECONDS = env_float("CITYWATCH_EVENTS_HEARTBEAT_SECONDS", 15.0)
 # A stream ends after this long; the browser reconnects and resumes from the last event it saw.
 CITYWATCH_EVENTS_MAX_SECONDS = env_float("CITYWATCH_EVENTS_MAX_SECONDS", 300.0)
+# On PostgreSQL each server process LISTENs for new rows (one connection) instead of polling for them.
+CITYWATCH_EVENTS_LISTEN = env_bool("CITYWATCH_EVENTS_LISTEN", True)
 
 # --- Notifications (notify: the outbox, its worker and transports) -------------------------------
 # The MQTT broker notifications are published to: mqtt://[user:password@]host[:1883] or mqtts://… (TLS).
@@ -301,6 +311,21 @@ EMAIL_USE_SSL = CITYWATCH_EMAIL_USE_SSL
 EMAIL_TIMEOUT = CITYWATCH_EMAIL_TIMEOUT
 DEFAULT_FROM_EMAIL = CITYWATCH_EMAIL_FROM
 SERVER_EMAIL = CITYWATCH_EMAIL_FROM
+
+# --- Monitoring (observations, rules, alarms) ----------------------------------------------------
+# Readings one ingestion batch may hold (POST /api/v1/observations answers 413 above it), and the body
+# size of that endpoint (JSON or CSV).
+CITYWATCH_INGEST_MAX_READINGS = env_int("CITYWATCH_INGEST_MAX_READINGS", 50_000)
+CITYWATCH_INGEST_MAX_BYTES = env_int("CITYWATCH_INGEST_MAX_BYTES", 5 * 1024 * 1024)
+# A reading more than this far in the future is refused (clock skew allowance).
+CITYWATCH_INGEST_FUTURE_MINUTES = env_int("CITYWATCH_INGEST_FUTURE_MINUTES", 10)
+# PostgreSQL: monthly observation partitions the worker keeps created ahead, and how long observations
+# are kept (0: for ever); whole partitions older than that are dropped by the worker.
+CITYWATCH_OBSERVATION_PARTITIONS_AHEAD = env_int("CITYWATCH_OBSERVATION_PARTITIONS_AHEAD", 3)
+CITYWATCH_OBSERVATION_RETENTION_DAYS = env_int("CITYWATCH_OBSERVATION_RETENTION_DAYS", 0)
+# `citywatch ingest mqtt` subscribes to <prefix>/<source code>/<station external id> on CITYWATCH_MQTT_URL.
+CITYWATCH_MQTT_OBS_PREFIX = env_str("CITYWATCH_MQTT_OBS_PREFIX", "citywatch/obs")
+CITYWATCH_MQTT_CLIENT_ID = env_str("CITYWATCH_MQTT_CLIENT_ID", "citywatch-ingest")
 
 # --- Demo -----------------------------------------------------------------------------------------
 # The demo users' password; generated on the first load (and kept in <data dir>/demo-password) if empty.
