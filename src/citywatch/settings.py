@@ -338,11 +338,18 @@ NINJA_PAGINATION_MAX_LIMIT = 1000
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s", "datefmt": "%Y-%m-%d %H:%M:%S"}
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("CITYWATCH_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # An ordinary 403/404 is no news to an operator: only server errors (5xx, with their traceback).
+        "django.request": {"level": env_str("CITYWATCH_REQUEST_LOG_LEVEL", "ERROR")},
+        # uvicorn's own lines in the same shape as ours: one clock per line.
+        "uvicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "huey": {"level": "INFO"},
         "axes": {"level": "WARNING"},
     },
