@@ -57,6 +57,7 @@ def test_serve_refuses_half_ready_and_prepares_a_fresh_data_directory(tmp_path):
         "PYTHONPATH": str(SRC),
         "CITYWATCH_DATA_DIR": str(data),
         "CITYWATCH_DEBUG": "false",
+        "CITYWATCH_STATIC_COMPRESS": "false",  # the manifest without the minute of gzip and Brotli
         "DJANGO_SETTINGS_MODULE": "citywatch.settings",
     }
     env.pop("CITYWATCH_DATABASE_URL", None)

@@ -183,11 +183,7 @@ def test_open_streams_hold_no_thread_each(tmp_path):
                     head += block
                 assert head.startswith(b"HTTP/1.1 200"), head[:200]
             threads = len(os.listdir(f"/proc/{server.process.pid}/task"))
-            names = sorted(
-                open(f"/proc/{server.process.pid}/task/{t}/comm").read().strip()
-                for t in os.listdir(f"/proc/{server.process.pid}/task")
-            )
-            assert threads < streams, f"{threads} threads for {streams} streams: {names}"
+            assert threads < streams, f"{threads} threads for {streams} streams"
             sent = int(_python(env, PUBLISH))
             for sock in sockets:
                 body = b""
