@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -183,7 +184,11 @@ def test_open_streams_hold_no_thread_each(tmp_path):
                     head += block
                 assert head.startswith(b"HTTP/1.1 200"), head[:200]
             threads = len(os.listdir(f"/proc/{server.process.pid}/task"))
-            assert threads < streams, f"{threads} threads for {streams} streams"
+            names = sorted(
+                Path(f"/proc/{server.process.pid}/task/{t}/comm").read_text().strip()
+                for t in os.listdir(f"/proc/{server.process.pid}/task")
+            )
+            assert threads < streams, f"{threads} threads for {streams} streams: {names}"
             sent = int(_python(env, PUBLISH))
             for sock in sockets:
                 body = b""
