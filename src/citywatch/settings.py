@@ -199,12 +199,17 @@ USE_TZ = True
 # --- Static files (front-end packages are copied into static/vendor at setup; no CDN) -------------
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# collectstatic names files by their content (a manifest) and, unless CITYWATCH_STATIC_COMPRESS is false
+# (a proxy compresses), writes gzip and Brotli copies of them, which takes most of its minute.
+STATIC_COMPRESS = env_bool("CITYWATCH_STATIC_COMPRESS", True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_COMPRESS
+        else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
