@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-SUITES = {"nearby": "nearby.py"}
+SUITES = {"nearby": "nearby.py", "ingest": "ingest.py"}
 
 
 def benchmarks_dir() -> Path:
