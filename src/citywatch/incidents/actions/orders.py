@@ -285,6 +285,25 @@ SUMMONS = OrderKind(
 ORDER_KINDS = (DISPATCH, SUMMONS)
 
 
+def held_resources(model, pks) -> dict[int, str]:
+    """The resources among ``pks`` (of ``model``) that an active order holds: pk → the order, as people
+    read it (the registry's ``HOLDERS``: their state then changes only by the order's steps)."""
+    out: dict[int, str] = {}
+    for kind in ORDER_KINDS:
+        if kind.resource_model is not model or not pks:
+            continue
+        orders = kind.model.objects.filter(
+            **{f"{kind.resource}__in": pks}, status__in=ACTIVE_ORDER
+        ).select_related("incident")
+        for order in orders:
+            out[kind.resource_id(order)] = _("the %(order)s of %(time)s for %(incident)s") % {
+                "order": kind.model._meta.verbose_name,
+                "time": timezone.localtime(order.requested_at).strftime("%H:%M"),
+                "incident": order.incident.title,
+            }
+    return out
+
+
 def summon_expert(incident: Incident, expert_id: int, user, note: str = "") -> ExpertSummons:
     """Summon an expert to the incident. The expert must be available and in the summoner's
     jurisdiction; they become busy in the same transaction."""
