@@ -364,3 +364,66 @@ def duty_screen(user, now: datetime.datetime | None = None) -> DutyScreen:
         today_roster=list(roster_for_day(user, now)),
         command_posts=list(posts_for(user).filter(closed_at__isnull=True)),
     )
+
+
+# --- Population within reach of an incident -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DistrictShare:
+    code: str
+    name: str
+    persons: int | None
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The area reachable from the incident within ``minutes`` (shapely polygon), the persons inside it
+    and how they fall among the districts it touches (most first)."""
+
+    minutes: float
+    polygon: object
+    eta_method: str
+    persons: int | None
+    districts: list[DistrictShare]
+    network: object
+
+
+def reach(incident: Incident, minutes: float) -> Reach:
+    """The travel-time ring of ``minutes`` around the incident with its population, by district: the
+    figure beside the ring on the one-map, so an officer can judge it."""
+    import shapely  # noqa: PLC0415 (geometry only this read needs)
+    from django.contrib.gis.geos import GEOSGeometry  # noqa: PLC0415
+
+    from citywatch.geo import population  # noqa: PLC0415
+
+    try:
+        detail = routing.isochrone_detail((incident.location.x, incident.location.y), minutes, "from")
+    except routing.RoutingError as exc:
+        raise Invalid(str(exc)) from None
+    polygon = detail.polygon
+    persons = population.population_within(polygon)
+    shares: list[DistrictShare] = []
+    if persons is not None and not polygon.is_empty:
+        touched = AdminArea.objects.filter(
+            level=AreaLevel.DISTRICT,
+            boundary__isnull=False,
+            boundary__intersects=GEOSGeometry(polygon.wkt, srid=4326),
+        ).only("code", "name", "boundary")
+        for district in touched:
+            part = shapely.intersection(polygon, shapely.from_wkb(bytes(district.boundary.wkb)))
+            if part.is_empty:
+                continue
+            inside = population.population_within(part)
+            shares.append(
+                DistrictShare(district.code, district.name, None if inside is None else round(inside))
+            )
+        shares.sort(key=lambda s: (-(s.persons or 0), s.code))
+    return Reach(
+        minutes=minutes,
+        polygon=polygon,
+        eta_method=detail.eta_method,
+        persons=None if persons is None else int(round(persons)),
+        districts=shares,
+        network=routing.network(),
+    )

@@ -23,7 +23,7 @@ Public API::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -84,6 +84,7 @@ class NearbyItem:
     eta_s: float
     eta_method: str
     state: str | None  # the value of the kind's state field (status, availability), if it has one
+    details: dict = field(default_factory=dict)  # what officers decide with (``_details``)
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ def nearby(user, lon: float, lat: float, params: NearbyParams, *, input_crs: str
                 )
             )
     items.sort(key=lambda i: (i.eta_s, i.kind.slug, i.id))
+    items = _with_details(items, user)
     persons = population.population_within_radius((lon, lat), params.radius_m)
     return Nearby(
         origin=Origin(
@@ -176,6 +178,59 @@ def nearby(user, lon: float, lat: float, params: NearbyParams, *, input_crs: str
     )
 
 
+def _equipment(items) -> list[str]:
+    """A team's equipment as "冲锋舟 ×2", the largest quantities first."""
+    rows = [e for e in items or [] if isinstance(e, dict) and e.get("name")]
+    rows.sort(key=lambda e: -(e.get("quantity") or 0))
+    return [
+        f"{e['name']} ×{e['quantity']}{e.get('unit') or ''}" if e.get("quantity") else str(e["name"])
+        for e in rows
+    ]
+
+
+def _details(kind: Kind, record) -> dict:
+    """The facts the ranked list shows for one record: a team's kind, size, key equipment and leader; a
+    shelter's capacity, occupants and free places; a hospital's level and beds."""
+    if kind.slug == "rescue-teams":
+        return {
+            "type": record.kind,
+            "type_label": str(record.get_kind_display()),
+            "members": record.members,
+            "equipment": _equipment(record.equipment),
+            "leader": record.contact_name or None,
+            "phone": record.contact_phone or None,
+        }
+    if kind.slug == "shelters":
+        return {
+            "capacity": record.capacity,
+            "occupancy": record.occupancy,
+            "free": max(0, record.capacity - record.occupancy),
+        }
+    if kind.slug == "medical-facilities":
+        return {
+            "level": record.level,
+            "level_label": str(record.get_level_display()),
+            "beds": record.beds,
+            "emergency_department": record.emergency_department,
+        }
+    return {}
+
+
+DETAILED = ("rescue-teams", "shelters", "medical-facilities")
+
+
+def _with_details(items: list[NearbyItem], user) -> list[NearbyItem]:
+    """The ranked items with their ``details``: one query per kind, for the ranked records only."""
+    found: dict[tuple[str, int], dict] = {}
+    for slug in DETAILED:
+        ids = [i.id for i in items if i.kind.slug == slug]
+        if ids:
+            kind = KINDS[slug]
+            for record in records_for(kind, user).filter(pk__in=ids).defer("location"):
+                found[(slug, record.pk)] = _details(kind, record)
+    return [replace(i, details=found.get((i.kind.slug, i.id), {})) for i in items]
+
+
 # --- the answer, as both routes declare it ---------------------------------------------------------
 
 
@@ -186,6 +241,24 @@ class OriginOut(Schema):
     snap_distance_m: float | None
     on_network: bool
     input_crs: Literal["wgs84", "gcj02", "bd09"] = Field(description="the system the point was given in")
+
+
+class NearbyDetailsOut(Schema):
+    """What the ranked list shows of a record (fields of other kinds are null)."""
+
+    type: str | None = Field(None, description="a team's kind (TeamKind)")
+    type_label: str | None = None
+    members: int | None = Field(None, description="a team's people")
+    equipment: list[str] = Field(default_factory=list, description="a team's equipment, largest first")
+    leader: str | None = Field(None, description="a team's leader (contact) on record")
+    phone: str | None = None
+    capacity: int | None = Field(None, description="a shelter's capacity (persons)")
+    occupancy: int | None = Field(None, description="a shelter's occupants now")
+    free: int | None = Field(None, description="a shelter's free places")
+    level: str | None = Field(None, description="a medical facility's level")
+    level_label: str | None = None
+    beds: int | None = None
+    emergency_department: bool | None = None
 
 
 class NearbyItemOut(Schema):
@@ -200,6 +273,7 @@ class NearbyItemOut(Schema):
     direction: Literal["to", "from"] = Field(description="to: it travels to the point; from: people go to it")
     status: str | None = Field(None, description="a team's or shelter's status (other kinds: null)")
     availability: str | None = Field(None, description="an expert's availability (other kinds: null)")
+    details: NearbyDetailsOut = Field(description="the facts officers decide with")
 
     @staticmethod
     def resolve_kind(item: NearbyItem) -> str:

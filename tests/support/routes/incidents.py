@@ -179,6 +179,7 @@ register(
         malformed={"body": {"report": "third"}},
     ),
     Route("GET", INCIDENT + "/nearby", make=incident, malformed={"query": {"kinds": "ufo"}}),
+    Route("GET", INCIDENT + "/reach", make=incident, malformed={"query": {"minutes": "0"}}),
     # Command posts.
     Route(
         "GET",

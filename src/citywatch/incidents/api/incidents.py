@@ -20,9 +20,12 @@ from citywatch.incidents.api.schemas import (
     IncidentOut,
     IncidentPatch,
     OverdueOut,
+    ReachOut,
+    ReachParams,
     ReportIn,
     TransitionIn,
 )
+from citywatch.incidents.choices import preferred_team_types
 from citywatch.incidents.filters import IncidentFilter
 from citywatch.incidents.models import Incident
 from citywatch.resources.nearby import NearbyParams, nearby
@@ -97,4 +100,14 @@ def incident_nearby(request: HttpRequest, pk: int, params: Query[NearbyParams]):
     """The nearby analysis (``GET /nearby``, ``resources.nearby``) at the incident's location."""
     incident = queries.incident_for(request.user, pk)
     answer = nearby(request.user, incident.location.x, incident.location.y, params)
-    return {"incident": incident.pk, **vars(answer)}
+    return {"incident": incident.pk, "preferred_team_types": preferred_team_types(incident), **vars(answer)}
+
+
+@router.get(
+    "/incidents/{int:pk}/reach", response=ReachOut, summary="Population within a travel time of the incident"
+)
+def incident_reach(request: HttpRequest, pk: int, params: Query[ReachParams]):
+    """The area reachable from the incident within ``minutes`` (by road, else estimated), the persons
+    inside it and how they fall among the districts."""
+    incident = queries.incident_for(request.user, pk)
+    return queries.reach(incident, params.minutes)

@@ -10,7 +10,7 @@
   if (!mapEl || !picker || !window.maplibregl) return;
   // Django's JavaScript catalogue (/jsi18n/) defines gettext, pgettext and interpolate.
   const gettext = window.gettext || ((s) => s);
-  const interpolate = window.interpolate || ((fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (m, k) => String(obj[k])));
+  const { interpolate } = window.CityWatchFormat;
   const lonInput = document.getElementById("id_lon");
   const latInput = document.getElementById("id_lat");
   const crsSelect = document.getElementById("id_crs");

@@ -6,41 +6,12 @@
   "use strict";
   const gettext = window.gettext || ((s) => s);
   const ngettext = window.ngettext || ((s, p, n) => (n === 1 ? s : p));
-  const lang = document.documentElement.lang || undefined;
-  const num = (n) => (n === null || n === undefined || n === "" ? "–" : Number(n).toLocaleString(lang));
+  // Numbers, times, travel times and distances as every page writes them (format.js).
+  const { lang, num, interpolate, when, minutesText, kmText, methodText, personsText } = window.CityWatchFormat;
   const EMPTY = { type: "FeatureCollection", features: [] };
   const dataEl = document.getElementById("onemap-data");
   const DATA = dataEl ? JSON.parse(dataEl.textContent) : {};
   const LABELS = DATA.labels || { incident_status: {}, dispatch_status: {}, log_kind: {}, dispatch_actions: {} };
-
-  function interpolate(fmt, args, named) {
-    if (window.interpolate) return window.interpolate(fmt, args, named);
-    if (named) return fmt.replace(/%\((\w+)\)s/g, (_, k) => String(args[k]));
-    let i = 0;
-    return fmt.replace(/%s/g, () => String(args[i++]));
-  }
-
-  // Times are shown in the city's time zone (the server's), as the server-rendered pages show them.
-  const TIME_ZONE = document.documentElement.dataset.timeZone || undefined;
-  function when(iso, opts) {
-    if (!iso) return "";
-    const d = new Date(iso);
-    if (Number.isNaN(d.getTime())) return String(iso);
-    const o = opts || {};
-    const fields = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" };
-    let format;
-    try {
-      format = new Intl.DateTimeFormat("en-GB", Object.assign({ timeZone: TIME_ZONE }, fields));
-    } catch (e) {
-      format = new Intl.DateTimeFormat("en-GB", fields);
-    }
-    const p = {};
-    format.formatToParts(d).forEach((part) => (p[part.type] = part.value));
-    let text = p.month + "-" + p.day + " " + p.hour + ":" + p.minute;
-    if (o.year) text = p.year + "-" + text;
-    if (o.seconds) text += ":" + p.second;
-    return text;
-  }
 
   function csrfToken() {
     const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -80,19 +51,6 @@
     node.textContent = text || "";
     node.hidden = !text;
   }
-
-  const minutesText = (s) => {
-    if (s === null || s === undefined) return "–";
-    const m = s / 60;
-    if (m < 1) return gettext("< 1 min");
-    const n = Math.round(m);
-    return interpolate(ngettext("%s min", "%s min", n), [num(n)]);
-  };
-  const kmText = (m) => (m === null || m === undefined ? "–"
-    : interpolate(gettext("%s km"), [Number(m / 1000).toLocaleString(lang, { maximumFractionDigits: 1, minimumFractionDigits: 1 })]));
-  const methodText = (method) => (method === "road" ? gettext("by road") : gettext("estimated"));
-  const personsText = (n) => (n === null || n === undefined ? gettext("unknown (no population data)")
-    : interpolate(ngettext("%s person", "%s persons", n), [num(n)]));
 
   const ACTION_LABELS = {
     verify: gettext("Verify"),
