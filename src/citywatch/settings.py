@@ -255,6 +255,10 @@ CITYWATCH_EVENTS_POLL_SECONDS = env_float("CITYWATCH_EVENTS_POLL_SECONDS", 1.0)
 CITYWATCH_EVENTS_HEARTBEAT_SECONDS = env_float("CITYWATCH_EVENTS_HEARTBEAT_SECONDS", 15.0)
 # A stream ends after this long; the browser reconnects and resumes from the last event it saw.
 CITYWATCH_EVENTS_MAX_SECONDS = env_float("CITYWATCH_EVENTS_MAX_SECONDS", 300.0)
+# A dispatch order not accepted (or declined) within this many minutes is shown as unanswered.
+CITYWATCH_ORDER_ANSWER_MINUTES = env_int("CITYWATCH_ORDER_ANSWER_MINUTES", 5)
+# The duty screen lists upward reports falling due within this many minutes beside the overdue ones.
+CITYWATCH_REPORT_DUE_SOON_MINUTES = env_int("CITYWATCH_REPORT_DUE_SOON_MINUTES", 30)
 
 # --- Notifications (notify: the outbox, its worker and transports) -------------------------------
 # The MQTT broker notifications are published to: mqtt://[user:password@]host[:1883] or mqtts://… (TLS).

@@ -637,6 +637,8 @@
         if (assignee && assignee.value) body.assigned_to = assignee.value;
         const d = await api(mapEl.dataset.dispatchesUrl, { body: body });
         upsertDispatch(d);
+        // Every dispatch is confirmed with its number and who received it (orders.js: the order control).
+        window.CityWatchOrders.confirm(d);
         loadNearby();
         if (layerBoxes["rescue-teams"] && layerBoxes["rescue-teams"].checked) loadKind("rescue-teams");
       } catch (err) {
@@ -685,6 +687,7 @@
         const b = li.querySelector(".release");
         if (b) b.remove();
       }
+      window.CityWatchOrders.decorate(li, d, canChange, (fresh) => upsertDispatch(fresh), () => loadNearby());
     }
 
     function addLog(entry) {
@@ -740,12 +743,9 @@
         refreshPanelsSoon(ev.log);
       }
     });
-    dispatchList.querySelectorAll("li.dispatch").forEach((li) => {
-      const status = li.dataset.status;
-      if (canChange && (LABELS.dispatch_actions[status] || []).includes("release")) {
-        upsertDispatch({ id: Number(li.dataset.id), status: status, team: { name: li.querySelector(".dispatch-team").textContent } });
-      }
-    });
+    // The dispatches as the API answers them (number, recipient, unanswered, the steps one may take),
+    // over the list the server rendered.
+    api(mapEl.dataset.dispatchesUrl).then((rows) => rows.forEach(upsertDispatch)).catch(() => {});
     ops = operations(map, mapEl, incident, canChange);
     noteForm(mapEl, canChange);
     loadNearby();
