@@ -83,3 +83,30 @@ def test_releasing_frees_the_team_again(duty, duty_client):
         f"/api/v1/resources/rescue-teams/{team.pk}", {"status": "unavailable"}, content_type=J
     )
     assert r.status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_import_cannot_free_a_dispatched_team(duty, city_admin):
+    import csv
+    import io
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    incident, team = new_incident(), team_in(SIMING)
+    actions.request_dispatch(incident, team.pk, duty)
+    exported = city_admin.get("/api/v1/resources/rescue-teams/export", {"format": "csv"}).content.decode(
+        "utf-8-sig"
+    )
+    rows = [r for r in csv.DictReader(io.StringIO(exported)) if r["external_id"] == team.external_id]
+    assert rows and rows[0]["status"] == "deployed"
+    rows[0]["status"] = "available"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerow(rows[0])
+    upload = SimpleUploadedFile("teams.csv", out.getvalue().encode())
+    r = city_admin.post("/api/v1/resources/rescue-teams/import", {"file": upload})
+    assert r.status_code in (409, 422), r.content
+    assert "请先解除或撤回该指令" in json.dumps(r.json(), ensure_ascii=False)
+    assert RescueTeam.objects.get(pk=team.pk).status == "deployed"

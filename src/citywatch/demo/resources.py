@@ -161,7 +161,10 @@ PROFESSIONAL_TEAMS = {
     ch.TeamKind.POWER: (8, (30, 50)),
     ch.TeamKind.COMMUNICATIONS: (6, (20, 40)),
     ch.TeamKind.CONSTRUCTION: (10, (40, 70)),
-    ch.TeamKind.ENTERPRISE: (40, (20, 45)),
+    ch.TeamKind.ENTERPRISE: (38, (20, 45)),
+    # Two quarry mine-rescue teams, so the demo has a team of every kind (the last of the 40 enterprise
+    # teams once: the generator's draws are the same in number, so every other record stays as it was).
+    ch.TeamKind.MINE: (2, (30, 50)),
 }
 # The five professional forest fire teams pre-positioned in the high-risk season: 224 people.
 FOREST_FIRE_TEAMS = [(TONGAN, 52), (TONGAN, 48), (XIANGAN, 44), (JIMEI, 42), (HAICANG, 38)]
@@ -444,6 +447,7 @@ def _team_specs(city: City, seed: int, gap_streets: set[str]) -> tuple[list[Spec
         ch.TeamKind.COMMUNICATIONS: "通信保障队",
         ch.TeamKind.CONSTRUCTION: "工程抢险队",
         ch.TeamKind.ENTERPRISE: "企业专职救援队",
+        ch.TeamKind.MINE: "矿山救护队",
     }
     for kind, (count, (low, high)) in PROFESSIONAL_TEAMS.items():
         for n in range(1, count + 1):
@@ -533,6 +537,7 @@ def _team_specs(city: City, seed: int, gap_streets: set[str]) -> tuple[list[Spec
 
 
 EQUIPMENT = {
+    ch.TeamKind.MINE: [("正压氧气呼吸器", "具"), ("多种气体检测仪", "台"), ("救援担架", "副")],
     ch.TeamKind.FOREST_FIRE: [("风力灭火机", "台"), ("灭火水枪", "支"), ("油锯", "把")],
     ch.TeamKind.WATER_RESCUE: [("冲锋舟", "艘"), ("救生衣", "件"), ("潜水装具", "套")],
     ch.TeamKind.FIRE_RESCUE: [("消防车", "辆"), ("破拆工具组", "套"), ("空气呼吸器", "具")],

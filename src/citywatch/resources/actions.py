@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 
 import shapely
 from django.contrib.gis.geos import Point
@@ -377,8 +378,10 @@ def save_resources(kind: Kind, writes, *, keep: tuple[str, ...] = ()) -> list[tu
             if not changed:
                 results[index] = (obj, "unchanged")
                 continue
-            if kind.state_field in changed:
-                state_changes.append((index, obj, dict(wanted)))
+            if kind.state_field in changed:  # the record as it is now (it changes below)
+                state = getattr(obj, kind.state_field)
+                before = SimpleNamespace(pk=obj.pk, name=obj.name, **{kind.state_field: state})
+                state_changes.append((index, before, wanted, getattr(obj, key)))
             for name in changed:
                 setattr(obj, name, wanted[name])
             obj.updated_at = now  # bulk_update leaves auto_now fields alone
@@ -387,9 +390,9 @@ def save_resources(kind: Kind, writes, *, keep: tuple[str, ...] = ()) -> list[tu
             results[index] = (obj, "updated")
             if {"occupancy", "status"} & set(changed):
                 occupancy_changed.append(obj)
-        for n, message in held_problems(kind, [(obj, wanted) for _index, obj, wanted in state_changes]):
-            index, obj, _wanted = state_changes[n]
-            raise RecordConflict(message, index, [getattr(obj, key)])
+        for n, message in held_problems(kind, [(obj, wanted) for _i, obj, wanted, _k in state_changes]):
+            index, _obj, _wanted, record_key = state_changes[n]
+            raise RecordConflict(message, index, [record_key])
         created = [kind.model(**fields) for _index, fields in new]
         try:
             with transaction.atomic():
