@@ -270,6 +270,10 @@ CITYWATCH_EVENTS_HEARTBEAT_SECONDS = env_float("CITYWATCH_EVENTS_HEARTBEAT_SECON
 CITYWATCH_EVENTS_MAX_SECONDS = env_float("CITYWATCH_EVENTS_MAX_SECONDS", 300.0)
 # On PostgreSQL each server process LISTENs for new rows (one connection) instead of polling for them.
 CITYWATCH_EVENTS_LISTEN = env_bool("CITYWATCH_EVENTS_LISTEN", True)
+# A dispatch order not accepted (or declined) within this many minutes is shown as unanswered.
+CITYWATCH_ORDER_ANSWER_MINUTES = env_int("CITYWATCH_ORDER_ANSWER_MINUTES", 5)
+# The duty screen lists upward reports falling due within this many minutes beside the overdue ones.
+CITYWATCH_REPORT_DUE_SOON_MINUTES = env_int("CITYWATCH_REPORT_DUE_SOON_MINUTES", 30)
 
 # --- Notifications (notify: the outbox, its worker and transports) -------------------------------
 # The MQTT broker notifications are published to: mqtt://[user:password@]host[:1883] or mqtts://… (TLS).
