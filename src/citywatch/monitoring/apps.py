@@ -8,9 +8,12 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring")
 
     def ready(self):
+        from citywatch.core.management.commands import token
         from citywatch.monitoring import importers  # noqa: F401  (registers `citywatch import stations`)
+        from citywatch.monitoring.actions.ingest import feed_account
         from citywatch.monitoring.views import panels
 
+        token.SCOPES["source"] = feed_account
         panels.register()
         navigation()
 
