@@ -160,6 +160,7 @@ def register_routers():
     from citywatch.core.api import router as core_router
     from citywatch.geo.api import router as geo_router
     from citywatch.incidents.api import router as incidents_router
+    from citywatch.monitoring.api import router as monitoring_router
     from citywatch.notify.api import router as notify_router
     from citywatch.resources.api import router as resources_router
     from citywatch.warnings.api import router as warnings_router
@@ -169,6 +170,7 @@ def register_routers():
     api.add_router("", resources_router)
     api.add_router("", incidents_router)
     api.add_router("", notify_router)
+    api.add_router("", monitoring_router)
     api.add_router("", warnings_router)
 
 

@@ -1,0 +1,5 @@
+"""The monitoring API: sources (to come)."""
+
+from ninja import Router
+
+router = Router(tags=["monitoring"])
