@@ -194,8 +194,10 @@ def _new_version(warning, alert, change, msg_type, user, text) -> WarningVersion
 
 def import_alert(user, data: bytes) -> ImportResult:
     """Import one CAP document (see the module's docstring); ``Invalid`` (422) with every failed rule, or
-    ``Conflict`` (409) for an Update or Cancel of a warning that has ended."""
-    require(user, Warning, "add")
+    ``Conflict`` (409) for an Update or Cancel of a warning that has ended. ``user`` None: the worker
+    (a configured feed)."""
+    if user is not None:
+        require(user, Warning, "add")
     report = check(data)
     alert = report.alert
     accepted = [p.as_dict() for p in report.warnings]
