@@ -56,6 +56,9 @@ def proposal_for(user, pk: int, action: str = "view") -> Proposal:
 
 
 def hazards():
+    from citywatch.warnings.hazards import ensure_seeded
+
+    ensure_seeded()
     return HazardType.objects.prefetch_related("guidance").order_by("order", "code")
 
 

@@ -34,6 +34,7 @@ from citywatch.warnings.actions.drafting import common_area, footprint
 from citywatch.warnings.actions.lifecycle import LIFECYCLE, announce, change_of
 from citywatch.warnings.cap.safexml import parse_document
 from citywatch.warnings.choices import Change, MsgType, Source, WarningStatus
+from citywatch.warnings.hazards import ensure_seeded
 from citywatch.warnings.models import HazardType, Warning, WarningVersion
 
 IMPORTED_STATUSES = {cap.Status.ACTUAL: False, cap.Status.EXERCISE: True}
@@ -78,6 +79,7 @@ def _pick(alert: cap.Alert) -> tuple[cap.Info, cap.Info | None]:
 
 def hazard_of(alert: cap.Alert) -> HazardType:
     """Our own event code first; then a hazard's name or keyword in an info's event (then headline)."""
+    ensure_seeded()
     hazards = list(HazardType.objects.order_by("order", "code"))
     by_code = {h.code: h for h in hazards}
     for info in alert.infos:

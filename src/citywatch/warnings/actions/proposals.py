@@ -23,6 +23,7 @@ from citywatch.core.errors import Conflict
 from citywatch.core.models import AdminArea
 from citywatch.warnings.actions.drafting import WarningInput, draft_warning
 from citywatch.warnings.choices import COLOUR_NAMES, ProposalStatus, WarningStatus, level_rank
+from citywatch.warnings.hazards import ensure_seeded
 from citywatch.warnings.models import HazardType, Proposal, Warning
 
 CURRENT = (ProposalStatus.OPEN, ProposalStatus.ISSUED)
@@ -64,6 +65,7 @@ def record_signals(
 ) -> list[Proposal]:
     """Store one computation of ``hazard_code``; ``computed_areas``: the areas whose stations took part
     (those without a signal let their proposal lapse). Returns the proposals that are new or rose."""
+    ensure_seeded()
     hazard = HazardType.objects.get(code=hazard_code)
     now = timezone.now()
     raised: list[Proposal] = []
