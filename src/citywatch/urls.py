@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("citywatch.incidents.urls")),
     path("", include("citywatch.notify.urls")),
     path("", include("citywatch.monitoring.urls")),
+    path("", include("citywatch.warnings.urls")),
 ]
