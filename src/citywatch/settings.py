@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "citywatch.notify",
     "citywatch.resources",
     "citywatch.incidents",
+    "citywatch.response",
     "citywatch.demo",
 ]
 

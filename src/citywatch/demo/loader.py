@@ -22,6 +22,7 @@ from citywatch.core.importers import AreaImporter
 from citywatch.core.models import AdminArea
 from citywatch.demo.incidents import load_incidents
 from citywatch.demo.land import district_land
+from citywatch.demo.plans import load_plans
 from citywatch.demo.resources import load_resources
 from citywatch.demo.roads import load_demo_geo, load_demo_land
 
@@ -156,6 +157,7 @@ def load_demo(with_resources: bool = True, with_geo: bool = True, with_incidents
         report = AreaImporter().run([DATA / name for name in AREA_FILES])
         placed = place_synthetic_points()
         load_people(password)
+        load_plans()
         resources = load_resources() if with_resources else {}
         if with_resources and with_incidents:
             load_incidents()
