@@ -162,12 +162,14 @@ def register_routers():
     from citywatch.incidents.api import router as incidents_router
     from citywatch.notify.api import router as notify_router
     from citywatch.resources.api import router as resources_router
+    from citywatch.response.api import router as response_router
 
     api.add_router("", core_router)
     api.add_router("", geo_router)
     api.add_router("", resources_router)
     api.add_router("", incidents_router)
     api.add_router("", notify_router)
+    api.add_router("", response_router)
 
 
 register_routers()

@@ -159,7 +159,9 @@ def read_specs(name: str, data: bytes, user, report: ImportReport) -> list[actio
     return list(plans.values())
 
 
-def import_sources(sources: list[tuple[str, bytes]], *, user, dry_run: bool = False, demo: bool = False):
+def import_sources(
+    sources: list[tuple[str, bytes]], *, user, dry_run: bool = False, demo: bool | None = None
+):
     """Read every file, then write every plan in one transaction (or nothing). ``user=None``: the
     operator (every area, no permission check)."""
     report = ImportReport(kind="plans", dry_run=dry_run)
@@ -206,6 +208,7 @@ class PlanImporter(Importer):
         parser.add_argument("--demo", action="store_true", help="label the plans as demo content")
 
     def run(self, paths, *, dry_run=False, demo=False, **options):
+        demo = True if demo else None
         report = ImportReport(kind=self.kind, dry_run=dry_run)
         sources = []
         for path in map(Path, paths):

@@ -45,7 +45,7 @@ class PlanSpec:
     area: AdminArea
     rule: str
     levels: list[LevelSpec]
-    demo: bool = False
+    demo: bool | None = None  # None: an existing plan keeps its label; a new one is not demo content
 
     def content(self) -> list:
         """The parts a revision holds, comparable with ``revision_content``."""
@@ -170,13 +170,13 @@ def save_plan(user, spec: PlanSpec, note: str = "") -> tuple[Plan, str]:
     outcome = "updated"
     if plan is None:
         plan = Plan.objects.create(
-            hazard=spec.hazard, area=spec.area, name=spec.name, rule=spec.rule, demo=spec.demo
+            hazard=spec.hazard, area=spec.area, name=spec.name, rule=spec.rule, demo=bool(spec.demo)
         )
         outcome = "created"
     else:
         changed = False
         for name in ("name", "rule", "demo"):
-            if getattr(plan, name) != getattr(spec, name):
+            if getattr(spec, name) is not None and getattr(plan, name) != getattr(spec, name):
                 setattr(plan, name, getattr(spec, name))
                 changed = True
         if revision_content(plan.current) == spec.content():

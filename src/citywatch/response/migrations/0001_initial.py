@@ -8,213 +8,555 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0002_user_passwords'),
-        ('notify', '0001_initial'),
+        ("core", "0002_user_passwords"),
+        ("notify", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PlanLevel',
+            name="PlanLevel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('level', models.CharField(choices=[('4', 'Level Ⅳ'), ('3', 'Level Ⅲ'), ('2', 'Level Ⅱ'), ('1', 'Level Ⅰ')], max_length=1, verbose_name='level')),
-                ('condition', models.TextField(blank=True, verbose_name='conditions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("4", "Level Ⅳ"), ("3", "Level Ⅲ"), ("2", "Level Ⅱ"), ("1", "Level Ⅰ")],
+                        max_length=1,
+                        verbose_name="level",
+                    ),
+                ),
+                ("condition", models.TextField(blank=True, verbose_name="conditions")),
             ],
             options={
-                'verbose_name': 'plan level',
-                'verbose_name_plural': 'plan levels',
-                'ordering': ['revision', '-level'],
+                "verbose_name": "plan level",
+                "verbose_name_plural": "plan levels",
+                "ordering": ["revision", "-level"],
             },
         ),
         migrations.CreateModel(
-            name='Plan',
+            name="Plan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('hazard', models.CharField(max_length=32, verbose_name='hazard')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('rule', models.CharField(choices=[('same', 'Same level as the warning'), ('one_below', 'One level below the warning'), ('none', 'No proposal')], default='same', max_length=16, verbose_name='proposal rule')),
-                ('demo', models.BooleanField(default=False, verbose_name='demo content')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.adminarea', verbose_name='area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("hazard", models.CharField(max_length=32, verbose_name="hazard")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "rule",
+                    models.CharField(
+                        choices=[
+                            ("same", "Same level as the warning"),
+                            ("one_below", "One level below the warning"),
+                            ("none", "No proposal"),
+                        ],
+                        default="same",
+                        max_length=16,
+                        verbose_name="proposal rule",
+                    ),
+                ),
+                ("demo", models.BooleanField(default=False, verbose_name="demo content")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.adminarea",
+                        verbose_name="area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'emergency plan',
-                'verbose_name_plural': 'emergency plans',
-                'ordering': ['hazard', 'area__code'],
+                "verbose_name": "emergency plan",
+                "verbose_name_plural": "emergency plans",
+                "ordering": ["hazard", "area__code"],
             },
         ),
         migrations.CreateModel(
-            name='PlanAction',
+            name="PlanAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('position', models.PositiveIntegerField(verbose_name='order')),
-                ('title', models.CharField(max_length=300, verbose_name='action')),
-                ('organisation_name', models.CharField(max_length=200, verbose_name='organisation')),
-                ('minutes', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(43200)], verbose_name='time limit (minutes)')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.organisation', verbose_name='organisation')),
-                ('level', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='response.planlevel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("position", models.PositiveIntegerField(verbose_name="order")),
+                ("title", models.CharField(max_length=300, verbose_name="action")),
+                ("organisation_name", models.CharField(max_length=200, verbose_name="organisation")),
+                (
+                    "minutes",
+                    models.PositiveIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(43200),
+                        ],
+                        verbose_name="time limit (minutes)",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="core.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
+                (
+                    "level",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="actions",
+                        to="response.planlevel",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'plan action',
-                'verbose_name_plural': 'plan actions',
-                'ordering': ['level', 'position', 'id'],
+                "verbose_name": "plan action",
+                "verbose_name_plural": "plan actions",
+                "ordering": ["level", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PlanRevision',
+            name="PlanRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('number', models.PositiveIntegerField(verbose_name='revision')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='note')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='response.plan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("number", models.PositiveIntegerField(verbose_name="revision")),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="note")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="revisions",
+                        to="response.plan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'plan revision',
-                'verbose_name_plural': 'plan revisions',
-                'ordering': ['plan', '-number'],
+                "verbose_name": "plan revision",
+                "verbose_name_plural": "plan revisions",
+                "ordering": ["plan", "-number"],
             },
         ),
         migrations.AddField(
-            model_name='planlevel',
-            name='revision',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='levels', to='response.planrevision'),
+            model_name="planlevel",
+            name="revision",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="levels", to="response.planrevision"
+            ),
         ),
         migrations.AddField(
-            model_name='plan',
-            name='current',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='response.planrevision', verbose_name='current revision'),
+            model_name="plan",
+            name="current",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="response.planrevision",
+                verbose_name="current revision",
+            ),
         ),
         migrations.CreateModel(
-            name='Response',
+            name="Response",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('hazard', models.CharField(max_length=32, verbose_name='hazard')),
-                ('level', models.CharField(choices=[('4', 'Level Ⅳ'), ('3', 'Level Ⅲ'), ('2', 'Level Ⅱ'), ('1', 'Level Ⅰ')], max_length=1, verbose_name='level')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('ended', 'Ended')], default='active', max_length=8, verbose_name='status')),
-                ('exercise', models.BooleanField(default=False, verbose_name='exercise (drill)')),
-                ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='started at')),
-                ('level_since', models.DateTimeField(default=django.utils.timezone.now, verbose_name='level since')),
-                ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='ended at')),
-                ('end_reason', models.TextField(blank=True, verbose_name='reason for ending')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.adminarea', verbose_name='area')),
-                ('ended_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='response.plan', verbose_name='plan')),
-                ('revision', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='response.planrevision', verbose_name='plan revision')),
-                ('started_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("hazard", models.CharField(max_length=32, verbose_name="hazard")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("4", "Level Ⅳ"), ("3", "Level Ⅲ"), ("2", "Level Ⅱ"), ("1", "Level Ⅰ")],
+                        max_length=1,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("ended", "Ended")],
+                        default="active",
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                ("exercise", models.BooleanField(default=False, verbose_name="exercise (drill)")),
+                ("reason", models.TextField(blank=True, verbose_name="reason")),
+                (
+                    "started_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="started at"),
+                ),
+                (
+                    "level_since",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="level since"),
+                ),
+                ("ended_at", models.DateTimeField(blank=True, null=True, verbose_name="ended at")),
+                ("end_reason", models.TextField(blank=True, verbose_name="reason for ending")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.adminarea",
+                        verbose_name="area",
+                    ),
+                ),
+                (
+                    "ended_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="response.plan",
+                        verbose_name="plan",
+                    ),
+                ),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="response.planrevision",
+                        verbose_name="plan revision",
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'emergency response',
-                'verbose_name_plural': 'emergency responses',
-                'ordering': ['-started_at', '-id'],
+                "verbose_name": "emergency response",
+                "verbose_name_plural": "emergency responses",
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Proposal',
+            name="Proposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('start', 'Start a response'), ('upgrade', 'Upgrade the response'), ('end', 'End the response')], max_length=8, verbose_name='kind')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('accepted', 'Accepted'), ('dismissed', 'Dismissed'), ('superseded', 'Superseded')], default='open', max_length=10, verbose_name='status')),
-                ('hazard', models.CharField(max_length=32, verbose_name='hazard')),
-                ('level', models.CharField(blank=True, choices=[('4', 'Level Ⅳ'), ('3', 'Level Ⅲ'), ('2', 'Level Ⅱ'), ('1', 'Level Ⅰ')], max_length=1, verbose_name='proposed level')),
-                ('exercise', models.BooleanField(default=False, verbose_name='exercise (drill)')),
-                ('warning_level', models.CharField(blank=True, max_length=8, verbose_name='warning level')),
-                ('warning_subject', models.CharField(blank=True, max_length=200, verbose_name='warning')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('decision_note', models.TextField(blank=True, verbose_name='note')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.adminarea', verbose_name='area')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='notify.message')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='response.plan')),
-                ('response', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='proposals', to='response.response')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("start", "Start a response"),
+                            ("upgrade", "Upgrade the response"),
+                            ("end", "End the response"),
+                        ],
+                        max_length=8,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("accepted", "Accepted"),
+                            ("dismissed", "Dismissed"),
+                            ("superseded", "Superseded"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("hazard", models.CharField(max_length=32, verbose_name="hazard")),
+                (
+                    "level",
+                    models.CharField(
+                        blank=True,
+                        choices=[("4", "Level Ⅳ"), ("3", "Level Ⅲ"), ("2", "Level Ⅱ"), ("1", "Level Ⅰ")],
+                        max_length=1,
+                        verbose_name="proposed level",
+                    ),
+                ),
+                ("exercise", models.BooleanField(default=False, verbose_name="exercise (drill)")),
+                ("warning_level", models.CharField(blank=True, max_length=8, verbose_name="warning level")),
+                ("warning_subject", models.CharField(blank=True, max_length=200, verbose_name="warning")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided at")),
+                ("decision_note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.adminarea",
+                        verbose_name="area",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="notify.message",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="response.plan"
+                    ),
+                ),
+                (
+                    "response",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="proposals",
+                        to="response.response",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'response proposal',
-                'verbose_name_plural': 'response proposals',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "response proposal",
+                "verbose_name_plural": "response proposals",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ChecklistAction',
+            name="ChecklistAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('level', models.CharField(choices=[('4', 'Level Ⅳ'), ('3', 'Level Ⅲ'), ('2', 'Level Ⅱ'), ('1', 'Level Ⅰ')], max_length=1, verbose_name='level')),
-                ('position', models.PositiveIntegerField(verbose_name='order')),
-                ('title', models.CharField(max_length=300, verbose_name='action')),
-                ('organisation_name', models.CharField(max_length=200, verbose_name='organisation')),
-                ('minutes', models.PositiveIntegerField(verbose_name='time limit (minutes)')),
-                ('activated_at', models.DateTimeField(verbose_name='activated at')),
-                ('deadline', models.DateTimeField(db_index=True, verbose_name='deadline')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('done', 'Done'), ('withdrawn', 'Withdrawn')], default='open', max_length=10, verbose_name='status')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='done at')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('overdue_at', models.DateTimeField(blank=True, null=True, verbose_name='escalated as overdue at')),
-                ('done_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.organisation', verbose_name='organisation')),
-                ('plan_action', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='response.planaction')),
-                ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='response.response')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("4", "Level Ⅳ"), ("3", "Level Ⅲ"), ("2", "Level Ⅱ"), ("1", "Level Ⅰ")],
+                        max_length=1,
+                        verbose_name="level",
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(verbose_name="order")),
+                ("title", models.CharField(max_length=300, verbose_name="action")),
+                ("organisation_name", models.CharField(max_length=200, verbose_name="organisation")),
+                ("minutes", models.PositiveIntegerField(verbose_name="time limit (minutes)")),
+                ("activated_at", models.DateTimeField(verbose_name="activated at")),
+                ("deadline", models.DateTimeField(db_index=True, verbose_name="deadline")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("done", "Done"), ("withdrawn", "Withdrawn")],
+                        default="open",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="done at")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "overdue_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="escalated as overdue at"),
+                ),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="core.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
+                (
+                    "plan_action",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="response.planaction",
+                    ),
+                ),
+                (
+                    "response",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="actions",
+                        to="response.response",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'checklist action',
-                'verbose_name_plural': 'checklist actions',
-                'ordering': ['response', 'deadline', 'position', 'id'],
+                "verbose_name": "checklist action",
+                "verbose_name_plural": "checklist actions",
+                "ordering": ["response", "deadline", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ResponseEvent',
+            name="ResponseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('time', models.DateTimeField(default=django.utils.timezone.now, verbose_name='time')),
-                ('kind', models.CharField(choices=[('started', 'Started'), ('upgraded', 'Upgraded'), ('downgraded', 'Downgraded'), ('ended', 'Ended'), ('action_done', 'Action done'), ('action_overdue', 'Action overdue'), ('warning', 'Warning'), ('proposal', 'Proposal'), ('note', 'Note')], max_length=16, verbose_name='kind')),
-                ('text', models.CharField(max_length=1000, verbose_name='entry')),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='response.response')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("time", models.DateTimeField(default=django.utils.timezone.now, verbose_name="time")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("started", "Started"),
+                            ("upgraded", "Upgraded"),
+                            ("downgraded", "Downgraded"),
+                            ("ended", "Ended"),
+                            ("action_done", "Action done"),
+                            ("action_overdue", "Action overdue"),
+                            ("warning", "Warning"),
+                            ("proposal", "Proposal"),
+                            ("note", "Note"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("text", models.CharField(max_length=1000, verbose_name="entry")),
+                ("data", models.JSONField(blank=True, default=dict)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "response",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="response.response",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'response timeline entry',
-                'verbose_name_plural': 'response timeline entries',
-                'ordering': ['time', 'id'],
+                "verbose_name": "response timeline entry",
+                "verbose_name_plural": "response timeline entries",
+                "ordering": ["time", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='planrevision',
-            constraint=models.UniqueConstraint(fields=('plan', 'number'), name='response_revision_number'),
+            model_name="planrevision",
+            constraint=models.UniqueConstraint(fields=("plan", "number"), name="response_revision_number"),
         ),
         migrations.AddConstraint(
-            model_name='planlevel',
-            constraint=models.UniqueConstraint(fields=('revision', 'level'), name='response_level_once'),
+            model_name="planlevel",
+            constraint=models.UniqueConstraint(fields=("revision", "level"), name="response_level_once"),
         ),
         migrations.AddConstraint(
-            model_name='plan',
-            constraint=models.UniqueConstraint(fields=('hazard', 'area'), name='response_plan_hazard_area'),
+            model_name="plan",
+            constraint=models.UniqueConstraint(fields=("hazard", "area"), name="response_plan_hazard_area"),
         ),
         migrations.AddConstraint(
-            model_name='response',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('hazard', 'area', 'exercise'), name='response_one_active'),
+            model_name="response",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "active")),
+                fields=("hazard", "area", "exercise"),
+                name="response_one_active",
+            ),
         ),
         migrations.AddIndex(
-            model_name='checklistaction',
-            index=models.Index(fields=['status', 'deadline'], name='response_action_due_idx'),
+            model_name="checklistaction",
+            index=models.Index(fields=["status", "deadline"], name="response_action_due_idx"),
         ),
     ]
