@@ -9,6 +9,7 @@ urlpatterns = [
     path("incidents/events", events.stream, name="incident_events"),
     path("incidents/<int:pk>/", incidents.incident_detail, name="incident"),
     path("duty/", duty.duty_page, name="duty"),
+    path("duty/panels/<str:name>/", duty.panel_fragment, name="duty_panel"),
     path("duty/shifts/", duty.shift_create, name="duty_shift_create"),
     path("duty/handover/", duty.handover_add, name="duty_handover_add"),
     path("duty/shifts/<int:pk>/", duty.shift_page, name="duty_shift"),

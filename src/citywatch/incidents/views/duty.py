@@ -8,14 +8,15 @@ shown next to the form with its status (422 invalid, 403 forbidden, 409 overlap)
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from citywatch.core import access, inputs
-from citywatch.core.errors import ActionError, Invalid
+from citywatch.core import access, inputs, panels
+from citywatch.core.errors import ActionError, Invalid, NotFound
 from citywatch.core.models import AdminArea
 from citywatch.incidents import actions, queries
 from citywatch.incidents.models import DutyShift, HandoverEntry, Incident
@@ -79,8 +80,11 @@ def _duty_context(request, **extra) -> dict:
     _day_start, day_end = queries.local_day(now)
     upcoming = list(queries.shifts_for(user).filter(start__gte=day_end).order_by("start", "id")[:UPCOMING])
     can_add_shift = access.can(user, DutyShift, "add")
+    rendered = panels.render_all(request)
     context = {
         "screen": screen,
+        "panels": rendered,
+        "panel_scripts": panels.scripts(rendered),
         "handover": handover,
         "on_duty": {s.pk for s in screen.on_duty},
         "upcoming": upcoming,
@@ -104,6 +108,17 @@ def duty_page(request):
     the forms to put a shift on the roster and to append to a shift's handover log for those allowed."""
     access.require(request.user, Incident, "view")
     return render(request, "incidents/duty.html", _duty_context(request))
+
+
+def panel_fragment(request, name):
+    """One registered panel of the duty screen, rendered alone (``core.panels``): what ``panels.js``
+    fetches to refresh a live panel. 404 for an unknown panel or one the user may not see."""
+    access.require(request.user, Incident, "view")
+    panel = panels.get(name)
+    rendered = panels.render(panel, request) if panel is not None else None
+    if rendered is None:
+        raise NotFound(_("no such panel"))
+    return HttpResponse(rendered.html, headers={"Cache-Control": "no-store"})
 
 
 @require_POST
