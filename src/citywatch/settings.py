@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "citywatch.notify",
     "citywatch.resources",
     "citywatch.incidents",
+    "citywatch.warnings",
     "citywatch.response",
     "citywatch.demo",
 ]
@@ -302,6 +303,23 @@ EMAIL_USE_SSL = CITYWATCH_EMAIL_USE_SSL
 EMAIL_TIMEOUT = CITYWATCH_EMAIL_TIMEOUT
 DEFAULT_FROM_EMAIL = CITYWATCH_EMAIL_FROM
 SERVER_EMAIL = CITYWATCH_EMAIL_FROM
+
+# --- Warnings -------------------------------------------------------------------------------------
+# Duty officers may issue blue and yellow warnings without a commander's approval.
+CITYWATCH_WARNINGS_DUTY_OFFICER_ISSUES_LOW = env_bool("CITYWATCH_WARNINGS_DUTY_OFFICER_ISSUES_LOW", False)
+# CAP: the sender of the alerts CityWatch publishes (no spaces or commas) and the issuer's name.
+CITYWATCH_CAP_SENDER = env_str("CITYWATCH_CAP_SENDER", "citywatch@xiamen.example.cn")
+CITYWATCH_CAP_SENDER_NAME = env_str("CITYWATCH_CAP_SENDER_NAME", "厦门市应急指挥中心 CityWatch")
+CITYWATCH_CAP_MAX_BYTES = env_int("CITYWATCH_CAP_MAX_BYTES", 1024 * 1024)
+# Feeds of official CAP alerts polled by the worker (one URL each; also manageable as CapFeed rows).
+CITYWATCH_CAP_FEEDS = env_list("CITYWATCH_CAP_FEEDS", [])
+CITYWATCH_CAP_POLL_MINUTES = env_int("CITYWATCH_CAP_POLL_MINUTES", 5)
+# Proposals: a district reaches a level when this many of its gauges do (1: any gauge).
+CITYWATCH_SIGNAL_MIN_STATIONS = env_int("CITYWATCH_SIGNAL_MIN_STATIONS", 1)
+# Readings older than this take no part in proposals (a silent gauge does not keep a storm alive).
+CITYWATCH_SIGNAL_MAX_AGE_MINUTES = env_int("CITYWATCH_SIGNAL_MAX_AGE_MINUTES", 180)
+# The public page's cache lifetime (seconds).
+CITYWATCH_PUBLIC_MAX_AGE = env_int("CITYWATCH_PUBLIC_MAX_AGE", 60)
 
 # --- Demo -----------------------------------------------------------------------------------------
 # The demo users' password; generated on the first load (and kept in <data dir>/demo-password) if empty.

@@ -1,0 +1,46 @@
+"""The write halves of warnings: drafting, the lifecycle (with CAP and the outbox), CAP imports and
+proposals."""
+
+from citywatch.warnings.actions.drafting import (
+    WarningInput,
+    clean,
+    common_area,
+    default_guidance,
+    draft_warning,
+    edit_draft,
+    lock_warning,
+)
+from citywatch.warnings.actions.lifecycle import (
+    ACTIONS,
+    LIFECYCLE,
+    allowed_actions,
+    expire_due,
+    issue,
+    lift,
+    may_issue,
+    return_to_draft,
+    submit,
+    update,
+    withdraw,
+)
+
+__all__ = [
+    "ACTIONS",
+    "LIFECYCLE",
+    "WarningInput",
+    "allowed_actions",
+    "clean",
+    "common_area",
+    "default_guidance",
+    "draft_warning",
+    "edit_draft",
+    "expire_due",
+    "issue",
+    "lift",
+    "lock_warning",
+    "may_issue",
+    "return_to_draft",
+    "submit",
+    "update",
+    "withdraw",
+]
