@@ -1,7 +1,9 @@
 """Hazards, levels, states and rules of plans and responses.
 
-Hazard types are data: ``HAZARDS`` (slug → name) lists the ones a city plans for, with the slugs warnings
-and notifications carry (``typhoon``, ``rainstorm``); ``other`` takes the rest. Response levels are the
+Hazard types are data: ``HAZARDS`` (slug → name) lists the ones a city plans for, with the codes of the
+warnings app's ``HazardType`` rows that warnings and notifications carry (``typhoon``, ``rainstorm``,
+``geological_hazard``); earthquakes and hazardous chemicals are planned for but not warned of by signal;
+``other`` takes the rest. Response levels are the
 national four, Ⅳ (lowest) to Ⅰ (highest), stored as "4" … "1" like an incident's severity; a response level
 has the colour of the warning level of the same number (Ⅳ blue … Ⅰ red), which its notifications carry.
 """
@@ -13,7 +15,7 @@ HAZARDS = {
     "typhoon": _("Typhoon"),
     "rainstorm": _("Rainstorm"),
     "flood": _("Flood"),
-    "geological": _("Geological hazard"),
+    "geological_hazard": _("Geological hazard"),
     "forest_fire": _("Forest fire"),
     "earthquake": _("Earthquake"),
     "hazardous_chemicals": _("Hazardous chemicals"),
