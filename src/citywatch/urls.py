@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("citywatch.resources.urls")),
     path("", include("citywatch.incidents.urls")),
     path("", include("citywatch.notify.urls")),
+    path("", include("citywatch.response.urls")),
 ]

@@ -11,3 +11,19 @@ class ResponseConfig(AppConfig):
         from citywatch.response import importers, signals, tasks  # noqa: F401  (registers)
 
         signals.connect()
+        from citywatch.core import panels
+        from citywatch.navigation import NAV_ITEMS, NavItem
+        from citywatch.response import views
+
+        panels.register(
+            panels.Panel(
+                name="response.responses",
+                template="response/panels/responses.html",
+                context=views.duty_panel,
+                order=20,
+                live=("response.*", "action.*"),
+                permission="response.view_response",
+            )
+        )
+        NAV_ITEMS.append(NavItem("responses", _("Responses"), "response.view_response"))
+        NAV_ITEMS.append(NavItem("response_plans", _("Plans"), "response.view_plan"))

@@ -96,14 +96,17 @@ def consider(message) -> Proposal | None:
     if found is None:
         return None
     kind, level = found
-    if message.content_type_id and Proposal.objects.filter(
-        message__content_type_id=message.content_type_id,
-        message__object_id=message.object_id,
-        kind=kind,
-        level=level,
-        exercise=message.exercise,
-        status__in=(ProposalStatus.OPEN, ProposalStatus.DISMISSED),
-    ).exists():
+    if (
+        message.content_type_id
+        and Proposal.objects.filter(
+            message__content_type_id=message.content_type_id,
+            message__object_id=message.object_id,
+            kind=kind,
+            level=level,
+            exercise=message.exercise,
+            status__in=(ProposalStatus.OPEN, ProposalStatus.DISMISSED),
+        ).exists()
+    ):
         return None  # the same warning proposed the same already (an extension, a new area): no repeat
     now = timezone.now()
     Proposal.objects.filter(

@@ -51,6 +51,12 @@ class Plan(DomainModel):
     def change_area_path(self) -> str:
         return self.area.path if self.area_id else ""
 
+    @property
+    def hazard_label(self) -> str:
+        from citywatch.response.choices import hazard_label
+
+        return hazard_label(self.hazard)
+
 
 class PlanRevision(DomainModel):
     """One revision of a plan, written whole and never changed: a response keeps the revision it
