@@ -160,15 +160,19 @@ def register_routers():
     from citywatch.core.api import router as core_router
     from citywatch.geo.api import router as geo_router
     from citywatch.incidents.api import router as incidents_router
+    from citywatch.monitoring.api import router as monitoring_router
     from citywatch.notify.api import router as notify_router
     from citywatch.resources.api import router as resources_router
     from citywatch.response.api import router as response_router
+    from citywatch.warnings.api import router as warnings_router
 
     api.add_router("", core_router)
     api.add_router("", geo_router)
     api.add_router("", resources_router)
     api.add_router("", incidents_router)
     api.add_router("", notify_router)
+    api.add_router("", monitoring_router)
+    api.add_router("", warnings_router)
     api.add_router("", response_router)
 
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "citywatch.notify",
     "citywatch.resources",
     "citywatch.incidents",
+    "citywatch.monitoring",
     "citywatch.warnings",
     "citywatch.response",
     "citywatch.demo",
@@ -304,6 +305,20 @@ EMAIL_TIMEOUT = CITYWATCH_EMAIL_TIMEOUT
 DEFAULT_FROM_EMAIL = CITYWATCH_EMAIL_FROM
 SERVER_EMAIL = CITYWATCH_EMAIL_FROM
 
+# --- Monitoring (observations, rules, alarms) ----------------------------------------------------
+# Readings one ingestion batch may hold (POST /api/v1/observations answers 413 above it), and the body
+# size of that endpoint (JSON or CSV).
+CITYWATCH_INGEST_MAX_READINGS = env_int("CITYWATCH_INGEST_MAX_READINGS", 50_000)
+CITYWATCH_INGEST_MAX_BYTES = env_int("CITYWATCH_INGEST_MAX_BYTES", 5 * 1024 * 1024)
+# A reading more than this far in the future is refused (clock skew allowance).
+CITYWATCH_INGEST_FUTURE_MINUTES = env_int("CITYWATCH_INGEST_FUTURE_MINUTES", 10)
+# PostgreSQL: monthly observation partitions the worker keeps created ahead, and how long observations
+# are kept (0: for ever); whole partitions older than that are dropped by the worker.
+CITYWATCH_OBSERVATION_PARTITIONS_AHEAD = env_int("CITYWATCH_OBSERVATION_PARTITIONS_AHEAD", 3)
+CITYWATCH_OBSERVATION_RETENTION_DAYS = env_int("CITYWATCH_OBSERVATION_RETENTION_DAYS", 0)
+# `citywatch ingest mqtt` subscribes to <prefix>/<source code>/<station external id> on CITYWATCH_MQTT_URL.
+CITYWATCH_MQTT_OBS_PREFIX = env_str("CITYWATCH_MQTT_OBS_PREFIX", "citywatch/obs")
+CITYWATCH_MQTT_CLIENT_ID = env_str("CITYWATCH_MQTT_CLIENT_ID", "citywatch-ingest")
 # --- Warnings -------------------------------------------------------------------------------------
 # Duty officers may issue blue and yellow warnings without a commander's approval.
 CITYWATCH_WARNINGS_DUTY_OFFICER_ISSUES_LOW = env_bool("CITYWATCH_WARNINGS_DUTY_OFFICER_ISSUES_LOW", False)

@@ -22,6 +22,7 @@ from citywatch.core.importers import AreaImporter
 from citywatch.core.models import AdminArea
 from citywatch.demo.incidents import load_incidents
 from citywatch.demo.land import district_land
+from citywatch.demo.monitoring import load_monitoring
 from citywatch.demo.plans import load_plans
 from citywatch.demo.resources import load_resources
 from citywatch.demo.roads import load_demo_geo, load_demo_land
@@ -51,6 +52,7 @@ class DemoResult:
     points_placed: int
     resources: dict = field(default_factory=dict)
     geo: dict = field(default_factory=dict)  # synthetic roads and population (demo.roads.load_demo_geo)
+    monitoring: dict = field(default_factory=dict)  # sources, stations, rules, history (demo.monitoring)
 
 
 def demo_password() -> tuple[str, bool]:
@@ -145,11 +147,17 @@ def load_people(password: str) -> None:
         )
 
 
-def load_demo(with_resources: bool = True, with_geo: bool = True, with_incidents: bool = True) -> DemoResult:
+def load_demo(
+    with_resources: bool = True,
+    with_geo: bool = True,
+    with_incidents: bool = True,
+    with_monitoring: bool = True,
+) -> DemoResult:
     """Load the demo city; ``with_resources=False`` stops after areas and people (tests that make their
-    own records use it to start faster); ``with_geo=False`` skips the land and sea around Xiamen (imported
-    first) and the synthetic road network and population grid (files in the data directory, imported
-    after the database work)."""
+    own records use it to start faster); ``with_monitoring=False`` leaves out the monitoring hub's
+    sources, stations, rules and history (``demo.monitoring``); ``with_geo=False`` skips the land and sea
+    around Xiamen (imported first) and the synthetic road network and population grid (files in the data
+    directory, imported after the database work)."""
     password, generated = demo_password()
     # Land first: the basemap's area tiles, cut when the areas commit, put district names on land.
     land = load_demo_land() if with_geo else {}
@@ -161,5 +169,6 @@ def load_demo(with_resources: bool = True, with_geo: bool = True, with_incidents
         resources = load_resources() if with_resources else {}
         if with_resources and with_incidents:
             load_incidents()
+        monitoring = load_monitoring() if with_monitoring else {}
     geo = {**load_demo_geo(), "land": land} if with_geo else {}
-    return DemoResult(password, generated, report, placed, resources, geo)
+    return DemoResult(password, generated, report, placed, resources, geo, monitoring)

@@ -133,6 +133,22 @@ GUIDANCE = {
 }
 
 
+# Words naming each hazard in the event of an imported CAP alert (matched in this order).
+KEYWORDS = {
+    "rainstorm": "暴雨,大雨,heavy rain,rainstorm,torrential rain",
+    "typhoon": "台风,热带气旋,typhoon,tropical cyclone,hurricane,tropical storm",
+    "gale": "大风,gale,high wind,strong wind,windstorm",
+    "high_temperature": "高温,high temperature,heat wave,heatwave,extreme heat",
+    "flood": "洪水,洪涝,内涝,flood",
+    "geological_hazard": "地质灾害,滑坡,泥石流,崩塌,landslide,debris flow,mudslide",
+    "forest_fire": "森林火险,森林火灾,forest fire,bushfire,wildfire,fire danger",
+    "marine": "海上大风,海浪,风暴潮,marine,high seas,storm surge",
+    "thunderstorm": "雷电,雷暴,thunderstorm,lightning",
+    "fog": "大雾,fog",
+    "cold_wave": "寒潮,cold wave,cold spell",
+}
+
+
 def guidance_rows():
     """(hazard code, level, instructions zh, instructions en) for every hazard and level."""
     for code, *_rest in HAZARDS:

@@ -10,6 +10,7 @@ from citywatch.warnings.actions.drafting import (
     edit_draft,
     lock_warning,
 )
+from citywatch.warnings.actions.importing import ImportResult, import_alert
 from citywatch.warnings.actions.lifecycle import (
     ACTIONS,
     LIFECYCLE,
@@ -23,9 +24,21 @@ from citywatch.warnings.actions.lifecycle import (
     update,
     withdraw,
 )
+from citywatch.warnings.actions.proposals import (
+    Signal,
+    dismiss_proposal,
+    draft_from_proposal,
+    record_signals,
+)
 
 __all__ = [
     "ACTIONS",
+    "ImportResult",
+    "Signal",
+    "dismiss_proposal",
+    "draft_from_proposal",
+    "import_alert",
+    "record_signals",
     "LIFECYCLE",
     "WarningInput",
     "allowed_actions",

@@ -191,6 +191,17 @@ def _mark_proposal(warning: Warning) -> None:
     proposal.save()
 
 
+def _check_not_issued_twice(warning: Warning) -> None:
+    if warning.proposal_id is None:
+        return
+    proposal = Proposal.objects.select_for_update().get(pk=warning.proposal_id)
+    if level_rank(warning.level) <= level_rank(proposal.issued_level):
+        raise Conflict(
+            _("a %(level)s warning was already issued for this proposal's hazard and area")
+            % {"level": proposal.get_issued_level_display()}
+        )
+
+
 def _check_in_force_window(warning: Warning) -> None:
     now = timezone.now()
     if warning.expires is not None and warning.expires <= now:
@@ -216,6 +227,7 @@ def issue(user, warning: Warning, *, version: int | None = None) -> WarningVersi
     action = "approve" if warning.status == S.SUBMITTED else "issue"
     LIFECYCLE.target(warning.status, action)
     require_issuer(user, warning.level)
+    _check_not_issued_twice(warning)
     _check_in_force_window(warning)
     LIFECYCLE.apply(warning, action)
     warning.approved_by = user if getattr(user, "pk", None) else None

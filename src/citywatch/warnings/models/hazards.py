@@ -18,6 +18,8 @@ class HazardType(DomainModel):
     category = models.CharField(_("CAP category"), max_length=8, choices=CapCategory.choices)
     computed = models.BooleanField(_("computed from monitoring"), default=False)
     order = models.PositiveSmallIntegerField(_("order"), default=100)
+    # Words that name this hazard in an imported CAP alert's event (comma-separated, any language).
+    keywords = models.CharField(_("keywords"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("hazard type")

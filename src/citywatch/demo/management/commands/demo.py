@@ -40,6 +40,10 @@ class Command(BaseCommand):
             )
         if result.geo:
             self.stdout.write(geo_summary(result.geo))
+        if result.monitoring:
+            self.stdout.write(
+                "synthetic monitoring: " + ", ".join(f"{k} {v}" for k, v in result.monitoring.items())
+            )
         self.stdout.write("")
         self.stdout.write(
             f"CityWatch demo (synthetic data in Xiamen's real boundaries): http://{host}:{port}/"

@@ -1,0 +1,18 @@
+from citywatch.monitoring.models.alarms import Alarm, AlarmEvent
+from citywatch.monitoring.models.observations import DeadLetter, Observation, ObservationCorrection
+from citywatch.monitoring.models.rules import Rule, RuleState
+from citywatch.monitoring.models.sources import DataSource, Station
+from citywatch.monitoring.models.variables import Variable
+
+__all__ = [
+    "Alarm",
+    "AlarmEvent",
+    "DataSource",
+    "DeadLetter",
+    "Observation",
+    "ObservationCorrection",
+    "Rule",
+    "RuleState",
+    "Station",
+    "Variable",
+]

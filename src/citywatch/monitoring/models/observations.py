@@ -1,0 +1,112 @@
+"""Observations (one row per station × variable × time), their corrections, and dead letters.
+
+On PostgreSQL the observation table is range-partitioned by month on ``time`` (migration 0001 creates it
+so; ``actions.partitions`` creates partitions ahead and drops them for retention), with a BRIN index on
+``time``; its primary key is (id, time), as a partitioned table's must include the partition key. On SQLite
+it is a plain table. Observations are not change-logged row by row (they are many): a corrected value is
+an explicit ``ObservationCorrection`` with the value it replaced.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from citywatch.core.models import RestrictedManager
+from citywatch.core.models.base import AppendOnly
+from citywatch.monitoring.choices import Channel, Quality
+
+
+class Observation(models.Model):
+    """A reading: ``value`` of ``variable`` at ``station`` at ``time`` (UTC), with a quality flag."""
+
+    id = models.BigAutoField(primary_key=True)
+    station = models.ForeignKey(
+        "monitoring.Station", verbose_name=_("station"), on_delete=models.CASCADE, related_name="+"
+    )
+    variable = models.ForeignKey(
+        "monitoring.Variable", verbose_name=_("variable"), on_delete=models.PROTECT, related_name="+"
+    )
+    time = models.DateTimeField(_("time"))
+    value = models.FloatField(_("value"))
+    quality = models.PositiveSmallIntegerField(_("quality"), choices=Quality.choices, default=Quality.GOOD)
+
+    objects = RestrictedManager()
+
+    jurisdiction_path = "station__area__path"
+
+    class Meta:
+        verbose_name = _("observation")
+        verbose_name_plural = _("observations")
+        constraints = [
+            models.UniqueConstraint(fields=["station", "variable", "time"], name="observation_unique_reading")
+        ]
+
+    def __str__(self):
+        return f"{self.station_id}/{self.variable_id}@{self.time:%Y-%m-%dT%H:%M:%SZ}={self.value}"
+
+
+class ObservationCorrection(AppendOnly):
+    """The history of a corrected reading: the value (and quality) it had before, the new one, who and
+    why. Written by ``actions.ingest`` when a batch says ``correct``; never changed."""
+
+    append_only_label = "correction history"
+
+    station = models.ForeignKey(
+        "monitoring.Station", verbose_name=_("station"), on_delete=models.CASCADE, related_name="+"
+    )
+    variable = models.ForeignKey(
+        "monitoring.Variable", verbose_name=_("variable"), on_delete=models.PROTECT, related_name="+"
+    )
+    time = models.DateTimeField(_("time"))
+    old_value = models.FloatField(_("old value"))
+    new_value = models.FloatField(_("new value"))
+    old_quality = models.PositiveSmallIntegerField(_("old quality"), choices=Quality.choices)
+    new_quality = models.PositiveSmallIntegerField(_("new quality"), choices=Quality.choices)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    corrected_at = models.DateTimeField(_("corrected at"), auto_now_add=True)
+
+    jurisdiction_path = "station__area__path"
+
+    class Meta:
+        verbose_name = _("observation correction")
+        verbose_name_plural = _("observation corrections")
+        ordering = ["station", "variable", "time", "id"]
+        indexes = [models.Index(fields=["station", "variable", "time"])]
+
+
+class DeadLetter(models.Model):
+    """A message a feed sent that could not be read at all (a malformed MQTT payload, a pull answer that
+    is not JSON …), kept with the reason so the source's owner can be told. Readings that were read but
+    refused are counted in the ingestion's answer, not here."""
+
+    MAX_PAYLOAD_CHARS = 4000
+
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    source = models.ForeignKey(
+        "monitoring.DataSource",
+        verbose_name=_("data source"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="dead_letters",
+    )
+    where = models.CharField(_("topic or address"), max_length=300, blank=True)
+    payload = models.TextField(_("payload (start)"), blank=True)
+    payload_bytes = models.PositiveIntegerField(_("payload bytes"), default=0)
+    reason = models.CharField(_("reason"), max_length=500)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
+
+    objects = RestrictedManager()
+
+    jurisdiction_path = "source__area__path"
+
+    class Meta:
+        verbose_name = _("dead letter")
+        verbose_name_plural = _("dead letters")
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self):
+        return f"{self.channel} {self.where}: {self.reason}"
