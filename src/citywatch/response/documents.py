@@ -11,10 +11,18 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from citywatch.incidents.documents import CSS, _table
+from citywatch.incidents.documents import CSS
 from citywatch.response import queries
 from citywatch.response.choices import ROMAN, ActionStatus, EventKind
 from citywatch.response.models import Response
+
+
+def _table(header: list[str], rows: list[tuple]) -> str:
+    if not rows:
+        return f"<p>{escape(_('None.'))}</p>"
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _time(value) -> str:

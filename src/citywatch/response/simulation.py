@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from citywatch import notify
 from citywatch.core.changelog import acting_as
 from citywatch.core.choices import ChangeSource
 from citywatch.core.models import AdminArea, User
@@ -102,6 +103,7 @@ class Run:
 
     def propose_warning(self, level: str, value: float):
         from citywatch.warnings.actions import proposals as wp
+        from citywatch.warnings.choices import COLOUR_NAMES
         from citywatch.warnings.models import HazardType, Proposal
 
         now = timezone.now()
@@ -142,7 +144,18 @@ class Run:
                 proposal.exercise, proposal.status = True, "open"
                 proposal.history = [*proposal.history, {"level": level, "at": now.isoformat()}]
                 proposal.save()
-                wp._announce(proposal)
+                notify.publish(
+                    "warning.proposed",
+                    area=self.city,
+                    subject=f"{self.city.name}台风{COLOUR_NAMES[level]}预警建议",
+                    body=f"{signal.criterion}: {value:g} {signal.unit}",
+                    payload={"proposal": proposal.pk, "hazard": HAZARD, "level": level, "area_code": CITY},
+                    hazard=HAZARD,
+                    level=level,
+                    exercise=True,
+                    public=False,
+                    obj=proposal,
+                )
         self.say(f"winds {value:g} (Beaufort): proposed typhoon warning, {level}")
         self.settle()
 
