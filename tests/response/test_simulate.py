@@ -46,7 +46,7 @@ def test_the_typhoon_chain(settings, capsys):
     assert response.status == "ended" and response.level == "2"
     assert Message.objects.filter(id__gt=first, kind="warning.issued", public=True).exists()
     out = capsys.readouterr().out
-    assert "response started" in out and "市气象局" in out
+    assert "应急响应已启动" in out and "市气象局" in out
 
 
 def test_the_typhoon_drill_is_scored_and_never_public(settings, tmp_path):

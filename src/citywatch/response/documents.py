@@ -19,7 +19,8 @@ from citywatch.response.models import Response
 
 def _table(header: list[str], rows: list[tuple]) -> str:
     if not rows:
-        return f"<p>{escape(_('None.'))}</p>"
+        none = _("None.")
+        return f"<p>{escape(none)}</p>"
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -88,7 +89,9 @@ def chain(response: Response) -> list[tuple]:
     if first is not None:
         steps.append((_("Warning issued"), first.message.created_at, first.message.subject))
         steps.append((_("Response proposed"), first.created_at, first.warning_subject))
-    steps.append((_("Response started"), response.started_at, ROMAN[response.level]))
+    started = queries.timeline(response).filter(kind=EventKind.STARTED).first()
+    first_level = (started.data.get("level") if started else None) or response.level
+    steps.append((_("Response started"), response.started_at, ROMAN[first_level]))
     for event in queries.timeline(response).filter(kind__in=[EventKind.UPGRADED, EventKind.DOWNGRADED]):
         steps.append((event.get_kind_display(), event.time, event.text))
     if response.ended_at:
@@ -124,11 +127,11 @@ def render_html(response: Response) -> str:
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
     ]
     if response.exercise:
-        parts.append(
-            f'<div class="banner">{escape(_("EXERCISE"))} 演练 — {escape(_("not a real response"))}</div>'
-        )
+        banner = _("Exercise (drill): not a real response")
+        parts.append(f'<div class="banner">{escape(banner)}</div>')
     if response.plan.demo:
-        parts.append(f'<p class="sub">{escape(_("The plan is demo content."))}</p>')
+        demo = _("The plan is demo content.")
+        parts.append(f'<p class="sub">{escape(demo)}</p>')
     parts.append(f"<h1>{escape(title)}</h1>")
     parts.append(f'<div class="sub">{escape(str(response))} · {escape(_time(timezone.now()))}</div>')
     parts.append(
@@ -136,11 +139,13 @@ def render_html(response: Response) -> str:
         + "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts)
         + "</table>"
     )
-    parts.append(f"<h2>{escape(_('From warning to response'))}</h2>")
+    heading = _("From warning to response")
+    parts.append(f"<h2>{escape(heading)}</h2>")
     parts.append(
         _table([_("Step"), _("Time"), _("Minutes since the step before"), _("Note")], chain(response))
     )
-    parts.append(f"<h2>{escape(_('Checklist against the plan'))}</h2>")
+    heading = _("Checklist against the plan")
+    parts.append(f"<h2>{escape(heading)}</h2>")
     parts.append(
         _table(
             [

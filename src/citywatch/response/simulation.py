@@ -29,11 +29,13 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from citywatch import notify
 from citywatch.core.changelog import acting_as
 from citywatch.core.choices import ChangeSource
 from citywatch.core.models import AdminArea, User
+from citywatch.warnings.choices import COLOUR_NAMES
 
 CITY = "350200"
 HAZARD = "typhoon"
@@ -68,7 +70,10 @@ class Run:
 
             result = worker.run_once("simulate")
             if result.sent or result.failed:
-                self.say(f"notifications: {result.sent} sent, {result.failed} failed (will retry)")
+                self.say(
+                    _("notifications: %(sent)s sent, %(failed)s failed (will retry)")
+                    % {"sent": result.sent, "failed": result.failed}
+                )
         if self.pause:
             time.sleep(self.pause)
 
@@ -81,7 +86,7 @@ class Run:
             if value:
                 return value
             if not announced:
-                self.say(f"waiting for: {what}")
+                self.say(_("waiting for: %(what)s") % {"what": what})
                 announced = True
             if time.monotonic() > deadline:
                 raise Stopped(what)
@@ -103,7 +108,6 @@ class Run:
 
     def propose_warning(self, level: str, value: float):
         from citywatch.warnings.actions import proposals as wp
-        from citywatch.warnings.choices import COLOUR_NAMES
         from citywatch.warnings.models import HazardType, Proposal
 
         now = timezone.now()
@@ -156,7 +160,10 @@ class Run:
                     public=False,
                     obj=proposal,
                 )
-        self.say(f"winds {value:g} (Beaufort): proposed typhoon warning, {level}")
+        self.say(
+            _("winds of force %(value)s: proposed typhoon warning, %(level)s")
+            % {"value": f"{value:g}", "level": COLOUR_NAMES[level]}
+        )
         self.settle()
 
     def warning_in_force(self):
@@ -181,9 +188,9 @@ class Run:
             draft = wa.draft_from_proposal(self.commander, proposal)
             wa.issue(self.commander, draft)
         warning = self.until(
-            "a commander issues the proposed typhoon warning (warnings page)", self.warning_in_force
+            _("a commander issues the proposed typhoon warning (warnings page)"), self.warning_in_force
         )
-        self.say(f"warning issued: {warning.headline}")
+        self.say(_("warning issued: %(headline)s") % {"headline": warning.headline})
         self.settle()
         return warning
 
@@ -208,22 +215,31 @@ class Run:
     def start_response(self):
         from citywatch.response import actions
 
-        proposal = self.until("the response proposal", lambda: self.response_proposal("start"))
-        self.say(f"proposed: {actions.proposal_text(proposal)}")
+        proposal = self.until(_("the response proposal"), lambda: self.response_proposal("start"))
+        self.say(actions.proposal_text(proposal))
         if self.auto:
             actions.act_on(self.commander, proposal, reason=proposal.warning_subject)
-        response = self.until("a commander starts the response (responses page or duty screen)", self.running)
+        response = self.until(
+            _("a commander starts the response (responses page or duty screen)"), self.running
+        )
         self.response_id = response.pk
         items = list(response.actions.order_by("deadline", "id"))
-        self.say(f"response started: {response} — {len(items)} actions on the checklist")
+        self.say(
+            _("response started: %(response)s — %(count)s actions on the checklist")
+            % {"response": response, "count": len(items)}
+        )
         for item in items:
             deadline = timezone.localtime(item.deadline).strftime("%H:%M")
-            self.out(f"    · {item.title} — {item.organisation_name}, by {deadline}")
+            self.out(
+                "    · "
+                + _("%(action)s — %(organisation)s, by %(deadline)s")
+                % {"action": item.title, "organisation": item.organisation_name, "deadline": deadline}
+            )
         self.settle()
         if self.auto:
             for item in items[: max(1, len(items) // 2)]:
                 actions.mark_done(self.commander, item, "模拟：已完成")
-            self.say(f"{max(1, len(items) // 2)} actions marked done")
+            self.say(_("%(count)s actions marked done") % {"count": max(1, len(items) // 2)})
             self.settle()
         return response
 
@@ -243,11 +259,11 @@ class Run:
             exercise=self.exercise,
         )
         wa.update(self.commander, warning, data)
-        self.say("warning upgraded to orange")
-        proposal = self.until("the upgrade proposal", lambda: self.response_proposal("upgrade"))
-        self.say(f"proposed: {actions.proposal_text(proposal)}")
+        self.say(_("warning upgraded to orange"))
+        proposal = self.until(_("the upgrade proposal"), lambda: self.response_proposal("upgrade"))
+        self.say(actions.proposal_text(proposal))
         actions.act_on(self.commander, proposal, reason=proposal.warning_subject)
-        self.say("response upgraded to Ⅱ")
+        self.say(_("response upgraded to level Ⅱ"))
         self.settle()
 
     def end(self, warning):
@@ -258,15 +274,15 @@ class Run:
 
         if self.auto:
             wa.lift(self.commander, Warning.objects.get(pk=warning.pk))
-            self.say("warning lifted")
+            self.say(_("warning lifted"))
             self.settle()
-            proposal = self.until("the end proposal", lambda: self.response_proposal("end"))
+            proposal = self.until(_("the end proposal"), lambda: self.response_proposal("end"))
             actions.act_on(self.commander, proposal, reason="台风已过境，预警解除")
         ended = self.until(
-            "a commander lifts the warning and ends the response",
+            _("a commander lifts the warning and ends the response"),
             lambda: Response.objects.filter(pk=self.response_id, status="ended").first(),
         )
-        self.say(f"response ended: {ended.end_reason}")
+        self.say(_("response ended: %(reason)s") % {"reason": ended.end_reason})
         self.settle()
         return ended
 
@@ -278,12 +294,15 @@ class Run:
         path = directory / documents.filename(response)
         path.write_bytes(documents.render_pdf(response))
         scored = documents.score(response)
-        self.say(f"drill report: {path} — score {scored.score}% ({scored.on_time}/{scored.counted} on time)")
+        self.say(
+            _("drill report: %(path)s — score %(score)s%% (%(on_time)s of %(counted)s on time)")
+            % {"path": path, "score": scored.score, "on_time": scored.on_time, "counted": scored.counted}
+        )
         return path
 
     def run(self):
         with acting_as(self.commander if self.auto else None, ChangeSource.CLI):
-            self.say("typhoon approaching Xiamen (simulated)")
+            self.say(_("typhoon approaching Xiamen (simulated)"))
             self.propose_warning("yellow", 8)
             warning = self.issue_warning()
             response = self.start_response()
