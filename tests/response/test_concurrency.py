@@ -14,11 +14,13 @@ ON_POSTGIS = os.environ.get("CITYWATCH_DATABASE_URL", "").startswith("postgis")
 @pytest.mark.django_db(transaction=True)
 def test_two_commanders_start_the_same_response_at_once():
     from citywatch.demo.loader import load_demo
+    from citywatch.demo.plans import load_plans
     from citywatch.notify.models import Message
     from citywatch.response.models import ChecklistAction, Plan, Response
     from tests.support.personas import client_for
 
     load_demo(with_resources=False, with_geo=False)  # transactional tests start from an empty database
+    load_plans()
     plan = Plan.objects.get(hazard="typhoon", area__code="350200")
     clients = [client_for("commander"), client_for("commander")]
     barrier = threading.Barrier(2)

@@ -168,7 +168,8 @@ def load_demo(
         report = AreaImporter().run([DATA / name for name in AREA_FILES])
         placed = place_synthetic_points()
         load_people(password)
-        load_plans()
+        if with_resources:
+            load_plans()
         resources = load_resources() if with_resources else {}
         if with_resources and with_incidents:
             load_incidents()
