@@ -23,6 +23,9 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Settings were read before this file set the variable (pytest-django sets Django up first).
     settings.CITYWATCH_DEMO_PASSWORD = DEMO_PASSWORD
+    # The suite's transactions never commit, so PostgreSQL's NOTIFY never reaches a listener: live streams
+    # poll (tests/notify/test_live_streams.py turns LISTEN on for its committed writes).
+    settings.CITYWATCH_EVENTS_LISTEN = False
     # Every API answer the suite receives is checked against the OpenAPI document.
     from tests.support.contract import install
 

@@ -1,11 +1,25 @@
-"""``/healthz``: database, migrations and worker heartbeat as JSON; 200 when all are well, else 503."""
+"""``/healthz``: database, migrations, static files and worker heartbeat as JSON; 200 when all are well,
+else 503. ``/livez``: the process answers (nothing checked; the benchmarks' trivial endpoint).
+
+The same checks tell ``citywatch serve`` whether the instance is ready (``readiness()``): it refuses to
+start a server that would answer 500 on every page.
+
+Static files: with the production storage (whitenoise's manifest storage) every file the finders know
+must be in the manifest this process loaded. A page naming a file that is missing from it answers 500,
+and both the storage and whitenoise read the collected files once, at start-up: after a late
+``citywatch collectstatic`` the process must be restarted, and until then this check says so. Other
+storages (``DEBUG``, the test suite) are reported as not checked.
+"""
+
+import functools
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.functional import empty
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -28,6 +42,40 @@ def check_migrations() -> dict:
     except Exception as exc:  # noqa: BLE001
         return {"ok": False, "error": exc.__class__.__name__}
     return {"ok": not pending, "pending": len(pending)}
+
+
+@functools.cache
+def static_sources() -> tuple[str, ...]:
+    """Every static file the finders know (the apps' and the vendored packages'), read once per process:
+    they are part of the installed code."""
+    from django.contrib.staticfiles.finders import get_finders
+
+    found = set()
+    for finder in get_finders():
+        for path, _storage in finder.list(["CVS", ".*", "*~"]):
+            found.add(path.replace("\\", "/"))
+    return tuple(sorted(found))
+
+
+def check_static() -> dict:
+    from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+
+    if staticfiles_storage._wrapped is empty:  # the lazy object is set up at its first use
+        staticfiles_storage._setup()
+    storage = staticfiles_storage._wrapped
+    if not isinstance(storage, ManifestFilesMixin):
+        return {"ok": True, "checked": False, "storage": storage.__class__.__name__}
+    try:
+        sources = static_sources()
+    except Exception as exc:  # noqa: BLE001
+        return {"ok": False, "error": exc.__class__.__name__}
+    known = storage.hashed_files
+    missing = [path for path in sources if path not in known]
+    result = {"ok": not missing, "checked": True, "files": len(sources), "missing": len(missing)}
+    if missing:
+        result["example"] = missing[0]
+        result["hint"] = "run `citywatch collectstatic` (or `citywatch serve --prepare`), then restart"
+    return result
 
 
 def check_worker() -> dict:
@@ -53,7 +101,7 @@ def check_worker() -> dict:
 @require_GET
 @login_not_required
 def healthz(request):
-    checks = {"database": check_database()}
+    checks = {"database": check_database(), "static": check_static()}
     if checks["database"]["ok"]:
         checks["migrations"] = check_migrations()
         checks["worker"] = check_worker()
@@ -61,3 +109,19 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
     )
+
+
+def readiness() -> dict:
+    """What must hold before a server starts (the worker may start after it): database, migrations,
+    static files."""
+    checks = {"database": check_database(), "static": check_static()}
+    if checks["database"]["ok"]:
+        checks["migrations"] = check_migrations()
+    return checks
+
+
+@never_cache
+@require_GET
+@login_not_required
+def livez(request):
+    return HttpResponse(b'{"status":"ok"}', content_type="application/json")

@@ -156,6 +156,8 @@ HTTPS = env_bool("CITYWATCH_HTTPS", False)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
+# A load balancer probes these over plain HTTP (paths without the leading slash).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
@@ -253,11 +255,18 @@ CITYWATCH_WRITTEN_REPORT_MINUTES = env_int("CITYWATCH_WRITTEN_REPORT_MINUTES", 6
 # A forward command post should be established within this many minutes of the incident's verification.
 CITYWATCH_COMMAND_POST_TARGET_MINUTES = env_int("CITYWATCH_COMMAND_POST_TARGET_MINUTES", 30)
 
+# --- Serving ----------------------------------------------------------------------------------------
+# Request threads per server process (citywatch/serving.py): each keeps its database connection; a
+# request that finds them all busy waits. 0: Django's stock handler, a new thread per request.
+CITYWATCH_REQUEST_THREADS = env_int("CITYWATCH_REQUEST_THREADS", 16)
+
 # --- Live updates (Server-Sent Events) ------------------------------------------------------------
 CITYWATCH_EVENTS_POLL_SECONDS = env_float("CITYWATCH_EVENTS_POLL_SECONDS", 1.0)
 CITYWATCH_EVENTS_HEARTBEAT_SECONDS = env_float("CITYWATCH_EVENTS_HEARTBEAT_SECONDS", 15.0)
 # A stream ends after this long; the browser reconnects and resumes from the last event it saw.
 CITYWATCH_EVENTS_MAX_SECONDS = env_float("CITYWATCH_EVENTS_MAX_SECONDS", 300.0)
+# On PostgreSQL each server process LISTENs for new rows (one connection) instead of polling for them.
+CITYWATCH_EVENTS_LISTEN = env_bool("CITYWATCH_EVENTS_LISTEN", True)
 
 # --- Notifications (notify: the outbox, its worker and transports) -------------------------------
 # The MQTT broker notifications are published to: mqtt://[user:password@]host[:1883] or mqtts://… (TLS).

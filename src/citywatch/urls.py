@@ -5,7 +5,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from citywatch.api import api
 from citywatch.core import views as core_views
-from citywatch.health import healthz
+from citywatch.health import healthz, livez
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
     path("api/v1/", api.urls),
     re_path(r"^api/", core_views.api_not_found),
     path("admin/", admin.site.urls),

@@ -3,15 +3,107 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import ClassVar
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import FilterSchema
 from pydantic import Field, field_validator
 
 from citywatch.core import inputs
 from citywatch.core.choices import AreaLevel, ChangeAction
+from citywatch.core.models import AdminArea
+
+# Several values of one filter: "full,closed", "已满，关闭", "已满、关闭" or separated by spaces.
+SEPARATORS = re.compile(r"[,，、;；\s]+")
+MAX_AREAS = 50
+
+
+def values_of(value: str | None) -> list[str]:
+    return [v for v in SEPARATORS.split(value or "") if v]
+
+
+def area_codes(value: str | None) -> list[str]:
+    """The codes an area filter names: codes as given, or the areas called so — by their full name
+    (集美区, 侨英街道) or its start (集美, 侨英). ValueError when a name matches no area."""
+    codes: list[str] = []
+    for part in values_of(value):
+        if part.isdigit():
+            codes.append(part)
+            continue
+        found = list(
+            AdminArea.objects.filter(Q(name=part) | Q(name__startswith=part))
+            .order_by("path")
+            .values_list("name", "code")[:MAX_AREAS]
+        )
+        exact = [code for name, code in found if name == part]
+        if not found:
+            raise ValueError(_("no area is called %(name)s") % {"name": part})
+        codes += exact or [code for _name, code in found]
+    return list(dict.fromkeys(codes))
+
+
+def area_q(value: str | None, path: str) -> Q:
+    """Rows whose area (``path``: the lookup of the area path) is one of the named areas or beneath."""
+    q = Q()
+    for code in area_codes(value):
+        q |= Q(**{f"{path}__startswith": f"{code}."}) | Q(**{f"{path}__contains": f".{code}."})
+    return q
+
+
+def choice_values(value: str | None, choices) -> list[str]:
+    """The values of a choice filter given as values or labels, one or several; ValueError names the
+    first unknown one."""
+    by_label = {str(label): v for v, label in choices}
+    known = {v for v, _label in choices}
+    out = []
+    for part in values_of(value):
+        v = part if part in known else by_label.get(part)
+        if v is None:
+            raise ValueError(
+                _("unknown value %(value)s; use %(values)s")
+                % {"value": part, "values": "、".join(str(label) for _v, label in choices)}
+            )
+        out.append(v)
+    return list(dict.fromkeys(out))
+
+
+class ChoicesFilter(FilterSchema):
+    """Filters that take several values of a choice field ("full,closed") or their labels ("已满、关闭");
+    ``multi_choices``: field name → the field's choices [(value, label)]. ``labels_from``: the model
+    whose fields' verbose names label the filters in messages."""
+
+    multi_choices: ClassVar[dict[str, list]] = {}
+    labels_from: ClassVar[type | None] = None
+
+    @field_validator("*")
+    @classmethod
+    def _choices(cls, value, info):
+        if info.field_name in cls.multi_choices and value:
+            return ",".join(choice_values(value, cls.multi_choices[info.field_name]))
+        return value
+
+    def _resolve_field_expression(self, field_name, field_value, field_info):
+        if field_name in self.multi_choices and not callable(getattr(self, f"filter_{field_name}", None)):
+            return Q(**{f"{field_name}__in": field_value.split(",")}) if field_value else Q()
+        return super()._resolve_field_expression(field_name, field_value, field_info)
+
+    @classmethod
+    def label(cls, name: str) -> str:
+        """The name people know the filter ``name`` by (the model field's verbose name)."""
+        if name == "q":
+            return _("search")
+        if name == "bbox":
+            return _("map extent")
+        model = cls.labels_from
+        if model is not None:
+            try:
+                return str(model._meta.get_field(name).verbose_name)
+            except LookupError:
+                pass
+        return name
 
 
 def bbox_q(value: str | None, *fields: str) -> Q:
@@ -25,7 +117,7 @@ def bbox_q(value: str | None, *fields: str) -> Q:
     return q
 
 
-class BboxFilter(FilterSchema):
+class BboxFilter(ChoicesFilter):
     """The spatial filter every filter set shares: rows whose geometry (``bbox_fields``) meets a box."""
 
     bbox_fields: ClassVar[tuple[str, ...]] = ()

@@ -32,16 +32,22 @@ def read_filters(schema, query) -> tuple[Any, dict[str, str], str | None]:
     try:
         return schema(**raw), raw, None
     except ValidationError as exc:
-        bad = list(dict.fromkeys(str(e["loc"][0]) for e in exc.errors() if e.get("loc")))
+        errors = exc.errors()
+        bad = list(dict.fromkeys(str(e["loc"][0]) for e in errors if e.get("loc")))
     kept = {k: v for k, v in raw.items() if k not in bad}
     try:
         filters = schema(**kept)
     except ValidationError:  # values valid alone but not together: apply none
         filters, kept = schema(), {}
-    labels = [
-        str(schema.model_fields[name].title or name) if name in schema.model_fields else name for name in bad
-    ]
-    return filters, kept, _("Ignored invalid filter values: %(fields)s") % {"fields": ", ".join(labels)}
+    messages = {str(e["loc"][0]): e.get("msg", "") for e in errors if e.get("loc")}
+    named = getattr(schema, "label", None)
+    parts = []
+    for name in bad:
+        label = named(name) if callable(named) else str(schema.model_fields[name].title or name)
+        reason = messages.get(name, "").removeprefix("Value error, ")
+        # A reason of our own (translated) is shown; pydantic's English ones are not.
+        parts.append(f"{label}（{reason}）" if reason and not reason.isascii() else label)
+    return filters, kept, _("Ignored invalid filter values: %(fields)s") % {"fields": "、".join(parts)}
 
 
 def paginate(request, queryset, size: int = PAGE_SIZE) -> Page:

@@ -6,3 +6,8 @@ class IncidentsConfig(AppConfig):
     name = "citywatch.incidents"
     label = "incidents"
     verbose_name = _("Incidents")
+
+    def ready(self):
+        from citywatch.incidents.events import LOG
+
+        LOG.connect()  # new log entries wake the live streams (notify.events.Watch)

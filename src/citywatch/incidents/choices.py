@@ -42,6 +42,33 @@ TYPE_CATEGORIES: dict[str, frozenset[str]] = {
 }
 
 
+# Which rescue teams an incident of each type calls for, the most fitting first (configuration: the
+# one-map ranks teams of these kinds first and offers them by default; values are resources' TeamKind).
+# An incident at sea calls for water rescue first whatever its type.
+PREFERRED_TEAM_TYPES: dict[str, tuple[str, ...]] = {
+    IncidentType.TYPHOON: ("water_rescue", "fire_rescue", "power", "communications", "construction"),
+    IncidentType.FLOOD: ("water_rescue", "fire_rescue", "grassroots"),
+    IncidentType.RAINSTORM: ("water_rescue", "fire_rescue", "grassroots"),
+    IncidentType.LANDSLIDE: ("fire_rescue", "construction", "mine"),
+    IncidentType.FOREST_FIRE: ("forest_fire", "fire_rescue"),
+    IncidentType.EARTHQUAKE: ("fire_rescue", "construction", "medical", "communications"),
+    IncidentType.HAZCHEM_LEAK: ("hazchem", "fire_rescue", "medical"),
+    IncidentType.FIRE: ("fire_rescue", "medical"),
+    IncidentType.TRAFFIC: ("fire_rescue", "medical"),
+    IncidentType.BUILDING_COLLAPSE: ("fire_rescue", "construction", "medical"),
+    IncidentType.OTHER: (),
+}
+AT_SEA_TEAM_TYPES = ("water_rescue",)
+
+
+def preferred_team_types(incident) -> list[str]:
+    """The team kinds the incident calls for, the most fitting first."""
+    kinds = list(PREFERRED_TEAM_TYPES.get(incident.type, ()))
+    if getattr(incident, "at_sea", False):
+        kinds = list(AT_SEA_TEAM_TYPES) + [k for k in kinds if k not in AT_SEA_TEAM_TYPES]
+    return kinds
+
+
 class Severity(models.TextChoices):
     I = "1", _("Ⅰ especially serious")  # noqa: E741
     II = "2", _("Ⅱ serious")
@@ -77,6 +104,8 @@ class LogKind(models.TextChoices):
     REPORT = "report", pgettext_lazy("log kind", "Report")
     # An incident's fields changed (title, type, severity, casualties…).
     EDIT = "edit", pgettext_lazy("log kind", "Edit")
+    # The severity was raised (升级) or lowered: logged apart from other edits.
+    SEVERITY = "severity", pgettext_lazy("log kind", "Severity change")
     SYSTEM = "system", _("System")
 
 

@@ -10,14 +10,15 @@ out every 15 seconds as a heartbeat.
 Jurisdiction: users who may view the incident log get the entries of the incidents they may see; team
 leaders (who may not) get only the dispatch events of dispatches they may see, without the log text.
 
-Under ASGI (uvicorn) the view streams from an async generator (database reads through
-``sync_to_async``); under WSGI (the threaded test live server, the test client) from a plain generator.
-Either stream ends after ``MAX_SECONDS`` (the browser reconnects by itself) or when the client goes away.
+Under ASGI (uvicorn) the view streams from an async generator (``notify.events.async_stream``) that
+reads the log only when it may have new rows (``LOG``, a ``notify.events.Watch``: PostgreSQL
+LISTEN/NOTIFY, or one poll per process shared by every stream); under WSGI (the threaded test live
+server, the test client) from a plain generator. Either stream ends after ``MAX_SECONDS`` (the browser
+reconnects by itself) or when the client goes away.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -33,6 +34,7 @@ from citywatch.incidents import actions, queries
 from citywatch.incidents.api.schemas import DispatchEventOut, IncidentSummaryOut, LogOut
 from citywatch.incidents.choices import DispatchStatus, LogKind
 from citywatch.incidents.models import Dispatch, IncidentLog
+from citywatch.notify import events as live
 
 BATCH = 200
 logger = logging.getLogger(__name__)
@@ -151,18 +153,17 @@ def sync_stream(user, cursor: int):
             yield b"".join(encode(event) for event in events)
 
 
-async def async_stream(user, cursor: int):
-    start = last_beat = time.monotonic()
-    yield HELLO
-    fetch = sync_to_async(poll)
-    while time.monotonic() - start < max_seconds():
-        cursor, events = await fetch(user, cursor)
-        for event in events:
-            yield encode(event)
-        if time.monotonic() - last_beat >= heartbeat_seconds():
-            last_beat = time.monotonic()
-            yield HEARTBEAT
-        await asyncio.sleep(poll_seconds())
+LOG = live.Watch(IncidentLog, "citywatch_incident_log")
+
+
+def async_stream(user, cursor: int):
+    state = {"cursor": cursor}
+
+    def fetch() -> list[dict]:
+        state["cursor"], events = poll(user, state["cursor"])
+        return events
+
+    return live.async_stream(fetch, LOG)
 
 
 def _allowed(user) -> bool:

@@ -14,16 +14,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
+import shapely
 from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from citywatch.core import access
+from citywatch.core import access, inputs
 from citywatch.core.choices import AreaLevel, Role
 from citywatch.core.errors import Invalid, NotFound
 from citywatch.core.models import AdminArea, User
-from citywatch.geo import routing
+from citywatch.geo import population, routing
+from citywatch.geo.distance import haversine_m
 from citywatch.incidents.choices import IncidentStatus, SupplyStatus
 from citywatch.incidents.models import (
     CommandPost,
@@ -38,7 +41,10 @@ from citywatch.incidents.models import (
     SupplyRequest,
     Task,
 )
+from citywatch.resources.choices import FacilityKind
+from citywatch.resources.kinds import KINDS
 from citywatch.resources.models import Depot, StockBalance, SupplyItem
+from citywatch.resources.queries import records_for
 
 # What each kind of record is read with (its answers name these).
 RELATED = {
@@ -363,4 +369,123 @@ def duty_screen(user, now: datetime.datetime | None = None) -> DutyScreen:
         overdue_reports=overdue_reports(user, now),
         today_roster=list(roster_for_day(user, now)),
         command_posts=list(posts_for(user).filter(closed_at__isnull=True)),
+    )
+
+
+# --- Population within reach of an incident -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DistrictShare:
+    code: str
+    name: str
+    persons: int | None
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The area reachable from the incident within ``minutes`` (shapely polygon), the persons inside it
+    and how they fall among the districts it touches (most first)."""
+
+    minutes: float
+    polygon: object
+    eta_method: str
+    persons: int | None
+    districts: list[DistrictShare]
+    network: object
+
+
+def reach(incident: Incident, minutes: float) -> Reach:
+    """The travel-time ring of ``minutes`` around the incident with its population, by district: the
+    figure beside the ring on the one-map, so an officer can judge it."""
+
+    try:
+        detail = routing.isochrone_detail((incident.location.x, incident.location.y), minutes, "from")
+    except routing.RoutingError as exc:
+        raise Invalid(str(exc)) from None
+    polygon = detail.polygon
+    persons = population.population_within(polygon)
+    shares: list[DistrictShare] = []
+    if persons is not None and not polygon.is_empty:
+        touched = AdminArea.objects.filter(
+            level=AreaLevel.DISTRICT,
+            boundary__isnull=False,
+            boundary__intersects=GEOSGeometry(polygon.wkt, srid=4326),
+        ).only("code", "name", "boundary")
+        for district in touched:
+            part = shapely.intersection(polygon, shapely.from_wkb(bytes(district.boundary.wkb)))
+            if part.is_empty:
+                continue
+            inside = population.population_within(part)
+            shares.append(
+                DistrictShare(district.code, district.name, None if inside is None else round(inside))
+            )
+        shares.sort(key=lambda s: (-(s.persons or 0), s.code))
+    return Reach(
+        minutes=minutes,
+        polygon=polygon,
+        eta_method=detail.eta_method,
+        persons=None if persons is None else int(round(persons)),
+        districts=shares,
+        network=routing.network(),
+    )
+
+
+# --- Where a reported location lies ---------------------------------------------------------------
+
+MARITIME_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class NearPlace:
+    id: int
+    name: str
+    distance_m: float
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a point lies (``actions.place_of``: area, outside_city, at_sea) and, for the sea, the
+    nearest maritime search-and-rescue sub-centres the user may see."""
+
+    lon: float
+    lat: float
+    area: AdminArea
+    place: str
+    outside_city: bool
+    at_sea: bool
+    maritime: list[NearPlace]
+
+
+def locate_point(user, lon: float, lat: float, crs: str = "wgs84") -> Located:
+    """Where the point lies, for the pages that ask to confirm a location in the sea or outside the
+    city (a point outside China is refused: Invalid)."""
+    # A cycle: the actions import this module (supply reads ``left_to_ship``).
+    from citywatch.incidents.actions.lifecycle import place_of  # noqa: PLC0415
+
+    point = inputs.point(lon, lat, crs)
+    where = place_of(point)
+    maritime: list[NearPlace] = []
+    if where["outside_city"]:
+        rows = (
+            records_for(KINDS["facilities"], user)
+            .filter(kind=FacilityKind.MARITIME_SAR, location__isnull=False)
+            .values_list("pk", "name", "location")
+        )
+        maritime = sorted(
+            (
+                NearPlace(pk, name, round(float(haversine_m(loc.x, loc.y, point.x, point.y)), 1))
+                for pk, name, loc in rows
+            ),
+            key=lambda p: p.distance_m,
+        )[:MARITIME_SHOWN]
+    area = where["area"]
+    return Located(
+        lon=point.x,
+        lat=point.y,
+        area=area,
+        place=" · ".join(area.place_names() or [area.name]),
+        outside_city=where["outside_city"],
+        at_sea=where["at_sea"],
+        maritime=maritime,
     )

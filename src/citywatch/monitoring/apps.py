@@ -9,7 +9,7 @@ class MonitoringConfig(AppConfig):
 
     def ready(self):
         from citywatch.core.management.commands import token
-        from citywatch.monitoring import importers  # noqa: F401  (registers `citywatch import stations`)
+        from citywatch.monitoring import importers, tasks  # noqa: F401  (registers)
         from citywatch.monitoring.actions.ingest import feed_account
         from citywatch.monitoring.views import panels
 

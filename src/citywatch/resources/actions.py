@@ -26,6 +26,7 @@ from citywatch.resources.choices import MOVEMENT_SIGN, MovementKind, ShelterStat
 from citywatch.resources.kinds import CellError, Kind
 from citywatch.resources.models import (
     Depot,
+    RegistryVersion,
     Shelter,
     ShelterOccupancy,
     StockBalance,
@@ -297,6 +298,12 @@ class RecordConflict(Conflict):
         self.index = index
 
 
+def on_registry_write(sender, using=None, **kwargs) -> None:
+    """A record (or an admin area) was saved or deleted: raise the registry's version in the same
+    transaction (connected in ``apps.ready`` to every resource model and ``AdminArea``)."""
+    RegistryVersion.bump(using)
+
+
 def changed_fields(instance, fields: dict) -> list[str]:
     """The names in ``fields`` whose value differs from ``instance``'s: a relation by its key (read
     without a query), a list of choices as a set (core's ``differs``)."""
@@ -383,6 +390,8 @@ def save_resources(kind: Kind, writes, *, keep: tuple[str, ...] = ()) -> list[tu
             raise RecordConflict(_integrity_message(exc), None) from None
         log_bulk(created, ChangeAction.CREATE)
         log_bulk(updated, ChangeAction.UPDATE)
+        if created or updated:
+            RegistryVersion.bump()  # bulk writes send no signal
         if kind.slug == "shelters":
             _log_occupancy(*created, *occupancy_changed)
         for (index, _fields), obj in zip(new, created, strict=True):

@@ -6,9 +6,9 @@ from typing import ClassVar
 
 from django.db.models import Q
 from ninja import FilterSchema
-from pydantic import Field, create_model
+from pydantic import Field, create_model, field_validator
 
-from citywatch.core.filters import BboxFilter
+from citywatch.core.filters import BboxFilter, ChoicesFilter, area_codes, area_q
 from citywatch.resources.choices import MovementKind
 from citywatch.resources.kinds import KINDS, Kind
 
@@ -17,20 +17,25 @@ class ResourceFilter(BboxFilter):
     bbox_fields: ClassVar[tuple[str, ...]] = ("location",)
 
     area: str | None = Field(
-        None, max_length=12, pattern=r"^\d+$", description="admin area code (and beneath)"
+        None, max_length=100, description="admin area codes or names (集美区, 侨英街道), and beneath"
     )
     q: str | None = Field(None, max_length=100, description="part of the name or external id")
 
+    @field_validator("area")
+    @classmethod
+    def _area(cls, value):
+        if value:
+            area_codes(value)
+        return value
+
     def filter_area(self, value):
-        if not value:
-            return Q()
-        return Q(area__path__startswith=f"{value}.") | Q(area__path__contains=f".{value}.")
+        return area_q(value, "area__path") if value else Q()
 
     def filter_q(self, value):
         return Q(name__icontains=value) | Q(external_id__iexact=value) if value else Q()
 
 
-class CatalogueFilter(FilterSchema):
+class CatalogueFilter(ChoicesFilter):
     q: str | None = Field(None, max_length=100, description="part of the name or code")
 
     def filter_q(self, value):
@@ -43,18 +48,27 @@ def _choices_of(kind: Kind, name: str) -> list[str] | None:
 
 
 def filter_schema(kind: Kind) -> type[ResourceFilter]:
+    """The kind's filter set: its choice fields take one value or several ("full,closed"), by value or
+    by label ("已满、关闭")."""
     fields = {}
+    multi = {}
     for name in kind.filters:
         values = _choices_of(kind, name)
         if values is None:  # booleans
             fields[name] = (bool | None, Field(None))
         else:
+            multi[name] = kind.model._meta.get_field(name).choices
             fields[name] = (
                 str | None,
-                Field(None, pattern="^(" + "|".join(values) + ")$", description=", ".join(values)),
+                Field(
+                    None, max_length=200, description="one or several (comma-separated): " + ", ".join(values)
+                ),
             )
     base = ResourceFilter if kind.located else CatalogueFilter
-    return create_model(f"{kind.model.__name__}Filter", __base__=base, **fields)
+    schema = create_model(f"{kind.model.__name__}Filter", __base__=base, **fields)
+    schema.multi_choices = multi
+    schema.labels_from = kind.model
+    return schema
 
 
 FILTERS = {slug: filter_schema(kind) for slug, kind in KINDS.items()}

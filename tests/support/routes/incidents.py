@@ -179,6 +179,15 @@ register(
         malformed={"body": {"report": "third"}},
     ),
     Route("GET", INCIDENT + "/nearby", make=incident, malformed={"query": {"kinds": "ufo"}}),
+    Route("GET", INCIDENT + "/reach", make=incident, malformed={"query": {"minutes": "0"}}),
+    Route(
+        "GET",
+        "/api/v1/incidents/locate",
+        body={"lon": 118.09, "lat": 24.47},
+        outsider=None,
+        forbidden="inspector",
+        malformed={"query": {"lon": "east", "lat": "24"}},
+    ),
     # Command posts.
     Route(
         "GET",

@@ -149,3 +149,14 @@ register(
         note="BD-09 at the corner of the range converts to no longitude/latitude: 422",
     ),
 )
+
+register(
+    Route(
+        "GET",
+        "/api/v1/places",
+        body={"q": "集美"},
+        outsider=None,
+        malformed={"query": {"q": "", "limit": "many"}},
+        note="every role may look a place up; each sees the places of their jurisdiction",
+    ),
+)

@@ -9,6 +9,7 @@ and appends to the incident log; an illegal step or a stale version is a Conflic
 
 from __future__ import annotations
 
+import datetime
 import math
 from decimal import Decimal
 
@@ -16,7 +17,7 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext
 
 from citywatch.core import inputs
 from citywatch.core.choices import AreaLevel
@@ -24,6 +25,7 @@ from citywatch.core.errors import Conflict, Invalid
 from citywatch.core.lifecycle import Lifecycle
 from citywatch.core.models import AdminArea
 from citywatch.core.models.base import scope_of
+from citywatch.geo.land import current_land
 from citywatch.incidents.actions.incident import (
     actor,
     append_log,
@@ -191,11 +193,17 @@ EDITABLE = (
     "serious_injuries",
     "injuries",
     "missing",
+    "people_trapped",
     "direct_loss_cny",
     "affected_area",
+    "caller_name",
+    "caller_phone",
+    "occurred_at",
 )
 REQUIRED = ("title", "category", "type", "lon", "lat")
-COUNTS = ("deaths", "serious_injuries", "injuries", "missing")
+COUNTS = ("deaths", "serious_injuries", "injuries", "missing", "people_trapped")
+# Where an incident can be: China and its seas (a point outside, or at (0, 0), is a typing error).
+CHINA_BOUNDS = (73.4, 3.8, 135.1, 53.6)
 CHOICES = {"category": Category, "type": IncidentType, "severity": Severity, "reported_via": ReportedVia}
 MAX_LOSS_CNY = Decimal("99999999999999.99")  # what the column holds
 
@@ -204,7 +212,34 @@ def _label(name: str):
     """The name a user knows a field of the incident body by (translated)."""
     if name in ("lon", "lat"):
         return _("longitude") if name == "lon" else _("latitude")
-    return Incident._meta.get_field(name).verbose_name
+    if name == "crs":
+        return _("coordinate system")
+    try:
+        return Incident._meta.get_field(name).verbose_name
+    except LookupError:
+        return name
+
+
+def place_of(point: Point) -> dict:
+    """Where a WGS-84 point lies: ``area`` (the deepest area containing it, else the city),
+    ``outside_city`` (outside every district boundary), ``at_sea`` (outside every district and off the
+    land of the land dataset; False when no land dataset is loaded). A point outside China or at (0, 0)
+    is refused (Invalid)."""
+    west, south, east, north = CHINA_BOUNDS
+    if (point.x == 0 and point.y == 0) or not (west <= point.x <= east and south <= point.y <= north):
+        raise Invalid(
+            _("(%(lon)s, %(lat)s) is not in China: check the longitude and latitude")
+            % {"lon": f"{point.x:.6f}", "lat": f"{point.y:.6f}"}
+        )
+    area, outside = locate(point)
+    at_sea = False
+    if outside:
+        land = current_land()
+        if land is not None:
+            import shapely  # noqa: PLC0415 (shapely is a heavy import only this check needs)
+
+            at_sea = not land.intersects(shapely.Point(point.x, point.y))
+    return {"area": area, "outside_city": outside, "at_sea": at_sea}
 
 
 def clean_incident(data: dict, user, instance: Incident | None = None) -> dict:
@@ -214,6 +249,22 @@ def clean_incident(data: dict, user, instance: Incident | None = None) -> dict:
     unknown = set(data) - set(EDITABLE) - {"lon", "lat", "crs"}
     if unknown:
         raise Invalid(_("unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    for name in ("caller_name", "caller_phone"):
+        if name in data:
+            fields[name] = inputs.text(data[name], _label(name), maximum=100 if name == "caller_name" else 32)
+    if "occurred_at" in data:
+        value = data["occurred_at"]
+        if isinstance(value, str):
+            value = inputs.local_datetime(value, _label("occurred_at"), required=False)
+        elif value is not None and not isinstance(value, datetime.datetime):
+            raise Invalid(
+                _("%(field)s is not a valid date and time (YYYY-MM-DD HH:MM).")
+                % {"field": _label("occurred_at")}
+            )
+        value = inputs.aware(value, _label("occurred_at"))
+        if value is not None and value > timezone.now() + datetime.timedelta(minutes=5):
+            raise Invalid(_("%(field)s is in the future") % {"field": _label("occurred_at")})
+        fields["occurred_at"] = value
     if instance is None:
         for name in REQUIRED:
             if data.get(name) in (None, ""):
@@ -238,11 +289,17 @@ def clean_incident(data: dict, user, instance: Incident | None = None) -> dict:
     if category and kind and category not in TYPE_CATEGORIES[kind]:
         raise Invalid(
             _("type %(type)s belongs to %(categories)s, not %(category)s")
-            % {"type": kind, "categories": ", ".join(sorted(TYPE_CATEGORIES[kind])), "category": category}
+            % {
+                "type": IncidentType(kind).label,
+                "categories": pgettext("list separator", ", ").join(
+                    str(Category(c).label) for c in sorted(TYPE_CATEGORIES[kind])
+                ),
+                "category": Category(category).label,
+            }
         )
     if "exercise" in data:
         if not isinstance(data["exercise"], bool):
-            raise Invalid(_("exercise must be true or false"))
+            raise Invalid(_("%(name)s must be true or false") % {"name": _label("exercise")})
         fields["exercise"] = data["exercise"]
     for name in COUNTS:
         if name in data:
@@ -258,13 +315,13 @@ def clean_incident(data: dict, user, instance: Incident | None = None) -> dict:
         if "lon" not in data or "lat" not in data:
             raise Invalid(_("give both lon and lat"))
         point = inputs.point(data["lon"], data["lat"], data.get("crs") or "wgs84")
-        area, outside = locate(point)
-        if not scope_of(user).covers(area.path):
+        where = place_of(point)
+        if not scope_of(user).covers(where["area"].path):
             raise Invalid(
                 _("(%(lon)s, %(lat)s) is outside your jurisdiction")
                 % {"lon": f"{point.x:.6f}", "lat": f"{point.y:.6f}"}
             )
-        fields.update(location=point, area=area, outside_city=outside)
+        fields.update(location=point, **where)
     return fields
 
 
@@ -299,16 +356,39 @@ def update_incident(incident: Incident, user, data: dict, expected_version: int 
             _("a %(status)s incident cannot be edited; reopen it first")
             % {"status": S(incident.status).label}
         )
+    old_severity = incident.severity
     changed = assign_changes(incident, clean_incident(data, user, instance=incident))
     if not changed:
         return incident
     incident.version += 1
     incident.save()
-    append_log(
-        incident,
-        LogKind.EDIT,
-        log_text(gettext_noop("changed %(fields)s"), fields=[_label(n) for n in changed]),
-        user,
-        {"fields": changed, "version": incident.version},
-    )
+    if "severity" in changed:
+        # Ⅰ is the most serious: a smaller number is an upgrade (升级), logged as such.
+        upgrade = int(incident.severity) < int(old_severity)
+        append_log(
+            incident,
+            LogKind.SEVERITY,
+            log_text(
+                gettext_noop("severity upgraded: %(old)s → %(new)s")
+                if upgrade
+                else gettext_noop("severity downgraded: %(old)s → %(new)s"),
+                old=Severity(old_severity).label,
+                new=Severity(incident.severity).label,
+            ),
+            user,
+            {
+                "severity": {"from": old_severity, "to": incident.severity},
+                "upgrade": upgrade,
+                "version": incident.version,
+            },
+        )
+    others = [n for n in changed if n != "severity"]
+    if others:
+        append_log(
+            incident,
+            LogKind.EDIT,
+            log_text(gettext_noop("changed %(fields)s"), fields=[_label(n) for n in others]),
+            user,
+            {"fields": others, "version": incident.version},
+        )
     return incident

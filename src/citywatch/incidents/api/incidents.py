@@ -19,10 +19,15 @@ from citywatch.incidents.api.schemas import (
     IncidentNearbyOut,
     IncidentOut,
     IncidentPatch,
+    LocatedOut,
+    LocateParams,
     OverdueOut,
+    ReachOut,
+    ReachParams,
     ReportIn,
     TransitionIn,
 )
+from citywatch.incidents.choices import preferred_team_types
 from citywatch.incidents.filters import IncidentFilter
 from citywatch.incidents.models import Incident
 from citywatch.resources.nearby import NearbyParams, nearby
@@ -63,6 +68,15 @@ def overdue(request: HttpRequest):
     return queries.overdue_reports(request.user, timezone.now())
 
 
+@router.get("/incidents/locate", response=LocatedOut, summary="Where a reported location lies")
+def locate(request: HttpRequest, params: Query[LocateParams]):
+    """The area a location falls in, whether it lies outside the city or in the sea (the pages ask to
+    confirm such a location) and, outside the city, the nearest maritime search-and-rescue sub-centres.
+    A point outside China or at (0, 0) answers 422."""
+    access.require(request.user, Incident, "add")
+    return queries.locate_point(request.user, params.lon, params.lat, params.crs)
+
+
 @router.get("/incidents/{int:pk}", response=IncidentDetail, summary="One incident")
 def get_incident(request: HttpRequest, pk: int):
     return queries.incident_for(request.user, pk)
@@ -97,4 +111,14 @@ def incident_nearby(request: HttpRequest, pk: int, params: Query[NearbyParams]):
     """The nearby analysis (``GET /nearby``, ``resources.nearby``) at the incident's location."""
     incident = queries.incident_for(request.user, pk)
     answer = nearby(request.user, incident.location.x, incident.location.y, params)
-    return {"incident": incident.pk, **vars(answer)}
+    return {"incident": incident.pk, "preferred_team_types": preferred_team_types(incident), **vars(answer)}
+
+
+@router.get(
+    "/incidents/{int:pk}/reach", response=ReachOut, summary="Population within a travel time of the incident"
+)
+def incident_reach(request: HttpRequest, pk: int, params: Query[ReachParams]):
+    """The area reachable from the incident within ``minutes`` (by road, else estimated), the persons
+    inside it and how they fall among the districts."""
+    incident = queries.incident_for(request.user, pk)
+    return queries.reach(incident, params.minutes)

@@ -13,6 +13,7 @@ import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NotRequired
 
+import shapely.geometry
 from django.utils import timezone
 from ninja import Schema
 from pydantic import Field, PlainSerializer, StrictFloat, StrictInt, StrictStr
@@ -21,6 +22,7 @@ from typing_extensions import TypedDict
 from citywatch.core.api import AreaRef
 from citywatch.core.inputs import MAX_COUNT
 from citywatch.core.pagination import Geometry, geometry_json
+from citywatch.geo.api import NetworkOut
 from citywatch.incidents import actions, queries
 from citywatch.incidents.choices import (
     Category,
@@ -85,7 +87,13 @@ class IncidentIn(Schema):
     serious_injuries: Count | None = None
     injuries: Count | None = None
     missing: Count | None = None
+    people_trapped: Count | None = None
     direct_loss_cny: Decimal | None = Field(None, ge=0, lt=Decimal("1e14"))
+    caller_name: str | None = Field(None, max_length=100, description="who called it in")
+    caller_phone: str | None = Field(None, max_length=32)
+    occurred_at: datetime.datetime | None = Field(
+        None, description="when it happened (without an offset: the city's time)"
+    )
 
     def fields(self) -> dict:
         """The fields the client sent, for ``actions.clean_incident`` (a null clears only the affected
@@ -127,15 +135,20 @@ class IncidentOut(Schema):
     lat: float = Field(alias="location.y")
     area: AreaRef
     outside_city: bool
+    at_sea: bool = Field(description="outside every district, in the sea (maritime search and rescue)")
     reported_via: ReportedVia
     exercise: bool
     deaths: int
     serious_injuries: int
     injuries: int
     missing: int
+    people_trapped: int
     direct_loss_cny: Money
+    caller_name: str
+    caller_phone: str
     status: IncidentStatus
     version: int
+    occurred_at: datetime.datetime | None
     reported_at: datetime.datetime
     verified_at: datetime.datetime | None
     responding_at: datetime.datetime | None
@@ -209,6 +222,60 @@ class IncidentNearbyOut(NearbyOut):
     """The nearby analysis (``GET /nearby``, ``resources.nearby``) at the incident's location."""
 
     incident: int
+    preferred_team_types: list[str] = Field(
+        description="the team kinds this incident's type calls for, first first (PREFERRED_TEAM_TYPES)"
+    )
+
+
+class ReachParams(Schema):
+    minutes: float = Field(15, gt=0, le=120, description="the travel time of the ring")
+
+
+class DistrictShareOut(Schema):
+    code: str
+    name: str
+    persons: int | None
+
+
+class ReachOut(Schema):
+    """The ring of ``minutes`` around the incident, the persons inside and their districts."""
+
+    minutes: float
+    eta_method: Literal["road", "estimated"]
+    persons: int | None = Field(description="persons inside (None without a population grid)")
+    districts: list[DistrictShareOut] = Field(description="the persons inside by district, most first")
+    geometry: Geometry
+    network: NetworkOut
+
+    @staticmethod
+    def resolve_geometry(answer) -> dict:
+        return shapely.geometry.mapping(answer.polygon)
+
+
+class LocateParams(Schema):
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    crs: Crs = "wgs84"
+
+
+class NearPlaceOut(Schema):
+    id: int
+    name: str
+    distance_m: float = Field(description="in a straight line")
+
+
+class LocatedOut(Schema):
+    """Where a point lies: ask to confirm one in the sea or outside the city before reporting it."""
+
+    lon: float = Field(description="WGS-84")
+    lat: float
+    area: AreaRef
+    place: str = Field(description="the names from the district down")
+    outside_city: bool
+    at_sea: bool
+    maritime: list[NearPlaceOut] = Field(
+        description="outside the city: the nearest maritime search-and-rescue sub-centres"
+    )
 
 
 # --- The log --------------------------------------------------------------------------------------

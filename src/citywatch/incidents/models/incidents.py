@@ -22,6 +22,9 @@ class Incident(DomainModel):
     )
     # The location lies outside every district boundary: accepted, filed under the city, flagged.
     outside_city = models.BooleanField(_("outside the city"), default=False)
+    # The location lies in the sea (outside every district, the reporter confirmed it): maritime
+    # search-and-rescue resources are offered first.
+    at_sea = models.BooleanField(_("at sea"), default=False)
     reported_via = models.CharField(
         _("reported via"), max_length=16, choices=ReportedVia.choices, default=ReportedVia.PHONE
     )
@@ -30,9 +33,13 @@ class Incident(DomainModel):
     serious_injuries = models.PositiveIntegerField(_("serious injuries"), default=0)
     injuries = models.PositiveIntegerField(_("injuries"), default=0)
     missing = models.PositiveIntegerField(_("missing"), default=0)
+    people_trapped = models.PositiveIntegerField(_("people trapped"), default=0)
     direct_loss_cny = models.DecimalField(
         _("direct loss (CNY)"), max_digits=16, decimal_places=2, default=0, validators=[MinValueValidator(0)]
     )
+    # Who called it in (the reporting member of the public or unit), to call back.
+    caller_name = models.CharField(_("caller's name"), max_length=100, blank=True)
+    caller_phone = models.CharField(_("caller's phone"), max_length=32, blank=True)
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -40,6 +47,8 @@ class Incident(DomainModel):
     status = models.CharField(
         _("status"), max_length=16, choices=IncidentStatus.choices, default=IncidentStatus.REPORTED
     )
+    # When it happened (as the caller says), as against when it was reported.
+    occurred_at = models.DateTimeField(_("time of occurrence"), null=True, blank=True)
     reported_at = models.DateTimeField(_("reported at"))
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     responding_at = models.DateTimeField(_("responding at"), null=True, blank=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -28,10 +29,11 @@ from citywatch.incidents.choices import (
     Severity,
     SupplyStatus,
     TaskStatus,
+    preferred_team_types,
 )
 from citywatch.incidents.filters import IncidentFilter
 from citywatch.incidents.models import Dispatch, ExpertSummons, Incident, Participant, Task
-from citywatch.resources.choices import Availability
+from citywatch.resources.choices import Availability, ShelterStatus, TeamKind
 
 PAGE_SIZE = 50
 FORM_FIELDS = (
@@ -48,8 +50,12 @@ FORM_FIELDS = (
     "serious_injuries",
     "injuries",
     "missing",
+    "people_trapped",
+    "caller_name",
+    "caller_phone",
+    "occurred_at",
 )
-COUNTS = ("deaths", "serious_injuries", "injuries", "missing")
+COUNTS = ("deaths", "serious_injuries", "injuries", "missing", "people_trapped")
 
 
 def _labels() -> dict:
@@ -66,6 +72,8 @@ def _labels() -> dict:
         "task_status": {v: str(label) for v, label in TaskStatus.choices},
         "task_actions": actions.TASKS.moves(),
         "availability": {v: str(label) for v, label in Availability.choices},
+        "team_type": {v: str(label) for v, label in TeamKind.choices},
+        "shelter_status": {v: str(label) for v, label in ShelterStatus.choices},
     }
 
 
@@ -106,10 +114,15 @@ def incident_list(request):
     )
 
 
+class LocationUnconfirmed(Exception):
+    """The report form's location lies in the sea or outside the city and was not confirmed yet."""
+
+
 def incident_new(request):
     access.require(request.user, Incident, "add")
     values = {"crs": "wgs84", "reported_via": ReportedVia.PHONE, "severity": ""}
     error = None
+    confirm = None
     status = 200
     if request.method == "POST":
         values = {name: request.POST.get(name, "").strip() for name in FORM_FIELDS}
@@ -127,12 +140,21 @@ def incident_new(request):
         }
         if values["severity"]:
             data["severity"] = values["severity"]
-        for name in COUNTS:
+        for name in (*COUNTS, "caller_name", "caller_phone", "occurred_at"):
             if values[name]:
                 data[name] = values[name]
         data = {k: v for k, v in data.items() if v is not None or k in ("lon", "lat")}
+        values["confirm_location"] = request.POST.get("confirm_location") == "1"
         try:
+            # A location in the sea or outside the city is reported only once the officer confirms it.
+            if data.get("lon") and data.get("lat") and not values["confirm_location"]:
+                located = queries.locate_point(request.user, data["lon"], data["lat"], data["crs"])
+                if located.outside_city:
+                    confirm = located
+                    raise LocationUnconfirmed
             incident = actions.create_incident(request.user, data)
+        except LocationUnconfirmed:
+            status = 422
         except ActionError as exc:
             error, status = str(exc), 422
         except (ValueError, TypeError, ArithmeticError) as exc:
@@ -145,6 +167,7 @@ def incident_new(request):
         {
             "values": values,
             "error": error,
+            "confirm": confirm,
             "categories": Category.choices,
             "types": IncidentType.choices,
             "severities": Severity.choices,
@@ -173,6 +196,11 @@ def incident_detail(request, pk):
             "log": log,
             "last_log_id": max((e.pk for e in log), default=0),
             "dispatches": dispatches,
+            "types": IncidentType.choices,
+            "severities": Severity.choices,
+            "occurred_local": timezone.localtime(incident.occurred_at).strftime("%Y-%m-%dT%H:%M")
+            if incident.occurred_at
+            else "",
             **{name: access.can(user, model, action) for name, (model, action) in ABILITIES.items()},
             "onemap_data": {
                 "labels": _labels(),
@@ -184,7 +212,21 @@ def incident_detail(request, pk):
                     "version": incident.version,
                     "has_post": queries.posts_for(user).filter(incident=incident).exists(),
                     "allowed_actions": actions.LIFECYCLE.allowed(incident.status),
+                    "type": incident.type,
+                    "at_sea": incident.at_sea,
+                    "preferred_team_types": preferred_team_types(incident),
                 },
+                "dispatched": [
+                    {
+                        "id": d.pk,
+                        "team": d.team_id,
+                        "name": d.team.name,
+                        "status": d.status,
+                        "lon": d.team.location.x if d.team.location else None,
+                        "lat": d.team.location.y if d.team.location else None,
+                    }
+                    for d in dispatches
+                ],
             },
         },
     )

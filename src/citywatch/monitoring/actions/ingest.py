@@ -209,6 +209,11 @@ class Batch:
         )
 
     @classmethod
+    def from_csv(cls, data: bytes) -> Batch:
+        """From the feeds' long CSV (``csv_records``)."""
+        return cls.from_records(csv_records(data))
+
+    @classmethod
     def from_columns(
         cls,
         station: Sequence,
@@ -246,6 +251,34 @@ class Batch:
         sources = None if source is None else ([source] * n if isinstance(source, str) else list(source))
         stations = [str(s) for s in station]
         return cls(stations, variable, t, v, q, c, sources, problems)
+
+
+CSV_COLUMNS = ("station", "variable", "time", "value", "quality", "correction", "source")
+
+
+def csv_records(data: bytes) -> list[dict]:
+    """The records of the feeds' long CSV (a header naming ``station``, ``variable``, ``time``, ``value``
+    and optionally ``quality``, ``correction``, ``source``), bounded like every CSV (``core.limits``)."""
+    import csv
+
+    from citywatch.core.limits import LimitExceeded, UndecodableText, csv_rows
+
+    try:
+        rows = csv_rows(data, settings.CITYWATCH_INGEST_MAX_READINGS)
+        header = next(rows, None)
+        if not header:
+            raise Invalid(_("the CSV body is empty"))
+        names = [h.strip().lower() for h in header]
+        missing = [c for c in CSV_COLUMNS[:4] if c not in names]
+        if missing:
+            raise Invalid(_("the CSV header lacks %(columns)s") % {"columns": ", ".join(missing)})
+        keep = [(k, names.index(k)) for k in CSV_COLUMNS if k in names]
+        records = [{k: (cells[j] if j < len(cells) else "") for k, j in keep} for cells in rows]
+    except LimitExceeded as exc:
+        raise TooLarge(str(exc)) from None
+    except (UndecodableText, csv.Error) as exc:
+        raise Invalid(str(exc)) from None
+    return records
 
 
 def check_size(count: int) -> None:

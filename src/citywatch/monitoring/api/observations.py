@@ -3,7 +3,6 @@ catalogue and a station's time series, downsampled on the server (``agg=``, ``in
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from typing import Literal
@@ -17,16 +16,15 @@ from pydantic import Field, field_validator
 
 from citywatch.core import access
 from citywatch.core.errors import Invalid, NotFound, TooLarge
-from citywatch.core.limits import LimitExceeded, UndecodableText, check_json_containers, csv_rows, size_text
+from citywatch.core.limits import LimitExceeded, check_json_containers, size_text
 from citywatch.monitoring import queries
-from citywatch.monitoring.actions.ingest import Batch, check_size, ingest
+from citywatch.monitoring.actions.ingest import Batch, ingest
 from citywatch.monitoring.api.schemas import StationRef, VariableOut
 from citywatch.monitoring.models import Observation, Variable
 
 router = Router(tags=["monitoring"])
 
 CSV_TYPES = ("text/csv", "application/csv", "text/plain")
-COLUMNS = ("station", "variable", "time", "value", "quality", "correction", "source")
 
 
 class ObservationIn(Schema):
@@ -76,7 +74,7 @@ def _read_body(request: HttpRequest) -> Batch:
         raise TooLarge(_("The request is larger than the limit of %(limit)s.") % {"limit": size_text(limit)})
     content_type = request.content_type or ""
     if content_type in CSV_TYPES:
-        return _csv_batch(body)
+        return Batch.from_csv(body)
     if content_type not in ("application/json", ""):
         raise Invalid(
             _("send a JSON array (application/json) or CSV (text/csv)"),
@@ -90,26 +88,6 @@ def _read_body(request: HttpRequest) -> Batch:
         raise TooLarge(str(exc)) from None
     except (ValueError, UnicodeDecodeError):
         raise Invalid(_("the body is not JSON")) from None
-    return Batch.from_records(records)
-
-
-def _csv_batch(body: bytes) -> Batch:
-    try:
-        rows = csv_rows(body, settings.CITYWATCH_INGEST_MAX_READINGS)
-        header = next(rows, None)
-        if not header:
-            raise Invalid(_("the CSV body is empty"))
-        names = [h.strip().lower() for h in header]
-        missing = [c for c in COLUMNS[:4] if c not in names]
-        if missing:
-            raise Invalid(_("the CSV header lacks %(columns)s") % {"columns": ", ".join(missing)})
-        keep = [(k, names.index(k)) for k in COLUMNS if k in names]
-        records = [{k: (cells[j] if j < len(cells) else "") for k, j in keep} for cells in rows]
-    except LimitExceeded as exc:
-        raise TooLarge(str(exc)) from None
-    except (UndecodableText, csv.Error) as exc:
-        raise Invalid(str(exc)) from None
-    check_size(len(records))
     return Batch.from_records(records)
 
 

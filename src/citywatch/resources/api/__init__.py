@@ -6,13 +6,14 @@
 * ``ledger``    — ``/resources/stock-movements/`` and ``/resources/depots/{pk}/stock``;
 * ``occupancy`` — ``/resources/shelters/{pk}/occupancy``;
 * ``coverage``  — ``/coverage``, the grassroots coverage report;
-* ``nearby``    — ``/nearby``, the registry's resources nearest a point by travel time.
+* ``nearby``    — ``/nearby``, the registry's resources nearest a point by travel time;
+* ``places``    — ``/places``, place search by name or pinyin (areas and the registry's named places).
 
 Access is ``core.access`` everywhere (``get_for`` fetches and checks in one call; ``require`` for lists
 and creations); every route declares its input and output schemas (``schemas``).
 """
 
-from citywatch.resources.api import coverage, exchange, ledger, nearby, occupancy, records  # noqa: F401
+from citywatch.resources.api import coverage, exchange, ledger, nearby, occupancy, places, records  # noqa: F401
 from citywatch.resources.api.router import router
 
 __all__ = ["router"]

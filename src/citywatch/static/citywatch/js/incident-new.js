@@ -10,7 +10,7 @@
   if (!mapEl || !picker || !window.maplibregl) return;
   // Django's JavaScript catalogue (/jsi18n/) defines gettext, pgettext and interpolate.
   const gettext = window.gettext || ((s) => s);
-  const interpolate = window.interpolate || ((fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (m, k) => String(obj[k])));
+  const { interpolate } = window.CityWatchFormat;
   const lonInput = document.getElementById("id_lon");
   const latInput = document.getElementById("id_lat");
   const crsSelect = document.getElementById("id_crs");
@@ -154,6 +154,19 @@
     const p = typedPoint();
     place(p);
     if (p && !map.getBounds().contains(p)) map.easeTo({ center: p });
+  }
+
+  // Place search: the chosen place's point goes into the form; the map shows its area.
+  const placeInput = document.getElementById("place-q");
+  const placeList = document.getElementById("place-results");
+  if (placeInput && placeList && window.CityWatchPlaceSearch) {
+    window.CityWatchPlaceSearch.attach(placeInput, placeList, (p) => {
+      pick({ lng: p.lon, lat: p.lat });
+      window.CityWatchPlaceSearch.show(map, p);
+      status.textContent = interpolate(gettext("Location set to %(place)s (%(kind)s); click the map to refine it."),
+        { place: p.context ? p.context + " · " + p.name : p.name, kind: p.kind_label }, true);
+      status.dataset.place = p.name;
+    });
   }
 
   map.on("click", (e) => pick(e.lngLat));

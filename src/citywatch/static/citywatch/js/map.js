@@ -15,8 +15,8 @@
   const layersNote = document.getElementById("layers-note");
   const areaPage = (code) => el.dataset.areaPage.replace("CODE", encodeURIComponent(code));
   const resourcePage = (kind, id) => el.dataset.resourcePage.replace("KIND", encodeURIComponent(kind)) + encodeURIComponent(id) + "/";
-  const lang = document.documentElement.lang || undefined;
-  const num = (n) => (n === null || n === undefined || n === "" ? "–" : Number(n).toLocaleString(lang));
+  // Numbers, travel times and distances as every page writes them (format.js).
+  const { num, interpolate, minutesText, kmText, methodText, personsText } = window.CityWatchFormat;
   const PAGE = 1000;
   const EMPTY = { type: "FeatureCollection", features: [] };
 
@@ -700,19 +700,6 @@
     return r.json();
   }
 
-  const minutesText = (s) => {
-    if (s === null || s === undefined) return "–";
-    const m = s / 60;
-    if (m < 1) return gettext("< 1 min");
-    const n = Math.round(m);
-    return interpolate(ngettext("%s min", "%s min", n), [num(n)]);
-  };
-  const kmText = (m) => (m === null || m === undefined ? "–"
-    : interpolate(gettext("%s km"), [Number(m / 1000).toLocaleString(lang, { maximumFractionDigits: 1, minimumFractionDigits: 1 })]));
-  const methodText = (method) => (method === "road" ? gettext("by road") : gettext("estimated"));
-  const personsText = (n) => (n === null || n === undefined ? gettext("unknown (no population data)")
-    : interpolate(ngettext("%s person", "%s persons", n), [num(n)]));
-
   function nearbyLayers() {
     map.addSource("nearby-isochrone", { type: "geojson", data: EMPTY });
     map.addSource("nearby-route", { type: "geojson", data: EMPTY });
@@ -990,11 +977,4 @@
     if (popBox.checked) showPopulation(true); // a state the browser restored
     resolveNearbyReady();
   });
-
-  function interpolate(fmt, args, named) {
-    if (window.interpolate) return window.interpolate(fmt, args, named);
-    if (named) return fmt.replace(/%\((\w+)\)s/g, (_, k) => String(args[k]));
-    let i = 0;
-    return fmt.replace(/%s/g, () => String(args[i++]));
-  }
 })();

@@ -6,41 +6,13 @@
   "use strict";
   const gettext = window.gettext || ((s) => s);
   const ngettext = window.ngettext || ((s, p, n) => (n === 1 ? s : p));
-  const lang = document.documentElement.lang || undefined;
-  const num = (n) => (n === null || n === undefined || n === "" ? "–" : Number(n).toLocaleString(lang));
+  const pgettext = window.pgettext || ((c, s) => s);
+  // Numbers, times, travel times and distances as every page writes them (format.js).
+  const { lang, num, interpolate, when, minutesText, kmText, methodText, personsText } = window.CityWatchFormat;
   const EMPTY = { type: "FeatureCollection", features: [] };
   const dataEl = document.getElementById("onemap-data");
   const DATA = dataEl ? JSON.parse(dataEl.textContent) : {};
   const LABELS = DATA.labels || { incident_status: {}, dispatch_status: {}, log_kind: {}, dispatch_actions: {} };
-
-  function interpolate(fmt, args, named) {
-    if (window.interpolate) return window.interpolate(fmt, args, named);
-    if (named) return fmt.replace(/%\((\w+)\)s/g, (_, k) => String(args[k]));
-    let i = 0;
-    return fmt.replace(/%s/g, () => String(args[i++]));
-  }
-
-  // Times are shown in the city's time zone (the server's), as the server-rendered pages show them.
-  const TIME_ZONE = document.documentElement.dataset.timeZone || undefined;
-  function when(iso, opts) {
-    if (!iso) return "";
-    const d = new Date(iso);
-    if (Number.isNaN(d.getTime())) return String(iso);
-    const o = opts || {};
-    const fields = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" };
-    let format;
-    try {
-      format = new Intl.DateTimeFormat("en-GB", Object.assign({ timeZone: TIME_ZONE }, fields));
-    } catch (e) {
-      format = new Intl.DateTimeFormat("en-GB", fields);
-    }
-    const p = {};
-    format.formatToParts(d).forEach((part) => (p[part.type] = part.value));
-    let text = p.month + "-" + p.day + " " + p.hour + ":" + p.minute;
-    if (o.year) text = p.year + "-" + text;
-    if (o.seconds) text += ":" + p.second;
-    return text;
-  }
 
   function csrfToken() {
     const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -80,19 +52,6 @@
     node.textContent = text || "";
     node.hidden = !text;
   }
-
-  const minutesText = (s) => {
-    if (s === null || s === undefined) return "–";
-    const m = s / 60;
-    if (m < 1) return gettext("< 1 min");
-    const n = Math.round(m);
-    return interpolate(ngettext("%s min", "%s min", n), [num(n)]);
-  };
-  const kmText = (m) => (m === null || m === undefined ? "–"
-    : interpolate(gettext("%s km"), [Number(m / 1000).toLocaleString(lang, { maximumFractionDigits: 1, minimumFractionDigits: 1 })]));
-  const methodText = (method) => (method === "road" ? gettext("by road") : gettext("estimated"));
-  const personsText = (n) => (n === null || n === undefined ? gettext("unknown (no population data)")
-    : interpolate(ngettext("%s person", "%s persons", n), [num(n)]));
 
   const ACTION_LABELS = {
     verify: gettext("Verify"),
@@ -258,8 +217,9 @@
     const canChange = mapEl.dataset.canChange === "1";
     const canDispatch = mapEl.dataset.canDispatch === "1";
     const loaded = (window.citywatchLayers = {});
-    const RINGS = [5, 10, 30];
-    const REACH = [15, 30];
+    // The rings drawn and the population figures beside them are of the same minutes.
+    const RINGS = [5, 15, 30];
+    const REACH = RINGS;
     // Ranked by the engine beside the map; every resource kind also has a layer (duty people: layer only).
     const NEARBY_KINDS = ["rescue-teams", "depots", "shelters", "medical-facilities", "experts", "facilities"];
     const LAYER_KINDS = NEARBY_KINDS.concat(["duty-people"]);
@@ -276,7 +236,10 @@
       experts: "#0891b2", facilities: "#7c3aed", "duty-people": "#475569" };
     const SHELTER_STATUS = { open: "#16a34a", full: "#f97316", closed: "#9ca3af" };
     const TEAM_STATUS = { available: "#2563eb", deployed: "#1e3a8a", unavailable: "#94a3b8" };
-    const RING_COLOURS = { 5: "#dc2626", 10: "#f97316", 30: "#7c3aed" };
+    const RING_COLOURS = { 5: "#dc2626", 15: "#f97316", 30: "#7c3aed" };
+    // The selected route, and the routes of dispatched teams: colours apart from the incident's red.
+    const ROUTE_COLOUR = "#0369a1";
+    const DISPATCHED_COLOUR = "#7c3aed";
     const match = (prop, colours, fallback) => ["match", ["get", prop], ...Object.entries(colours).flat(), fallback];
     const PAINT = {
       "rescue-teams": { "circle-color": match("status", TEAM_STATUS, "#2563eb"), "circle-radius": 6 },
@@ -335,15 +298,16 @@
 
     async function loadRings() {
       const reach = document.getElementById("reach-list");
-      const minutes = Array.from(new Set(RINGS.concat(REACH))).sort((a, b) => a - b);
+      const minutes = RINGS;
       const answers = await Promise.allSettled(minutes.map((m) => {
-        const u = new URL(mapEl.dataset.isochroneUrl, window.location.origin);
-        Object.entries({ lon: here[0], lat: here[1], minutes: m, direction: "from" }).forEach(([k, v]) => u.searchParams.set(k, String(v)));
+        const u = new URL(mapEl.dataset.reachUrl, window.location.origin);
+        u.searchParams.set("minutes", String(m));
         return api(u);
       }));
       const byMinutes = {};
       answers.forEach((a, i) => (byMinutes[minutes[i]] = a.status === "fulfilled" ? a.value : null));
       loaded.rings = byMinutes;
+      ringMarkers.splice(0).forEach((m) => m.remove());
       const features = RINGS.filter((m) => byMinutes[m]).map((m) => ({
         type: "Feature", geometry: outline(byMinutes[m].geometry), properties: { minutes: m, colour: RING_COLOURS[m] } }));
       map.getSource("rings").setData({ type: "FeatureCollection", features: features });
@@ -357,28 +321,34 @@
       });
       reach.replaceChildren();
       REACH.forEach((m) => {
-        const iso = byMinutes[m];
+        const r = byMinutes[m];
         const li = el("li", "reach-item");
         li.dataset.minutes = String(m);
-        li.appendChild(el("span", "reach-minutes", interpolate(gettext("Within %(minutes)s min"), { minutes: m }, true)));
-        li.append(" ");
-        li.appendChild(el("strong", "reach-persons", iso ? personsText(iso.properties && iso.properties.persons) : gettext("unknown")));
-        if (iso) li.append(" ", el("span", "note", "(" + methodText(iso.properties && iso.properties.eta_method) + ")"));
+        const swatch = el("span", "ring-swatch");
+        swatch.style.borderColor = RING_COLOURS[m];
+        li.append(swatch, el("span", "reach-minutes", interpolate(gettext("Within %(minutes)s min"), { minutes: m }, true)), " ");
+        li.appendChild(el("strong", "reach-persons", r ? personsText(r.persons) : gettext("unknown")));
+        if (r) li.append(" ", el("span", "note", "(" + methodText(r.eta_method) + ")"));
+        if (r && r.districts && r.districts.length) {
+          // How the figure falls among the districts, so an officer can judge it.
+          const parts = r.districts.filter((d) => d.persons).map((d) => d.name + " " + num(d.persons));
+          li.appendChild(el("span", "reach-districts", parts.join(" · ")));
+        }
         reach.appendChild(li);
       });
-      const failed = answers.find((a) => a.status === "rejected");
-      if (failed) addNote(interpolate(gettext("Some travel-time rings could not be drawn: %(error)s"), { error: failed.reason.message }, true));
       const any = Object.values(byMinutes).find((x) => x);
       const networkNote = document.getElementById("network-note");
-      if (any && any.properties && any.properties.network && !any.properties.network.loaded) {
+      if (any && any.network && !any.network.loaded) {
         networkNote.textContent = gettext("No road network is loaded: the rings are estimated from straight-line distance.");
         networkNote.hidden = false;
       }
+      const failed = answers.find((a) => a.status === "rejected");
+      if (failed) addNote(interpolate(gettext("Some travel-time rings could not be drawn: %(error)s"), { error: failed.reason.message }, true));
       mapEl.dataset.rings = "loaded";
       const b = new maplibregl.LngLatBounds(here, here);
       features.forEach((f) => {
         const walk = (c) => (typeof c[0] === "number" ? b.extend(c) : c.forEach(walk));
-        if (f.properties.minutes <= 10 && f.geometry) walk(f.geometry.coordinates);
+        if (f.properties.minutes <= 15 && f.geometry) walk(f.geometry.coordinates);
       });
       if (features.length) map.fitBounds(b, { padding: 60, maxZoom: 14, duration: 0 });
     }
@@ -476,9 +446,19 @@
       map.addLayer({ id: "route-casing", type: "line", source: "route", layout: { "line-cap": "round", "line-join": "round" },
         paint: { "line-color": "#fff", "line-width": 7 } });
       map.addLayer({ id: "route-line", type: "line", source: "route", filter: ["==", ["get", "eta_method"], "road"],
-        layout: { "line-cap": "round", "line-join": "round" }, paint: { "line-color": "#e11d48", "line-width": 4 } });
+        layout: { "line-cap": "round", "line-join": "round" }, paint: { "line-color": ROUTE_COLOUR, "line-width": 5 } });
       map.addLayer({ id: "route-estimated", type: "line", source: "route", filter: ["!=", ["get", "eta_method"], "road"],
-        paint: { "line-color": "#e11d48", "line-width": 4, "line-dasharray": [2, 1.5] } });
+        paint: { "line-color": ROUTE_COLOUR, "line-width": 5, "line-dasharray": [2, 1.5] } });
+      // Teams dispatched to this incident: their routes and where they are.
+      map.addSource("dispatched-routes", { type: "geojson", data: EMPTY });
+      map.addLayer({ id: "dispatched-routes", type: "line", source: "dispatched-routes", layout: { "line-cap": "round", "line-join": "round" },
+        paint: { "line-color": DISPATCHED_COLOUR, "line-width": 3, "line-opacity": 0.85, "line-dasharray": [1, 1.2] } });
+      map.addSource("dispatched", { type: "geojson", data: EMPTY });
+      map.addLayer({ id: "dispatched", type: "circle", source: "dispatched",
+        paint: { "circle-color": DISPATCHED_COLOUR, "circle-radius": 8, "circle-stroke-color": "#fff", "circle-stroke-width": 2.5 } });
+      map.addLayer({ id: "dispatched-label", type: "symbol", source: "dispatched",
+        layout: { "text-field": ["get", "name"], "text-size": 12, "text-offset": [0, 1.3], "text-anchor": "top", "text-optional": true },
+        paint: { "text-color": "#4c1d95", "text-halo-color": "#fff", "text-halo-width": 1.5 } });
       LAYER_KINDS.forEach((kind) => {
         if (!layerBoxes[kind]) return;
         map.addSource("res-" + kind, { type: "geojson", data: EMPTY });
@@ -503,6 +483,7 @@
         apply();
       });
       loadRings().catch((err) => addNote(err.message));
+      drawDispatched();
       mapEl.dataset.loaded = "true";
     });
 
@@ -564,7 +545,8 @@
         return;
       }
       const u = new URL(mapEl.dataset.nearbyUrl, window.location.origin);
-      Object.entries({ kinds: kinds.join(","), minutes: 60, limit: 10 }).forEach(([k, v]) => u.searchParams.set(k, String(v)));
+      // Enough of each kind that the type and room filters still leave the nearest that fit.
+      Object.entries({ kinds: kinds.join(","), minutes: 60, limit: NEARBY_FETCH }).forEach(([k, v]) => u.searchParams.set(k, String(v)));
       mapEl.dataset.nearby = "loading";
       try {
         const answer = await api(u);
@@ -579,48 +561,161 @@
       }
     }
 
+    // --- The ranked list: what officers decide with; filters by team type and shelter room ----------
+    const NEARBY_FETCH = 60;
+    const NEARBY_SHOWN = 8;
+    const PREFERRED = incident.preferred_team_types || [];
+    const TEAM_TYPES = LABELS.team_type || {};
+    const ACTIVE_DISPATCH = ["requested", "accepted", "en_route", "on_scene"];
+    const nearbyFilters = { teamType: PREFERRED.length ? "preferred" : "", shelterRoom: true };
+    const teamPlaces = new Map(); // team id → [lon, lat], from every answer that told where a team is
+    (DATA.dispatched || []).forEach((d) => d.lon !== null && teamPlaces.set(d.team, [d.lon, d.lat]));
+
+    const preferenceRank = (type) => {
+      const i = PREFERRED.indexOf(type);
+      return i < 0 ? PREFERRED.length : i;
+    };
+    const hasRoom = (item) => item.status === "open" && (item.details.free === null || item.details.free > 0);
+
+    /** The items of one kind the filters let through, in the order shown. */
+    function shownItems(kind, mine) {
+      if (kind === "rescue-teams") {
+        let teams = mine.slice();
+        if (nearbyFilters.teamType === "preferred") teams = teams.filter((i) => PREFERRED.includes(i.details.type));
+        else if (nearbyFilters.teamType) teams = teams.filter((i) => i.details.type === nearbyFilters.teamType);
+        // Available teams of the most fitting type first, then by travel time.
+        return teams.sort((a, b) => (a.status === "available" ? 0 : 1) - (b.status === "available" ? 0 : 1)
+          || preferenceRank(a.details.type) - preferenceRank(b.details.type) || a.eta_s - b.eta_s);
+      }
+      if (kind === "shelters" && nearbyFilters.shelterRoom) return mine.filter(hasRoom);
+      if (kind === "facilities" && incident.at_sea) {
+        return mine.slice().sort((a, b) => (a.details.type === "maritime_sar" ? 0 : 1) - (b.details.type === "maritime_sar" ? 0 : 1) || a.eta_s - b.eta_s);
+      }
+      return mine;
+    }
+
+    function teamFilter(kindsSeen) {
+      const label = el("label", "nearby-filter");
+      label.append(gettext("Team type") + " ");
+      const select = el("select");
+      select.id = "team-type-filter";
+      if (PREFERRED.length) {
+        const o = el("option", null, interpolate(gettext("For this incident: %(types)s"),
+          { types: PREFERRED.map((t) => TEAM_TYPES[t] || t).join(pgettext("list separator", ", ")) }, true));
+        o.value = "preferred";
+        select.appendChild(o);
+      }
+      const all = el("option", null, gettext("All types"));
+      all.value = "";
+      select.appendChild(all);
+      Object.entries(TEAM_TYPES).filter(([v]) => kindsSeen.has(v)).forEach(([v, l]) => {
+        const o = el("option", null, l);
+        o.value = v;
+        select.appendChild(o);
+      });
+      select.value = nearbyFilters.teamType;
+      select.addEventListener("change", () => {
+        nearbyFilters.teamType = select.value;
+        renderNearby(state.nearby, state.nearbyKinds);
+      });
+      label.appendChild(select);
+      return label;
+    }
+
+    function shelterFilter() {
+      const label = el("label", "nearby-filter");
+      const box = el("input");
+      box.type = "checkbox";
+      box.id = "shelter-room-filter";
+      box.checked = nearbyFilters.shelterRoom;
+      box.addEventListener("change", () => {
+        nearbyFilters.shelterRoom = box.checked;
+        renderNearby(state.nearby, state.nearbyKinds);
+      });
+      label.append(box, " " + gettext("Only open shelters with room"));
+      return label;
+    }
+
+    /** The facts of an item's second line (what officers decide with). */
+    function itemFacts(kind, item) {
+      const d = item.details || {};
+      const facts = [];
+      if (kind === "rescue-teams") {
+        if (d.type_label) facts.push(el("span", "nearby-type", d.type_label));
+        if (d.members !== null && d.members !== undefined) facts.push(el("span", "nearby-members", interpolate(ngettext("%s person", "%s people", d.members), [num(d.members)])));
+        if (item.status) facts.push(el("span", "nearby-status-" + item.status, teamStatusText(item.status)));
+        if (d.leader) facts.push(el("span", "nearby-leader", interpolate(gettext("leader %(name)s"), { name: d.leader }, true)));
+      } else if (kind === "shelters") {
+        facts.push(el("span", "nearby-status-" + item.status, (LABELS.shelter_status || {})[item.status] || item.status || ""));
+        facts.push(el("span", "nearby-capacity", interpolate(gettext("capacity %(capacity)s · occupants %(occupancy)s · free %(free)s"),
+          { capacity: num(d.capacity), occupancy: num(d.occupancy), free: num(d.free) }, true)));
+      } else if (kind === "medical-facilities") {
+        if (d.level_label) facts.push(el("span", "nearby-level", d.level_label));
+        facts.push(el("span", "nearby-beds", interpolate(gettext("%(beds)s beds"), { beds: num(d.beds) }, true)));
+        if (d.emergency_department) facts.push(el("span", "nearby-ed", gettext("emergency department")));
+      } else if (kind === "facilities") {
+        if (d.type_label) facts.push(el("span", "nearby-type", d.type_label));
+      } else if (item.availability) {
+        facts.push(el("span", "nearby-status-" + item.availability, (LABELS.availability || {})[item.availability] || item.availability));
+      }
+      const line = el("span", "nearby-facts");
+      facts.forEach((f, i) => line.append(...(i ? [" · ", f] : [f])));
+      return line;
+    }
+
     function renderNearby(answer, kinds) {
+      state.nearbyKinds = kinds;
       nearbyResults.replaceChildren();
       const estimated = !answer.network || answer.network.mode !== "road";
-      const n = (answer.items || []).length;
-      nearbyStatus.textContent = interpolate(ngettext("%(n)s result within %(minutes)s minutes, fastest first. Click one for its route.",
-        "%(n)s results within %(minutes)s minutes, fastest first. Click one for its route.", n), { n: num(n), minutes: num(60) }, true);
+      (answer.items || []).filter((i) => i.kind === "rescue-teams").forEach((i) => teamPlaces.set(i.id, [i.lon, i.lat]));
+      let shownTotal = 0;
       const mode = el("p", "nearby-mode " + (estimated ? "estimated" : "road"), estimated
         ? gettext("Travel times are estimated: no road network is loaded, so they come from straight-line distance, a detour factor and an average speed.")
         : interpolate(gettext("Travel times by road (network: %(source)s)."), { source: answer.network.source || "–" }, true));
       mode.dataset.mode = estimated ? "estimated" : "road";
-      nearbyResults.appendChild(mode);
-      kinds.forEach((kind) => {
+      const groups = [];
+      // Maritime search and rescue first for an incident at sea.
+      const order = incident.at_sea ? ["facilities"].concat(kinds.filter((k) => k !== "facilities")) : kinds;
+      order.filter((k) => kinds.includes(k)).forEach((kind) => {
         const mine = (answer.items || []).filter((i) => i.kind === kind);
+        const shown = shownItems(kind, mine).slice(0, NEARBY_SHOWN);
+        shownTotal += shown.length;
         const section = el("section", "nearby-group");
         section.dataset.kind = kind;
         const h = el("h3");
         const dot = el("span", "legend-dot");
         dot.style.backgroundColor = KIND_COLOURS[kind];
-        h.append(dot, document.createTextNode(" " + KIND_TITLES[kind] + " (" + num(mine.length) + ")"));
+        h.append(dot, document.createTextNode(" " + KIND_TITLES[kind] + " (" + num(shown.length) + ")"));
         section.appendChild(h);
-        if (!mine.length) {
-          section.appendChild(el("p", "note", gettext("None within reach.")));
-          nearbyResults.appendChild(section);
+        if (kind === "rescue-teams") section.appendChild(teamFilter(new Set(mine.map((i) => i.details.type))));
+        if (kind === "shelters") section.appendChild(shelterFilter());
+        if (!shown.length) {
+          section.appendChild(el("p", "note", mine.length ? gettext("None within reach fits the filter.") : gettext("None within reach.")));
+          groups.push(section);
           return;
         }
         const ol = el("ol", "nearby-list");
-        mine.forEach((item) => {
+        shown.forEach((item) => {
           const li = el("li", "nearby-item");
           li.dataset.kind = item.kind;
           li.dataset.id = String(item.id);
           li.dataset.etaMethod = item.eta_method;
           if (item.status) li.dataset.status = item.status;
+          if (item.details && item.details.type) li.dataset.type = item.details.type;
+          if (kind === "rescue-teams" && PREFERRED.includes(item.details.type)) li.classList.add("preferred");
           const pick = el("button", "nearby-pick");
           pick.type = "button";
           pick.title = item.direction === "to" ? gettext("Show the route from here to the incident") : gettext("Show the route from the incident to here");
           const meta = el("span", "nearby-meta");
           meta.append(el("span", "nearby-eta", minutesText(item.eta_s)), " · ", el("span", "nearby-distance", kmText(item.distance_m)),
             " · ", el("span", "nearby-method " + (item.eta_method === "road" ? "road" : "estimated"), methodText(item.eta_method)));
-          if (item.status && kind === "rescue-teams") meta.append(" · ", el("span", "nearby-status-" + item.status, teamStatusText(item.status)));
-          if (item.availability) meta.append(" · ", el("span", "nearby-status-" + item.availability, (LABELS.availability || {})[item.availability] || item.availability));
-          pick.append(el("span", "nearby-name", item.name), meta);
-          pick.addEventListener("click", () => showRoute(item, li));
+          pick.append(el("span", "nearby-name", item.name), meta, itemFacts(kind, item));
+          const equipment = (item.details && item.details.equipment) || [];
+          if (equipment.length) pick.append(el("span", "nearby-equipment", equipment.slice(0, 3).join("、")));
+          pick.addEventListener("click", () => {
+            showRoute(item, li);
+            showCard(item);
+          });
           li.appendChild(pick);
           if (kind === "rescue-teams" && canDispatch && item.status === "available" && !["closed", "cancelled"].includes(state.status)) {
             const b = el("button", "dispatch-button", gettext("Dispatch"));
@@ -631,13 +726,76 @@
           ol.appendChild(li);
         });
         section.appendChild(ol);
-        nearbyResults.appendChild(section);
+        groups.push(section);
       });
+      nearbyStatus.textContent = interpolate(ngettext("%(n)s result within %(minutes)s minutes, fastest first. Click one for its route.",
+        "%(n)s results within %(minutes)s minutes, fastest first. Click one for its route.", shownTotal), { n: num(shownTotal), minutes: num(60) }, true);
+      nearbyResults.append(...groups, mode);
+      const count = document.querySelector('[data-count-for-tab="resources"]');
+      if (count) count.textContent = num(shownTotal);
+    }
+
+    /** A resource's card on the map: its name (a link to its page) and what the ranked list knows. */
+    let card = null;
+    function showCard(item) {
+      if (card) card.remove();
+      const div = el("div", "popup-resource");
+      div.appendChild(el("div", "popup-kind", KIND_TITLES[item.kind]));
+      const a = el("a", "popup-title", item.name);
+      a.href = mapEl.dataset.resourcePage.replace("KIND", encodeURIComponent(item.kind)) + encodeURIComponent(item.id) + "/";
+      div.appendChild(a);
+      div.appendChild(el("div", "popup-meta", minutesText(item.eta_s) + " · " + kmText(item.distance_m)));
+      div.appendChild(itemFacts(item.kind, item));
+      const equipment = (item.details && item.details.equipment) || [];
+      if (equipment.length) div.appendChild(el("div", "popup-equipment", gettext("Equipment") + ": " + equipment.join("、")));
+      if (item.details && item.details.phone) {
+        const tel = el("a", "popup-phone", item.details.phone);
+        tel.href = "tel:" + item.details.phone;
+        div.append(el("span", null, gettext("Phone") + ": "), tel);
+      }
+      card = new maplibregl.Popup({ maxWidth: "320px", className: "resource-card" }).setLngLat([item.lon, item.lat]).setDOMContent(div).addTo(map);
+    }
+
+    // --- Dispatched teams and their routes on the map ------------------------------------------------
+    const dispatched = new Map(); // team id → {name, status}
+    (DATA.dispatched || []).forEach((d) => ACTIVE_DISPATCH.includes(d.status) && dispatched.set(d.team, { name: d.name, status: d.status }));
+    const dispatchedRoutes = new Map(); // team id → route Feature
+
+    async function drawDispatched() {
+      if (!map.getSource("dispatched")) return;
+      const points = [];
+      const wanted = [];
+      dispatched.forEach((d, team) => {
+        const at = teamPlaces.get(team);
+        if (!at) return;
+        points.push({ type: "Feature", geometry: { type: "Point", coordinates: at }, properties: { team: team, name: d.name, status: d.status } });
+        if (!dispatchedRoutes.has(team)) wanted.push([team, at]);
+      });
+      map.getSource("dispatched").setData({ type: "FeatureCollection", features: points });
+      await Promise.allSettled(wanted.map(async ([team, at]) => {
+        const u = new URL(mapEl.dataset.routeUrl, window.location.origin);
+        u.searchParams.set("from", at.join(","));
+        u.searchParams.set("to", here.join(","));
+        const route = await api(u);
+        dispatchedRoutes.set(team, route);
+      }));
+      const routes = [];
+      dispatchedRoutes.forEach((route, team) => dispatched.has(team) && route.geometry && routes.push({ type: "Feature", geometry: route.geometry, properties: { team: team } }));
+      map.getSource("dispatched-routes").setData({ type: "FeatureCollection", features: routes });
+      mapEl.dataset.dispatched = String(points.length);
+    }
+
+    function noteDispatch(d) {
+      if (!d || !d.team || d.team.id === undefined) return;
+      if (ACTIVE_DISPATCH.includes(d.status)) dispatched.set(d.team.id, { name: d.team.name, status: d.status });
+      else dispatched.delete(d.team.id);
+      drawDispatched();
     }
 
     const teamStatusText = (s) => ({ available: gettext("Available"), deployed: gettext("Deployed"), unavailable: gettext("Unavailable") })[s] || s;
 
     async function showRoute(item, li) {
+      if (li) li.scrollIntoView({ block: "nearest" });
       const there = [item.lon, item.lat];
       // Teams and depots travel to the incident; people go from it to shelters and hospitals.
       const [from, to] = item.direction === "to" ? [there, here] : [here, there];
@@ -678,6 +836,7 @@
         const body = { team: item.id };
         if (assignee && assignee.value) body.assigned_to = assignee.value;
         const d = await api(mapEl.dataset.dispatchesUrl, { body: body });
+        teamPlaces.set(item.id, [item.lon, item.lat]);
         upsertDispatch(d);
         loadNearby();
         if (layerBoxes["rescue-teams"] && layerBoxes["rescue-teams"].checked) loadKind("rescue-teams");
@@ -693,6 +852,7 @@
     const logList = document.getElementById("log-list");
 
     function upsertDispatch(d) {
+      noteDispatch(d);
       let li = dispatchList.querySelector('li.dispatch[data-id="' + d.id + '"]');
       if (!li) {
         li = el("li", "dispatch new");
@@ -790,7 +950,144 @@
     });
     ops = operations(map, mapEl, incident, canChange);
     noteForm(mapEl, canChange);
+    panelTabs();
+    editForm(mapEl, state);
+    mapSearch(map);
     loadNearby();
+  }
+
+  // --- The panel's tabs (资源, 调派, 物资, 指挥部, 任务, 报告, 日志), each with its count --------------
+
+  function panelTabs() {
+    const tabs = Array.from(document.querySelectorAll("#panel-tabs [role=tab]"));
+    const panels = Array.from(document.querySelectorAll("#panel-body [role=tabpanel]"));
+    if (!tabs.length) return;
+    function select(tab, focus) {
+      tabs.forEach((t) => {
+        const on = t === tab;
+        t.setAttribute("aria-selected", on ? "true" : "false");
+        t.tabIndex = on ? 0 : -1;
+      });
+      panels.forEach((p) => (p.hidden = p.id !== tab.getAttribute("aria-controls")));
+      document.getElementById("onemap-panel").dataset.tab = tab.dataset.tab;
+      if (focus) tab.focus();
+    }
+    tabs.forEach((tab, i) => {
+      tab.addEventListener("click", () => select(tab));
+      tab.addEventListener("keydown", (e) => {
+        const next = e.key === "ArrowRight" ? tabs[(i + 1) % tabs.length] : e.key === "ArrowLeft" ? tabs[(i - 1 + tabs.length) % tabs.length] : null;
+        if (next) {
+          e.preventDefault();
+          select(next, true);
+        }
+      });
+    });
+    // Counts: what each panel lists (the resources tab counts the ranked list, set when it is drawn).
+    const COUNTED = {
+      dispatch: "#dispatch-list > li.dispatch, #summons-list > li:not(.empty):not(.note)",
+      supplies: "#supply-list > li:not(.empty):not(.note)",
+      post: "#participant-list > li:not(.empty):not(.note)",
+      tasks: "#task-list > li:not(.empty):not(.note)",
+      reports: "#sitrep-list > li:not(.empty):not(.note)",
+      log: "#log-list > li",
+    };
+    let pending = false;
+    function recount() {
+      pending = false;
+      Object.entries(COUNTED).forEach(([tab, selector]) => {
+        const target = document.querySelector('[data-count-for-tab="' + tab + '"]');
+        if (target) target.textContent = num(document.querySelectorAll(selector).length);
+      });
+    }
+    new MutationObserver(() => {
+      if (!pending) {
+        pending = true;
+        requestAnimationFrame(recount);
+      }
+    }).observe(document.getElementById("panel-body"), { childList: true, subtree: true });
+    recount();
+  }
+
+  // --- Editing the incident (title, type, severity, location, casualties, caller, time) -----------
+
+  function editForm(mapEl, state) {
+    const dialog = document.getElementById("incident-edit");
+    const open = document.getElementById("edit-incident");
+    if (!dialog || !open) return;
+    const form = document.getElementById("incident-edit-form");
+    const message = document.getElementById("edit-message");
+    const base = mapEl.dataset.incidentUrl.replace(/\/$/, "");
+    const initial = {};
+    Array.from(form.elements).forEach((f) => f.name && (initial[f.name] = f.value));
+    const COUNT_FIELDS = ["people_trapped", "deaths", "serious_injuries", "injuries", "missing"];
+    open.addEventListener("click", () => {
+      showMessage(message, "");
+      dialog.showModal();
+    });
+    document.getElementById("edit-cancel").addEventListener("click", () => dialog.close());
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const body = {};
+      Array.from(form.elements).forEach((f) => {
+        if (!f.name || f.value === initial[f.name]) return;
+        if (f.name === "lon" || f.name === "lat") return;
+        body[f.name] = COUNT_FIELDS.includes(f.name) ? (f.value === "" ? 0 : Number(f.value)) : f.value;
+      });
+      const lon = form.elements.lon.value.trim();
+      const lat = form.elements.lat.value.trim();
+      if (lon !== initial.lon || lat !== initial.lat) {
+        // A location in the sea or outside the city is changed only once confirmed.
+        try {
+          const u = new URL(mapEl.dataset.locateUrl, window.location.origin);
+          u.searchParams.set("lon", lon);
+          u.searchParams.set("lat", lat);
+          const where = await api(u);
+          if (where.outside_city) {
+            let question = where.at_sea ? gettext("The new location is in the sea. Is that right?") : gettext("The new location is outside the city's districts. Is that right?");
+            if (where.maritime && where.maritime.length) {
+              question += "\n" + gettext("Nearest maritime search-and-rescue sub-centres:") + " " + where.maritime.map((m) => m.name + " " + kmText(m.distance_m)).join(pgettext("list separator", ", "));
+            }
+            if (!window.confirm(question)) return;
+          }
+        } catch (err) {
+          showMessage(message, err.message);
+          return;
+        }
+        body.lon = lon;
+        body.lat = lat;
+      }
+      if (body.occurred_at === "") delete body.occurred_at;
+      if (!Object.keys(body).length) {
+        dialog.close();
+        return;
+      }
+      body.version = state.version;
+      const save = document.getElementById("edit-save");
+      save.disabled = true;
+      try {
+        await api(base, { method: "PATCH", body: body });
+        // The header, the rings and the ranked list all follow from the incident: read them anew.
+        window.location.reload();
+      } catch (err) {
+        showMessage(message, err.status === 409 || err.status === 422 ? interpolate(gettext("Not saved: %(error)s"), { error: err.message }, true) : err.message);
+        save.disabled = false;
+      }
+    });
+  }
+
+  // --- Place search on the one-map: fly to a community, street or named place -----------------------
+
+  function mapSearch(map) {
+    const input = document.getElementById("map-place-q");
+    const list = document.getElementById("map-place-results");
+    if (!input || !list || !window.CityWatchPlaceSearch) return;
+    let found = null;
+    window.CityWatchPlaceSearch.attach(input, list, (p) => {
+      window.CityWatchPlaceSearch.show(map, p);
+      if (found) found.remove();
+      const tag = el("div", "found-place", p.name);
+      found = new maplibregl.Marker({ element: tag, anchor: "bottom" }).setLngLat([p.lon, p.lat]).addTo(map);
+    });
   }
 
   // --- A note in the incident log (it comes back over the event stream like every other entry) ----

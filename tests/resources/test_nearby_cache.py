@@ -1,0 +1,89 @@
+"""The nearby analysis keeps its prepared candidates per process (``resources.nearby.CANDIDATES``): the
+registry is read once, and read again after any write to it — a record created, changed, deleted or
+written in bulk — because the write raises the registry's version in its own transaction."""
+
+import pytest
+
+from citywatch.resources import actions
+from citywatch.resources.kinds import KINDS
+from citywatch.resources.models import RegistryVersion, RescueTeam
+from citywatch.resources.nearby import CANDIDATES
+
+pytestmark = pytest.mark.django_db
+
+POINT = {"lon": 118.10, "lat": 24.46}  # in 思明区
+NEAR = {"lon": 118.1001, "lat": 24.4601}
+ASK = {**POINT, "kinds": "rescue-teams,shelters", "limit": 5, "minutes": 60}
+
+
+def team(name, **extra):
+    return {"name": name, "kind": "social", "members": 10, "area_code": "350203", **NEAR, **extra}
+
+
+def nearest(client):
+    response = client.get("/api/v1/nearby", ASK)
+    assert response.status_code == 200, response.content
+    return response.json()["items"]
+
+
+def test_the_registry_is_read_once_until_a_write(city_admin):
+    CANDIDATES.clear()
+    first = nearest(city_admin)
+    loads, preparations = CANDIDATES.loads, CANDIDATES.preparations
+    assert loads == 2 and preparations == 2  # two kinds, one per direction
+    assert nearest(city_admin) == first
+    assert (CANDIDATES.loads, CANDIDATES.preparations) == (loads, preparations)
+
+    version = RegistryVersion.current()
+    created = city_admin.post(
+        "/api/v1/resources/rescue-teams/", team("缓存测试救援队"), content_type="application/json"
+    )
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    assert RegistryVersion.current() != version
+    items = nearest(city_admin)
+    assert ("rescue-teams", pk, "缓存测试救援队") in [(i["kind"], i["id"], i["name"]) for i in items]
+    assert CANDIDATES.loads > loads
+
+    # A change of state (what a dispatch does to a team) is seen at once.
+    changed = city_admin.patch(
+        f"/api/v1/resources/rescue-teams/{pk}", {"status": "unavailable"}, content_type="application/json"
+    )
+    assert changed.status_code == 200, changed.content
+    mine = [i for i in nearest(city_admin) if i["kind"] == "rescue-teams" and i["id"] == pk]
+    assert mine and mine[0]["status"] == "unavailable"
+
+    assert city_admin.delete(f"/api/v1/resources/rescue-teams/{pk}").status_code == 204
+    assert pk not in [i["id"] for i in nearest(city_admin) if i["kind"] == "rescue-teams"]
+
+
+def test_a_bulk_write_moves_the_version(city_admin):
+    nearest(city_admin)
+    loads = CANDIDATES.loads
+    kind = KINDS["rescue-teams"]
+    fields, problems = actions.clean_record(
+        kind, team("批量缓存测试队"), actions.Context.for_user(city_admin_user())
+    )
+    assert not problems, problems
+    [(obj, outcome)] = actions.save_resources(kind, [(fields, None)])
+    assert outcome == "created"
+    items = nearest(city_admin)
+    assert ("rescue-teams", obj.pk) in [(i["kind"], i["id"]) for i in items]
+    assert CANDIDATES.loads > loads
+
+
+def test_each_jurisdiction_gets_its_own_candidates(city_admin, huli):
+    RescueTeam.objects.filter(name="湖里缓存测试队").delete()
+    nearest(city_admin)  # the city-wide view is prepared first
+    items = huli.get("/api/v1/nearby", {**ASK, "limit": 50, "minutes": 240}).json()["items"]
+    ids = [i["id"] for i in items if i["kind"] == "rescue-teams"]
+    assert ids
+    assert set(RescueTeam.objects.filter(pk__in=ids).values_list("area__path", flat=True)) <= {
+        p for p in RescueTeam.objects.values_list("area__path", flat=True) if p.startswith("350200.350206.")
+    }
+
+
+def city_admin_user():
+    from citywatch.core.models import User
+
+    return User.objects.get(username="city_admin")
