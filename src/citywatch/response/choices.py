@@ -114,5 +114,5 @@ class EventKind(models.TextChoices):
     ACTION_DONE = "action_done", _("Action done")
     ACTION_OVERDUE = "action_overdue", _("Action overdue")
     WARNING = "warning", _("Warning")
-    PROPOSAL = "proposal", _("Proposal")
+    PROPOSAL = "proposal", _("Response proposal")
     NOTE = "note", _("Note")

@@ -156,3 +156,42 @@ def guidance_rows():
         for level in ("blue", "yellow", "orange", "red"):
             text = table.get(level) or GENERAL[level]
             yield code, level, text[0], text[1]
+
+
+def seed(hazard_model=None, guidance_model=None) -> int:
+    """Create the hazard types and guidance not yet present (the migration, and an emptied database).
+    Returns how many hazard types were created."""
+    if hazard_model is None:
+        from citywatch.warnings.models import Guidance as guidance_model
+        from citywatch.warnings.models import HazardType as hazard_model
+    by_code, created = {}, 0
+    for code, name, name_en, category, computed, order in HAZARDS:
+        by_code[code], new = hazard_model.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "name_en": name_en,
+                "category": category,
+                "computed": computed,
+                "order": order,
+                **({"keywords": KEYWORDS.get(code, "")} if _has_keywords(hazard_model) else {}),
+            },
+        )
+        created += new
+    for code, level, text, text_en in guidance_rows():
+        guidance_model.objects.get_or_create(
+            hazard=by_code[code], level=level, defaults={"instructions": text, "instructions_en": text_en}
+        )
+    return created
+
+
+def _has_keywords(model) -> bool:
+    return any(f.name == "keywords" for f in model._meta.get_fields())
+
+
+def ensure_seeded() -> None:
+    """An emptied database (a transactional test, a flush) gets the default hazard types back."""
+    from citywatch.warnings.models import HazardType
+
+    if not HazardType.objects.exists():
+        seed()

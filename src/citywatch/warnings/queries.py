@@ -56,6 +56,9 @@ def proposal_for(user, pk: int, action: str = "view") -> Proposal:
 
 
 def hazards():
+    from citywatch.warnings.hazards import ensure_seeded
+
+    ensure_seeded()
     return HazardType.objects.prefetch_related("guidance").order_by("order", "code")
 
 
@@ -147,3 +150,48 @@ def nearest_open_shelters(lon: float, lat: float, *, limit: int = 3, minutes: fl
     engine = routing.get_engine()
     answer = engine.nearest_by_time((lon, lat), lonlat, "from", minutes * 60, limit)
     return [(shelters[hit.index], hit) for hit in answer.results]
+
+
+# --- monitoring data for the signal rules ----------------------------------------------------------
+
+
+def district_of(area_path: str, districts: dict[str, object]):
+    """The district (by path prefix) holding an area path, or None."""
+    for path, district in districts.items():
+        if area_path.startswith(path):
+            return district
+    return None
+
+
+def signal_readings(variable_codes: tuple[str, ...], since, until=None):
+    """Readings of the given variables since ``since`` at active stations placed in a district:
+    (stations, {variable code: (station index, epoch seconds, value) arrays}), stations being
+    [(station, district)] in index order. Good and estimated readings only (not suspect)."""
+    import numpy as np
+
+    from citywatch.core.choices import AreaLevel
+    from citywatch.core.models import AdminArea
+    from citywatch.monitoring.choices import Quality, StationStatus
+    from citywatch.monitoring.models import Observation, Station
+
+    districts = {d.path: d for d in AdminArea.objects.filter(level=AreaLevel.DISTRICT)}
+    stations = []
+    index = {}
+    for station in Station.objects.select_related("area").exclude(status=StationStatus.RETIRED):
+        district = district_of(station.area.path, districts)
+        if district is not None:
+            index[station.pk] = len(stations)
+            stations.append((station, district))
+    out = {}
+    for code in variable_codes:
+        rows = Observation.objects.filter(variable__code=code, time__gte=since, station_id__in=list(index))
+        if until is not None:
+            rows = rows.filter(time__lte=until)
+        rows = rows.exclude(quality=Quality.SUSPECT).values_list("station_id", "time", "value")
+        st, tm, vl = [], [], []
+        for station_id, time, value in rows.iterator(chunk_size=5000):
+            st.append(index[station_id])
+            tm.append(int(time.timestamp()))
+            vl.append(value)
+        out[code] = (np.array(st, dtype=np.int64), np.array(tm, dtype=np.int64), np.array(vl, dtype=float))
+    return stations, out

@@ -26,6 +26,7 @@ from citywatch.warnings.actions.lifecycle import (
 )
 from citywatch.warnings.actions.proposals import (
     Signal,
+    compute_proposals,
     dismiss_proposal,
     draft_from_proposal,
     record_signals,
@@ -35,6 +36,7 @@ __all__ = [
     "ACTIONS",
     "ImportResult",
     "Signal",
+    "compute_proposals",
     "dismiss_proposal",
     "draft_from_proposal",
     "import_alert",

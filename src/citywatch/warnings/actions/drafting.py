@@ -17,6 +17,7 @@ from citywatch.core.errors import Conflict, Forbidden, Invalid
 from citywatch.core.models import AdminArea
 from citywatch.core.models.base import scope_of
 from citywatch.warnings.choices import COLOUR_NAMES, ROMAN, Level, Source, WarningStatus
+from citywatch.warnings.hazards import ensure_seeded
 from citywatch.warnings.models import Guidance, HazardType, Warning
 
 MAX_AREAS = 200
@@ -61,6 +62,7 @@ def city_area() -> AdminArea | None:
 
 
 def hazard_named(code: str) -> HazardType:
+    ensure_seeded()
     hazard = HazardType.objects.filter(code=str(code or "").strip()).first()
     if hazard is None:
         codes = ", ".join(HazardType.objects.values_list("code", flat=True))

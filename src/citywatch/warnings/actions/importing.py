@@ -34,6 +34,7 @@ from citywatch.warnings.actions.drafting import common_area, footprint
 from citywatch.warnings.actions.lifecycle import LIFECYCLE, announce, change_of
 from citywatch.warnings.cap.safexml import parse_document
 from citywatch.warnings.choices import Change, MsgType, Source, WarningStatus
+from citywatch.warnings.hazards import ensure_seeded
 from citywatch.warnings.models import HazardType, Warning, WarningVersion
 
 IMPORTED_STATUSES = {cap.Status.ACTUAL: False, cap.Status.EXERCISE: True}
@@ -78,6 +79,7 @@ def _pick(alert: cap.Alert) -> tuple[cap.Info, cap.Info | None]:
 
 def hazard_of(alert: cap.Alert) -> HazardType:
     """Our own event code first; then a hazard's name or keyword in an info's event (then headline)."""
+    ensure_seeded()
     hazards = list(HazardType.objects.order_by("order", "code"))
     by_code = {h.code: h for h in hazards}
     for info in alert.infos:
@@ -194,8 +196,10 @@ def _new_version(warning, alert, change, msg_type, user, text) -> WarningVersion
 
 def import_alert(user, data: bytes) -> ImportResult:
     """Import one CAP document (see the module's docstring); ``Invalid`` (422) with every failed rule, or
-    ``Conflict`` (409) for an Update or Cancel of a warning that has ended."""
-    require(user, Warning, "add")
+    ``Conflict`` (409) for an Update or Cancel of a warning that has ended. ``user`` None: the worker
+    (a configured feed)."""
+    if user is not None:
+        require(user, Warning, "add")
     report = check(data)
     alert = report.alert
     accepted = [p.as_dict() for p in report.warnings]

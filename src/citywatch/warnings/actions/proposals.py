@@ -23,6 +23,7 @@ from citywatch.core.errors import Conflict
 from citywatch.core.models import AdminArea
 from citywatch.warnings.actions.drafting import WarningInput, draft_warning
 from citywatch.warnings.choices import COLOUR_NAMES, ProposalStatus, WarningStatus, level_rank
+from citywatch.warnings.hazards import ensure_seeded
 from citywatch.warnings.models import HazardType, Proposal, Warning
 
 CURRENT = (ProposalStatus.OPEN, ProposalStatus.ISSUED)
@@ -64,6 +65,7 @@ def record_signals(
 ) -> list[Proposal]:
     """Store one computation of ``hazard_code``; ``computed_areas``: the areas whose stations took part
     (those without a signal let their proposal lapse). Returns the proposals that are new or rose."""
+    ensure_seeded()
     hazard = HazardType.objects.get(code=hazard_code)
     now = timezone.now()
     raised: list[Proposal] = []
@@ -162,3 +164,142 @@ def dismiss_proposal(user, proposal: Proposal) -> Proposal:
     proposal.status = ProposalStatus.DISMISSED
     proposal.save()
     return proposal
+
+
+# --- computing proposals from the monitoring data ---------------------------------------------------
+
+WINDOWS_HOURS = {"rainstorm": 12, "wind": 24, "high_temperature": 24 * 4}
+
+
+def _criterion_text(hazard: str, criterion) -> str:
+    """The criterion in the site's language (stored with the proposal)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        if hazard == "rainstorm":
+            return _("%(mm)s mm or more in %(hours)s h") % {
+                "mm": f"{criterion.mm:g}",
+                "hours": criterion.window_minutes // 60,
+            }
+        if hazard in ("gale", "typhoon"):
+            return _("within %(hours)s h mean wind force %(mean)s or gusts force %(gust)s") % {
+                "hours": criterion.window_minutes // 60,
+                "mean": criterion.mean_scale,
+                "gust": criterion.gust_scale,
+            }
+        if criterion.days_running:
+            return _("daily maximum %(celsius)s ℃ or more %(days)s days running") % {
+                "celsius": f"{criterion.celsius:g}",
+                "days": criterion.days_running,
+            }
+        return _("%(celsius)s ℃ or more within %(hours)s h") % {
+            "celsius": f"{criterion.celsius:g}",
+            "hours": criterion.window_minutes // 60,
+        }
+
+
+UNITS = {"rainstorm": "mm", "gale": "级", "typhoon": "级", "high_temperature": "℃"}
+
+
+def _signals_of(hazard: str, results, stations, districts) -> list[Signal]:
+    out = []
+    for result in results:
+        triggers = [
+            {
+                "station": stations[t.station][0].external_id,
+                "station_name": stations[t.station][0].name,
+                "variable": t.variable,
+                "time": datetime.datetime.fromtimestamp(t.time, datetime.UTC).isoformat(),
+                "value": round(float(t.value), 3),
+            }
+            for t in result.triggers
+        ]
+        newest = max((t.time for t in result.triggers), default=None)
+        out.append(
+            Signal(
+                area=districts[result.area],
+                level=result.level.code,
+                value=round(float(result.value), 3),
+                unit=UNITS[hazard],
+                criterion=_criterion_text(hazard, result.criterion),
+                observed_at=(
+                    datetime.datetime.fromtimestamp(newest, datetime.UTC) if newest else timezone.now()
+                ),
+                triggers=triggers,
+            )
+        )
+    return out
+
+
+def typhoon_in_force() -> bool:
+    """The typhoon context of the signal rules: a (real) typhoon warning in force, official or ours."""
+    from citywatch.warnings.queries import in_force_q
+
+    return Warning.objects.filter(in_force_q(), hazard__code="typhoon", exercise=False).exists()
+
+
+def compute_proposals(now=None) -> dict[str, int]:
+    """Run DOMAIN.md §3.1's rules over the newest readings of every district's stations and store the
+    proposals (``record_signals``). Returns, per hazard, how many proposals are new or rose. Called by the
+    worker after ingestion (every minute) and by ``citywatch warnings propose``."""
+    import numpy as np
+    from django.conf import settings
+
+    from citywatch.monitoring.evaluation import Readings
+    from citywatch.warnings import signals
+    from citywatch.warnings.queries import signal_readings
+
+    now = now or timezone.now()
+    since = now - datetime.timedelta(hours=max(WINDOWS_HOURS.values()) + 1)
+    stations, readings = signal_readings(("rain", "wind_speed", "wind_gust", "temperature"), since, now)
+    districts: list[AdminArea] = []
+    district_index: dict[int, int] = {}
+    for _station, district in stations:
+        if district.pk not in district_index:
+            district_index[district.pk] = len(districts)
+            districts.append(district)
+    area_of_station = np.array([district_index[d.pk] for _s, d in stations], dtype=np.int64)
+    options = {"now": int(now.timestamp()), "max_age_minutes": settings.CITYWATCH_SIGNAL_MAX_AGE_MINUTES}
+    minimum = max(1, settings.CITYWATCH_SIGNAL_MIN_STATIONS)
+    heat_options = {**options, "max_age_minutes": max(options["max_age_minutes"], 24 * 60)}
+
+    def part(code, hours):
+        st, tm, vl = readings[code]
+        keep = tm > int(now.timestamp()) - hours * 3600
+        return Readings(st[keep], tm[keep], vl[keep])
+
+    rain = part("rain", WINDOWS_HOURS["rainstorm"])
+    mean, gust = part("wind_speed", 24), part("wind_gust", 24)
+    heat = part("temperature", WINDOWS_HOURS["high_temperature"])
+    computed = {
+        "rainstorm": (
+            signals.rainstorm_signals(rain, area_of_station, min_stations=minimum, **options),
+            rain,
+        ),
+        "gale": (signals.gale_signals(mean, gust, area_of_station, min_stations=minimum, **options), mean),
+        "typhoon": (
+            signals.typhoon_signals(
+                mean, gust, area_of_station, affected=typhoon_in_force(), min_stations=minimum, **options
+            ),
+            mean,
+        ),
+        "high_temperature": (
+            signals.high_temperature_signals(heat, area_of_station, min_stations=minimum, **heat_options),
+            heat,
+        ),
+    }
+    raised = {}
+    for hazard, (results, data) in computed.items():
+        if hazard in ("gale", "typhoon"):
+            station_ids = np.union1d(mean.station, gust.station)
+        else:
+            station_ids = np.unique(data.station)
+        areas = (
+            [districts[i] for i in np.unique(area_of_station[station_ids]).tolist()]
+            if len(station_ids)
+            else []
+        )
+        signals_found = _signals_of(hazard, results, stations, districts)
+        raised[hazard] = len(record_signals(hazard, signals_found, areas))
+    return raised

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 from ninja.responses import Status
 
 from citywatch.core import access
-from citywatch.core.pagination import PageParams, page, paged
+from citywatch.core.pagination import PageParams, feature, feature_collection, geojson, page, paged
 from citywatch.warnings import actions, queries
 from citywatch.warnings.api.schemas import (
     HazardOut,
@@ -38,11 +40,25 @@ def detail(user, pk: int) -> Warning:
     return with_current([warning])[0]
 
 
-@router.get("/warnings/", response=paged(WarningOut), summary="Warnings (in force by default)")
-def list_warnings(request: HttpRequest, filters: Query[WarningFilter], paging: Query[PageParams]):
-    """The warnings in force in your jurisdiction, newest first; ``status`` or ``all=true`` for others."""
+@router.get(
+    "/warnings/",
+    response=paged(WarningOut) | geojson(WarningOut),
+    summary="Warnings (in force by default)",
+)
+def list_warnings(
+    request: HttpRequest,
+    filters: Query[WarningFilter],
+    paging: Query[PageParams],
+    format: Literal["json", "geojson"] = "json",
+):
+    """The warnings in force in your jurisdiction, newest first; ``status`` or ``all=true`` for others.
+    ``format=geojson``: a FeatureCollection of their areas as drawn (the one-map's layer)."""
     access.require(request.user, Warning, "view")
     qs = filters.filter(queries.warnings_for(request.user)).distinct().order_by("-issued_at", "-id")
+    if format == "geojson":
+        result = feature_collection(qs, paging, lambda w: feature(w, w.geometry))
+        with_current([f["properties"] for f in result["features"]])
+        return result
     result = page(qs, paging)
     result["items"] = with_current(result["items"])
     return result
