@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "citywatch.incidents",
     "citywatch.monitoring",
     "citywatch.warnings",
+    "citywatch.response",
     "citywatch.demo",
 ]
 

@@ -28,7 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, load_only=False, host="127.0.0.1", port=8000, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        result = load_demo()
+        result = load_demo(with_subscriptions=True)
         for note in result.areas_report.notes:
             self.stdout.write(f"note: {note}")
         self.stdout.write(result.areas_report.summary())
