@@ -41,6 +41,7 @@ def jimei(demo_live_server, estimated):
             members=24,
             equipment=[{"name": "冲锋舟", "quantity": 4, "unit": "艘"}, {"name": "救生衣", "quantity": 60}],
             contact_name="林海",
+            leader="team_leader",  # the order reaches the leader on record
             lon=x + 0.03,
             lat=y,
             **area,
