@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("citywatch.notify.urls")),
     path("", include("citywatch.monitoring.urls")),
     path("", include("citywatch.warnings.urls")),
+    path("", include("citywatch.response.urls")),
 ]
