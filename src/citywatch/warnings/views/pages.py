@@ -67,7 +67,6 @@ def warning_list(request):
             "colours": COLOURS,
             "can_add": access.can(request.user, Warning, "add"),
             "can_draft_from_proposal": access.can(request.user, Proposal, "change"),
-            "map_data": {"colours": COLOURS},
         },
     )
 
