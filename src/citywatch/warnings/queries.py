@@ -209,8 +209,9 @@ def district_of(area_path: str, districts: dict[str, object]):
     return None
 
 
-def signal_readings(variable_codes: tuple[str, ...], since, until=None):
-    """Readings of the given variables since ``since`` at active stations placed in a district:
+def signal_readings(variable_codes, since, until=None):
+    """Readings of the given variables (a code → since mapping, or codes all read since ``since``) at
+    active stations placed in a district:
     (stations, {variable code: (station index, epoch seconds, value) arrays}), stations being
     [(station, district)] in index order. Good and estimated readings only (not suspect)."""
     import numpy as np
@@ -229,8 +230,9 @@ def signal_readings(variable_codes: tuple[str, ...], since, until=None):
             index[station.pk] = len(stations)
             stations.append((station, district))
     out = {}
-    for code in variable_codes:
-        rows = Observation.objects.filter(variable__code=code, time__gte=since, station_id__in=list(index))
+    starts = variable_codes if isinstance(variable_codes, dict) else dict.fromkeys(variable_codes, since)
+    for code, start in starts.items():
+        rows = Observation.objects.filter(variable__code=code, time__gte=start, station_id__in=list(index))
         if until is not None:
             rows = rows.filter(time__lte=until)
         rows = rows.exclude(quality=Quality.SUSPECT).values_list("station_id", "time", "value")
