@@ -134,3 +134,17 @@ def test_rule_table_for_a_plan_without_some_levels():
     assert actions.rule_proposal("same", ["4", "3"], "warning.issued", "yellow", None) == ("start", "3")
     assert actions.rule_proposal("none", ["4", "3"], "warning.issued", "yellow", None) is None
     assert actions.rule_proposal("one_below", ["4"], "warning.issued", "blue", None) is None
+
+
+def test_a_failing_proposal_never_blocks_the_warning(monkeypatch):
+    from citywatch.response.actions import proposals
+
+    def broken(message):
+        raise RuntimeError("a bug in the rule")
+
+    monkeypatch.setattr(proposals, "consider", broken)
+    city = AdminArea.objects.get(code=CITY)
+    before = Proposal.objects.count()
+    with transaction.atomic():
+        message = warning_event("warning.issued", "typhoon", "red", city)
+    assert Message.objects.filter(pk=message.pk).exists() and Proposal.objects.count() == before
