@@ -201,12 +201,17 @@ USE_TZ = True
 # --- Static files (front-end packages are copied into static/vendor at setup; no CDN) -------------
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# collectstatic names files by their content (a manifest) and, unless CITYWATCH_STATIC_COMPRESS is false
+# (a proxy compresses), writes gzip and Brotli copies of them, which takes most of its minute.
+STATIC_COMPRESS = env_bool("CITYWATCH_STATIC_COMPRESS", True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_COMPRESS
+        else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
@@ -267,6 +272,10 @@ CITYWATCH_EVENTS_HEARTBEAT_SECONDS = env_float("CITYWATCH_EVENTS_HEARTBEAT_SECON
 CITYWATCH_EVENTS_MAX_SECONDS = env_float("CITYWATCH_EVENTS_MAX_SECONDS", 300.0)
 # On PostgreSQL each server process LISTENs for new rows (one connection) instead of polling for them.
 CITYWATCH_EVENTS_LISTEN = env_bool("CITYWATCH_EVENTS_LISTEN", True)
+# A dispatch order not accepted (or declined) within this many minutes is shown as unanswered.
+CITYWATCH_ORDER_ANSWER_MINUTES = env_int("CITYWATCH_ORDER_ANSWER_MINUTES", 5)
+# The duty screen lists upward reports falling due within this many minutes beside the overdue ones.
+CITYWATCH_REPORT_DUE_SOON_MINUTES = env_int("CITYWATCH_REPORT_DUE_SOON_MINUTES", 30)
 
 # --- Notifications (notify: the outbox, its worker and transports) -------------------------------
 # The MQTT broker notifications are published to: mqtt://[user:password@]host[:1883] or mqtts://… (TLS).
@@ -356,11 +365,18 @@ NINJA_PAGINATION_MAX_LIMIT = 1000
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s", "datefmt": "%Y-%m-%d %H:%M:%S"}
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("CITYWATCH_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # An ordinary 403/404 is no news to an operator: only server errors (5xx, with their traceback).
+        "django.request": {"level": env_str("CITYWATCH_REQUEST_LOG_LEVEL", "ERROR")},
+        # uvicorn's own lines in the same shape as ours: one clock per line.
+        "uvicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "huey": {"level": "INFO"},
         "axes": {"level": "WARNING"},
     },

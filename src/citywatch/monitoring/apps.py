@@ -9,7 +9,7 @@ class MonitoringConfig(AppConfig):
 
     def ready(self):
         from citywatch.core.management.commands import token
-        from citywatch.monitoring import importers, tasks  # noqa: F401  (registers)
+        from citywatch.monitoring import importers, tasks  # noqa: F401  (registers the importers, tasks)
         from citywatch.monitoring.actions.ingest import feed_account
         from citywatch.monitoring.views import panels
 

@@ -18,6 +18,7 @@ from pydantic import Field
 
 from citywatch.core import access, inputs, pages
 from citywatch.core.errors import ActionError, Invalid
+from citywatch.monitoring import queries
 from citywatch.monitoring.choices import LIVE_STATES, AlarmKind, AlarmLevel, AlarmState, StationKind
 from citywatch.monitoring.models import Alarm, DataSource
 
@@ -104,13 +105,13 @@ def _back(request):
 def _transition(request, pk, name: str):
     from citywatch.monitoring.actions import alarms as alarm_actions
 
-    alarm = access.get_for(request.user, Alarm.objects.select_related("station"), "change", pk=pk)
+    alarm = queries.alarm_for(request.user, pk, "change")
     note = request.POST.get("note", "").replace("\x00", "").strip()
     try:
         if len(note) > MAX_NOTE:
             raise Invalid(_("The note is longer than %(n)d characters.") % {"n": MAX_NOTE})
         version = inputs.identifier(request.POST.get("version", "")) if request.POST.get("version") else None
-        getattr(alarm_actions, name)(alarm, request.user, note=note, version=version)
+        getattr(alarm_actions, name)(alarm, request.user, note, expected_version=version)
     except ActionError as exc:
         messages.error(request, str(exc))
     else:

@@ -65,7 +65,10 @@ class Command(BaseCommand):
         self.serve(host, port)
 
     def serve(self, host, port):
-        env = {**os.environ, "CITYWATCH_DEBUG": os.environ.get("CITYWATCH_DEBUG", "true")}
+        # Served as a user meets it: without DEBUG (no debug pages), from the collected static files,
+        # collected again here so that they are this code's.
+        call_command("collectstatic", interactive=False, verbosity=0)
+        env = {**os.environ, "CITYWATCH_DEBUG": os.environ.get("CITYWATCH_DEBUG", "false")}
         worker = [sys.executable, "-m", "citywatch.cli", "worker"]
         # A broker and the webhook receiver for the demo's subscriptions (demo.subscriptions).
         extra = outside_world(env)

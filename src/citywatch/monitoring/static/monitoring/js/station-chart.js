@@ -1,7 +1,8 @@
 /*
  * A station's time series (ECharts). The readings come from the observations API downsampled by the
- * server: the range is cut into at most ~600 intervals (interval = range / 600, rounded up to a whole
- * number of minutes, at least 1) and each interval answers one aggregate (rain: sum, levels: max,
+ * server (GET /api/v1/monitoring/observations?station&variable&since&until&agg&interval): the range is cut
+ * into at most ~600 intervals (interval = range / 600, rounded up to whole minutes, at least one) and each
+ * interval answers one aggregate (rain: sum, levels: max,
  * others: mean, unless chosen), so a year of 5-minute data draws as quickly as a day. The thresholds of
  * the rules watching the station are drawn as dashed lines in their level's colour (a window rule's
  * threshold applies to its window's aggregate: it is labelled so). window.citywatchChart exposes the chart
@@ -67,8 +68,8 @@
   }
 
   function pointsOf(answer) {
-    const rows = answer.points || answer.items || answer.series || [];
-    return rows.map((p) => (Array.isArray(p) ? [p[0], p[1]] : [p.time || p.t || p.start, p.value !== undefined ? p.value : p.v]));
+    // The series answers parallel arrays: time (reading times or bucket starts) and value.
+    return (answer.time || []).map((t, i) => [t, answer.value[i]]);
   }
 
   async function draw() {
@@ -78,10 +79,10 @@
     const url = new URL(el.dataset.observationsUrl, window.location.origin);
     url.searchParams.set("station", el.dataset.station);
     url.searchParams.set("variable", variable);
-    url.searchParams.set("start", start.toISOString());
-    url.searchParams.set("end", end.toISOString());
+    url.searchParams.set("since", start.toISOString());
+    url.searchParams.set("until", end.toISOString());
     url.searchParams.set("agg", aggregate(variable));
-    url.searchParams.set("interval", String(minutes));
+    url.searchParams.set("interval", String(minutes * 60));
     statusEl.textContent = gettext("Loading…");
     try {
       const response = await fetch(url, { credentials: "same-origin" });
@@ -89,7 +90,7 @@
       if (!response.ok) throw new Error((answer.error && answer.error.message) || String(response.status));
       const data = pointsOf(answer);
       window.citywatchChart = { chart: chart, answer: answer, points: data };
-      const unit = answer.unit || "";
+      const unit = (answer.variable && answer.variable.unit) || "";
       chart.setOption(
         {
           animation: false,

@@ -23,7 +23,7 @@
   let loading = false;
   let again = false;
 
-  const map = window.CityWatchBasemap.createMap({ container: el, center: [118.1, 24.58], zoom: 9.3 });
+  const map = window.CityWatchBasemap.createMap({ container: el, center: [118.12, 24.6], zoom: 9.8 });
   map.addControl(new maplibregl.NavigationControl(), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
   window.citywatchMap = map;
