@@ -1,7 +1,7 @@
 """Warning events propose responses: every outbox message ``warning.*`` is considered by the plan's rule
 as it is written (``post_save`` of ``notify.Message``), inside the transaction that issues, updates or
-lifts the warning — so the proposal and its ``response.proposed`` notification exist exactly when the
-warning event does, and the warnings app needs to know nothing of plans.
+lifts the warning — so the proposal exists exactly when the warning event does (and is announced by it:
+pages follow ``warning.*``), and the warnings app needs to know nothing of plans.
 
 A proposal is advice: whatever goes wrong while making one (a bug, a plan being edited) is logged and
 rolled back to a savepoint, and never stops the warning from being issued."""
