@@ -183,15 +183,16 @@ def test_area_list_parent_filter(siming):
 @pytest.mark.parametrize(
     ("params", "field"),
     [
-        ({"level": "bogus"}, "level"),
-        ({"parent": "abc"}, "parent"),
-        ({"q": "x" * 5000}, "q"),
-        ({"bbox": "1,2,3"}, "bbox"),
-        ({"bbox": "119,24,118,25"}, "bbox"),
+        ({"level": "bogus"}, "级别"),
+        ({"parent": "abc"}, "上级"),
+        ({"q": "x" * 5000}, "搜索"),
+        ({"bbox": "1,2,3"}, "地图范围"),
+        ({"bbox": "119,24,118,25"}, "地图范围"),
     ],
     ids=["level", "parent", "q", "bbox", "bbox-order"],
 )
 def test_invalid_filter_shows_a_warning_not_a_500(siming, params, field):
+    # The warning names the filter by its label in the page's language, never by its parameter.
     text = html(siming.get("/areas/", params))
     warning = re.search(r'<p class="warning"[^>]*>(.*?)</p>', text, re.S)
     assert warning, "no warning shown"
