@@ -205,10 +205,13 @@ class CandidateCache:
         self.preparations = 0
 
     def clear(self) -> None:
+        """Forget everything, counters too (a test counts from here)."""
         with self.lock:
             self.version = None
             self.tables = {}
             self.prepared = OrderedDict()
+            self.loads = 0
+            self.preparations = 0
 
     def get(self, engine, user, kinds: list[Kind]) -> Prepared:
         """The candidates of ``kinds`` (one direction) that ``user`` may see."""
