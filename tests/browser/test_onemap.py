@@ -162,7 +162,7 @@ def test_team_leader_answers_from_phone_page(browser, demo_live_server, scene):
         )
         assert r.status_code == 201, r.content
         did = r.json()["id"]
-        order = f'#orders li.order[data-id="{did}"]'
+        order = f'#phone-orders li.order[data-id="{did}"]'
         phone.wait_for_selector(order + '[data-status="requested"]', timeout=15_000)
         phone.click(order + " button.action-accept")
         phone.wait_for_selector(order + '[data-status="accepted"]', timeout=15_000)
@@ -195,7 +195,7 @@ def test_dispatch_from_the_one_map_reaches_the_chosen_team_leader(browser, page,
         login(phone, base, "team_leader")
         phone.wait_for_load_state()
         phone.goto(f"{base}/m/dispatches/")
-        phone.wait_for_selector('#orders li.order[data-status="requested"]', timeout=15_000)
+        phone.wait_for_selector('#phone-orders li.order[data-status="requested"]', timeout=15_000)
     finally:
         close_streams(phone)
         context.close()

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -184,7 +185,7 @@ def test_open_streams_hold_no_thread_each(tmp_path):
                 assert head.startswith(b"HTTP/1.1 200"), head[:200]
             threads = len(os.listdir(f"/proc/{server.process.pid}/task"))
             names = sorted(
-                open(f"/proc/{server.process.pid}/task/{t}/comm").read().strip()
+                Path(f"/proc/{server.process.pid}/task/{t}/comm").read_text().strip()
                 for t in os.listdir(f"/proc/{server.process.pid}/task")
             )
             assert threads < streams, f"{threads} threads for {streams} streams: {names}"

@@ -27,8 +27,10 @@ def create(client, slug, **fields):
 
 def open_map(page, base, username):
     login(page, base, username)
-    # Everyone lands on the map but team leaders, who land on their orders.
-    landing = "/m/dispatches/" if username == "team_leader" else "/map/"
+    # Team leaders land on their orders, duty officers and commanders on the duty screen, others on the map.
+    landing = {"team_leader": "/m/dispatches/", "duty_officer": "/duty/", "commander": "/duty/"}.get(
+        username, "/map/"
+    )
     page.wait_for_url(f"{base}{landing}")
     if landing != "/map/":
         page.goto(f"{base}/map/")

@@ -128,8 +128,8 @@ def record_detail(request, slug, pk):
         "obj": obj,
         "values": display_record(kind, obj),
         "changes": changes_of(request.user, obj)[:50],
-        "can_change": access.can(request.user, kind.model, "change"),
-        "can_delete": access.can(request.user, kind.model, "delete"),
+        "can_change": access.allowed(request.user, obj, "change"),
+        "can_delete": access.allowed(request.user, obj, "delete"),
     }
     if slug == "depots":
         context["balances"] = queries.balances_for(request.user).filter(depot=obj).order_by("item__code")

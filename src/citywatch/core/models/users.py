@@ -94,6 +94,7 @@ class User(AbstractUser, ChangeLogged):
         from citywatch.core.models.base import scope_of
 
         return scope_of(self).covers(area.path)
+
     def save(self, *args, **kwargs):
         # ``set_password`` leaves the new password in ``_password`` until the save (a hash upgrade at
         # login does not); stamp the change so that the log shows it.

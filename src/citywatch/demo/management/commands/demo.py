@@ -29,7 +29,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, load_only=False, host="127.0.0.1", port=8000, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        result = load_demo()
+        result = load_demo(with_subscriptions=True)
         for note in result.areas_report.notes:
             self.stdout.write(f"note: {note}")
         self.stdout.write(result.areas_report.summary())
@@ -41,6 +41,10 @@ class Command(BaseCommand):
             )
         if result.geo:
             self.stdout.write(geo_summary(result.geo))
+        if result.monitoring:
+            self.stdout.write(
+                "synthetic monitoring: " + ", ".join(f"{k} {v}" for k, v in result.monitoring.items())
+            )
         self.stdout.write("")
         self.stdout.write(
             f"CityWatch demo (synthetic data in Xiamen's real boundaries): http://{host}:{port}/"
