@@ -645,6 +645,7 @@
         if (d.members !== null && d.members !== undefined) facts.push(el("span", "nearby-members", interpolate(ngettext("%s person", "%s people", d.members), [num(d.members)])));
         if (item.status) facts.push(el("span", "nearby-status-" + item.status, teamStatusText(item.status)));
         if (d.leader) facts.push(el("span", "nearby-leader", interpolate(gettext("leader %(name)s"), { name: d.leader }, true)));
+        if (d.leader_on_record === false) facts.push(el("span", "nearby-no-leader", gettext("no leader on record")));
       } else if (kind === "shelters") {
         facts.push(el("span", "nearby-status-" + item.status, (LABELS.shelter_status || {})[item.status] || item.status || ""));
         facts.push(el("span", "nearby-capacity", interpolate(gettext("capacity %(capacity)s · occupants %(occupancy)s · free %(free)s"),
