@@ -960,6 +960,9 @@
   // --- The panel's tabs (资源, 调派, 物资, 指挥部, 任务, 报告, 日志), each with its count --------------
 
   function panelTabs() {
+    // On a phone the layer switches fold away: the ranked list comes first.
+    const layersBox = document.getElementById("layers-box");
+    if (layersBox && window.matchMedia("(max-width: 700px)").matches) layersBox.open = false;
     const tabs = Array.from(document.querySelectorAll("#panel-tabs [role=tab]"));
     const panels = Array.from(document.querySelectorAll("#panel-body [role=tabpanel]"));
     if (!tabs.length) return;
