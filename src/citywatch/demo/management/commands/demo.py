@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from citywatch.demo.loader import DEMO_USERS, load_demo
 from citywatch.demo.roads import summary as geo_summary
+from citywatch.demo.subscriptions import outside_world
 from citywatch.health import check_static
 from citywatch.proxies import uvicorn_args
 
@@ -59,6 +60,9 @@ class Command(BaseCommand):
             )
         if load_only:
             return
+        self.stdout.write(
+            "Notifications: mosquitto_sub -h 127.0.0.1 -t 'citywatch/#' -v (the webhook receiver prints here)"
+        )
         self.serve(host, port)
 
     def serve(self, host, port):
@@ -69,7 +73,9 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
         env = {**os.environ, "CITYWATCH_DEBUG": os.environ.get("CITYWATCH_DEBUG", "false")}
         worker = [sys.executable, "-m", "citywatch.cli", "worker"]
-        failed = run_children({"worker": worker, "web": web_command(host, port)}, env)
+        # A broker and the webhook receiver for the demo's subscriptions (demo.subscriptions).
+        extra = outside_world(env)
+        failed = run_children({**extra, "worker": worker, "web": web_command(host, port)}, env)
         if failed:
             raise CommandError(failed)
 
