@@ -183,6 +183,7 @@ def test_area_list_parent_filter(siming):
 @pytest.mark.parametrize(
     ("params", "field"),
     [
+        # The warning names the filter as people know it (its label), never its code name.
         ({"level": "bogus"}, "级别"),
         ({"parent": "abc"}, "上级"),
         ({"q": "x" * 5000}, "搜索"),
@@ -192,7 +193,6 @@ def test_area_list_parent_filter(siming):
     ids=["level", "parent", "q", "bbox", "bbox-order"],
 )
 def test_invalid_filter_shows_a_warning_not_a_500(siming, params, field):
-    # The warning names the filter by its label in the page's language, never by its parameter.
     text = html(siming.get("/areas/", params))
     warning = re.search(r'<p class="warning"[^>]*>(.*?)</p>', text, re.S)
     assert warning, "no warning shown"
