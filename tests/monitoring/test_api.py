@@ -50,7 +50,7 @@ def test_a_source_token_posts_json_and_csv_for_its_own_stations_only(network):
     answer = response.json()
     assert answer["accepted"] == 1 and answer["duplicates"] == 0
     assert [r["index"] for r in answer["rejected"]] == [1]
-    assert "another source" in answer["rejected"][0]["reason"]
+    assert "t-siming-0" in answer["rejected"][0]["reason"]  # (in the site language: 属于其他数据源)
     assert post(token, body).json()["duplicates"] == 1
 
     csv_body = f"station,variable,time,value\nt-huli-1,rain,{recent(5)},2.0\nt-huli-1,rain,{recent(0)},x\n"

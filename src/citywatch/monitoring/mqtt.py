@@ -27,7 +27,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from citywatch.monitoring.choices import Channel
 
@@ -202,7 +202,8 @@ class ObservationSubscriber:
                 batch.append(self.inbox.get(timeout=remaining))
             except queue.Empty:
                 break
-        close_old_connections()
+        if not connection.in_atomic_block:  # a long-running process: drop a connection the server closed
+            close_old_connections()
         try:
             self.store(batch)
         except Exception:

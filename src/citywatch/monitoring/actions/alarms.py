@@ -116,12 +116,19 @@ def _record(alarm: Alarm, action: str, *, user=None, note: str = "", at=None) ->
         alarm=alarm,
         kind=EVENT_KIND[action],
         level=alarm.level,
-        value=None if alarm.value is None or not np.isfinite(alarm.value) else alarm.value,
+        value=_finite(alarm.value),
         reading_time=alarm.reading_time,
         at=at or timezone.now(),
         user=user if user is not None and getattr(user, "is_authenticated", False) else None,
         note=note,
     )
+    _publish(alarm, action, note)
+    return event
+
+
+def _publish(alarm: Alarm, action: str, note: str = "") -> None:
+    """``alarm.<step>`` in the outbox, in the caller's transaction (the duty screen and the map follow it
+    through the event stream)."""
     station = alarm.station
     with translation.override(settings.LANGUAGE_CODE):
         subject = _(SUBJECTS[action]) % {
@@ -146,7 +153,7 @@ def _record(alarm: Alarm, action: str, *, user=None, note: str = "", at=None) ->
             "level": alarm.level,
             "current_level": alarm.current_level,
             "state": alarm.state,
-            "value": None if alarm.value is None or not np.isfinite(alarm.value) else alarm.value,
+            "value": _finite(alarm.value),
             "reading_time": alarm.reading_time.isoformat() if alarm.reading_time else None,
             "version": alarm.version,
         },
@@ -154,7 +161,6 @@ def _record(alarm: Alarm, action: str, *, user=None, note: str = "", at=None) ->
         level=alarm.level,
         obj=alarm,
     )
-    return event
 
 
 def _moment(epoch: int) -> dt.datetime:
@@ -163,7 +169,15 @@ def _moment(epoch: int) -> dt.datetime:
 
 def apply(rule, result: engine.AlarmResult, *, now=None) -> int:
     """Write the machine's transitions for one rule (inside the ingestion's or the worker's transaction)
-    and keep each live alarm's current level and value. Returns the number of transitions written."""
+    and keep each live alarm's current level and value. Returns the number of transitions written.
+
+    In bulk: the new alarms in one insert, the changed ones in one update (both change-logged with
+    ``changelog.log_bulk``), their history rows in one insert; then one outbox message per alarm and step
+    of the batch (an alarm that opened and escalated within one batch is announced once, as opened at its
+    level; its history keeps both steps)."""
+    from citywatch.core import changelog
+    from citywatch.core.choices import ChangeAction
+
     now = now or timezone.now()
     tr = result.transitions
     ev = result.evaluations
@@ -177,6 +191,9 @@ def apply(rule, result: engine.AlarmResult, *, now=None) -> int:
         .filter(rule=rule, kind=AlarmKind.RULE, state__in=LIVE_STATES, station_id__in=touched.tolist())
     }
     stations = {s.pk: s for s in Station.objects.select_related("area").filter(pk__in=touched.tolist())}
+    created: list[Alarm] = []
+    changed: dict[int, Alarm] = {}
+    steps: list[tuple] = []  # (alarm, action, reading time, level, value), in order
     for station, time, action, level, value in zip(
         tr.station.tolist(),
         tr.time.tolist(),
@@ -188,35 +205,35 @@ def apply(rule, result: engine.AlarmResult, *, now=None) -> int:
         alarm = live.get(station)
         code = LEVEL_OF_RANK[int(level)]
         reading = _moment(time)
-        if action == engine.Action.OPEN or (action == engine.Action.ESCALATE and alarm is None):
-            if alarm is not None:  # the machine's memory was reset while an alarm was live: keep it
-                if LEVEL_RANK[code] > LEVEL_RANK[alarm.level]:
-                    _escalate(alarm, code, value, reading, now)
-                continue
+        opening = action == engine.Action.OPEN or (action == engine.Action.ESCALATE and alarm is None)
+        if opening and alarm is None:
             alarm = Alarm(
-                kind=AlarmKind.RULE,
-                rule=rule,
-                station=stations[station],
-                level=code,
-                current_level=code,
-                value=value,
-                peak_value=value,
-                reading_time=reading,
-                opened_at=now,
-            )
-            alarm.save()
-            _record(alarm, "open", at=now)
+                kind=AlarmKind.RULE, rule=rule, station=stations[station], level=code, current_level=code,
+                value=value, peak_value=value, reading_time=reading, opened_at=now,
+            )  # fmt: skip
+            created.append(alarm)
             live[station] = alarm
-        elif action == engine.Action.ESCALATE:
-            _escalate(alarm, code, value, reading, now)
+            steps.append((alarm, "open", reading, code, value))
+        elif opening or action == engine.Action.ESCALATE:
+            # (an OPEN while an alarm is live: the machine's memory was reset; keep the alarm)
+            if LEVEL_RANK[code] <= LEVEL_RANK[alarm.level]:
+                continue
+            LIFECYCLE.apply(alarm, "escalate", now)
+            alarm.level = alarm.current_level = code
+            alarm.value, alarm.reading_time, alarm.escalated_at = value, reading, now
+            alarm.peak_value = value if alarm.peak_value is None else max(alarm.peak_value, value)
+            steps.append((alarm, "escalate", reading, code, value))
         elif action == engine.Action.CLEAR and alarm is not None:
             LIFECYCLE.apply(alarm, "clear", now)
             alarm.value, alarm.reading_time, alarm.current_level = value, reading, ""
-            alarm.version += 1
-            alarm.save()
-            _record(alarm, "clear", at=now)
+            steps.append((alarm, "clear", reading, alarm.level, value))
             del live[station]
-    # the live alarms' latest evaluation ("red, now yellow")
+        else:
+            continue
+        if alarm.pk is not None:
+            changed[alarm.pk] = alarm
+    # the live alarms' latest evaluation ("red, now yellow"): not change-logged (the traffic, not a step)
+    current: list[Alarm] = []
     if len(ev) and live:
         last = np.r_[ev.station[1:] != ev.station[:-1], True]
         for station, level, value, time in zip(
@@ -229,27 +246,60 @@ def apply(rule, result: engine.AlarmResult, *, now=None) -> int:
             alarm = live.get(station)
             if alarm is None:
                 continue
-            peak = value if alarm.peak_value is None else max(alarm.peak_value, value)
-            Alarm.objects.filter(pk=alarm.pk).update(
-                current_level=LEVEL_OF_RANK.get(int(level), ""),
-                value=value,
-                peak_value=peak,
-                reading_time=_moment(time),
+            alarm.current_level = LEVEL_OF_RANK.get(int(level), "")
+            alarm.value, alarm.reading_time = value, _moment(time)
+            alarm.peak_value = value if alarm.peak_value is None else max(alarm.peak_value, value)
+            if alarm.pk is not None and alarm.pk not in changed:
+                current.append(alarm)
+    if created:
+        Alarm.objects.bulk_create(created, batch_size=500)
+        changelog.log_bulk(created, ChangeAction.CREATE)
+    if changed:
+        for alarm in changed.values():
+            alarm.version += 1
+            alarm.updated_at = now
+        Alarm.objects.bulk_update(
+            list(changed.values()),
+            ["state", "level", "current_level", "value", "peak_value", "reading_time", "escalated_at",
+             "cleared_at", "version", "updated_at"],
+            batch_size=500,
+        )  # fmt: skip
+        changelog.log_bulk(list(changed.values()), ChangeAction.UPDATE)
+    if current:
+        Alarm.objects.bulk_update(
+            current, ["current_level", "value", "peak_value", "reading_time"], batch_size=500
+        )
+    AlarmEvent.objects.bulk_create(
+        [
+            AlarmEvent(
+                alarm=alarm,
+                kind=EVENT_KIND[action],
+                level=level,
+                value=_finite(value),
+                reading_time=reading,
+                at=now,
             )
+            for alarm, action, reading, level, value in steps
+        ],
+        batch_size=500,
+    )
+    # one message per alarm for its live steps of the batch, and one if it cleared
+    opened = {id(step[0]) for step in steps if step[1] == "open"}
+    announced: set[tuple[int, str]] = set()
+    for alarm, action, *_rest in steps:
+        key = (id(alarm), "clear" if action == "clear" else "live")
+        if key in announced:
+            continue
+        announced.add(key)
+        if action == "clear":
+            _publish(alarm, "clear")
+        elif alarm.live or id(alarm) in opened:
+            _publish(alarm, "open" if id(alarm) in opened else "escalate")
     return len(tr)
 
 
-def _escalate(alarm: Alarm, code: str, value, reading, now) -> None:
-    LIFECYCLE.apply(alarm, "escalate", now)
-    alarm.level = code
-    alarm.current_level = code
-    alarm.value = value
-    alarm.peak_value = value if alarm.peak_value is None else max(alarm.peak_value, value)
-    alarm.reading_time = reading
-    alarm.escalated_at = now
-    alarm.version += 1
-    alarm.save()
-    _record(alarm, "escalate", at=now)
+def _finite(value):
+    return None if value is None or not np.isfinite(value) else value
 
 
 # --- people's steps ----------------------------------------------------------------------------------

@@ -154,58 +154,83 @@ class Batch:
         check_size(len(records))
         n = len(records)
         station, variable, sources = [None] * n, [None] * n, [source] * n
-        time = np.zeros(n, dtype=np.int64)
-        value = np.zeros(n, dtype=np.float64)
+        time, value = [0] * n, [0.0] * n
         quality = np.zeros(n, dtype=np.int16)
         correction = np.zeros(n, dtype=bool)
         problems: dict[int, str] = {}
         times: dict = {}
         any_source = source is not None
-        for i, rec in enumerate(records):
-            if not isinstance(rec, Mapping):
-                problems[i] = _("a reading must be an object with station, variable, time and value")
+        not_object = _("a reading must be an object with station, variable, time and value")
+        no_station = _("no station id (a text of 1 to 64 characters)")
+        no_variable = _("no variable code")
+        for i, rec in enumerate(records):  # the one loop over rows: fast paths for the usual types
+            if type(rec) is not dict and not isinstance(rec, Mapping):
+                problems[i] = not_object
                 continue
-            st = _ident(rec.get("station"))
-            if st is None:
-                problems[i] = _("no station id (a text of 1 to 64 characters)")
+            get = rec.get
+            st = get("station")
+            if type(st) is not str or not 0 < len(st) <= MAX_ID_CHARS or st[0] == " " or st[-1] == " ":
+                st = _ident(st)
+                if st is None:
+                    problems[i] = no_station
+                    continue
+            var = get("variable")
+            if type(var) is not str or not 0 < len(var) <= 48:
+                problems[i] = no_variable
                 continue
-            var = rec.get("variable")
-            if not isinstance(var, str) or not var.strip() or len(var) > 48:
-                problems[i] = _("no variable code")
-                continue
-            raw_time = rec.get("time")
-            key = raw_time if isinstance(raw_time, str) else None
-            t = times.get(key) if key is not None else None
+            raw_time = get("time")
+            t = times.get(raw_time) if type(raw_time) is str else None
             if t is None:
                 t = parse_time(raw_time)
-                if key is not None and len(times) < 100_000:
-                    times[key] = t
-            if isinstance(t, str):
+                if type(raw_time) is str and len(times) < 100_000:
+                    times[raw_time] = t
+            if type(t) is str:
                 problems[i] = t
                 continue
-            v = parse_value(rec.get("value"))
-            if isinstance(v, str):
-                problems[i] = v
-                continue
-            q = parse_quality(rec.get("quality"))
-            if isinstance(q, str):
-                problems[i] = q
-                continue
-            c = parse_flag(rec.get("correction"))
-            if isinstance(c, str):
-                problems[i] = c
-                continue
-            if source is None and rec.get("source") not in (None, ""):
-                code = _ident(rec.get("source"))
-                if code is None:
-                    problems[i] = _("source must be a source code")
+            v = get("value")
+            if type(v) is not float or v - v != 0.0:  # not a finite float (NaN - NaN and inf - inf are NaN)
+                v = parse_value(v)
+                if type(v) is str:
+                    problems[i] = v
                     continue
-                sources[i] = code
-                any_source = True
-            station[i], variable[i] = st, var.strip()
-            time[i], value[i], quality[i], correction[i] = t, v, q, c
+            q = get("quality")
+            if q is not None:
+                q = parse_quality(q)
+                if type(q) is str:
+                    problems[i] = q
+                    continue
+            c = get("correction")
+            if c is not None:
+                c = parse_flag(c)
+                if type(c) is str:
+                    problems[i] = c
+                    continue
+            if source is None:
+                code = get("source")
+                if code is not None and code != "":
+                    code = _ident(code)
+                    if code is None:
+                        problems[i] = _("source must be a source code")
+                        continue
+                    sources[i] = code
+                    any_source = True
+            station[i] = st
+            variable[i] = var if var[0] != " " and var[-1] != " " else var.strip()
+            time[i] = t
+            value[i] = v
+            if q:
+                quality[i] = q
+            if c:
+                correction[i] = True
         return cls(
-            station, variable, time, value, quality, correction, sources if any_source else None, problems
+            station,
+            variable,
+            np.array(time, dtype=np.int64),
+            np.array(value, dtype=np.float64),
+            quality,
+            correction,
+            sources if any_source else None,
+            problems,
         )
 
     @classmethod

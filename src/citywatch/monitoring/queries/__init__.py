@@ -63,7 +63,7 @@ def alarm_for(user, pk: int, action: str = "view") -> Alarm:
 
 
 def events_of(alarm: Alarm):
-    return AlarmEvent.objects.filter(alarm=alarm).select_related("user").order_by("at", "id")
+    return AlarmEvent.objects.filter(alarm=alarm).select_related("user").order_by("id")
 
 
 def dead_letters_for(user):

@@ -13,7 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-SUITES = {"nearby": "nearby.py", "http": "http_load.py"}
+SUITES = {"nearby": "nearby.py", "http": "http_load.py", "ingest": "ingest.py"}
 
 
 def benchmarks_dir() -> Path:
