@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_second_load_changes_nothing():
     points = dict(AdminArea.objects.values_list("code", "point"))
     before = ObjectChange.objects.count()
-    result = load_demo(with_incidents=False)
+    result = load_demo(with_incidents=False, with_monitoring=False)  # as the session loaded it
     assert result.areas_report.created == 0 and result.areas_report.updated == 0
     assert result.points_placed == 0
     assert ObjectChange.objects.count() == before

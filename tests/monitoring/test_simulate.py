@@ -66,3 +66,37 @@ def test_the_duty_officer_acknowledges_an_alarm_on_the_page(small_demo, client):
 def test_unknown_district(small_demo):  # noqa: F811
     with pytest.raises(CommandError, match="no district"):
         simulate("--district", "火星区")
+
+
+@pytest.mark.skipif(
+    __import__("shutil").which("mosquitto") is None, reason="needs mosquitto (make test installs it)"
+)
+def test_with_a_broker_the_storm_travels_over_mqtt(small_demo, tmp_path, settings):  # noqa: F811
+    """CITYWATCH_MQTT_URL set: the readings are published (QoS 1) to citywatch/obs/<source>/<station>, and
+    `citywatch ingest mqtt`'s subscriber stores them and opens the alarms."""
+    import time
+
+    from citywatch.monitoring.mqtt import ObservationSubscriber
+    from tests.support.notify import Mosquitto
+
+    broker = Mosquitto(tmp_path)
+    broker.start()
+    subscriber = ObservationSubscriber(broker.url, client_id="t-simulate", batch_seconds=0.1)
+    try:
+        subscriber.start()
+        assert subscriber.subscribed.wait(10)
+        settings.CITYWATCH_MQTT_URL = broker.url
+        before = Observation.objects.count()
+        out = io.StringIO()
+        call_command(
+            "simulate", "rainstorm", "--speed", "1000000", "--hours", "3", "--step", "15", stdout=out
+        )
+        assert "via mqtt" in out.getvalue() and "published 240" in out.getvalue().splitlines()[-1]
+        deadline = time.monotonic() + 30
+        while Observation.objects.count() < before + 240 and time.monotonic() < deadline:
+            subscriber.step(timeout=0.2)
+        assert Observation.objects.count() == before + 240
+        assert Alarm.objects.filter(rule__name__startswith="3小时累计雨量").exists()
+    finally:
+        subscriber.stop()
+        broker.stop()

@@ -156,11 +156,12 @@ def load_demo(
     with_subscriptions: bool = False,
 ) -> DemoResult:
     """Load the demo city; ``with_resources=False`` stops after areas and people (tests that make their
-        own records use it to start faster); ``with_monitoring=False`` leaves out the monitoring hub's
-        sources, stations, rules and history (``demo.monitoring``); ``with_geo=False`` skips the land and sea
-        around Xiamen (imported first) and the synthetic road network and population grid (files in the data
-        directory, imported after the database work); ``with_subscriptions`` adds the demo's MQTT and webhook
-    subscriptions (``demo.subscriptions``; ``citywatch demo`` does, the tests do not)."""
+    own records use it to start faster; the monitoring hub is left out too); ``with_monitoring=False``
+    leaves out the monitoring hub's sources, stations, rules and history (``demo.monitoring``);
+    ``with_geo=False`` skips the land and sea around Xiamen (imported first) and the synthetic road
+    network and population grid (files in the data directory, imported after the database work);
+    ``with_subscriptions`` adds the demo's MQTT and webhook subscriptions (``demo.subscriptions``;
+    ``citywatch demo`` does, the tests do not)."""
     password, generated = demo_password()
     # Land first: the basemap's area tiles, cut when the areas commit, put district names on land.
     land = load_demo_land() if with_geo else {}
@@ -173,7 +174,7 @@ def load_demo(
         resources = load_resources() if with_resources else {}
         if with_resources and with_incidents:
             load_incidents()
-        monitoring = load_monitoring() if with_monitoring else {}
+        monitoring = load_monitoring() if with_resources and with_monitoring else {}
         if with_subscriptions:
             load_subscriptions()
     geo = {**load_demo_geo(), "land": land} if with_geo else {}

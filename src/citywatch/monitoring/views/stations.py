@@ -97,6 +97,7 @@ def station_detail(request, pk):
             "variable": r.variable.code,
             "rule": r.name,
             "kind": r.kind,
+            "aggregate": r.aggregate,
             "window": r.window_minutes,
             "levels": [{"level": lvl, "value": value} for lvl, value in r.levels.items()],
         }

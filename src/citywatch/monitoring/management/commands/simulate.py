@@ -49,9 +49,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--hours", type=float, default=8.0, help="simulated span in hours (8)")
         parser.add_argument(
-            "--peak", type=float, default=100.0, help="rain intensity at the cell's centre, mm/h (100)"
+            "--peak", type=float, default=110.0, help="rain intensity at the cell's centre, mm/h (110)"
         )
-        parser.add_argument("--radius", type=float, default=8.0, help="the cell's radius in km (8)")
+        parser.add_argument("--radius", type=float, default=6.0, help="the cell's radius in km (6)")
         parser.add_argument("--step", type=int, default=5, help="minutes between readings (5)")
         parser.add_argument("--via", choices=["auto", "mqtt", "http", "direct"], default="auto")
         parser.add_argument("--url", default="http://127.0.0.1:8000", help="the CityWatch server (http)")

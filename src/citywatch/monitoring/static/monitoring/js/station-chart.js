@@ -4,8 +4,8 @@
  * into at most ~600 intervals (interval = range / 600, rounded up to whole minutes, at least one) and each
  * interval answers one aggregate (rain: sum, levels: max,
  * others: mean, unless chosen), so a year of 5-minute data draws as quickly as a day. The thresholds of
- * the rules watching the station are drawn as dashed lines in their level's colour (a window rule's
- * threshold applies to its window's aggregate: it is labelled so). window.citywatchChart exposes the chart
+ * the rules watching the station are drawn as dashed lines in their level's colour: a threshold rule's on
+ * the readings, a summing window rule's (3-hour rainfall) on a second line, the trailing sum over its window. window.citywatchChart exposes the chart
  * and the last answer for tests.
  */
 (function () {
@@ -50,21 +50,58 @@
     return "mean";
   }
 
-  function markLines(variable) {
-    const lines = [];
-    for (const rule of thresholds) {
-      if (rule.variable !== variable) continue;
-      for (const level of rule.levels) {
-        const label = rule.kind === "window" ? `${rule.rule} (${rule.window} ${gettext("min")})` : rule.rule;
-        lines.push({
-          yAxis: level.value,
-          name: label,
-          lineStyle: { color: COLOURS[level.level] || "#64748b", type: "dashed" },
-          label: { formatter: `${label} ${level.value}`, color: COLOURS[level.level] || "#64748b", position: "insideEndTop" },
-        });
-      }
+  function markLine(rule, level) {
+    const colour = COLOURS[level.level] || "#64748b";
+    // Two rules' labels at the same value sit at the two ends of the line.
+    const position = thresholds.indexOf(rule) % 2 ? "insideStartTop" : "insideEndTop";
+    return {
+      yAxis: level.value,
+      name: rule.rule,
+      lineStyle: { color: colour, type: "dashed" },
+      label: { formatter: `${rule.rule} ${level.value}`, color: colour, position: position },
+    };
+  }
+
+  /** The trailing-window sum at every point (readings or buckets with t in (T − window, T]). */
+  function rollingSum(data, minutes) {
+    const out = [];
+    const width = minutes * 60e3;
+    let lo = 0;
+    let sum = 0;
+    for (let hi = 0; hi < data.length; hi++) {
+      const t = new Date(data[hi][0]).getTime();
+      sum += data[hi][1] || 0;
+      while (new Date(data[lo][0]).getTime() <= t - width) sum -= data[lo++][1] || 0;
+      out.push([data[hi][0], Math.round(sum * 10) / 10]);
     }
-    return lines;
+    return out;
+  }
+
+  /** The series to draw: the readings with the threshold rules' levels, and for each summing window rule
+      its trailing sum with that rule's levels (thresholds of a window rule apply to the window's sum). */
+  function seriesFor(variable, data, agg, name) {
+    const threshold = thresholds.filter((r) => r.variable === variable && r.kind === "threshold");
+    const summing = agg === "sum" ? thresholds.filter((r) => r.variable === variable && r.kind === "window" && r.aggregate === "sum") : [];
+    const series = [
+      {
+        name: name,
+        type: SUMMED.has(variable) && agg === "sum" ? "bar" : "line",
+        showSymbol: data.length < 80,
+        data: data,
+        markLine: { symbol: "none", silent: true, data: threshold.flatMap((r) => r.levels.map((l) => markLine(r, l))) },
+      },
+    ];
+    for (const rule of summing) {
+      series.push({
+        name: `${rule.rule} · ${interpolate(gettext("trailing %s min sum"), [rule.window])}`,
+        type: "line",
+        showSymbol: false,
+        data: rollingSum(data, rule.window),
+        lineStyle: { width: 2 },
+        markLine: { symbol: "none", silent: true, data: rule.levels.map((l) => markLine(rule, l)) },
+      });
+    }
+    return series;
   }
 
   function pointsOf(answer) {
@@ -91,23 +128,20 @@
       const data = pointsOf(answer);
       window.citywatchChart = { chart: chart, answer: answer, points: data };
       const unit = (answer.variable && answer.variable.unit) || "";
+      const drawn = seriesFor(variable, data, aggregate(variable), variableSelect.options[variableSelect.selectedIndex].text);
+      const levels = drawn.flatMap((d) => d.markLine.data.map((m) => m.yAxis));
+      const lowest = levels.length ? Math.min(...levels) : -Infinity;
       chart.setOption(
         {
           animation: false,
           grid: { left: 60, right: 30, top: 30, bottom: 60 },
           tooltip: { trigger: "axis", valueFormatter: (v) => (v === null || v === undefined ? "—" : `${v} ${unit}`) },
+          legend: { top: 0, right: 10 },
           xAxis: { type: "time", min: start, max: end },
-          yAxis: { type: "value", name: unit, scale: true },
+          // The axis reaches the lowest level drawn, so a quiet series still shows how far the alarm is.
+          yAxis: { type: "value", name: unit, scale: true, max: (v) => Math.max(v.max, lowest * 1.1) },
           dataZoom: [{ type: "inside" }, { type: "slider", height: 20, bottom: 10 }],
-          series: [
-            {
-              name: variableSelect.options[variableSelect.selectedIndex].text,
-              type: SUMMED.has(variable) && aggregate(variable) === "sum" ? "bar" : "line",
-              showSymbol: data.length < 80,
-              data: data,
-              markLine: { symbol: "none", silent: true, data: markLines(variable) },
-            },
-          ],
+          series: drawn,
         },
         true,
       );
