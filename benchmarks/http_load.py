@@ -370,7 +370,7 @@ def run(
             ),
             "incidents": (["/api/v1/incidents/?limit=20"], auth),
         }
-        wanted = [name for name in scenarios if not only or name in only or name == "trivial"]
+        wanted = [name for name in scenarios if not only or name in only or name in ("trivial", "me")]
 
         def measure(server, name, seconds):
             paths, headers = scenarios[name]
@@ -385,10 +385,13 @@ def run(
             )
 
         # The single-process baselines: as CityWatch served before, then today's server with one process.
+        # Each with the trivial endpoint and `me` (the lightest request that reads the database).
         with production_server(1, {"CITYWATCH_REQUEST_THREADS": "0", "CITYWATCH_DB_CONN_MAX_AGE": "0"}) as s:
             stock = measure(s, "trivial", size["baseline_seconds"])
+            stock_me = measure(s, "me", size["baseline_seconds"])
         with production_server(1) as s:
             single = measure(s, "trivial", size["baseline_seconds"])
+            single_me = measure(s, "me", size["baseline_seconds"])
         with production_server(workers) as s:
             loads = {name: measure(s, name, size["seconds"]) for name in wanted}
     trivial = loads["trivial"]
@@ -403,11 +406,30 @@ def run(
         machine=machine,
     )
     yield line(
+        "http_me_single_process_stock_handler",
+        stock_me,
+        None,
+        None,
+        endpoint="/api/v1/me",
+        workers=1,
+        note="one uvicorn process, Django's stock ASGI handler (a thread and a connection per request)",
+        machine=machine,
+    )
+    yield line(
         "http_trivial_single_process",
         single,
         "http_trivial_single_process_stock_handler",
         stock,
         endpoint="/livez",
+        workers=1,
+        machine=machine,
+    )
+    yield line(
+        "http_me_single_process",
+        single_me,
+        "http_me_single_process_stock_handler",
+        stock_me,
+        endpoint="/api/v1/me",
         workers=1,
         machine=machine,
     )
@@ -425,6 +447,9 @@ def run(
         if name == "trivial":
             continue
         paths, _headers = scenarios[name]
+        extra = {}
+        if name == "me" and stock_me.rate:
+            extra["vs_me_single_process_stock_handler"] = round(loads[name].rate / stock_me.rate, 2)
         yield line(
             f"http_{name}",
             loads[name],
@@ -434,6 +459,7 @@ def run(
             distinct_requests=len(paths),
             workers=workers,
             machine=machine,
+            **extra,
         )
 
 

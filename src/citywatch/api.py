@@ -163,6 +163,8 @@ def register_routers():
     from citywatch.monitoring.api import router as monitoring_router
     from citywatch.notify.api import router as notify_router
     from citywatch.resources.api import router as resources_router
+    from citywatch.response.api import router as response_router
+    from citywatch.warnings.api import router as warnings_router
 
     api.add_router("", core_router)
     api.add_router("", geo_router)
@@ -170,6 +172,8 @@ def register_routers():
     api.add_router("", incidents_router)
     api.add_router("", notify_router)
     api.add_router("", monitoring_router)
+    api.add_router("", warnings_router)
+    api.add_router("", response_router)
 
 
 register_routers()

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "citywatch.resources",
     "citywatch.incidents",
     "citywatch.monitoring",
+    "citywatch.warnings",
+    "citywatch.response",
     "citywatch.demo",
 ]
 
@@ -199,12 +201,17 @@ USE_TZ = True
 # --- Static files (front-end packages are copied into static/vendor at setup; no CDN) -------------
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# collectstatic names files by their content (a manifest) and, unless CITYWATCH_STATIC_COMPRESS is false
+# (a proxy compresses), writes gzip and Brotli copies of them, which takes most of its minute.
+STATIC_COMPRESS = env_bool("CITYWATCH_STATIC_COMPRESS", True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_COMPRESS
+        else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
@@ -265,6 +272,10 @@ CITYWATCH_EVENTS_HEARTBEAT_SECONDS = env_float("CITYWATCH_EVENTS_HEARTBEAT_SECON
 CITYWATCH_EVENTS_MAX_SECONDS = env_float("CITYWATCH_EVENTS_MAX_SECONDS", 300.0)
 # On PostgreSQL each server process LISTENs for new rows (one connection) instead of polling for them.
 CITYWATCH_EVENTS_LISTEN = env_bool("CITYWATCH_EVENTS_LISTEN", True)
+# A dispatch order not accepted (or declined) within this many minutes is shown as unanswered.
+CITYWATCH_ORDER_ANSWER_MINUTES = env_int("CITYWATCH_ORDER_ANSWER_MINUTES", 5)
+# The duty screen lists upward reports falling due within this many minutes beside the overdue ones.
+CITYWATCH_REPORT_DUE_SOON_MINUTES = env_int("CITYWATCH_REPORT_DUE_SOON_MINUTES", 30)
 
 # --- Notifications (notify: the outbox, its worker and transports) -------------------------------
 # The MQTT broker notifications are published to: mqtt://[user:password@]host[:1883] or mqtts://… (TLS).
@@ -326,6 +337,22 @@ CITYWATCH_OBSERVATION_RETENTION_DAYS = env_int("CITYWATCH_OBSERVATION_RETENTION_
 # `citywatch ingest mqtt` subscribes to <prefix>/<source code>/<station external id> on CITYWATCH_MQTT_URL.
 CITYWATCH_MQTT_OBS_PREFIX = env_str("CITYWATCH_MQTT_OBS_PREFIX", "citywatch/obs")
 CITYWATCH_MQTT_CLIENT_ID = env_str("CITYWATCH_MQTT_CLIENT_ID", "citywatch-ingest")
+# --- Warnings -------------------------------------------------------------------------------------
+# Duty officers may issue blue and yellow warnings without a commander's approval.
+CITYWATCH_WARNINGS_DUTY_OFFICER_ISSUES_LOW = env_bool("CITYWATCH_WARNINGS_DUTY_OFFICER_ISSUES_LOW", False)
+# CAP: the sender of the alerts CityWatch publishes (no spaces or commas) and the issuer's name.
+CITYWATCH_CAP_SENDER = env_str("CITYWATCH_CAP_SENDER", "citywatch@xiamen.example.cn")
+CITYWATCH_CAP_SENDER_NAME = env_str("CITYWATCH_CAP_SENDER_NAME", "厦门市应急指挥中心 CityWatch")
+CITYWATCH_CAP_MAX_BYTES = env_int("CITYWATCH_CAP_MAX_BYTES", 1024 * 1024)
+# Feeds of official CAP alerts polled by the worker (one URL each; also manageable as CapFeed rows).
+CITYWATCH_CAP_FEEDS = env_list("CITYWATCH_CAP_FEEDS", [])
+CITYWATCH_CAP_POLL_MINUTES = env_int("CITYWATCH_CAP_POLL_MINUTES", 5)
+# Proposals: a district reaches a level when this many of its gauges do (1: any gauge).
+CITYWATCH_SIGNAL_MIN_STATIONS = env_int("CITYWATCH_SIGNAL_MIN_STATIONS", 1)
+# Readings older than this take no part in proposals (a silent gauge does not keep a storm alive).
+CITYWATCH_SIGNAL_MAX_AGE_MINUTES = env_int("CITYWATCH_SIGNAL_MAX_AGE_MINUTES", 180)
+# The public page's cache lifetime (seconds).
+CITYWATCH_PUBLIC_MAX_AGE = env_int("CITYWATCH_PUBLIC_MAX_AGE", 60)
 
 # --- Demo -----------------------------------------------------------------------------------------
 # The demo users' password; generated on the first load (and kept in <data dir>/demo-password) if empty.
@@ -338,11 +365,18 @@ NINJA_PAGINATION_MAX_LIMIT = 1000
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s", "datefmt": "%Y-%m-%d %H:%M:%S"}
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("CITYWATCH_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # An ordinary 403/404 is no news to an operator: only server errors (5xx, with their traceback).
+        "django.request": {"level": env_str("CITYWATCH_REQUEST_LOG_LEVEL", "ERROR")},
+        # uvicorn's own lines in the same shape as ours: one clock per line.
+        "uvicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "huey": {"level": "INFO"},
         "axes": {"level": "WARNING"},
     },

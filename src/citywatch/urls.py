@@ -23,4 +23,6 @@ urlpatterns = [
     path("", include("citywatch.incidents.urls")),
     path("", include("citywatch.notify.urls")),
     path("", include("citywatch.monitoring.urls")),
+    path("", include("citywatch.warnings.urls")),
+    path("", include("citywatch.response.urls")),
 ]

@@ -90,6 +90,7 @@ def scene(demo_live_server, estimated):
         name="同安近救援队",
         kind="social",
         members=20,
+        leader="team_leader",  # orders go to the team's leader on record
         lon=NEAR[0],
         lat=NEAR[1],
         area_code=TONGAN,
@@ -100,6 +101,7 @@ def scene(demo_live_server, estimated):
         name="同安远救援队",
         kind="social",
         members=12,
+        leader="team_leader",
         lon=FAR[0],
         lat=FAR[1],
         area_code=TONGAN,

@@ -6,7 +6,15 @@ the same on every machine."""
 
 import pytest
 
-from tests.support.browser import INCIDENT, api_client, close_streams, login, open_onemap
+from tests.support.browser import (
+    INCIDENT,
+    all_team_types,
+    api_client,
+    close_streams,
+    login,
+    open_onemap,
+    open_tab,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,19 +34,20 @@ def test_onemap_layers_ranked_list_and_live_dispatch(browser, page, demo_live_se
     page.wait_for_selector("#onemap[data-rings=loaded]", state="attached", timeout=30_000)
     assert sorted(
         page.locator(".ring-label").evaluate_all("els => els.map(e => e.dataset.minutes)"), key=int
-    ) == ["5", "10", "30"]
+    ) == ["5", "15", "30"]
     page.wait_for_selector(
         'input[data-layer="rescue-teams"][data-state=loaded]', state="attached", timeout=30_000
     )
     names = page.evaluate("() => window.citywatchLayers['rescue-teams'].features.map(f => f.properties.name)")
     assert {"同安近救援队", "同安远救援队"} <= set(names)  # the demo may hold teams of its own
-    assert page.locator("#reach-list .reach-item").count() == 2
+    assert page.locator("#reach-list .reach-item").count() == 3
     assert (
         page.locator("#incident-status").inner_text() == "已核实"
         or page.locator("#incident-status").get_attribute("data-status") == "verified"
     )
 
     # The ranked list: fastest first (the near test team before the far one), with ETA, distance and method.
+    all_team_types(page)  # social teams are not among the types a landslide calls for
     items = page.locator('#nearby-results .nearby-group[data-kind="rescue-teams"] .nearby-item')
     ranked = items.locator(".nearby-name").all_inner_texts()
     assert "同安近救援队" in ranked
@@ -67,10 +76,12 @@ def test_onemap_layers_ranked_list_and_live_dispatch(browser, page, demo_live_se
     other = other_context.new_page()
     try:
         open_onemap(other, base, "commander", incident_id)
+        open_tab(other, "dispatch")
         assert other.locator("#dispatch-list li.dispatch").count() == 0
 
         # Dispatch the first team from the ranked list.
         first.locator(".dispatch-button").click()
+        open_tab(page, "dispatch")
         page.wait_for_selector('#dispatch-list li.dispatch[data-status="requested"]', timeout=15_000)
 
         # The other page sees it arrive live (no reload), and then a status change.
@@ -90,6 +101,7 @@ def test_onemap_layers_ranked_list_and_live_dispatch(browser, page, demo_live_se
         other.wait_for_function(
             "() => document.querySelectorAll('#log-list li[data-kind=dispatch]').length >= 2", timeout=15_000
         )
+        open_tab(other, "log")
         assert "已下达 → 已接受" in other.locator("#log-list li").first.inner_text()
         # The dispatched team is no longer offered for dispatch.
         page.wait_for_function(
@@ -150,7 +162,7 @@ def test_team_leader_answers_from_phone_page(browser, demo_live_server, scene):
         )
         assert r.status_code == 201, r.content
         did = r.json()["id"]
-        order = f'#orders li.order[data-id="{did}"]'
+        order = f'#phone-orders li.order[data-id="{did}"]'
         phone.wait_for_selector(order + '[data-status="requested"]', timeout=15_000)
         phone.click(order + " button.action-accept")
         phone.wait_for_selector(order + '[data-status="accepted"]', timeout=15_000)
@@ -175,13 +187,15 @@ def test_dispatch_from_the_one_map_reaches_the_chosen_team_leader(browser, page,
     phone = context.new_page()
     try:
         page.select_option("#dispatch-assignee", "team_leader")
+        all_team_types(page)
         items = page.locator("#nearby-results li")
         items.filter(has=page.locator(".dispatch-button")).first.locator(".dispatch-button").click()
+        open_tab(page, "dispatch")
         page.wait_for_selector('#dispatch-list li.dispatch[data-status="requested"]', timeout=15_000)
         login(phone, base, "team_leader")
         phone.wait_for_load_state()
         phone.goto(f"{base}/m/dispatches/")
-        phone.wait_for_selector('#orders li.order[data-status="requested"]', timeout=15_000)
+        phone.wait_for_selector('#phone-orders li.order[data-status="requested"]', timeout=15_000)
     finally:
         close_streams(phone)
         context.close()

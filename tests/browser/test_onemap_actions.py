@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.support.browser import INCIDENT, api_client, close_streams, create, open_onemap
+from tests.support.browser import INCIDENT, api_client, close_streams, create, open_onemap, open_tab
 from tests.support.places import TONGAN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -85,6 +85,7 @@ def test_supplies_command_post_and_sitrep_through_the_ui(page, demo_live_server,
         # Without a command post the page does not ask for one (no 404 in the console).
         assert page.locator('#post-info[data-state="none"]').count() == 1
         assert not failed, failed
+        open_tab(page, "supplies")
         # Supplies: the item from the catalogue, then the depots that can give it, with how much.
         page.wait_for_selector(f'#supply-item option[value="{ITEM}"]', state="attached", timeout=15_000)
         page.select_option("#supply-item", ITEM)
@@ -112,6 +113,7 @@ def test_supplies_command_post_and_sitrep_through_the_ui(page, demo_live_server,
         page.wait_for_selector(option + '[data-available="100.000"]', state="attached", timeout=15_000)
 
         # The forward command post, at the incident by default, led by the current user.
+        open_tab(page, "post")
         assert page.input_value("#post-leader") == "duty_officer"
         page.fill("#post-communications", "对讲机 3 频道")
         page.click("#post-establish")
@@ -124,6 +126,7 @@ def test_supplies_command_post_and_sitrep_through_the_ui(page, demo_live_server,
         assert page.locator("#post-form").is_hidden()
 
         # Situation report No. 1: generate, issue, download.
+        open_tab(page, "reports")
         page.click("#sitrep-generate")
         sitrep = '#sitrep-list li.sitrep[data-number="1"]'
         page.wait_for_selector(sitrep + '[data-status="draft"]', timeout=15_000)
@@ -155,10 +158,13 @@ def test_operations_made_elsewhere_arrive_live(page, demo_live_server, stocked):
             content_type="application/json",
         )
         assert r.status_code == 201, r.content
+        open_tab(page, "supplies")
         page.wait_for_selector("#supply-list li.supply-request", timeout=20_000)
+        assert page.locator('[data-count-for-tab="supplies"]').inner_text() == "1"
         assert page.locator("#supply-list li.supply-request").count() == 1
         r = duty.post(f"/api/v1/incidents/{incident['id']}/sitreps", {}, content_type="application/json")
         assert r.status_code == 201, r.content
+        open_tab(page, "reports")
         page.wait_for_selector("#sitrep-list li", timeout=20_000)
     finally:
         close_streams(page)
@@ -169,6 +175,7 @@ def test_a_note_added_on_the_one_map_lands_in_the_log(page, demo_live_server, st
     incident = stocked["incident"]
     open_onemap(page, base, "duty_officer", incident["id"])
     try:
+        open_tab(page, "log")
         page.fill("#note-text", "现场道路中断，需绕行（测试）")
         page.click("#note-add")
         page.wait_for_selector("#log-list li:has-text('现场道路中断')", timeout=20_000)
@@ -188,6 +195,7 @@ def test_a_draft_sitrep_is_edited_on_the_one_map_before_it_is_issued(page, demo_
     open_onemap(page, base, "duty_officer", incident["id"])
     try:
         item = '#sitrep-list li[data-number="1"]'
+        open_tab(page, "reports")
         page.wait_for_selector(item + '[data-status="draft"]', timeout=20_000)
         page.click(item + " button.sitrep-edit")
         page.click(item + ' fieldset[data-table="supplies"] button.sitrep-row-add')

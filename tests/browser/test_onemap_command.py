@@ -4,7 +4,7 @@ owner and mark it done; a task added by another officer (through the API) arrive
 
 import pytest
 
-from tests.support.browser import FAR, api_client, close_streams, create, open_onemap
+from tests.support.browser import FAR, api_client, close_streams, create, open_onemap, open_tab
 from tests.support.places import TONGAN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,7 +47,8 @@ def test_summon_an_expert_assign_roles_and_tasks(page, demo_live_server, scene, 
         group = page.locator('#nearby-results .nearby-group[data-kind="experts"] .nearby-name')
         assert group.all_inner_texts()[:2] == ["近处地质专家", "远处地质专家"]
 
-        # Experts: available ones, the nearest first.
+        # Experts: available ones, the nearest first (on the dispatch tab).
+        open_tab(page, "dispatch")
         page.wait_for_selector('#summons-expert[data-state="loaded"]', state="attached", timeout=15_000)
         values = page.eval_on_selector_all("#summons-expert option", "os => os.map(o => o.value)")
         assert values[:2] == [str(experts["near"]["id"]), str(experts["far"]["id"])], values
@@ -71,7 +72,8 @@ def test_summon_an_expert_assign_roles_and_tasks(page, demo_live_server, scene, 
         page.wait_for_selector(row + '[data-status="released"]', timeout=15_000)
         assert admin.get(expert_url).json()["availability"] == "available"
 
-        # A command role, then ended.
+        # A command role, then ended (on the command post tab).
+        open_tab(page, "post")
         page.select_option("#participant-user", "commander")
         page.select_option("#participant-role", "commander")
         page.click("#participant-add")
@@ -84,6 +86,7 @@ def test_summon_an_expert_assign_roles_and_tasks(page, demo_live_server, scene, 
         assert [(p["user"], p["role"], p["active"]) for p in ended] == [("commander", "commander", False)]
 
         # A task with an owner and a due time, marked done.
+        open_tab(page, "tasks")
         page.fill("#task-title", "疏散滑坡体下方住户")
         page.select_option("#task-owner", "team_leader")
         page.fill("#task-due", "2030-01-01T18:30")

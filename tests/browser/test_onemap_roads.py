@@ -7,7 +7,7 @@ import io
 import pytest
 
 from tests.geo.osmfiles import write_osm
-from tests.support.browser import INCIDENT, api_client, close_streams, create, open_onemap
+from tests.support.browser import INCIDENT, all_team_types, api_client, close_streams, create, open_onemap
 from tests.support.places import TONGAN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -73,12 +73,13 @@ def test_rings_and_ranking_by_road(page, demo_live_server, scene):  # noqa: F811
         )
         rings = page.evaluate(
             "() => Object.fromEntries(Object.entries(window.citywatchLayers.rings)"
-            ".map(([m, f]) => [m, f && f.properties.eta_method]))"
+            ".map(([m, f]) => [m, f && f.eta_method]))"
         )
-        assert rings == {"5": "road", "10": "road", "15": "road", "30": "road"}, rings
+        assert rings == {"5": "road", "15": "road", "30": "road"}, rings
         assert page.locator("#network-note").is_hidden()
-        assert page.locator("#reach-list li.reach-item").count() == 2
-        assert page.locator("#reach-list").inner_text().count("按路网") == 2  # "by road"
+        assert page.locator("#reach-list li.reach-item").count() == 3
+        assert page.locator("#reach-list").inner_text().count("按路网") == 3  # "by road"
+        all_team_types(page)
         teams = page.locator('.nearby-group[data-kind="rescue-teams"] li.nearby-item')
         methods = teams.evaluate_all("els => els.map(e => [e.dataset.id, e.dataset.etaMethod])")
         assert [str(on_grid["id"]), "road"] in methods, methods

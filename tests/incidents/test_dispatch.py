@@ -80,7 +80,7 @@ def test_dispatch_table_exhaustive(state, action, duty):
         d.refresh_from_db()
         assert d.status == state
     else:
-        assert actions.dispatch_transition(d, action, duty).status == expected
+        assert actions.dispatch_transition(d, action, duty, note="测试").status == expected
         assert team_status(team) == actions.TEAM_STATUS_FOR[expected]
 
 

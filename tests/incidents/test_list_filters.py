@@ -49,3 +49,21 @@ def test_shelters_by_several_statuses_and_labels(city_admin):
         assert full.pk in ids(r) and all(i["status"] in ("full", "closed") for i in r.json()["items"]), value
     r = city_admin.get("/api/v1/resources/shelters/", {"status": "overflowing"})
     assert r.status_code == 422
+
+
+@pytest.mark.django_db
+def test_resource_pages_show_area_names_states_and_several_statuses(city_admin):
+    from citywatch.resources.models import RescueTeam, Shelter
+
+    full = record_in("shelters")
+    Shelter.objects.filter(pk=full.pk).update(status="full", name="满员测试避难点")
+    page = city_admin.get("/resources/shelters/", {"status": ["full", "closed"], "area": "思明区"})
+    body = page.content.decode()
+    assert page.status_code == 200 and "满员测试避难点" in body
+    assert "<td>思明区" in body and "<td>3502" not in body  # area names, not codes
+    assert '<option value="full" selected>' in body and '<option value="closed" selected>' in body
+    overview = city_admin.get("/resources/").content.decode()
+    available = RescueTeam.objects.filter(status="available").count()
+    full_count = Shelter.objects.filter(status="full").count()
+    assert f'data-state="available">可用 {available}<' in overview or f"可用 {available}" in overview
+    assert f"已满 {full_count}" in overview

@@ -57,7 +57,7 @@ def test_phone_order_says_where_to_go(duty):
     assert "山体滑坡 (北坡) &lt;b&gt;" in body and "<b>" not in body
     lon, lat = f"{incident.location.x:.6f}", f"{incident.location.y:.6f}"
     assert f'<span class="lon">{lon}</span>' in body and f'<span class="lat">{lat}</span>' in body
-    href = re.search(r'<a class="order-navigate" href="([^"]+)"', body).group(1)
+    href = re.search(r'<a class="order-navigate nav-geo" href="([^"]+)"', body).group(1)
     assert href.startswith(f"geo:{lat},{lon}?q={lat},{lon}(") and href.endswith(")")
     assert unquote(href.split("(", 1)[1][:-1]) == "山体滑坡 （北坡） <b>"
     assert "http" not in href
@@ -75,7 +75,7 @@ def test_phone_order_in_english(duty):
     assert '<html lang="en"' in body
     assert '<span class="order-eta">ETA 1 min</span>' in body
     assert re.search(r'<span class="order-distance">[0-9.]+ km in a straight line</span>', body)
-    assert ">Navigate</a>" in body
+    assert ">Amap</a>" in body and ">Baidu Maps</a>" in body and ">Other map app</a>" in body
 
 
 # --- Landing after login --------------------------------------------------------------------------
@@ -106,8 +106,11 @@ def test_team_leader_with_next_goes_there():
 
 
 def test_others_still_land_on_the_map():
-    _, location = login({"username": "duty_officer"})
+    _, location = login({"username": "inspector"})
     assert location == "/map/"
+    # Duty officers (and commanders) land on the duty screen (issue 11, item 10).
+    _, location = login({"username": "duty_officer"})
+    assert location == "/duty/"
 
 
 # --- The new-incident form ------------------------------------------------------------------------

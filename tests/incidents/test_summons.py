@@ -100,7 +100,7 @@ def test_summons_table_exhaustive(state, action, duty):
         assert s.status == state and availability(expert) == "busy"
         assert IncidentLog.objects.filter(incident=incident).count() == before
     else:
-        assert actions.summons_transition(s, action, duty).status == expected
+        assert actions.summons_transition(s, action, duty, note="测试").status == expected
         assert availability(expert) == actions.AVAILABILITY_FOR[expected]
         assert IncidentLog.objects.filter(incident=incident).count() == before + 1
 
@@ -159,7 +159,8 @@ def test_summons_api_shapes_and_moves(siming, huli, inspector, team_leader):
     sid = body["id"]
     assert body["status"] == "requested" and body["expert"]["id"] == expert.pk
     assert body["expert"]["availability"] == "busy" and body["note"] == "bridge"
-    assert body["requested_by"] == "siming_officer" and body["allowed_actions"] == ["accept", "decline"]
+    assert body["requested_by"] == "siming_officer"
+    assert body["allowed_actions"] == ["accept", "decline", "recall"]
     assert set(actions.ORDER_TIMESTAMP.values()) <= set(body)
     assert [s["id"] for s in siming.get(base).json()] == [sid]
     assert [s["id"] for s in inspector.get(base).json()] == [sid]

@@ -56,8 +56,8 @@ def test_shipping_more_than_stock_is_refused_and_changes_nothing(duty, siming):
     depot, item = depot_with(10)
     r = actions.request_supply(incident, duty, depot.pk, item.code, 10)
     actions.supply_transition(r, "approve", duty)
-    # Six leave the depot another way after the approval.
-    ledger.record_movement(depot, item, "issue", 6, reference="elsewhere")
+    # Six spoil after the approval (a write-off is not held back by promises).
+    ledger.record_movement(depot, item, "expiry", 6, reference="spoiled")
     logs = IncidentLog.objects.filter(incident=incident).count()
     url = f"/api/v1/incidents/{incident.pk}/supply-requests/{r.pk}/transitions"
     resp = siming.post(url, {"action": "ship"}, content_type=J)

@@ -37,9 +37,9 @@ def test_create_read_update_delete_team(siming):
     pk = body["id"]
     assert siming.get(f"/api/v1/resources/rescue-teams/{pk}").json()["equipment"][0]["quantity"] == 2
     r = siming.patch(
-        f"/api/v1/resources/rescue-teams/{pk}", {"status": "deployed"}, content_type="application/json"
+        f"/api/v1/resources/rescue-teams/{pk}", {"status": "unavailable"}, content_type="application/json"
     )
-    assert r.status_code == 200 and r.json()["status"] == "deployed"
+    assert r.status_code == 200 and r.json()["status"] == "unavailable"
     changes = ObjectChange.objects.filter(content_type__model="rescueteam", object_id=str(pk)).order_by("id")
     assert [c.action for c in changes] == ["create", "update"]
     assert changes[1].user_name == "siming_officer" and changes[1].source == "api"

@@ -58,10 +58,10 @@ def test_edit_and_delete(siming):
     siming.post("/resources/rescue-teams/new/", form())
     team = RescueTeam.objects.get(name="思明区应急突击队")
     assert siming.get(f"/resources/rescue-teams/{team.pk}/edit/").status_code == 200
-    response = siming.post(f"/resources/rescue-teams/{team.pk}/edit/", form(status="deployed"))
+    response = siming.post(f"/resources/rescue-teams/{team.pk}/edit/", form(status="unavailable"))
     assert response.status_code == 302
     team.refresh_from_db()
-    assert team.status == "deployed"
+    assert team.status == "unavailable"
     assert siming.post(f"/resources/rescue-teams/{team.pk}/delete/").status_code == 302
     assert not RescueTeam.objects.filter(pk=team.pk).exists()
 

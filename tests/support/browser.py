@@ -27,8 +27,10 @@ def create(client, slug, **fields):
 
 def open_map(page, base, username):
     login(page, base, username)
-    # Everyone lands on the map but team leaders, who land on their orders.
-    landing = "/m/dispatches/" if username == "team_leader" else "/map/"
+    # Team leaders land on their orders, duty officers and commanders on the duty screen, others on the map.
+    landing = {"team_leader": "/m/dispatches/", "duty_officer": "/duty/", "commander": "/duty/"}.get(
+        username, "/map/"
+    )
     page.wait_for_url(f"{base}{landing}")
     if landing != "/map/":
         page.goto(f"{base}/map/")
@@ -106,3 +108,15 @@ def restore_base() -> None:
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), base_models()):
                 cursor.execute(sql)
+
+
+def open_tab(page, tab: str):
+    """Show one of the one-map's panels by clicking its tab (resources 资源, dispatch 调派, supplies 物资,
+    post 指挥部, tasks 任务, reports 报告, log 日志), as a person would."""
+    page.click(f'#panel-tabs [role=tab][data-tab="{tab}"]')
+    page.wait_for_selector(f"#panel-{tab}:not([hidden])", timeout=5_000)
+
+
+def all_team_types(page):
+    """Offer teams of every type in the ranked list (the default offers the types the incident calls for)."""
+    page.select_option("#team-type-filter", "")

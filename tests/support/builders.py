@@ -15,11 +15,16 @@ def new_incident(username: str = "duty_officer", code: str = SIMING, **extra):
     return actions.create_incident(User.objects.get(username=username), data)
 
 
-def team_in(code: str, status: str = "available"):
-    """A demo rescue team of the area ``code``, put in ``status``."""
+def team_in(code: str, status: str = "available", skip: int = 0):
+    """A demo rescue team of the area ``code`` with a leader on record (dispatch orders go to them),
+    put in ``status``; ``skip`` passes over the first ones (for a second team)."""
     from citywatch.resources.models import RescueTeam
 
-    team = RescueTeam.objects.filter(area__path__contains=f"{code}.").first()
+    team = (
+        RescueTeam.objects.filter(area__path__contains=f"{code}.", leader__isnull=False)
+        .exclude(leader__username="team_leader")
+        .order_by("pk")[skip]
+    )
     RescueTeam.objects.filter(pk=team.pk).update(status=status)
     team.refresh_from_db()
     return team

@@ -84,3 +84,13 @@ def get_for(user, queryset, action: str = "view", **lookup):
     if rule is not None and not qs.filter(rule, pk=obj.pk).exists():
         raise Forbidden(_(NOT_ALLOWED.get(action, NOT_ALLOWED["change"])) % {"things": obj})
     return obj
+
+
+def allowed(user, obj, action: str) -> bool:
+    """Whether ``get_for(user, …, action)`` would hand ``obj`` over (for a page's buttons: "edit" only
+    where the user may edit)."""
+    try:
+        get_for(user, type(obj), action, pk=obj.pk)
+    except (NotFound, Forbidden):
+        return False
+    return True

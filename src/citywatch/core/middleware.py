@@ -17,7 +17,7 @@ from citywatch.core.choices import ChangeSource
 OPEN_PREFIXES = ("/api/", "/healthz", "/static/", "/i18n/")
 # Public data that depends on no user and no session (the basemap's style and tiles): served without
 # looking the user up (no database query per tile) and, when it succeeds, without ``Vary: Cookie``.
-PUBLIC_DATA_PREFIXES = ("/basemap/",)
+PUBLIC_DATA_PREFIXES = ("/basemap/", "/public/", "/cap/")
 
 # A request id a client or proxy may send (a UUID, a hex or dotted trace id): it goes into the change log
 # and back in a response header, so anything else is replaced by a fresh one. 36 is the column's width.

@@ -28,7 +28,12 @@ class Listing:
 
 def read_filters(schema, query) -> tuple[Any, dict[str, str], str | None]:
     """The filter set from ``query`` (a QueryDict), the values kept, and a warning naming those dropped."""
-    raw = {k: v for k, v in query.items() if k in schema.model_fields and v != ""}
+    # A filter given several times (a multiple select: status=full&status=closed) reads as "full,closed".
+    raw = {
+        k: ",".join(v for v in query.getlist(k) if v != "")
+        for k in query
+        if k in schema.model_fields and any(v != "" for v in query.getlist(k))
+    }
     try:
         return schema(**raw), raw, None
     except ValidationError as exc:

@@ -26,7 +26,8 @@ kinds through ``citywatchLive`` (one EventSource for the page) and, on a message
 from ``/duty/panels/<name>/`` (``fragment_url``; the same template and context, so server and browser never
 disagree on how a panel looks) and replaces the section's content. After each refresh the section receives
 a ``citywatch:panel`` DOM event, for a panel's own script (``script``: a static path loaded once per page)
-to hook into. Templates stay free of inline scripts (the Content-Security-Policy forbids them).
+to hook into (``stylesheet`` likewise is linked once in the page's head). Templates stay free of
+inline scripts (the Content-Security-Policy forbids them).
 
 Registering a name again replaces the earlier panel (so a test can swap one in and ``unregister`` it).
 """
@@ -53,6 +54,7 @@ class Panel:
     live: tuple[str, ...] = ()
     permission: str | None = None
     script: str | None = None  # a static path (``monitoring/js/alarms-panel.js``), loaded once
+    stylesheet: str | None = None  # a static path (``monitoring/css/monitoring.css``), linked once
     wide: bool = False  # spans the whole width of the screen's grid
     extra: dict = field(default_factory=dict, compare=False)  # free for the owning app
 
@@ -120,8 +122,9 @@ def render_all(request: HttpRequest) -> list[RenderedPanel]:
 
 def scripts(rendered: list[RenderedPanel]) -> list[str]:
     """The panels' own scripts, each once, in display order."""
-    seen: list[str] = []
-    for r in rendered:
-        if r.panel.script and r.panel.script not in seen:
-            seen.append(r.panel.script)
-    return seen
+    return list(dict.fromkeys(r.panel.script for r in rendered if r.panel.script))
+
+
+def stylesheets(rendered: list[RenderedPanel]) -> list[str]:
+    """The panels' own stylesheets, each once, in display order."""
+    return list(dict.fromkeys(r.panel.stylesheet for r in rendered if r.panel.stylesheet))

@@ -29,11 +29,14 @@ from citywatch.geo.tiles.pyramid import tile_range
 PAGE_SIZE = 50
 
 
+# Where each role starts (a URL name): team leaders on their orders (a phone page), the duty officers and
+# commanders of the command centre on the duty screen; everyone else on the map.
+LANDING = {Role.TEAM_LEADER: "my_dispatches", Role.DUTY_OFFICER: "duty", Role.COMMANDER: "duty"}
+
+
 def landing_url(user) -> str:
-    """Where a user starts: a rescue team leader on their orders (a phone page), everyone else on the map."""
-    if getattr(user, "role", "") == Role.TEAM_LEADER:
-        return reverse("my_dispatches")
-    return reverse("map")
+    """Where a user starts (``LANDING``)."""
+    return reverse(LANDING.get(getattr(user, "role", ""), "map"))
 
 
 def home(request):

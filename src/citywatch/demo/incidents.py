@@ -214,7 +214,9 @@ def _create(spec: DemoIncident, officer: User, team_leader: User | None, command
         )
         teams = _nearest_teams(incident, district, 2)
         for i, team in enumerate(teams):
-            dispatch = actions.request_dispatch(incident, team.pk, officer, team_leader if i == 0 else None)
+            # The first order goes to the demo's team leader; the others to their team's leader on record.
+            recipient = team_leader if i == 0 or team.leader_id is None else None
+            dispatch = actions.request_dispatch(incident, team.pk, officer, recipient)
             moves = ["accept", "depart"] if i == 0 else ["accept", "depart", "arrive"]
             for move in moves:
                 actions.dispatch_transition(dispatch, move, officer)

@@ -22,8 +22,11 @@ from citywatch.core.importers import AreaImporter
 from citywatch.core.models import AdminArea
 from citywatch.demo.incidents import load_incidents
 from citywatch.demo.land import district_land
+from citywatch.demo.monitoring import load_monitoring
+from citywatch.demo.plans import load_plans
 from citywatch.demo.resources import load_resources
 from citywatch.demo.roads import load_demo_geo, load_demo_land
+from citywatch.demo.subscriptions import load_subscriptions
 
 DATA = Path(__file__).resolve().parent / "data" / "xiamen"
 AREA_FILES = ["city.csv", "districts.geojson", "districts.csv", "streets.csv", "communities.csv"]
@@ -50,6 +53,7 @@ class DemoResult:
     points_placed: int
     resources: dict = field(default_factory=dict)
     geo: dict = field(default_factory=dict)  # synthetic roads and population (demo.roads.load_demo_geo)
+    monitoring: dict = field(default_factory=dict)  # sources, stations, rules, history (demo.monitoring)
 
 
 def demo_password() -> tuple[str, bool]:
@@ -144,11 +148,19 @@ def load_people(password: str) -> None:
         )
 
 
-def load_demo(with_resources: bool = True, with_geo: bool = True, with_incidents: bool = True) -> DemoResult:
+def load_demo(
+    with_resources: bool = True,
+    with_geo: bool = True,
+    with_incidents: bool = True,
+    with_monitoring: bool = True,
+    with_subscriptions: bool = False,
+) -> DemoResult:
     """Load the demo city; ``with_resources=False`` stops after areas and people (tests that make their
-    own records use it to start faster); ``with_geo=False`` skips the land and sea around Xiamen (imported
-    first) and the synthetic road network and population grid (files in the data directory, imported
-    after the database work)."""
+        own records use it to start faster); ``with_monitoring=False`` leaves out the monitoring hub's
+        sources, stations, rules and history (``demo.monitoring``); ``with_geo=False`` skips the land and sea
+        around Xiamen (imported first) and the synthetic road network and population grid (files in the data
+        directory, imported after the database work); ``with_subscriptions`` adds the demo's MQTT and webhook
+    subscriptions (``demo.subscriptions``; ``citywatch demo`` does, the tests do not)."""
     password, generated = demo_password()
     # Land first: the basemap's area tiles, cut when the areas commit, put district names on land.
     land = load_demo_land() if with_geo else {}
@@ -156,8 +168,13 @@ def load_demo(with_resources: bool = True, with_geo: bool = True, with_incidents
         report = AreaImporter().run([DATA / name for name in AREA_FILES])
         placed = place_synthetic_points()
         load_people(password)
+        if with_resources:
+            load_plans()
         resources = load_resources() if with_resources else {}
         if with_resources and with_incidents:
             load_incidents()
+        monitoring = load_monitoring() if with_monitoring else {}
+        if with_subscriptions:
+            load_subscriptions()
     geo = {**load_demo_geo(), "land": land} if with_geo else {}
-    return DemoResult(password, generated, report, placed, resources, geo)
+    return DemoResult(password, generated, report, placed, resources, geo, monitoring)

@@ -161,7 +161,10 @@ PROFESSIONAL_TEAMS = {
     ch.TeamKind.POWER: (8, (30, 50)),
     ch.TeamKind.COMMUNICATIONS: (6, (20, 40)),
     ch.TeamKind.CONSTRUCTION: (10, (40, 70)),
-    ch.TeamKind.ENTERPRISE: (40, (20, 45)),
+    ch.TeamKind.ENTERPRISE: (38, (20, 45)),
+    # Two quarry mine-rescue teams, so the demo has a team of every kind (the last of the 40 enterprise
+    # teams once: the generator's draws are the same in number, so every other record stays as it was).
+    ch.TeamKind.MINE: (2, (30, 50)),
 }
 # The five professional forest fire teams pre-positioned in the high-risk season: 224 people.
 FOREST_FIRE_TEAMS = [(TONGAN, 52), (TONGAN, 48), (XIANGAN, 44), (JIMEI, 42), (HAICANG, 38)]
@@ -444,6 +447,7 @@ def _team_specs(city: City, seed: int, gap_streets: set[str]) -> tuple[list[Spec
         ch.TeamKind.COMMUNICATIONS: "通信保障队",
         ch.TeamKind.CONSTRUCTION: "工程抢险队",
         ch.TeamKind.ENTERPRISE: "企业专职救援队",
+        ch.TeamKind.MINE: "矿山救护队",
     }
     for kind, (count, (low, high)) in PROFESSIONAL_TEAMS.items():
         for n in range(1, count + 1):
@@ -533,6 +537,7 @@ def _team_specs(city: City, seed: int, gap_streets: set[str]) -> tuple[list[Spec
 
 
 EQUIPMENT = {
+    ch.TeamKind.MINE: [("正压氧气呼吸器", "具"), ("多种气体检测仪", "台"), ("救援担架", "副")],
     ch.TeamKind.FOREST_FIRE: [("风力灭火机", "台"), ("灭火水枪", "支"), ("油锯", "把")],
     ch.TeamKind.WATER_RESCUE: [("冲锋舟", "艘"), ("救生衣", "件"), ("潜水装具", "套")],
     ch.TeamKind.FIRE_RESCUE: [("消防车", "辆"), ("破拆工具组", "套"), ("空气呼吸器", "具")],
@@ -545,9 +550,95 @@ EQUIPMENT = {
 }
 
 
+# Every team has a leader with a login except every 25th community squad (their leader is not on record:
+# the registry and the one-map flag them, and a dispatch to one must name who receives it). The demo's
+# ``team_leader`` leads the first water-rescue team of 集美区 (the flood scenario of issue 11).
+UNLED_EVERY = 25
+PERSONA_TEAM = (ch.TeamKind.WATER_RESCUE, "350211")
+CITY = "350200"
+
+
+def _leader_username(external_id: str) -> str:
+    return "leader-" + external_id.removeprefix("demo-")
+
+
+def _team_leaders(specs: list[Spec], tally: Tally) -> int:
+    """A team-leader login for the demo's teams (see ``UNLED_EVERY``), made once: users in bulk with the
+    demo password (the ``team_leader`` persona's hash), leaders set only where none is on record, so a
+    re-load changes nothing and a leader changed during a demo stays. Grassroots leaders work in their
+    district; the others city-wide. Returns how many teams got a leader."""
+    from django.contrib.auth.models import Group
+
+    from citywatch.core.changelog import log_bulk
+    from citywatch.core.choices import ChangeAction, Role
+    from citywatch.core.models import User
+
+    persona = User.objects.filter(username="team_leader").first()
+    if persona is None:
+        return 0
+    teams = [tally.objects[s.external_id] for s in specs]
+    unled = [t for t in teams if t.leader_id is None]
+    if not unled:
+        return 0
+    areas = {a.code: a for a in AdminArea.objects.filter(level__in=(AreaLevel.CITY, AreaLevel.DISTRICT))}
+    wanted: dict = {}  # team pk → leader
+    if not RescueTeam.objects.filter(leader=persona).exists():
+        kind, district = PERSONA_TEAM
+        first = next((t for t in teams if t.kind == kind and f".{district}." in t.area.path), None)
+        if first is not None and first.leader_id is None:
+            wanted[first.pk] = persona
+    community_squads = 0
+    new_users, leader_of = [], {}
+    existing = set(
+        User.objects.filter(username__in=[_leader_username(t.external_id) for t in unled]).values_list(
+            "username", flat=True
+        )
+    )
+    for team in teams:
+        if team.kind == ch.TeamKind.GRASSROOTS and team.area.level == AreaLevel.COMMUNITY:
+            community_squads += 1  # counted over every team, so the same squads stay unled on a re-load
+            if community_squads % UNLED_EVERY == 0:
+                continue
+        if team.leader_id is not None or team.pk in wanted:
+            continue
+        username = _leader_username(team.external_id)
+        leader_of[team.pk] = username
+        if username in existing:
+            continue
+        grassroots = team.kind == ch.TeamKind.GRASSROOTS
+        new_users.append(
+            User(
+                username=username,
+                password=persona.password,
+                first_name=(f"{team.contact_name}（{team.name.removesuffix('（演示）')}队长）")[:150],
+                role=Role.TEAM_LEADER,
+                jurisdiction=areas[team.area.path.split(".")[1]] if grassroots else areas[CITY],
+                must_change_password=False,
+            )
+        )
+    User.objects.bulk_create(new_users, batch_size=500)
+    log_bulk(new_users, ChangeAction.CREATE)
+    group = Group.objects.filter(name=Role.TEAM_LEADER).first()
+    if group is not None and new_users:
+        through = User.groups.through
+        links = [through(user_id=u.pk, group_id=group.pk) for u in new_users]
+        through.objects.bulk_create(links, batch_size=500)
+    users = {u.username: u for u in User.objects.filter(username__in=list(leader_of.values()))}
+    wanted.update({pk: users[name] for pk, name in leader_of.items()})
+    changed = [t for t in unled if t.pk in wanted]
+    for team in changed:
+        team.leader = wanted[team.pk]
+    RescueTeam.objects.bulk_update(changed, ["leader"], batch_size=500)
+    log_bulk(changed, ChangeAction.UPDATE)
+    return len(changed)
+
+
 def _equipment(kind, rng) -> list[dict]:
     items = EQUIPMENT.get(kind, [("抽水泵", "台"), ("照明灯", "盏"), ("救生衣", "件")])
     return [{"name": name, "quantity": int(rng.integers(1, 11)), "unit": unit} for name, unit in items]
+
+
+FULL_EVERY, CLOSED_EVERY = 9, 13
 
 
 def _shelter_specs(city: City, seed: int, no_shelter: set[str], no_demo: set[str]) -> list[Spec]:
@@ -573,8 +664,14 @@ def _shelter_specs(city: City, seed: int, no_shelter: set[str], no_demo: set[str
             occupancy=0,
         )
 
-    for community in with_point:
+    for n, community in enumerate(with_point):
         fields = shelter(community, community.code not in no_demo)
+        # Some points are full and some closed (a typhoon night has both), by position, not by a draw
+        # from the generator, so every other value stays as it was.
+        if n % FULL_EVERY == FULL_EVERY // 2:
+            fields.update(status=ch.ShelterStatus.FULL, occupancy=fields["capacity"])
+        elif n % CLOSED_EVERY == CLOSED_EVERY // 2:
+            fields.update(status=ch.ShelterStatus.CLOSED)
         specs.append(Spec(f"demo-shelter-{community.code}", fields))
     extra = SHELTER_POINTS - len(specs)
     for n, index in enumerate(sorted(rng.choice(len(with_point), extra, replace=False).tolist()), 1):
@@ -980,6 +1077,7 @@ def load_resources(seed: int = SEED) -> dict[str, int]:
     )
     land, social = _team_specs(city, seed, without("rescue_team"))
     _upsert(RescueTeam, land + social, tally, keep=("status", "readiness"))
+    _team_leaders(land + social, tally)
     shelters = _shelter_specs(city, seed, without("shelter_point"), without("demo_shelter"))
     _upsert(Shelter, shelters, tally, keep=("status", "occupancy"))
     experts = _expert_specs(city, seed, categories)

@@ -11,3 +11,13 @@ class IncidentsConfig(AppConfig):
         from citywatch.incidents.events import LOG
 
         LOG.connect()  # new log entries wake the live streams (notify.events.Watch)
+        # Tell the registry what incident command holds: the teams and experts on active orders, and the
+        # stock approved for supply requests (``resources.actions.HOLDERS`` / ``COMMITMENTS``).
+        from citywatch.incidents.actions.orders import held_resources
+        from citywatch.incidents.actions.supply import promised
+        from citywatch.resources import actions as registry
+
+        if held_resources not in registry.HOLDERS:
+            registry.HOLDERS.append(held_resources)
+        if promised not in registry.COMMITMENTS:
+            registry.COMMITMENTS.append(promised)

@@ -130,6 +130,7 @@ class DispatchStatus(models.TextChoices):
     EN_ROUTE = "en_route", _("En route")
     ON_SCENE = "on_scene", _("On scene")
     RELEASED = "released", _("Released")
+    RECALLED = "recalled", _("Recalled")
 
 
 class SupplyStatus(models.TextChoices):

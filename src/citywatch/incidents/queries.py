@@ -27,7 +27,7 @@ from citywatch.core.errors import Invalid, NotFound
 from citywatch.core.models import AdminArea, User
 from citywatch.geo import population, routing
 from citywatch.geo.distance import haversine_m
-from citywatch.incidents.choices import IncidentStatus, SupplyStatus
+from citywatch.incidents.choices import DispatchStatus, IncidentStatus, SupplyStatus
 from citywatch.incidents.models import (
     CommandPost,
     Dispatch,
@@ -120,6 +120,22 @@ def incident_dispatches(user, pk: int):
     return found
 
 
+def answer_window() -> datetime.timedelta:
+    """How long a dispatch order may wait for its recipient's answer before it shows as unanswered."""
+    return datetime.timedelta(minutes=settings.CITYWATCH_ORDER_ANSWER_MINUTES)
+
+
+def unanswered_dispatches(user, now: datetime.datetime | None = None):
+    """The dispatch orders the user may see that still wait for an answer after ``answer_window()``,
+    oldest first."""
+    now = now or timezone.now()
+    return (
+        dispatches_for(user)
+        .filter(status=DispatchStatus.REQUESTED, requested_at__lte=now - answer_window())
+        .order_by("requested_at", "id")
+    )
+
+
 def dispatch_for(user, pk: int, did: int, action: str = "view") -> Dispatch:
     """Dispatch ``did`` of incident ``pk`` as the user may ``action`` it; for a team leader ``change``
     applies their row rule (only the orders assigned to them, else 403)."""
@@ -182,6 +198,30 @@ def overdue_reports(user, now: datetime.datetime) -> list[OverdueReport]:
         for incident in qs
         for report, delay in due.items()
         if getattr(incident, f"{report}_report_at") is None and incident.verified_at + delay < now
+    ]
+    out.sort(key=lambda r: (r.due_at, r.incident.pk, r.report))
+    return out
+
+
+def reports_due_soon(user, now: datetime.datetime) -> list[OverdueReport]:
+    """Upward reports not yet sent whose deadline falls within the next
+    ``CITYWATCH_REPORT_DUE_SOON_MINUTES`` (not yet overdue), soonest first."""
+    due = report_deadlines()
+    soon = datetime.timedelta(minutes=settings.CITYWATCH_REPORT_DUE_SOON_MINUTES)
+    longest = max(due.values())
+    qs = (
+        incidents_for(user)
+        .filter(verified_at__isnull=False, verified_at__gte=now - longest)
+        .exclude(status=IncidentStatus.CANCELLED)
+        .filter(Q(first_report_at__isnull=True) | Q(written_report_at__isnull=True))
+        .defer("affected_area")
+    )
+    out = [
+        OverdueReport(incident, report, incident.verified_at + delay)
+        for incident in qs
+        for report, delay in due.items()
+        if getattr(incident, f"{report}_report_at") is None
+        and now <= incident.verified_at + delay <= now + soon
     ]
     out.sort(key=lambda r: (r.due_at, r.incident.pk, r.report))
     return out
@@ -348,6 +388,8 @@ class DutyScreen:
     overdue_reports: list[OverdueReport]
     today_roster: list[DutyShift]
     command_posts: list[CommandPost]
+    reports_due_soon: list[OverdueReport] = field(default_factory=list)
+    unanswered_dispatches: list[Dispatch] = field(default_factory=list)
 
     @property
     def on_duty(self) -> list[DutyShift]:
@@ -369,6 +411,8 @@ def duty_screen(user, now: datetime.datetime | None = None) -> DutyScreen:
         overdue_reports=overdue_reports(user, now),
         today_roster=list(roster_for_day(user, now)),
         command_posts=list(posts_for(user).filter(closed_at__isnull=True)),
+        reports_due_soon=reports_due_soon(user, now),
+        unanswered_dispatches=list(unanswered_dispatches(user, now)),
     )
 
 

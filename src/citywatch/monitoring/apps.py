@@ -9,7 +9,24 @@ class MonitoringConfig(AppConfig):
 
     def ready(self):
         from citywatch.core.management.commands import token
-        from citywatch.monitoring import importers, tasks  # noqa: F401  (registers)
+        from citywatch.monitoring import importers, tasks  # noqa: F401  (registers the importers, tasks)
         from citywatch.monitoring.actions.ingest import feed_account
+        from citywatch.monitoring.views import panels
 
         token.SCOPES["source"] = feed_account
+        panels.register()
+        navigation()
+
+
+def navigation() -> None:
+    """The monitoring entries of the main navigation, each shown to the roles that may read it."""
+    from citywatch.navigation import NAV_ITEMS, NavItem
+
+    entries = [
+        NavItem("monitoring_map", _("Monitoring"), "monitoring.view_station"),
+        NavItem("monitoring_alarms", _("Alarms"), "monitoring.view_alarm"),
+    ]
+    names = [item.url_name for item in NAV_ITEMS]
+    after = names.index("duty") + 1 if "duty" in names else len(NAV_ITEMS)
+    for offset, entry in enumerate(e for e in entries if e.url_name not in names):
+        NAV_ITEMS.insert(after + offset, entry)

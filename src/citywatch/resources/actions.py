@@ -7,7 +7,10 @@ ledger actions lock the balance row, so two concurrent issues can never overdraw
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
+from types import SimpleNamespace
 
 import shapely
 from django.contrib.gis.geos import Point
@@ -33,6 +36,16 @@ from citywatch.resources.models import (
     StockMovement,
     SupplyItem,
 )
+
+# What other apps tell the registry, registered in their AppConfig.ready() (resources imports no app that
+# builds on it):
+# - HOLDERS: functions (model, pks) → {pk: what holds it}, the records an active order holds now (a
+#   dispatch holds its team, a summons its expert). Their state (``Kind.state_field``) then changes only by
+#   the order's steps, and ``Kind.held_state`` (deployed, busy) is set by no one else.
+# - COMMITMENTS: functions (depot, item, fulfils) → the quantity promised from the depot and not yet
+#   shipped (approved supply requests, less the one ``fulfils`` names); issues and transfers leave it.
+HOLDERS: list[Callable[[type, list[int]], dict[int, str]]] = []
+COMMITMENTS: list[Callable[[Depot, SupplyItem, object], Decimal]] = []
 
 # A point may lie this far (degrees, ≈500 m) outside its area's boundary: the demo boundaries are coarse.
 BOUNDARY_TOLERANCE_DEG = 0.005
@@ -268,6 +281,8 @@ def save_resource(kind: Kind, fields: dict, instance=None):
     changed = [name for name, value in fields.items() if differs(getattr(obj, name), value)]
     if not changed:
         return obj, "unchanged"
+    for _n, message in held_problems(kind, [(obj, fields)]):
+        raise Conflict(message)
     for name in changed:
         setattr(obj, name, fields[name])
     try:
@@ -362,7 +377,7 @@ def save_resources(kind: Kind, writes, *, keep: tuple[str, ...] = ()) -> list[tu
                 [k for _i, k in gone],
             )
         now = timezone.now()
-        updated, names, occupancy_changed = [], set(), []
+        updated, names, occupancy_changed, state_changes = [], set(), [], []
         for index, fields, instance in updates:
             obj = fresh[instance.pk]
             wanted = {name: value for name, value in fields.items() if name not in keep}
@@ -370,6 +385,10 @@ def save_resources(kind: Kind, writes, *, keep: tuple[str, ...] = ()) -> list[tu
             if not changed:
                 results[index] = (obj, "unchanged")
                 continue
+            if kind.state_field in changed:  # the record as it is now (it changes below)
+                state = getattr(obj, kind.state_field)
+                before = SimpleNamespace(pk=obj.pk, name=obj.name, **{kind.state_field: state})
+                state_changes.append((index, before, wanted, getattr(obj, key)))
             for name in changed:
                 setattr(obj, name, wanted[name])
             obj.updated_at = now  # bulk_update leaves auto_now fields alone
@@ -378,6 +397,9 @@ def save_resources(kind: Kind, writes, *, keep: tuple[str, ...] = ()) -> list[tu
             results[index] = (obj, "updated")
             if {"occupancy", "status"} & set(changed):
                 occupancy_changed.append(obj)
+        for n, message in held_problems(kind, [(obj, wanted) for _i, obj, wanted, _k in state_changes]):
+            index, _obj, _wanted, record_key = state_changes[n]
+            raise RecordConflict(message, index, [record_key])
         created = [kind.model(**fields) for _index, fields in new]
         try:
             with transaction.atomic():
@@ -397,6 +419,48 @@ def save_resources(kind: Kind, writes, *, keep: tuple[str, ...] = ()) -> list[tu
         for (index, _fields), obj in zip(new, created, strict=True):
             results[index] = (obj, "created")
     return results
+
+
+def held_by(model, pks) -> dict[int, str]:
+    """The records among ``pks`` that an active order holds now: pk → what holds it (``HOLDERS``)."""
+    out: dict[int, str] = {}
+    for holder in HOLDERS:
+        out.update(holder(model, list(pks)))
+    return out
+
+
+def held_problems(kind: Kind, writes) -> list[tuple[int, str]]:
+    """The changes of state among ``writes`` (``[(record as locked, new fields)]``) that belong to an
+    order, as (position in ``writes``, message). A record an order holds keeps its state until the order
+    moves it (release or recall the order first); the held state itself (deployed, busy) is set by orders
+    only."""
+    if kind.held_state is None:
+        return []
+    field = kind.model._meta.get_field(kind.state_field)
+    changing = [
+        (n, obj, fields)
+        for n, (obj, fields) in enumerate(writes)
+        if field.name in fields and differs(getattr(obj, field.name), fields[field.name])
+    ]
+    if not changing:
+        return []
+    held = held_by(kind.model, [obj.pk for _n, obj, _fields in changing])
+    problems = []
+    for n, obj, fields in changing:
+        if obj.pk in held:
+            message = _(
+                "%(name)s is on %(order)s: its %(field)s changes with the order's steps; release or recall "
+                "the order first"
+            ) % {"name": obj.name, "order": held[obj.pk], "field": field.verbose_name}
+        elif fields[field.name] == kind.held_state:
+            message = _("%(name)s cannot be set to %(state)s by hand: only an order does that") % {
+                "name": obj.name,
+                "state": dict(field.flatchoices)[kind.held_state],
+            }
+        else:
+            continue
+        problems.append((n, message))
+    return problems
 
 
 def _integrity_message(exc) -> str:
@@ -490,9 +554,12 @@ def record_movement(
     note: str = "",
     user=None,
     counterpart: StockMovement | None = None,
+    fulfils: object = None,
 ) -> StockMovement:
     """Add one ledger line and update the balance. An issue, transfer out or write-off larger than the
-    balance is refused (Conflict) and nothing is written. Adjustments may be negative."""
+    balance is refused (Conflict) and nothing is written. Adjustments may be negative. An issue or a
+    transfer out must also leave what is promised and not yet shipped (``COMMITMENTS``: approved supply
+    requests); ``fulfils`` names the promise this movement ships (a supply request), left out of that."""
     if kind not in MovementKind.values:
         raise ActionError(
             _("unknown movement kind %(kind)s; use %(kinds)s")
@@ -520,6 +587,25 @@ def record_movement(
                 "wanted": f"{(-delta).normalize():f}",
             }
         )
+    if kind in (MovementKind.ISSUE, MovementKind.TRANSFER_OUT) and COMMITMENTS:
+        promised = sum((commitment(depot, item, fulfils) for commitment in COMMITMENTS), Decimal(0))
+        if new < promised:
+            raise Conflict(
+                _(
+                    "%(depot)s holds %(quantity)s %(unit)s of %(item)s, %(promised)s of it approved for "
+                    "requests not yet shipped: at most %(free)s can go, not %(wanted)s; change the requests "
+                    "first"
+                )
+                % {
+                    "depot": depot.name,
+                    "quantity": f"{balance.quantity.normalize():f}",
+                    "unit": item.unit,
+                    "item": item.name,
+                    "promised": f"{promised.normalize():f}",
+                    "free": f"{max(balance.quantity - promised, Decimal(0)).normalize():f}",
+                    "wanted": f"{(-delta).normalize():f}",
+                }
+            )
     balance.quantity = new
     balance.save(update_fields=["quantity", "updated_at"])
     actor_user = user or current_actor().user

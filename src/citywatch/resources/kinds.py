@@ -209,6 +209,8 @@ class Column:
     # Reference columns name another row (an expert category by code, an organisation by name).
     ref: Callable[[Any], Any] | None = None
     attr: str | None = None  # model attribute, when it differs from the column name
+    # How people read a reference on pages and in the API's ``<name>_name`` (a leader's full name).
+    show: Callable[[Any], str] | None = None
 
     @property
     def field(self) -> str:
@@ -227,6 +229,9 @@ class Kind:
     extra: dict = field(default_factory=dict)
     travel: str | None = None  # "to" / "from": ranked by the nearby analysis in that direction
     state_field: str | None = None  # the field saying whether it can be used now (status, availability)
+    # The value of ``state_field`` that only an order sets (a team "deployed", an expert "busy"): while an
+    # order holds a record its state changes only by the order's steps (``actions.HOLDERS``).
+    held_state: str | None = None
 
     @property
     def all_columns(self) -> tuple[Column, ...]:
@@ -265,6 +270,21 @@ def _checkpoint_by_external_id(value):
     return checkpoint
 
 
+def _leader_by_username(value):
+    """A team leader on record, named by their login (usernames are the stable key of people)."""
+    from citywatch.core.choices import Role
+    from citywatch.core.models import User
+
+    if not value:
+        return None
+    leader = User.objects.filter(username=value, is_active=True).first()
+    if leader is None:
+        raise CellError(gettext("no user %(name)s") % {"name": repr(value)})
+    if leader.role != Role.TEAM_LEADER:
+        raise CellError(gettext("%(name)s is not a team leader") % {"name": leader.display_name})
+    return leader
+
+
 def _phone():
     return Column("contact_phone", _("contact phone"), read_str(40), aliases=("联系电话", "电话", "phone"))
 
@@ -301,6 +321,15 @@ register(
             ),
             Column("contact_name", _("contact"), read_str(100), aliases=("联系人",)),
             _phone(),
+            Column(
+                "leader",
+                _("team leader"),
+                read_str(150),
+                aliases=("队长", "队长账号"),
+                ref=_leader_by_username,
+                write=lambda u: u.username if u else "",
+                show=lambda u: u.display_name if u else "",
+            ),
             Column("status", _("status"), read_choice(ch.TeamStatus), aliases=("状态",), default="available"),
             Column(
                 "readiness",
@@ -313,6 +342,7 @@ register(
         filters=("kind", "status", "readiness"),
         travel=TO,
         state_field="status",
+        held_state=ch.TeamStatus.DEPLOYED,
     )
 )
 register(
@@ -443,6 +473,7 @@ register(
         filters=("home_city", "availability"),
         travel=TO,
         state_field="availability",
+        held_state=ch.Availability.BUSY,
     )
 )
 register(

@@ -13,6 +13,8 @@ def records(kind: Kind):
     qs = kind.model._default_manager.all()
     if kind.located:
         qs = qs.select_related("area")
+    if kind.slug == "rescue-teams":
+        qs = qs.select_related("leader")
     if kind.slug == "experts":
         qs = qs.select_related("category")
     if kind.slug == "duty-people":

@@ -1,5 +1,7 @@
 """Who may do what with resources (where comes from the jurisdiction). Read by ``core.roles``."""
 
+from django.db.models import Q
+
 from citywatch.core.choices import Role
 from citywatch.core.roles import ALL, VIEW, same
 
@@ -29,4 +31,9 @@ GRANTS = {
         **same(("depot", "shelter", "medicalfacility", "facility"), VIEW),
         "rescueteam": VIEW_CHANGE,
     },
+}
+
+# A team leader edits only the team they lead (``RescueTeam.leader``); they see the others.
+ROW_RULES = {
+    (Role.TEAM_LEADER, "resources.change_rescueteam"): lambda user: Q(leader=user),
 }

@@ -38,7 +38,9 @@ def display_record(kind: Kind, obj) -> dict:
             continue
         field = kind.model._meta.get_field(column.field)
         value = getattr(obj, column.field, None)
-        if field.choices and value not in (None, ""):
+        if column.show is not None:
+            values[column.name] = column.show(value) or _("none on record")
+        elif field.choices and value not in (None, ""):
             values[column.name] = str(dict(field.flatchoices).get(value, value))
         elif isinstance(value, bool):
             values[column.name] = _("yes") if value else _("no")

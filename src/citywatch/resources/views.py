@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from citywatch.core import access, inputs, pages
+from citywatch.core.choices import AreaLevel
 from citywatch.core.errors import ActionError
 from citywatch.core.importing import ImportFailed
 from citywatch.core.models import AdminArea
@@ -37,12 +40,31 @@ def _kind(slug: str) -> Kind:
 
 
 def index(request):
+    """The overview: how many of each kind, and for the ones an officer counts on, how many can serve
+    now (teams available; shelters open, full, closed)."""
     cards = []
     for kind in KINDS.values():
         if not access.can(request.user, kind.model, "view"):
             continue
-        cards.append({"kind": kind, "count": queries.records_for(kind, request.user).count()})
+        records = queries.records_for(kind, request.user)
+        card = {"kind": kind, "count": records.count(), "states": []}
+        if kind.slug in OVERVIEW_STATES:
+            field, shown = OVERVIEW_STATES[kind.slug]
+            counts = dict(records.order_by().values_list(field).annotate(n=Count("pk")))
+            labels = dict(kind.model._meta.get_field(field).choices)
+            card["states"] = [
+                {"value": value, "label": labels[value], "count": counts.get(value, 0), "field": field}
+                for value in shown
+            ]
+        cards.append(card)
     return render(request, "resources/index.html", {"cards": cards})
+
+
+# The states the overview counts for a kind: (field, values).
+OVERVIEW_STATES = {
+    "rescue-teams": ("status", ("available", "deployed")),
+    "shelters": ("status", ("open", "full", "closed")),
+}
 
 
 def record_list(request, slug):
@@ -56,12 +78,27 @@ def record_list(request, slug):
     columns = [
         c for c in kind.all_columns if c.name not in ("notes", "equipment", "external_id", "lon", "lat")
     ][:8]
+    if kind.located:
+        # People read an area by its name (集美区 · 侨英街道), not its code: the names along every row's
+        # area path, read at once (the city left out).
+        codes = {c for obj, _values in rows if obj.area_id for c in obj.area.path.split(".") if c}
+        names = dict(
+            AdminArea.objects.filter(code__in=codes)
+            .exclude(level__in=(AreaLevel.PROVINCE, AreaLevel.CITY))
+            .values_list("code", "name")
+        )
+        for obj, values in rows:
+            path = obj.area.path.split(".") if obj.area_id else []
+            values["area_code"] = " · ".join(names[c] for c in path if c in names) or (
+                obj.area.name if obj.area_id else "—"
+            )
+        columns = [replace(c, label=_("area")) if c.name == "area_code" else c for c in columns]
     filter_fields = [
         (
             name,
             kind.model._meta.get_field(name).verbose_name,
             [(v, str(label)) for v, label in (kind.model._meta.get_field(name).choices or [])],
-            raw.get(name, ""),
+            raw.get(name, "").split(","),
         )
         for name in kind.filters
     ]
@@ -91,8 +128,8 @@ def record_detail(request, slug, pk):
         "obj": obj,
         "values": display_record(kind, obj),
         "changes": changes_of(request.user, obj)[:50],
-        "can_change": access.can(request.user, kind.model, "change"),
-        "can_delete": access.can(request.user, kind.model, "delete"),
+        "can_change": access.allowed(request.user, obj, "change"),
+        "can_delete": access.allowed(request.user, obj, "delete"),
     }
     if slug == "depots":
         context["balances"] = queries.balances_for(request.user).filter(depot=obj).order_by("item__code")

@@ -24,9 +24,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from citywatch import notify
 from citywatch.core import access
 from citywatch.core.choices import Role
-from citywatch.core.errors import Conflict, Forbidden, NotFound
+from citywatch.core.errors import Conflict, Forbidden, Invalid, NotFound
 from citywatch.core.lifecycle import Lifecycle
 from citywatch.incidents.actions.incident import (
     actor,
@@ -45,6 +46,7 @@ D = DispatchStatus
 ORDER_TRANSITIONS: dict[tuple[str, str], str] = {
     (D.REQUESTED, "accept"): D.ACCEPTED,
     (D.REQUESTED, "decline"): D.DECLINED,
+    (D.REQUESTED, "recall"): D.RECALLED,  # the command takes back an order nobody has accepted
     (D.ACCEPTED, "depart"): D.EN_ROUTE,
     (D.EN_ROUTE, "arrive"): D.ON_SCENE,
     (D.ACCEPTED, "release"): D.RELEASED,
@@ -58,6 +60,7 @@ ORDER_TIMESTAMP = {
     D.EN_ROUTE: "en_route_at",
     D.ON_SCENE: "on_scene_at",
     D.RELEASED: "released_at",
+    D.RECALLED: "recalled_at",
 }
 # The states in which an order holds its resource (the incident cannot close while any does).
 ACTIVE_ORDER = frozenset(state for state, _action in ORDER_TRANSITIONS)
@@ -95,6 +98,11 @@ class OrderKind:
     step_text: str
     # Called before any lock as authorise(user, order, action); raises Forbidden to refuse a step.
     authorise: Callable[[object, ResponseOrder, str], None] | None = None
+    # Called with the resource locked as recipient(resource, incident, fields) → the order's own fields,
+    # completed (a dispatch goes to the team's leader on record unless someone is named) or refused.
+    recipient: Callable[[object, Incident, dict], dict] | None = None
+    # The outbox events' prefix ("dispatch": dispatch.requested, dispatch.recalled); "" publishes none.
+    event: str = ""
 
     @cached_property
     def lifecycle(self) -> Lifecycle:
@@ -158,6 +166,8 @@ def place_order(kind: OrderKind, incident: Incident, resource_id: int, user, not
     if state != kind.available:
         shown = getattr(resource, f"get_{kind.state_field}_display")()
         raise Conflict(_("%(name)s is %(state)s, not available") % {"name": resource.name, "state": shown})
+    if kind.recipient is not None:
+        fields = kind.recipient(resource, incident, fields)
     eta_s, eta_method = eta(resource, incident)
     order = kind.model.objects.create(
         incident=incident,
@@ -178,7 +188,36 @@ def place_order(kind: OrderKind, incident: Incident, resource_id: int, user, not
         user,
         {kind.noun: order.pk, kind.resource: resource.pk, "to": D.REQUESTED, "eta_s": eta_s},
     )
+    _publish(kind, order, incident, resource, "requested")
     return order
+
+
+def _publish(kind: OrderKind, order: ResponseOrder, incident: Incident, resource, what: str) -> None:
+    """The outbox event of an order's step (``dispatch.requested``, ``dispatch.recalled``), in the same
+    transaction: the recipient's phone and any subscription learn of it after the commit."""
+    if not kind.event:
+        return
+    recipient = getattr(order, "assigned_to", None)
+    subject = {
+        "requested": gettext_noop("Order %(number)s: %(name)s to %(incident)s"),
+        "recalled": gettext_noop("Order %(number)s recalled: %(name)s, %(incident)s"),
+    }[what]
+    notify.publish(
+        f"{kind.event}.{what}",
+        area=incident.area,
+        subject=log_text(subject, number=order.number, name=resource.name, incident=incident.title),
+        body=order.recall_reason if what == "recalled" else order.note,
+        payload={
+            kind.noun: order.pk,
+            "number": order.number,
+            "incident": incident.pk,
+            kind.resource: resource.pk,
+            "assigned_to": recipient.username if recipient is not None else None,
+            "status": order.status,
+        },
+        exercise=incident.exercise,
+        obj=order,
+    )
 
 
 @transaction.atomic
@@ -190,6 +229,10 @@ def order_transition(kind: OrderKind, order: ResponseOrder, action: str, user, n
         kind.authorise(user, order, action)
     incident, order = lock_record(order)
     old, new = kind.lifecycle.apply(order, action)
+    if action == "recall":
+        if not (note or "").strip():
+            raise Invalid(_("give the reason for recalling the order"))
+        order.recall_reason = note.strip()[:200]
     resource = kind.resource_model.objects.select_for_update().get(pk=kind.resource_id(order))
     order.save()
     # The resource follows the order only from the state the order put it in: a team or an expert marked
@@ -206,6 +249,8 @@ def order_transition(kind: OrderKind, order: ResponseOrder, action: str, user, n
         user,
         {kind.noun: order.pk, kind.resource: resource.pk, "action": action, "from": old, "to": new},
     )
+    if action == "recall":
+        _publish(kind, order, incident, resource, "recalled")
     return order
 
 
@@ -235,6 +280,30 @@ def _authorise_dispatch(user, dispatch: Dispatch, action: str) -> None:
         )
 
 
+def _dispatch_recipient(team, incident: Incident, fields: dict) -> dict:
+    """Every dispatch order reaches someone: the leader named by the dispatcher, else the team's leader
+    on record, who must be able to see the incident (their jurisdiction covers it). A team without a
+    leader on record needs one named (422)."""
+    from citywatch.incidents.queries import people_covering
+
+    if fields.get("assigned_to") is not None:
+        return fields
+    leader = team.leader
+    if leader is None or not leader.is_active:
+        raise Invalid(
+            _("%(team)s has no team leader on record: choose who receives the order") % {"team": team.name}
+        )
+    if not people_covering(incident).filter(pk=leader.pk).exists():
+        raise Invalid(
+            _(
+                "%(leader)s, the leader of %(team)s, cannot see incidents in %(area)s: choose who "
+                "receives the order"
+            )
+            % {"leader": leader.display_name, "team": team.name, "area": incident.area.name}
+        )
+    return {**fields, "assigned_to": leader}
+
+
 DISPATCH = OrderKind(
     model=Dispatch,
     resource="team",
@@ -249,12 +318,15 @@ DISPATCH = OrderKind(
     requested_text=gettext_noop("%(name)s requested"),
     step_text=gettext_noop("%(name)s: %(old)s → %(new)s"),
     authorise=_authorise_dispatch,
+    recipient=_dispatch_recipient,
+    event="dispatch",
 )
 
 
 def request_dispatch(incident: Incident, team_id: int, user, assigned_to=None, note: str = "") -> Dispatch:
     """Order a rescue team to the incident. The team must be available and in the dispatcher's
-    jurisdiction; it becomes deployed in the same transaction."""
+    jurisdiction; it becomes deployed in the same transaction. The order goes to ``assigned_to``, else to
+    the team's leader on record (a team without one needs someone named: 422)."""
     return place_order(DISPATCH, incident, team_id, user, note, assigned_to=assigned_to)
 
 
@@ -283,6 +355,25 @@ SUMMONS = OrderKind(
     step_text=gettext_noop("expert %(name)s: %(old)s → %(new)s"),
 )
 ORDER_KINDS = (DISPATCH, SUMMONS)
+
+
+def held_resources(model, pks) -> dict[int, str]:
+    """The resources among ``pks`` (of ``model``) that an active order holds: pk → the order, as people
+    read it (the registry's ``HOLDERS``: their state then changes only by the order's steps)."""
+    out: dict[int, str] = {}
+    for kind in ORDER_KINDS:
+        if kind.resource_model is not model or not pks:
+            continue
+        orders = kind.model.objects.filter(
+            **{f"{kind.resource}__in": pks}, status__in=ACTIVE_ORDER
+        ).select_related("incident")
+        for order in orders:
+            out[kind.resource_id(order)] = _("the %(order)s of %(time)s for %(incident)s") % {
+                "order": kind.model._meta.verbose_name,
+                "time": timezone.localtime(order.requested_at).strftime("%H:%M"),
+                "incident": order.incident.title,
+            }
+    return out
 
 
 def summon_expert(incident: Incident, expert_id: int, user, note: str = "") -> ExpertSummons:

@@ -84,6 +84,16 @@ def available(depot, item, exclude: int | None = None) -> tuple[Decimal, Decimal
     return balance, committed, max(balance - committed, Decimal(0))
 
 
+def promised(depot, item, fulfils=None) -> Decimal:
+    """What approved requests still have to ship from the depot (the ledger's ``COMMITMENTS``), less the
+    request ``fulfils`` (the one a shipment is for)."""
+    pending, left = left_to_ship(item)
+    pending = pending.filter(depot=depot)
+    if isinstance(fulfils, SupplyRequest):
+        pending = pending.exclude(pk=fulfils.pk)
+    return pending.aggregate(n=Sum(left))["n"] or Decimal(0)
+
+
 def _check_available(depot, item, quantity: Decimal, exclude: int | None = None) -> None:
     balance, committed, free = available(depot, item, exclude)
     if quantity <= free:
@@ -191,6 +201,7 @@ def _quantity(request: SupplyRequest, action: str, qty: Decimal | None, incident
             reference=ledger_reference(incident.pk),
             note=f"supply request {request.pk}",
             user=actor(user),
+            fulfils=request,
         )
         request.quantity_shipped += qty
         return {"movement": movement.pk, "quantity": str(qty)}

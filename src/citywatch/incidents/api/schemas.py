@@ -308,7 +308,11 @@ class LogOut(Schema):
 
 class DispatchIn(Schema):
     team: Id
-    assigned_to: str | None = Field(None, max_length=150, description="username of the team leader")
+    assigned_to: str | None = Field(
+        None,
+        max_length=150,
+        description="username of who receives the order; omitted: the team's leader on record",
+    )
     note: str = Field("", max_length=200)
 
 
@@ -337,11 +341,26 @@ class OrderOut(Schema):
     en_route_at: datetime.datetime | None
     on_scene_at: datetime.datetime | None
     released_at: datetime.datetime | None
+    recalled_at: datetime.datetime | None
+    recall_reason: str = Field(description="why the command recalled the order")
     allowed_actions: list[str]
+    number: str = Field(description="the order's number as people quote it (DP000123)")
+    answer_due_at: datetime.datetime = Field(description="when a requested order counts as unanswered")
+    unanswered: bool = Field(description="requested and not answered by answer_due_at")
 
     @staticmethod
     def resolve_allowed_actions(order) -> list[str]:
         return actions.DISPATCH.lifecycle.allowed(order.status)
+
+    @staticmethod
+    def resolve_answer_due_at(order) -> datetime.datetime:
+        return order.requested_at + queries.answer_window()
+
+    @staticmethod
+    def resolve_unanswered(order) -> bool:
+        return order.status == DispatchStatus.REQUESTED and timezone.now() >= (
+            order.requested_at + queries.answer_window()
+        )
 
 
 class OrderTeam(Schema):

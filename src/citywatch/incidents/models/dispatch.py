@@ -15,6 +15,8 @@ class Dispatch(ResponseOrder):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    number_prefix = "DP"
+
     class Meta(ResponseOrder.Meta):
         verbose_name = _("dispatch")
         verbose_name_plural = _("dispatches")

@@ -10,7 +10,8 @@ class ResponseOrder(DomainModel):
     """What a dispatch order (``Dispatch``: a rescue team) and an expert summons (``ExpertSummons``)
     share: the order's status and its step timestamps, the ETA when it was given, who gave it.
 
-    requested → accepted → en route → on scene → released, or declined from requested; the transition
+    requested → accepted → en route → on scene → released, or declined (by the recipient) or recalled (by
+    the command, with a reason) from requested; the transition
     engine is ``citywatch.incidents.actions.order_transition``. A concrete order adds its ``incident``
     (with its own related_name) and the resource it sends."""
 
@@ -31,6 +32,9 @@ class ResponseOrder(DomainModel):
     en_route_at = models.DateTimeField(null=True, blank=True)
     on_scene_at = models.DateTimeField(null=True, blank=True)
     released_at = models.DateTimeField(null=True, blank=True)
+    recalled_at = models.DateTimeField(null=True, blank=True)
+    # Why the command took a requested order back (required to recall; the log and the recipient see it).
+    recall_reason = models.CharField(_("reason for the recall"), max_length=200, blank=True)
 
     jurisdiction_path = "incident__area__path"
 
@@ -38,5 +42,13 @@ class ResponseOrder(DomainModel):
         abstract = True
         ordering = ["requested_at", "id"]
 
+    # The prefix of the order's number (``number``), as people quote it on the radio: DP000123.
+    number_prefix = ""
+
     def change_area_path(self) -> str:
         return self.incident.area.path
+
+    @property
+    def number(self) -> str:
+        """The order's number as confirmations, the phone card and the log show it."""
+        return f"{self.number_prefix}{self.pk:06d}" if self.pk else ""

@@ -13,6 +13,8 @@ class ExpertSummons(ResponseOrder):
     incident = models.ForeignKey("incidents.Incident", on_delete=models.PROTECT, related_name="summonses")
     expert = models.ForeignKey("resources.Expert", on_delete=models.PROTECT, related_name="+")
 
+    number_prefix = "ES"
+
     class Meta(ResponseOrder.Meta):
         verbose_name = _("expert summons")
         verbose_name_plural = _("expert summonses")

@@ -85,6 +85,7 @@ def _duty_context(request, **extra) -> dict:
         "screen": screen,
         "panels": rendered,
         "panel_scripts": panels.scripts(rendered),
+        "panel_stylesheets": panels.stylesheets(rendered),
         "handover": handover,
         "on_duty": {s.pk for s in screen.on_duty},
         "upcoming": upcoming,

@@ -16,6 +16,7 @@ from citywatch.core import access, pages
 from citywatch.core.choices import AreaLevel, Role
 from citywatch.core.errors import ActionError
 from citywatch.core.models import AdminArea
+from citywatch.geo import crs
 from citywatch.geo.distance import haversine_m
 from citywatch.incidents import actions, queries
 from citywatch.incidents.choices import (
@@ -232,12 +233,34 @@ def incident_detail(request, pk):
     )
 
 
+def navigation_links(lon: float, lat: float, label: str) -> dict[str, str]:
+    """Links that open a phone's map app at a WGS-84 point: ``geo:`` (any app, WGS-84), Amap (高德,
+    GCJ-02) and Baidu (百度, BD-09) — the two Chinese apps expect their own systems, so the point is
+    converted by ``geo.crs`` (an unconverted point lands 300–500 m off)."""
+    gcj_lon, gcj_lat = (float(v) for v in crs.from_wgs84(lon, lat, crs.CRS.GCJ02))
+    bd_lon, bd_lat = (float(v) for v in crs.from_wgs84(lon, lat, crs.CRS.BD09))
+    name = quote(label, safe="")
+    return {
+        "geo": f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}({name})",
+        "amap": (
+            f"https://uri.amap.com/navigation?to={gcj_lon:.6f},{gcj_lat:.6f},{name}"
+            "&mode=car&coordinate=gaode&callnative=1"
+        ),
+        "baidu": (
+            f"https://api.map.baidu.com/direction?destination=latlng:{bd_lat:.6f},{bd_lon:.6f}|name:{name}"
+            "&coord_type=bd09ll&mode=driving&output=html&src=webapp.citywatch"
+        ),
+    }
+
+
 def my_dispatches(request):
     """The team leader's phone page: the orders assigned to them, answered through the dispatch API.
 
-    Each order says where to go: the incident's title, its area from the district down, its coordinates
-    (WGS-84), a ``geo:`` link that opens the phone's map app, the straight-line distance from the team's
-    base and the travel time estimated when the order was given."""
+    Each order card says what and where: the order's number and time, the incident's severity, what
+    happened (its description), people trapped, who called and their number, its area from the district
+    down and its coordinates (WGS-84); links that open the phone's map app (``navigation_links``); the
+    straight-line distance from the team's base and the travel time estimated when the order was given. A
+    recalled order says so, with the reason."""
     access.require(request.user, Dispatch, "view")
     dispatches = list(
         queries.dispatches_for(request.user)
@@ -259,12 +282,15 @@ def my_dispatches(request):
         lon, lat = incident.location.x, incident.location.y
         place = " · ".join(names[c] for c in incident.area.path.split(".") if c in names)
         label = incident.title.replace("(", "（").replace(")", "）")
+        links = navigation_links(lon, lat, label)
         order = {
             "d": d,
+            "incident": incident,
             "place": place or incident.area.name,
             "lat": f"{lat:.6f}",
             "lon": f"{lon:.6f}",
-            "geo_uri": f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}({quote(label, safe='')})",
+            "geo_uri": links["geo"],
+            "links": links,
             "eta": None,
             "distance": None,
         }

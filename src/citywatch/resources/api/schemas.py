@@ -76,6 +76,10 @@ def _ref_value(column: Column):
     return staticmethod(lambda obj: column.write(getattr(obj, column.field)))
 
 
+def _shown(column: Column):
+    return staticmethod(lambda obj: column.show(getattr(obj, column.field)) or None)
+
+
 def _field_value(column: Column):
     return staticmethod(lambda obj: getattr(obj, column.field))
 
@@ -96,6 +100,12 @@ def record_out(kind: Kind) -> type[Schema]:
         fields[column.name] = (_out_type(kind, column), Field(description=str(column.label)))
         if column.ref is not None:
             resolvers[f"resolve_{column.name}"] = _ref_value(column)
+            if column.show is not None:
+                fields[f"{column.name}_name"] = (
+                    str | None,
+                    Field(description=f"{column.label}: as people read it"),
+                )
+                resolvers[f"resolve_{column.name}_name"] = _shown(column)
         elif column.field != column.name:
             resolvers[f"resolve_{column.name}"] = _field_value(column)
     if kind.located:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,17 @@ class RescueTeam(Resource):
     equipment = models.JSONField(_("equipment"), default=list, blank=True)
     contact_name = models.CharField(_("contact"), max_length=100, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    # The team leader on record: a dispatch order goes to them unless the dispatcher names someone else,
+    # and they may edit this team (the row rule in ``resources/roles.py``). A team without one is flagged.
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("team leader"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_teams",
+    )
+    # Changed only by dispatch orders while one is active (``resources.actions.HOLDERS``).
     status = models.CharField(
         _("status"), max_length=16, choices=TeamStatus.choices, default=TeamStatus.AVAILABLE
     )

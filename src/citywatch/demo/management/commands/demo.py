@@ -28,7 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, load_only=False, host="127.0.0.1", port=8000, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        result = load_demo()
+        result = load_demo(with_subscriptions=True)
         for note in result.areas_report.notes:
             self.stdout.write(f"note: {note}")
         self.stdout.write(result.areas_report.summary())
@@ -40,6 +40,10 @@ class Command(BaseCommand):
             )
         if result.geo:
             self.stdout.write(geo_summary(result.geo))
+        if result.monitoring:
+            self.stdout.write(
+                "synthetic monitoring: " + ", ".join(f"{k} {v}" for k, v in result.monitoring.items())
+            )
         self.stdout.write("")
         self.stdout.write(
             f"CityWatch demo (synthetic data in Xiamen's real boundaries): http://{host}:{port}/"
@@ -57,7 +61,10 @@ class Command(BaseCommand):
         self.serve(host, port)
 
     def serve(self, host, port):
-        env = {**os.environ, "CITYWATCH_DEBUG": os.environ.get("CITYWATCH_DEBUG", "true")}
+        # Served as a user meets it: without DEBUG (no debug pages), from the collected static files,
+        # collected again here so that they are this code's.
+        call_command("collectstatic", interactive=False, verbosity=0)
+        env = {**os.environ, "CITYWATCH_DEBUG": os.environ.get("CITYWATCH_DEBUG", "false")}
         worker = [sys.executable, "-m", "citywatch.cli", "worker"]
         failed = run_children({"worker": worker, "web": web_command(host, port)}, env)
         if failed:

@@ -838,6 +838,8 @@
         const d = await api(mapEl.dataset.dispatchesUrl, { body: body });
         teamPlaces.set(item.id, [item.lon, item.lat]);
         upsertDispatch(d);
+        // Every dispatch is confirmed with its number and who received it (orders.js: the order control).
+        window.CityWatchOrders.confirm(d);
         loadNearby();
         if (layerBoxes["rescue-teams"] && layerBoxes["rescue-teams"].checked) loadKind("rescue-teams");
       } catch (err) {
@@ -887,6 +889,7 @@
         const b = li.querySelector(".release");
         if (b) b.remove();
       }
+      window.CityWatchOrders.decorate(li, d, canChange, (fresh) => upsertDispatch(fresh), () => loadNearby());
     }
 
     function addLog(entry) {
@@ -942,12 +945,9 @@
         refreshPanelsSoon(ev.log);
       }
     });
-    dispatchList.querySelectorAll("li.dispatch").forEach((li) => {
-      const status = li.dataset.status;
-      if (canChange && (LABELS.dispatch_actions[status] || []).includes("release")) {
-        upsertDispatch({ id: Number(li.dataset.id), status: status, team: { name: li.querySelector(".dispatch-team").textContent } });
-      }
-    });
+    // The dispatches as the API answers them (number, recipient, unanswered, the steps one may take),
+    // over the list the server rendered.
+    api(mapEl.dataset.dispatchesUrl).then((rows) => rows.forEach(upsertDispatch)).catch(() => {});
     ops = operations(map, mapEl, incident, canChange);
     noteForm(mapEl, canChange);
     panelTabs();

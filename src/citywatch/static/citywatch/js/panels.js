@@ -4,7 +4,8 @@
  * those kinds arrives through citywatchLive (live.js: one EventSource for the page), and its content
  * replaced. Messages arriving in a burst cause one fetch (and one more if some arrived during it).
  * After each refresh the section receives a "citywatch:panel" event (detail: {name, message}) and its
- * data-refreshed attribute counts the refreshes, for panels' own scripts and for tests.
+ * data-refreshed attribute counts the refreshes, for panels' own scripts and for tests. When the stream
+ * comes back after a dropped connection every live panel is fetched again (messages may have been missed).
  */
 (function () {
   "use strict";
@@ -46,13 +47,23 @@
       last = message;
       refresh();
     });
+    return refresh;
   }
 
   function start() {
     if (!window.citywatchLive) return;
-    document.querySelectorAll("section.duty-panel[data-live-kinds][data-refresh-url]").forEach(follow);
+    const refreshers = Array.from(
+      document.querySelectorAll("section.duty-panel[data-live-kinds][data-refresh-url]"),
+    ).map(follow);
+    let dropped = false;
     window.addEventListener("citywatch:live", (e) => {
       document.body.dataset.live = e.detail;
+      // Back after a dropped connection: messages may have been missed, so every live panel is fetched.
+      if (e.detail === "reconnecting") dropped = true;
+      if (e.detail === "open" && dropped) {
+        dropped = false;
+        refreshers.forEach((refresh) => refresh());
+      }
     });
   }
 

@@ -1,5 +1,9 @@
 """The monitoring hub's reads, restricted to what the caller may see (``core.access``): one call fetches
-and checks (404 outside the jurisdiction, 403 when the role may not)."""
+and checks (404 outside the jurisdiction, 403 when the role may not).
+
+This module holds the reads of the API (sources, stations, rules, alarms, the downsampled series);
+``queries.stations`` the station registry's pages (each station's state: newest readings, worst live
+alarm, staleness) and ``queries.sources`` the feeds' health."""
 
 from __future__ import annotations
 

@@ -1,0 +1,144 @@
+"""A moving rainstorm for the demo: rain-gauge readings of a storm cell crossing a district, replayed fast.
+
+The cell is a Gaussian of rain intensity (``peak`` mm/h at its centre, ``radius_km`` its standard
+deviation) that crosses the district's box from south-west to north-east during the first ``storm_share``
+of the simulated span; the rest is dry, so the 3-hour sums fall again and the alarms clear. Every rain
+gauge of the city reports every ``step_minutes`` (rain in mm per interval, to 0.1 mm as gauges tip),
+those far from the path zero.
+
+Time: the simulated clock runs ``speed`` times faster than the wall clock and *ends now*: it starts at
+``now − span × (1 − 1/speed)``, so every reading is in the past (the ingestion refuses readings from the
+future) and the last step is the present. The rules evaluate only readings newer than a gauge's newest, so
+the clock never starts before the gauges' newest reading: the demo's rain history stops 9 hours before the
+load (``demo.monitoring.RAIN_GAP_HOURS``) to leave room; a second storm right after the first runs in real
+time where it has no room. Readings fall 30 s past the minute so they never meet the hourly history.
+A ``Storm`` is deterministic for its seed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+KM_PER_DEG_LAT = 111.2
+
+
+@dataclass
+class Gauge:
+    source: str
+    external_id: str
+    x: float
+    y: float
+
+
+@dataclass
+class Storm:
+    gauges: list[Gauge]
+    box: tuple[float, float, float, float]  # the district's lon/lat box the cell crosses
+    span_hours: float = 8.0
+    storm_share: float = 0.55
+    peak: float = 100.0  # mm/h at the centre
+    radius_km: float = 8.0
+    step_minutes: int = 5
+    seed: int = 20230117
+    offsets: np.ndarray = field(init=False)
+
+    def __post_init__(self):
+        rng = np.random.default_rng(self.seed)
+        # Each gauge's own gustiness: ±25 %.
+        self.offsets = 0.75 + 0.5 * rng.random(len(self.gauges))
+
+    @property
+    def steps(self) -> int:
+        return int(self.span_hours * 60 // self.step_minutes)
+
+    def centre(self, fraction: float) -> tuple[float, float]:
+        """Where the cell is at ``fraction`` (0–1) of the storm's passage."""
+        minx, miny, maxx, maxy = self.box
+        margin_x, margin_y = (maxx - minx) * 0.15, (maxy - miny) * 0.15
+        x0, y0 = minx - margin_x, miny - margin_y
+        x1, y1 = maxx + margin_x, maxy + margin_y
+        return x0 + (x1 - x0) * fraction, y0 + (y1 - y0) * fraction
+
+    def rain(self, step: int) -> np.ndarray:
+        """Rain (mm in the interval ending at ``step``) at every gauge."""
+        storm_steps = max(1, int(self.steps * self.storm_share))
+        if step >= storm_steps:
+            return np.zeros(len(self.gauges))
+        # Intensity grows in, then fades out, over the passage.
+        fraction = (step + 0.5) / storm_steps
+        envelope = math.sin(math.pi * fraction) ** 0.5
+        cx, cy = self.centre(fraction)
+        x = np.array([g.x for g in self.gauges])
+        y = np.array([g.y for g in self.gauges])
+        dx = (x - cx) * KM_PER_DEG_LAT * math.cos(math.radians(cy))
+        dy = (y - cy) * KM_PER_DEG_LAT
+        intensity = self.peak * envelope * np.exp(-(dx**2 + dy**2) / (2 * self.radius_km**2)) * self.offsets
+        mm = intensity * self.step_minutes / 60.0
+        return np.where(mm < 0.1, 0.0, np.round(mm, 1))
+
+    def clock(
+        self, now: datetime.datetime, speed: float, not_before: datetime.datetime | None = None
+    ) -> list[tuple[datetime.datetime, float]]:
+        """Each step's simulated time and when to send it (seconds after ``now``, the start).
+
+        The clock ends at the present when it can: it starts ``span × (1 − 1/speed)`` before ``now``. But a
+        reading older than a gauge's newest is not evaluated by the rules again, so it never starts before
+        ``not_before`` (the gauges' newest reading); the steps it then cannot replay in the past are sent
+        as their time comes (in real time)."""
+        span = datetime.timedelta(hours=self.span_hours)
+        start = now - span * (1 - 1 / max(speed, 1.0))
+        if not_before is not None and start <= not_before:
+            start = not_before
+        start = start.replace(second=30, microsecond=0)
+        if not_before is not None and start <= not_before:
+            start += datetime.timedelta(minutes=1)
+        out = []
+        for i in range(self.steps):
+            at = start + datetime.timedelta(minutes=self.step_minutes * (i + 1))
+            fast = (at - start).total_seconds() / max(speed, 1.0)
+            out.append((at, max(fast, (at - now).total_seconds())))
+        return out
+
+    def readings(self, step: int, time: datetime.datetime) -> list[dict]:
+        values = self.rain(step)
+        stamp = time.isoformat()
+        return [
+            {
+                "source": g.source,
+                "station": g.external_id,
+                "variable": "rain",
+                "time": stamp,
+                "value": float(v),
+            }
+            for g, v in zip(self.gauges, values, strict=True)
+        ]
+
+
+def for_district(district_name: str, **options) -> tuple[Storm, object]:
+    """A storm over the district named (Chinese name or code), with every rain gauge of the city; and the
+    district. ValueError when there is no such district or no rain gauge."""
+    import shapely
+
+    from citywatch.core.choices import AreaLevel
+    from citywatch.core.models import AdminArea
+    from citywatch.monitoring.models import Station
+
+    district = (
+        AdminArea.objects.filter(level=AreaLevel.DISTRICT).filter(name=district_name).first()
+        or AdminArea.objects.filter(level=AreaLevel.DISTRICT, code=district_name).first()
+    )
+    if district is None or district.boundary is None:
+        names = ", ".join(AdminArea.objects.filter(level=AreaLevel.DISTRICT).values_list("name", flat=True))
+        raise ValueError(f"no district {district_name!r}; the districts are {names}")
+    stations = (
+        Station.objects.filter(kind="rain_gauge", status="active").select_related("source").order_by("pk")
+    )
+    gauges = [Gauge(s.source.code, s.external_id, s.location.x, s.location.y) for s in stations]
+    if not gauges:
+        raise ValueError("no rain gauge is registered (run `citywatch demo --load-only` first)")
+    box = shapely.from_wkb(bytes(district.boundary.wkb)).bounds
+    return Storm(gauges, box, **options), district

@@ -1,0 +1,49 @@
+"""The demo's two notification subscriptions, so that the demo's chain reaches the outside world as the
+issue's demo path describes: an MQTT topic for terminals and screens (``citywatch/{status}/{kind}/
+{area_code}``; needs ``CITYWATCH_MQTT_URL`` and a broker: ``mosquitto_sub -t 'citywatch/#' -v``) and a
+webhook to the demo receiver (``citywatch webhook-receiver --port 8765 --secret "$(cat var/
+demo-webhook-secret)"``). Both take drills (marked ``exercise``); neither is public. The webhook's signing
+secret is generated on the first load and kept in the data directory (0600), like the demo password.
+Loaded by ``citywatch demo`` only (the tests make their own subscriptions)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+
+RECEIVER_URL = "http://127.0.0.1:8765/hook"
+MQTT_TOPIC = "citywatch/{status}/{kind}/{area_code}"
+
+
+def webhook_secret() -> str:
+    path = Path(settings.DATA_DIR) / "demo-webhook-secret"
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_urlsafe(24)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def load_subscriptions() -> dict:
+    from citywatch.core.models import User
+    from citywatch.notify import actions
+    from citywatch.notify.models import Subscription
+
+    admin = User.objects.get(username="city_admin")
+    made = {}
+    wanted = (
+        ("演示：MQTT 大屏与终端", "mqtt", MQTT_TOPIC, {}),
+        ("演示：Webhook 接收端", "webhook", RECEIVER_URL, {"secret": webhook_secret()}),
+    )
+    for name, transport, target, extra in wanted:
+        if Subscription.objects.filter(name=name).exists():
+            continue
+        data = {"name": name, "transport": transport, "target": target, "include_exercise": True, **extra}
+        actions.create_subscription(admin, data)
+        made[transport] = target
+    return made

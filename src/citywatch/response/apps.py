@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ResponseConfig(AppConfig):
+    name = "citywatch.response"
+    label = "response"
+    verbose_name = _("Plans and responses")
+
+    def ready(self):
+        from citywatch.response import importers, signals, tasks  # noqa: F401  (registers)
+
+        signals.connect()
+        from citywatch.core import panels
+        from citywatch.navigation import NAV_ITEMS, NavItem
+        from citywatch.response import views
+
+        panels.register(
+            panels.Panel(
+                name="response.responses",
+                template="response/panels/responses.html",
+                context=views.duty_panel,
+                order=20,
+                live=("response.*", "action.*"),
+                permission="response.view_response",
+            )
+        )
+        NAV_ITEMS.append(NavItem("responses", _("Responses"), "response.view_response"))
+        NAV_ITEMS.append(NavItem("response_plans", _("Plans"), "response.view_plan"))

@@ -1,0 +1,253 @@
+"""The typhoon-night scenario of the one-map, as a duty officer lives it, on a 1080p screen and on a phone:
+record a flood in 集美区 by place search (people trapped, the caller), see water-rescue teams first with
+their type and size, the nearest shelter that is open and has room, the population within 15 minutes
+beside its ring, dispatch a team (it shows on the map), raise the severity (logged as an upgrade), and
+reach every panel without the window scrolling. Each assertion checks what a person sees: text,
+visibility, position within the viewport.
+
+The engine runs in estimated mode (no road graph), so the times are the same on every machine."""
+
+import pytest
+
+from tests.support.browser import api_client, close_streams, create, login, open_tab
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+QIAOYING = "350211002"  # 侨英街道, 集美区
+TABS = ("resources", "dispatch", "supplies", "post", "tasks", "reports", "log")
+SHOTS = "var/screenshots"
+
+
+def qiaoying():
+    from citywatch.core.models import AdminArea
+
+    point = AdminArea.objects.get(code=QIAOYING).point
+    return point.x, point.y
+
+
+@pytest.fixture
+def jimei(demo_live_server, estimated):
+    """Teams and shelters around 侨英街道: a fire team and a social team nearer than the water-rescue
+    team; the nearest shelters full or closed, one further on open with room."""
+    x, y = qiaoying()
+    admin = api_client("city_admin")
+    area = {"area_code": "350211"}
+    made = {
+        "water": create(
+            admin,
+            "rescue-teams",
+            name="集美水上救援队",
+            kind="water_rescue",
+            members=24,
+            equipment=[{"name": "冲锋舟", "quantity": 4, "unit": "艘"}, {"name": "救生衣", "quantity": 60}],
+            contact_name="林海",
+            lon=x + 0.03,
+            lat=y,
+            **area,
+        ),
+        "fire": create(
+            admin,
+            "rescue-teams",
+            name="侨英消防站",
+            kind="fire_rescue",
+            members=30,
+            lon=x + 0.01,
+            lat=y,
+            **area,
+        ),
+        "social": create(
+            admin,
+            "rescue-teams",
+            name="侨英志愿队",
+            kind="social",
+            members=12,
+            lon=x + 0.005,
+            lat=y,
+            **area,
+        ),
+        "full": create(
+            admin,
+            "shelters",
+            name="侨英小学避灾点",
+            kind="disaster_point",
+            capacity=200,
+            occupancy=200,
+            status="full",
+            lon=x + 0.004,
+            lat=y,
+            **area,
+        ),
+        "closed": create(
+            admin,
+            "shelters",
+            name="侨英体育馆避灾点",
+            kind="disaster_point",
+            capacity=800,
+            status="closed",
+            lon=x,
+            lat=y + 0.005,
+            **area,
+        ),
+        "room": create(
+            admin,
+            "shelters",
+            name="集美中学避灾点",
+            kind="disaster_point",
+            capacity=500,
+            occupancy=120,
+            status="open",
+            lon=x + 0.02,
+            lat=y + 0.01,
+            **area,
+        ),
+    }
+    return made
+
+
+def in_view(page, locator) -> bool:
+    """The element is shown and lies within the viewport (after scrolling its own panel, never the
+    window)."""
+    locator.scroll_into_view_if_needed()
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return (
+        locator.is_visible()
+        and box is not None
+        and box["x"] >= -1
+        and box["y"] >= -1
+        and box["x"] + box["width"] <= size["width"] + 1
+        and box["y"] + box["height"] <= size["height"] + 1
+    )
+
+
+def window_still(page) -> bool:
+    """The window itself has not scrolled and has nothing to scroll to."""
+    return page.evaluate(
+        "() => window.scrollY === 0 && window.scrollX === 0"
+        " && document.documentElement.scrollHeight <= window.innerHeight + 1"
+        " && document.documentElement.scrollWidth <= window.innerWidth + 1"
+    )
+
+
+@pytest.mark.parametrize("viewport", [(1920, 1080), (390, 844)], ids=["1080p", "phone"])
+def test_flood_in_jimei_recorded_by_place_search(browser, demo_live_server, jimei, viewport):
+    import os
+
+    width, height = viewport
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    base = demo_live_server.url
+    try:
+        login(page, base, "duty_officer")
+        page.wait_for_load_state()
+        page.goto(f"{base}/incidents/new/")
+
+        # The report: a flood found by typing the street's name in pinyin.
+        page.fill("#id_title", "侨英街道内涝，居民被困")
+        page.select_option("#id_category", "natural_disaster")
+        page.select_option("#id_type", "flood")
+        page.fill("#place-q", "qiaoying")
+        option = page.locator("#place-results li[role=option]").first
+        option.wait_for(timeout=15_000)
+        assert "侨英街道" in option.inner_text() and "集美区" in option.inner_text()
+        option.click()
+        x, y = qiaoying()
+        assert abs(float(page.input_value("#id_lon")) - x) < 1e-5
+        assert abs(float(page.input_value("#id_lat")) - y) < 1e-5
+        assert "侨英街道" in page.locator("#incident-map-status").inner_text()
+        page.fill("#id_people_trapped", "6")
+        page.fill("#id_caller_name", "王小明")
+        page.fill("#id_caller_phone", "13800000000")
+        page.fill("#id_description", "低洼处积水一米，六名居民被困家中。")
+        page.click("#incident-form button[type=submit]")
+        page.wait_for_url(f"{base}/incidents/*/", timeout=30_000)
+        page.wait_for_selector("#onemap[data-nearby=loaded]", state="attached", timeout=30_000)
+        assert window_still(page)
+
+        # What the officer reads first: the incident, who is trapped, who called.
+        assert in_view(page, page.locator("#incident-title"))
+        facts = page.locator("#incident-facts")
+        assert "被困 6 人" in facts.inner_text() and "王小明" in facts.inner_text()
+        assert "积水一米" in page.locator("#incident-description").inner_text()
+
+        # Water-rescue teams first, with type and size, although the fire and social teams are nearer.
+        teams = page.locator('#nearby-results .nearby-group[data-kind="rescue-teams"] .nearby-item')
+        first = teams.first
+        first.wait_for(timeout=15_000)
+        assert in_view(page, first)
+        text = first.inner_text()
+        assert "集美水上救援队" in text and "水上救援" in text and "24 人" in text and "冲锋舟" in text
+        assert "林海" in text
+        names = teams.locator(".nearby-name").all_inner_texts()
+        assert names.index("集美水上救援队") < names.index("侨英消防站")
+        assert "侨英志愿队" not in names  # not a type a flood calls for …
+        page.select_option("#team-type-filter", "")
+        assert (
+            "侨英志愿队" in teams.locator(".nearby-name").all_inner_texts()
+        )  # … until all types are asked for
+        page.select_option("#team-type-filter", "preferred")
+
+        # The nearest shelter that is open and has room, not the nearer full or closed ones.
+        shelter = page.locator('#nearby-results .nearby-group[data-kind="shelters"] .nearby-item').first
+        assert in_view(page, shelter)
+        assert "集美中学避灾点" in shelter.inner_text() and "空位 380" in shelter.inner_text()
+        shown = page.locator(
+            '#nearby-results .nearby-group[data-kind="shelters"] .nearby-name'
+        ).all_inner_texts()
+        assert "侨英小学避灾点" not in shown and "侨英体育馆避灾点" not in shown
+
+        # Clicking it opens its card and draws its route.
+        shelter.locator(".nearby-pick").click()
+        card = page.locator(".resource-card")
+        card.wait_for(timeout=10_000)
+        assert "集美中学避灾点" in card.inner_text()
+        page.wait_for_selector("#onemap[data-route=loaded]", state="attached", timeout=30_000)
+        page.keyboard.press("Escape")
+
+        # The population within 15 minutes, beside a ring of the same minutes.
+        reach = page.locator('#reach-list .reach-item[data-minutes="15"]')
+        page.wait_for_selector("#onemap[data-rings=loaded]", state="attached", timeout=60_000)
+        assert in_view(page, reach) and "15 分钟内" in reach.inner_text()
+        assert page.locator('.ring-label[data-minutes="15"]').count() == 1
+
+        # Dispatch the water-rescue team: it shows on the map and on the dispatch tab.
+        open_tab(page, "resources")
+        first.locator(".dispatch-button").click()
+        page.wait_for_selector("#onemap[data-dispatched='1']", state="attached", timeout=30_000)
+        open_tab(page, "dispatch")
+        dispatched = page.locator("#dispatch-list li.dispatch").first
+        assert in_view(page, dispatched) and "集美水上救援队" in dispatched.inner_text()
+        assert page.locator('[data-count-for-tab="dispatch"]').inner_text() == "1"
+
+        # Raise the severity to Ⅱ: logged as an upgrade.
+        page.click("#edit-incident")
+        page.select_option("#incident-edit-form select[name=severity]", "2")
+        with page.expect_navigation(timeout=30_000):  # the one-map is read anew after the change
+            page.click("#edit-save")
+        page.wait_for_selector("#onemap[data-nearby=loaded]", state="attached", timeout=30_000)
+        assert "Ⅱ" in page.locator("#incident-severity").inner_text()
+        open_tab(page, "log")
+        upgrade = page.locator('#log-list li[data-kind="severity"]').first
+        assert in_view(page, upgrade) and "升级" in upgrade.inner_text()
+
+        # Every panel is reachable, and the window never scrolls.
+        for tab in TABS:
+            open_tab(page, tab)
+            tab_button = page.locator(f'#panel-tabs [data-tab="{tab}"]')
+            assert in_view(page, tab_button), (tab, tab_button.bounding_box(), page.viewport_size)
+            panel = page.locator(f"#panel-{tab}")
+            assert panel.is_visible(), tab
+            assert page.evaluate(
+                "id => document.getElementById(id).getBoundingClientRect().top < window.innerHeight",
+                f"panel-{tab}",
+            ), tab
+            assert window_still(page), tab
+        os.makedirs(SHOTS, exist_ok=True)
+        open_tab(page, "resources")
+        page.screenshot(path=f"{SHOTS}/onemap-scenario-{width}x{height}.png")
+    finally:
+        close_streams(page)
+        context.close()
+    assert not errors, errors

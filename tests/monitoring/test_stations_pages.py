@@ -1,0 +1,82 @@
+"""The monitoring pages render, in Chinese, for the roles that may read them: the station map, the station
+list and page, the sources' health, the alarm list, the rules and the rule preview, the duty screen's
+alarms panel; a station registered through the form."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from citywatch.monitoring.models import Rule, Station
+from tests.monitoring.stations_support import small_demo  # noqa: F401
+from tests.support.places import SIMING, place
+
+pytestmark = pytest.mark.django_db
+
+
+def visible_text(html: str) -> str:
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+PAGES = [
+    ("/monitoring/", "站点地图"),
+    ("/monitoring/stations/", "监测站点"),
+    ("/monitoring/sources/", "厦门市气象局"),
+    ("/monitoring/alarms/", "告警"),
+    ("/monitoring/rules/", "3小时累计雨量"),
+    ("/duty/", "监测告警"),
+]
+
+
+@pytest.mark.parametrize("path,expected", PAGES)
+def test_pages_render_in_chinese(small_demo, city_admin, path, expected):  # noqa: F811
+    response = city_admin.get(path)
+    assert response.status_code == 200
+    text = visible_text(response.content.decode())
+    assert expected in text
+    for english in ("Station map", "Alarms", "Data source", "Not reporting", "Normal"):
+        assert english not in text, english
+
+
+def test_the_station_page_and_the_rule_preview(small_demo, city_admin):  # noqa: F811
+    gauge = Station.objects.filter(kind="rain_gauge").order_by("pk").first()
+    html = city_admin.get(f"/monitoring/stations/{gauge.pk}/").content.decode()
+    assert gauge.name in html and 'id="station-chart"' in html and "3小时累计雨量" in html
+    assert 'id="station-thresholds"' in html and "echarts.min.js" in html
+    rule = Rule.objects.get(name__startswith="3小时累计雨量")
+    page = city_admin.get(f"/monitoring/rules/{rule.pk}/")
+    assert page.status_code == 200 and "用最近 7 天数据试算" in page.content.decode()
+    # Preview the rule with a threshold low enough to fire on the demo's day of history: nothing saved.
+    form = {"name": rule.name, "variable": "rain", "kind": "window", "op": ">=", "window_minutes": "180",
+            "aggregate": "sum", "direction": "rise", "blue": "0.1", "yellow": "", "orange": "", "red": "",
+            "margin": "0", "hold_minutes": "0", "target": "kind", "station_kind": "rain_gauge",
+            "enabled": "1", "preview": "1"}  # fmt: skip
+    response = city_admin.post(f"/monitoring/rules/{rule.pk}/", form)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="rule-preview-result"' in html and "监测 20 个站点" in html
+    rule.refresh_from_db()
+    assert rule.blue == 20.0  # the preview saved nothing
+    # Levels in the wrong order: refused, nothing saved.
+    response = city_admin.post(f"/monitoring/rules/{rule.pk}/", {**form, "yellow": "0.05", "preview": ""})
+    assert response.status_code == 422
+
+
+def test_register_a_station_through_the_form(small_demo, siming):  # noqa: F811
+    lon, lat = place(SIMING)
+    form = {"source": "qx-rain", "external_id": "FORM-1", "name": "表单雨量站", "kind": "rain_gauge",
+            "lon": str(lon), "lat": str(lat), "area_code": "", "crs": "wgs84", "notes": ""}  # fmt: skip
+    response = siming.post("/monitoring/stations/new/", form)
+    assert response.status_code == 302, visible_text(response.content.decode())[:2000]
+    station = Station.objects.get(external_id="FORM-1")
+    assert station.area.path.split(".")[1] == SIMING
+    assert siming.get(response["Location"]).status_code == 200
+
+
+def test_a_district_officer_sees_only_their_stations(small_demo, huli):  # noqa: F811
+    siming_station = Station.objects.filter(area__path__contains=f".{SIMING}.").first()
+    assert huli.get(f"/monitoring/stations/{siming_station.pk}/").status_code == 404
+    html = huli.get("/monitoring/stations/?kind=rain_gauge").content.decode()
+    assert siming_station.name not in html

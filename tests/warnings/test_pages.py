@@ -1,0 +1,82 @@
+"""The duty officer's warning pages by persona: list with proposals, the form, the lifecycle buttons each
+role may press, the CAP upload refusing a hostile file with its rule, and the duty-screen panel."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from citywatch.warnings.models import Warning
+from tests.support.personas import client_for
+from tests.support.places import TONGAN
+from tests.warnings.conftest import fixture_bytes
+
+
+def local(value):
+    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.mark.django_db
+def test_draft_submit_approve_lift_through_the_pages():
+    duty, commander = client_for("duty_officer"), client_for("commander")
+    assert duty.get("/warnings/").status_code == 200
+    form = duty.get("/warnings/new/")
+    assert form.status_code == 200 and "同安区" in form.content.decode()
+    now = timezone.now()
+    response = duty.post(
+        "/warnings/new/",
+        {
+            "hazard": "rainstorm",
+            "level": "orange",
+            "area_codes": [TONGAN],
+            "onset": local(now),
+            "expires": local(now + datetime.timedelta(hours=6)),
+        },
+    )
+    assert response.status_code == 302, response.content[:500]
+    warning = Warning.objects.latest("id")
+    page = duty.get(f"/warnings/{warning.pk}/").content.decode()
+    assert 'value="submit"' in page and 'value="issue"' not in page
+    duty.post(f"/warnings/{warning.pk}/step/", {"action": "submit"})
+    page = commander.get(f"/warnings/{warning.pk}/").content.decode()
+    assert 'value="approve"' in page
+    commander.post(f"/warnings/{warning.pk}/step/", {"action": "approve"})
+    warning.refresh_from_db()
+    assert warning.status == "issued"
+    page = commander.get(f"/warnings/{warning.pk}/").content.decode()
+    assert "&lt;alert" in page and 'value="lift"' in page
+    duty_screen = commander.get("/duty/").content.decode()
+    assert "panel-warnings-overview" in duty_screen and warning.headline in duty_screen
+    # the inspector sees it but has no buttons
+    assert 'value="lift"' not in client_for("inspector").get(f"/warnings/{warning.pk}/").content.decode()
+    # expiry before onset: refused with a message, nothing stored
+    count = Warning.objects.count()
+    bad = duty.post(
+        "/warnings/new/",
+        {
+            "hazard": "rainstorm",
+            "level": "blue",
+            "area_codes": [TONGAN],
+            "onset": local(now),
+            "expires": local(now - datetime.timedelta(hours=1)),
+        },
+    )
+    assert bad.status_code == 422 and Warning.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_cap_upload_page():
+    admin = client_for("city_admin")
+    refused = admin.post(
+        "/warnings/import/", {"file": SimpleUploadedFile("x.cap", fixture_bytes("testdata/xee.cap"))}
+    )
+    assert refused.status_code == 422 and "external-entity" in refused.content.decode()
+    done = admin.post(
+        "/warnings/import/",
+        {"file": SimpleUploadedFile("a.xml", fixture_bytes("samples/Severe_Thunderstorm_Warning.xml"))},
+    )
+    assert done.status_code == 302
+    assert client_for("inspector").get("/warnings/import/").status_code == 403
