@@ -41,6 +41,7 @@ def jimei(demo_live_server, estimated):
             members=24,
             equipment=[{"name": "冲锋舟", "quantity": 4, "unit": "艘"}, {"name": "救生衣", "quantity": 60}],
             contact_name="林海",
+            leader="team_leader",  # orders go to the team's leader on record
             lon=x + 0.03,
             lat=y,
             **area,
@@ -179,7 +180,7 @@ def test_flood_in_jimei_recorded_by_place_search(browser, demo_live_server, jime
         assert in_view(page, first)
         text = first.inner_text()
         assert "集美水上救援队" in text and "水上救援" in text and "24 人" in text and "冲锋舟" in text
-        assert "林海" in text
+        assert "救援队 队长" in text  # its leader on record, by full name
         names = teams.locator(".nearby-name").all_inner_texts()
         assert names.index("集美水上救援队") < names.index("侨英消防站")
         assert "侨英志愿队" not in names  # not a type a flood calls for …

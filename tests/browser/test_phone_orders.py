@@ -10,7 +10,7 @@ import re
 import pytest
 
 from citywatch.geo import crs
-from tests.support.browser import INCIDENT, close_streams, login, open_onemap
+from tests.support.browser import INCIDENT, all_team_types, close_streams, login, open_onemap, open_tab
 
 SHOTS = "var/screenshots"
 PHONE = {"width": 390, "height": 844}
@@ -103,12 +103,14 @@ def test_a_dispatch_is_confirmed_and_a_recall_reaches_the_phone(browser, page, d
     try:
         # The assignee defaults to the team's leader on record.
         assert page.locator("#dispatch-assignee").input_value() == ""
+        all_team_types(page)
         button = page.locator("#nearby-results li .dispatch-button").first
         button.click()
         page.wait_for_selector("#dispatch-confirmation:not([hidden])", timeout=15_000)
         confirmation = page.locator("#dispatch-confirmation").inner_text()
         number = re.search(r"DP\d{6}", confirmation).group(0)
         assert "救援队 队长" in confirmation  # who received it, by name
+        open_tab(page, "dispatch")
         row = page.locator("#dispatch-list li.dispatch", has_text=number)
         row.wait_for(timeout=15_000)
         did = row.get_attribute("data-id")

@@ -104,9 +104,9 @@ class Browser:
         request = urllib.request.Request(self.base + path, data=body, method=method, headers=headers or {})  # noqa: S310
         try:
             with self.opener.open(request, timeout=30) as response:
-                return response.status, dict(response.headers), response.read()
+                return response.status, response.headers, response.read()  # names case-insensitive
         except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read()
+            return error.code, error.headers, error.read()
 
     def login(self, username, password):
         self.request("GET", "/login/")

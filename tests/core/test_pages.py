@@ -183,11 +183,12 @@ def test_area_list_parent_filter(siming):
 @pytest.mark.parametrize(
     ("params", "field"),
     [
-        ({"level": "bogus"}, "level"),
-        ({"parent": "abc"}, "parent"),
-        ({"q": "x" * 5000}, "q"),
-        ({"bbox": "1,2,3"}, "bbox"),
-        ({"bbox": "119,24,118,25"}, "bbox"),
+        # The warning names the filter as people know it (its label), never its code name.
+        ({"level": "bogus"}, "级别"),
+        ({"parent": "abc"}, "上级"),
+        ({"q": "x" * 5000}, "搜索"),
+        ({"bbox": "1,2,3"}, "地图范围"),
+        ({"bbox": "119,24,118,25"}, "地图范围"),
     ],
     ids=["level", "parent", "q", "bbox", "bbox-order"],
 )

@@ -88,3 +88,26 @@ def test_reach_by_district(duty_client):
         assert sum(d["persons"] for d in reach["districts"]) == pytest.approx(
             reach["persons"], rel=0.02, abs=5
         )
+
+
+@pytest.mark.django_db
+def test_report_form_asks_to_confirm_a_point_outside_the_city(duty_client):
+    form = {
+        "title": "海上渔船遇险",
+        "category": "natural_disaster",
+        "type": "typhoon",
+        "lon": "118.25",
+        "lat": "24.38",
+        "crs": "wgs84",
+        "reported_via": "phone",
+        "people_trapped": "3",
+        "caller_name": "陈船长",
+    }
+    r = duty_client.post("/incidents/new/", form)
+    body = r.content.decode()
+    assert r.status_code == 422 and 'id="confirm-location"' in body and "确认事发地点无误" in body
+    assert "海上搜救分中心" in body  # the nearest maritime search-and-rescue sub-centres are named
+    r = duty_client.post("/incidents/new/", {**form, "confirm_location": "1"})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    r = duty_client.post("/incidents/new/", {**form, "lon": "0", "lat": "0", "confirm_location": "1"})
+    assert r.status_code == 422 and "不在中国境内" in r.content.decode()

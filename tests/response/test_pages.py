@@ -54,7 +54,7 @@ def test_response_pages_from_start_to_end():
     assert answer.status_code == 302
     response = Response.objects.get(hazard="typhoon", status="active", exercise=False)
     page = commander.get(f"/responses/{response.pk}/").content.decode()
-    assert "市气象局" in page and 'data-live-kinds="response.*,action.*"' in page
+    assert "市气象局" in page and 'data-live-kinds="response.*,action.*,warning.*"' in page
     item = response.actions.first()
     assert commander.post(f"/responses/actions/{item.pk}/done/", {"note": "已完成"}).status_code == 302
     live = commander.get(f"/responses/{response.pk}/live/").content.decode()

@@ -15,15 +15,12 @@ pytestmark = pytest.mark.django_db
 CHAIN = [
     "warning.proposed",
     "warning.issued",
-    "response.proposed",
     "response.started",
     "action.done",
     "warning.proposed",
     "warning.updated",
-    "response.proposed",
     "response.changed",
     "warning.lifted",
-    "response.proposed",
     "response.ended",
 ]
 

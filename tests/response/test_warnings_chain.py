@@ -61,3 +61,7 @@ def test_issue_upgrade_lift_propose_start_upgrade_end():
         "warning.updated",
         "warning.lifted",
     ]
+    from tests.support.personas import client_for
+
+    page = client_for("commander").get(f"/responses/{response.pk}/").content.decode()
+    assert f'href="/warnings/{warning.pk}/"' in page

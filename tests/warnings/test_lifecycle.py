@@ -43,11 +43,9 @@ def test_duty_officer_drafts_commander_approves_and_cap_chain():
     with pytest.raises(Forbidden):
         actions.issue(duty, warning)
     actions.submit(duty, warning)
-    before = Message.objects.count()
     first = actions.issue(commander, Warning.objects.get(pk=warning.pk))
-    assert Message.objects.count() == before + 1
-    message = Message.objects.latest("id")
-    assert message.kind == "warning.issued" and message.payload["level"] == "orange"
+    issued = Message.objects.filter(kind="warning.issued", object_id=str(warning.pk))
+    assert issued.count() == 1 and issued.get().payload["level"] == "orange"
 
     alert = cap.read_alert(first.cap.encode(), accept_cap11=False)
     assert alert.msg_type == cap.MsgType.ALERT and alert.status == cap.Status.ACTUAL
@@ -69,7 +67,7 @@ def test_duty_officer_drafts_commander_approves_and_cap_chain():
     assert third.msg_type == MsgType.CANCEL
     alert3 = cap.read_alert(third.cap.encode())
     assert [r.identifier for r in alert3.references] == [first.identifier, second.identifier]
-    assert Message.objects.latest("id").kind == "warning.lifted"
+    assert Message.objects.filter(kind="warning.lifted").exists()
     with pytest.raises(Conflict):
         actions.lift(commander, Warning.objects.get(pk=warning.pk))
 
@@ -112,11 +110,11 @@ def test_drill_is_exercise_and_expiry_by_the_worker():
     warning = actions.draft_warning(commander, data("blue", exercise=True))
     version = actions.issue(commander, warning)
     assert cap.read_alert(version.cap.encode()).status == cap.Status.EXERCISE
-    message = Message.objects.latest("id")
+    message = Message.objects.filter(kind="warning.issued").latest("id")
     assert message.exercise and not message.public
 
     later = timezone.now() + datetime.timedelta(hours=7)
     assert actions.expire_due(now=later) >= 1
     warning.refresh_from_db()
     assert warning.status == WarningStatus.EXPIRED
-    assert Message.objects.latest("id").kind == "warning.expired"
+    assert Message.objects.filter(kind="warning.expired").exists()

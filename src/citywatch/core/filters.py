@@ -137,6 +137,7 @@ class BboxFilter(ChoicesFilter):
 
 class AreaFilter(BboxFilter):
     bbox_fields: ClassVar[tuple[str, ...]] = ("boundary", "point")
+    labels_from: ClassVar[type] = AdminArea
 
     level: AreaLevel | None = Field(None, description="province, city, district, street or community")
     parent: str | None = Field(None, max_length=12, pattern=r"^\d+$", description="code of the parent area")

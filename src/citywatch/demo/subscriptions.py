@@ -47,3 +47,43 @@ def load_subscriptions() -> dict:
         actions.create_subscription(admin, data)
         made[transport] = target
     return made
+
+
+BROKER_PORT = 1883
+RECEIVER_PORT = 8765
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def outside_world(env: dict) -> dict[str, list[str]]:
+    """The processes ``citywatch demo`` runs beside web and worker so that its notifications have somewhere
+    to go: a Mosquitto broker on 127.0.0.1:1883 (unless ``CITYWATCH_MQTT_URL`` names one, or one listens
+    there already — Debian's service — which is then used) and the demo webhook receiver on :8765, which
+    prints every signed message it gets. ``env`` gets the broker's URL for the worker."""
+    import shutil
+    import sys
+
+    children: dict[str, list[str]] = {}
+    if not env.get("CITYWATCH_MQTT_URL"):
+        if not _listening(BROKER_PORT) and shutil.which("mosquitto"):
+            children["broker"] = ["mosquitto", "-p", str(BROKER_PORT)]
+        if "broker" in children or _listening(BROKER_PORT):
+            env["CITYWATCH_MQTT_URL"] = f"mqtt://127.0.0.1:{BROKER_PORT}"
+    if not _listening(RECEIVER_PORT):
+        children["receiver"] = [
+            sys.executable,
+            "-m",
+            "citywatch.cli",
+            "webhook-receiver",
+            "--port",
+            str(RECEIVER_PORT),
+            "--secret",
+            webhook_secret(),
+        ]
+    return children

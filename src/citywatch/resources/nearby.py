@@ -217,10 +217,13 @@ class CandidateCache:
         self.preparations = 0
 
     def clear(self) -> None:
+        """Forget everything, counters too (a test counts from here)."""
         with self.lock:
             self.version = None
             self.tables = {}
             self.prepared = OrderedDict()
+            self.loads = 0
+            self.preparations = 0
 
     def get(self, engine, user, kinds: list[Kind]) -> Prepared:
         """The candidates of ``kinds`` (one direction) that ``user`` may see."""
@@ -333,7 +336,9 @@ def _details(kind: Kind, record) -> dict:
             "type_label": str(record.get_kind_display()),
             "members": record.members,
             "equipment": _equipment(record.equipment),
-            "leader": record.contact_name or None,
+            # The leader on record (who receives the orders), else the contact named in the registry.
+            "leader": record.leader.display_name if record.leader_id else (record.contact_name or None),
+            "leader_on_record": bool(record.leader_id),
             "phone": record.contact_phone or None,
         }
     if kind.slug == "shelters":
@@ -365,7 +370,10 @@ def _with_details(items: list[NearbyItem], user) -> list[NearbyItem]:
         ids = [i.id for i in items if i.kind.slug == slug]
         if ids:
             kind = KINDS[slug]
-            for record in records_for(kind, user).filter(pk__in=ids).defer("location"):
+            rows = records_for(kind, user).filter(pk__in=ids).defer("location")
+            if slug == "rescue-teams":
+                rows = rows.select_related("leader")
+            for record in rows:
                 found[(slug, record.pk)] = _details(kind, record)
     return [replace(i, details=found.get((i.kind.slug, i.id), {})) for i in items]
 
@@ -389,7 +397,8 @@ class NearbyDetailsOut(BaseModel):
     type_label: str | None = None
     members: int | None = Field(None, description="a team's people")
     equipment: list[str] = Field(default_factory=list, description="a team's equipment, largest first")
-    leader: str | None = Field(None, description="a team's leader (contact) on record")
+    leader: str | None = Field(None, description="a team's leader on record, else its contact")
+    leader_on_record: bool | None = Field(None, description="false: the team has no leader to receive orders")
     phone: str | None = None
     capacity: int | None = Field(None, description="a shelter's capacity (persons)")
     occupancy: int | None = Field(None, description="a shelter's occupants now")

@@ -21,7 +21,7 @@ class ResponseConfig(AppConfig):
                 template="response/panels/responses.html",
                 context=views.duty_panel,
                 order=20,
-                live=("response.*", "action.*"),
+                live=("response.*", "action.*", "warning.*"),
                 permission="response.view_response",
             )
         )

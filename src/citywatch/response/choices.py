@@ -29,7 +29,7 @@ def hazard_label(slug: str) -> str:
     return str(HAZARDS.get(slug, slug))
 
 
-class Level(models.TextChoices):
+class ResponseLevel(models.TextChoices):
     """Response levels, lowest first: Ⅳ … Ⅰ."""
 
     IV = "4", _("Level Ⅳ")
@@ -94,7 +94,7 @@ class ProposalKind(models.TextChoices):
     END = "end", _("End the response")
 
 
-class ProposalStatus(models.TextChoices):
+class ResponseProposalStatus(models.TextChoices):
     """open → accepted (a commander acted on it) | dismissed (a person said no) | superseded (a newer
     proposal for the same hazard and area replaced it)."""
 

@@ -6,7 +6,7 @@ from django.db.models import Q
 from ninja import FilterSchema
 from pydantic import Field
 
-from citywatch.response.choices import Level, ProposalStatus, ResponseStatus
+from citywatch.response.choices import ResponseLevel, ResponseProposalStatus, ResponseStatus
 
 HAZARD = r"^[a-z][a-z0-9_]*$"
 AREA = r"^\d{6,12}$"
@@ -23,7 +23,7 @@ class PlanFilter(FilterSchema):
 class ResponseFilter(FilterSchema):
     hazard: str | None = Field(None, max_length=32, pattern=HAZARD)
     status: ResponseStatus | None = None
-    level: Level | None = None
+    level: ResponseLevel | None = None
     exercise: bool | None = None
     area: str | None = Field(None, pattern=AREA, description="area code: that area and below")
 
@@ -33,5 +33,5 @@ class ResponseFilter(FilterSchema):
 
 class ProposalFilter(FilterSchema):
     hazard: str | None = Field(None, max_length=32, pattern=HAZARD)
-    status: ProposalStatus | None = None
+    status: ResponseProposalStatus | None = None
     exercise: bool | None = None

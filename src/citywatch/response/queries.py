@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from citywatch.core import access
-from citywatch.response.choices import ActionStatus, ProposalStatus, ResponseStatus
+from citywatch.response.choices import ActionStatus, ResponseProposalStatus, ResponseStatus
 from citywatch.response.models import (
     ChecklistAction,
     Plan,
@@ -67,13 +67,15 @@ def proposal_for(user, pk: int, action: str = "view") -> Proposal:
 
 
 def open_proposals(user):
-    return proposals_for(user).filter(status=ProposalStatus.OPEN).order_by("-created_at", "-id")
+    return proposals_for(user).filter(status=ResponseProposalStatus.OPEN).order_by("-created_at", "-id")
 
 
 def causes(response: Response):
     """The warning events whose proposals this response carried out (start, upgrades, end)."""
     return (
-        Proposal.objects.filter(response=response, status=ProposalStatus.ACCEPTED, message__isnull=False)
+        Proposal.objects.filter(
+            response=response, status=ResponseProposalStatus.ACCEPTED, message__isnull=False
+        )
         .select_related("message")
         .order_by("created_at", "id")
     )

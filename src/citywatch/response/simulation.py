@@ -1,5 +1,6 @@
-"""``citywatch simulate typhoon [--exercise] [--auto]``: the demo's chain from a typhoon's winds to a
-response and back, live on the duty screen, the response page, MQTT and the webhook receiver.
+"""``citywatch simulate typhoon [--exercise] [--auto]`` (a scenario of monitoring's ``simulate`` command):
+the demo's chain from a typhoon's winds to a response and back, live on the duty screen, the response
+page, MQTT and the webhook receiver.
 
 1. Winds reach the typhoon yellow signal over the city: a **proposed typhoon warning** (the warnings app's
    ``record_signals``, or for a drill an exercise proposal announced the same way). Readings are not sent
@@ -316,3 +317,42 @@ class Run:
 
 def run_typhoon(**options) -> Run:
     return Run(**options).run()
+
+
+def add_arguments(parser) -> None:
+    """The typhoon scenario's options of ``citywatch simulate`` (the command is monitoring's)."""
+    group = parser.add_argument_group("typhoon")
+    group.add_argument(
+        "--exercise", action="store_true", help="typhoon: run it as a drill (演练), nothing public"
+    )
+    group.add_argument(
+        "--auto",
+        action="store_true",
+        help="typhoon: also take the commander's steps (issue, start, upgrade, end)",
+    )
+    group.add_argument("--pause", type=float, default=2.0, help="typhoon: seconds between steps (2)")
+    group.add_argument(
+        "--wait", type=float, default=900.0, help="typhoon: seconds to wait for a person's step"
+    )
+    group.add_argument("--no-deliver", action="store_true", help="typhoon: leave delivery to the worker")
+    group.add_argument("--report-dir", type=Path, help="typhoon: where the drill report goes")
+
+
+def handle(command, options: dict) -> None:
+    """``citywatch simulate typhoon …``: run the chain, printing each step on the command's stdout."""
+    from django.core.management.base import CommandError
+
+    try:
+        run = run_typhoon(
+            exercise=options["exercise"],
+            auto=options["auto"],
+            pause=max(0.0, options["pause"]),
+            wait=max(1.0, options["wait"]),
+            deliver=not options["no_deliver"],
+            report_dir=options.get("report_dir"),
+            out=command.stdout.write,
+        )
+    except Stopped as exc:
+        raise CommandError(_("nobody did this in time: %(what)s") % {"what": exc}) from None
+    if run.report:
+        command.stdout.write(str(run.report))

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.db.models import Q
 from ninja import FilterSchema
 from pydantic import Field
 
-from citywatch.warnings.choices import Level, Source, WarningStatus
 from citywatch.warnings.queries import in_force_q
+
+# Literals, not the TextChoices: the OpenAPI component names "Level", "Source" are other apps'.
+Level = Literal["blue", "yellow", "orange", "red"]
+Source = Literal["citywatch", "official"]
+WarningStatus = Literal["draft", "submitted", "issued", "lifted", "expired", "withdrawn"]
 
 
 class WarningFilter(FilterSchema):
@@ -38,7 +44,7 @@ class WarningFilter(FilterSchema):
         return Q(area__path__contains=f"{value}.") | Q(areas__code=value) if value else Q()
 
 
-class ProposalFilter(FilterSchema):
+class WarningProposalFilter(FilterSchema):
     hazard: str | None = Field(None, max_length=32, pattern=r"^[a-z0-9_-]+$", description="hazard code")
     level: Level | None = None
     area: str | None = Field(None, max_length=12, pattern=r"^\d+$", description="admin-area code")

@@ -66,13 +66,27 @@ def hazards():
 
 
 def public_in_force(now=None):
-    """Real (not drill) warnings in force, for everyone: the public page, its JSON and the Atom feed."""
+    """Real (not drill) warnings in force, for everyone: the public page, its JSON and the Atom feed
+    (read without the geometries: the public page asks the database which one holds a point)."""
+    from django.db.models import Prefetch
+
+    from citywatch.core.models import AdminArea
+
     return (
         Warning.objects.select_related(*RELATED)
-        .prefetch_related("areas")
+        .defer("geometry", "polygons", "area__boundary", "area__point")
+        .prefetch_related(Prefetch("areas", queryset=AdminArea.objects.only("id", "code", "name", "path")))
         .filter(in_force_q(now), exercise=False)
         .order_by("-issued_at", "-id")
     )
+
+
+def public_stamp() -> tuple:
+    """Changes whenever any warning does (a row saved, added or removed): the public answers' cache key."""
+    from django.db.models import Count, Max
+
+    row = Warning.objects.aggregate(changed=Max("updated_at"), count=Count("id"))
+    return (row["changed"], row["count"])
 
 
 def public_version(identifier: str) -> WarningVersion | None:
@@ -108,16 +122,23 @@ def current_versions(warnings) -> dict[int, WarningVersion]:
 
 def public_for_area(warnings, area=None, point=None) -> list:
     """Of the public warnings in force, those that concern ``area`` (a district picked: warnings for it,
-    above it, or for places in it) or ``point`` (inside the warning's drawn area, or in a named area's
-    district); all of them when neither is given."""
+    above it, or for places in it) or ``point`` (inside the warning's drawn area: one spatial query);
+    all of them when neither is given."""
+    warnings = list(warnings)
     if area is None and point is None:
-        return list(warnings)
+        return warnings
+    holding = set()
+    if point is not None and warnings:
+        holding = set(
+            Warning.objects.filter(pk__in=[w.pk for w in warnings], geometry__contains=point).values_list(
+                "pk", flat=True
+            )
+        )
     out = []
     for warning in warnings:
         paths = [warning.area.path, *(a.path for a in warning.areas.all())]
         by_area = area is not None and any(p.startswith(area.path) or area.path.startswith(p) for p in paths)
-        by_point = point is not None and warning.geometry is not None and warning.geometry.contains(point)
-        if by_area or by_point:
+        if by_area or warning.pk in holding:
             out.append(warning)
     return out
 
@@ -133,23 +154,48 @@ def open_shelters():
         Shelter.objects.select_related("area")
         .filter(status=ShelterStatus.OPEN, location__isnull=False, occupancy__lt=F("capacity"))
         .only("pk", "name", "location", "capacity", "occupancy", "area__path", "area__name", "area__code")
+        .order_by("pk")
     )
+
+
+SHELTER_POSITIONS_SECONDS = 30.0
+_shelter_positions: dict = {}
+
+
+def _open_shelter_positions():
+    """(ids, lon/lat array) of the open shelters with room, kept in the process for
+    ``SHELTER_POSITIONS_SECONDS`` (the public page's crowd must not reload every shelter per visitor)."""
+    import time
+
+    import numpy as np
+
+    now = time.monotonic()
+    cached = _shelter_positions.get("value")
+    if cached is not None and _shelter_positions["until"] > now:
+        return cached
+    rows = [(pk, loc.x, loc.y) for pk, loc in open_shelters().values_list("pk", "location")]
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    lonlat = np.array([(r[1], r[2]) for r in rows], dtype=float).reshape(-1, 2)
+    _shelter_positions.update(value=(ids, lonlat), until=now + SHELTER_POSITIONS_SECONDS)
+    return ids, lonlat
 
 
 def nearest_open_shelters(lon: float, lat: float, *, limit: int = 3, minutes: float = 60):
     """The open shelters with room nearest the point by the engine's travel time (estimated without a
-    road graph): [(shelter, hit)], fastest first."""
-    import numpy as np
-
+    road graph): [(shelter, hit)], fastest first; each checked again as it is read."""
     from citywatch.geo import routing
 
-    shelters = list(open_shelters())
-    if not shelters:
+    ids, lonlat = _open_shelter_positions()
+    if not len(ids):
         return []
-    lonlat = np.array([(s.location.x, s.location.y) for s in shelters], dtype=float)
     engine = routing.get_engine()
-    answer = engine.nearest_by_time((lon, lat), lonlat, "from", minutes * 60, limit)
-    return [(shelters[hit.index], hit) for hit in answer.results]
+    answer = engine.nearest_by_time((lon, lat), lonlat, "from", minutes * 60, limit + 2)
+    wanted = [int(ids[hit.index]) for hit in answer.results]
+    shelters = {s.pk: s for s in open_shelters().filter(pk__in=wanted)}
+    found = [
+        (shelters[int(ids[hit.index])], hit) for hit in answer.results if int(ids[hit.index]) in shelters
+    ]
+    return found[:limit]
 
 
 # --- monitoring data for the signal rules ----------------------------------------------------------
@@ -163,8 +209,9 @@ def district_of(area_path: str, districts: dict[str, object]):
     return None
 
 
-def signal_readings(variable_codes: tuple[str, ...], since, until=None):
-    """Readings of the given variables since ``since`` at active stations placed in a district:
+def signal_readings(variable_codes, since, until=None):
+    """Readings of the given variables (a code → since mapping, or codes all read since ``since``) at
+    active stations placed in a district:
     (stations, {variable code: (station index, epoch seconds, value) arrays}), stations being
     [(station, district)] in index order. Good and estimated readings only (not suspect)."""
     import numpy as np
@@ -183,8 +230,9 @@ def signal_readings(variable_codes: tuple[str, ...], since, until=None):
             index[station.pk] = len(stations)
             stations.append((station, district))
     out = {}
-    for code in variable_codes:
-        rows = Observation.objects.filter(variable__code=code, time__gte=since, station_id__in=list(index))
+    starts = variable_codes if isinstance(variable_codes, dict) else dict.fromkeys(variable_codes, since)
+    for code, start in starts.items():
+        rows = Observation.objects.filter(variable__code=code, time__gte=start, station_id__in=list(index))
         if until is not None:
             rows = rows.filter(time__lte=until)
         rows = rows.exclude(quality=Quality.SUSPECT).values_list("station_id", "time", "value")

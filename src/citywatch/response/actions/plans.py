@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from citywatch.core import inputs
 from citywatch.core.errors import Invalid
 from citywatch.core.models import AdminArea, Organisation
-from citywatch.response.choices import HAZARDS, LEVEL_SPELLINGS, ROMAN, Level, ProposalRule
+from citywatch.response.choices import HAZARDS, LEVEL_SPELLINGS, ROMAN, ProposalRule, ResponseLevel
 from citywatch.response.models import Plan, PlanAction, PlanLevel, PlanRevision
 from citywatch.response.models.plans import MAX_MINUTES
 
@@ -103,7 +103,7 @@ def clean_spec(spec: PlanSpec) -> PlanSpec:
         problems.append(_("the plan needs a name of at most 200 characters"))
     seen = set()
     for lv in spec.levels:
-        if lv.level not in Level.values:
+        if lv.level not in ResponseLevel.values:
             problems.append(_("unknown level %(level)s") % {"level": lv.level})
             continue
         if lv.level in seen:

@@ -4,7 +4,9 @@ starting a response, upgrading the running one, or ending it. The system propose
 ``rule_proposal`` is the rule itself — a pure function of the plan's rule and levels, the warning's event
 and colour, and the level of the running response — tested exhaustively. ``consider`` applies it to a
 warning event (an outbox message ``warning.issued`` / ``warning.updated`` / ``warning.lifted``, seen in the
-transaction that writes it: ``signals.py``), so a proposal exists exactly when the warning does.
+transaction that writes it: ``signals.py``), so a proposal exists exactly when the warning does. A
+proposal writes no notification of its own: it rides on the warning event (pages follow ``warning.*``),
+so every warning event stays the last outbox row its action writes.
 """
 
 from __future__ import annotations
@@ -14,17 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from citywatch import notify
 from citywatch.core import inputs
 from citywatch.core.errors import Conflict
 from citywatch.incidents.actions import log_text
 from citywatch.response.choices import (
-    COLOUR,
     ROMAN,
     RULE_OFFSET,
     EventKind,
     ProposalKind,
-    ProposalStatus,
+    ResponseProposalStatus,
     ResponseStatus,
     hazard_label,
     higher,
@@ -80,8 +80,7 @@ def plan_for(hazard: str, area) -> Plan | None:
 
 def consider(message) -> Proposal | None:
     """The proposal a warning event makes (inside its transaction), superseding the open proposals for
-    the same hazard, area and kind (real or exercise); written with its own notification
-    ``response.proposed``."""
+    the same hazard, area and kind (real or exercise)."""
     if message.kind not in WARNING_KINDS or not message.hazard or message.area_id is None:
         return None
     area = message.area
@@ -104,14 +103,14 @@ def consider(message) -> Proposal | None:
             kind=kind,
             level=level,
             exercise=message.exercise,
-            status__in=(ProposalStatus.OPEN, ProposalStatus.DISMISSED),
+            status__in=(ResponseProposalStatus.OPEN, ResponseProposalStatus.DISMISSED),
         ).exists()
     ):
         return None  # the same warning proposed the same already (an extension, a new area): no repeat
     now = timezone.now()
     Proposal.objects.filter(
-        hazard=message.hazard, area=area, exercise=message.exercise, status=ProposalStatus.OPEN
-    ).update(status=ProposalStatus.SUPERSEDED, decided_at=now)
+        hazard=message.hazard, area=area, exercise=message.exercise, status=ResponseProposalStatus.OPEN
+    ).update(status=ResponseProposalStatus.SUPERSEDED, decided_at=now)
     proposal = Proposal.objects.create(
         kind=kind,
         hazard=message.hazard,
@@ -132,18 +131,6 @@ def consider(message) -> Proposal | None:
             text=text[:1000],
             data={"proposal": proposal.pk, "message": message.pk, "kind": kind, "level": level},
         )
-    notify.publish(
-        "response.proposed",
-        area=area,
-        subject=text,
-        body=message.subject,
-        payload={"proposal": proposal.pk, "kind": kind, "level": level, "warning_message": message.pk},
-        hazard=message.hazard,
-        level=COLOUR[level],
-        exercise=message.exercise,
-        public=False,
-        obj=proposal,
-    )
     return proposal
 
 
@@ -170,9 +157,9 @@ def dismiss(user, proposal: Proposal, note: str = "") -> Proposal:
     """A person says no to a proposal (with an optional note)."""
     note = inputs.text(note, _("note"), maximum=2000)
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if proposal.status != ProposalStatus.OPEN:
+    if proposal.status != ResponseProposalStatus.OPEN:
         raise Conflict(_("the proposal was already %(status)s") % {"status": proposal.get_status_display()})
-    proposal.status = ProposalStatus.DISMISSED
+    proposal.status = ResponseProposalStatus.DISMISSED
     proposal.decided_at = timezone.now()
     proposal.decided_by = user if getattr(user, "pk", None) else None
     proposal.decision_note = note
@@ -186,7 +173,7 @@ def act_on(user, proposal: Proposal, level: str | None = None, reason: str = "",
     from citywatch.response.actions import responses
 
     proposal = Proposal.objects.select_related("plan__current", "area", "response").get(pk=proposal.pk)
-    if proposal.status != ProposalStatus.OPEN:
+    if proposal.status != ResponseProposalStatus.OPEN:
         raise Conflict(_("the proposal was already %(status)s") % {"status": proposal.get_status_display()})
     reason = reason or proposal.warning_subject
     if proposal.kind == ProposalKind.START:

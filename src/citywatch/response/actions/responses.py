@@ -28,8 +28,8 @@ from citywatch.response.choices import (
     ROMAN,
     ActionStatus,
     EventKind,
-    Level,
-    ProposalStatus,
+    ResponseLevel,
+    ResponseProposalStatus,
     ResponseStatus,
     higher,
 )
@@ -147,7 +147,7 @@ def withdraw_above(response: Response, level: str | None) -> int:
     """Withdraw the open actions of levels above ``level`` (every open action for None)."""
     qs = response.actions.filter(status=ActionStatus.OPEN)
     if level is not None:
-        qs = qs.filter(level__in=[v for v in Level.values if higher(v, level)])
+        qs = qs.filter(level__in=[v for v in ResponseLevel.values if higher(v, level)])
     count = 0
     for action in qs.select_for_update():
         action.status = ActionStatus.WITHDRAWN
@@ -191,13 +191,13 @@ def start(
         )
     if plan.current_id is None:
         raise Invalid(_("the plan has no revision yet"))
-    if level not in Level.values:
+    if level not in ResponseLevel.values:
         raise Invalid(_("unknown level %(level)s") % {"level": repr(level)})
     require_level(plan.current, level)
     reason = inputs.text(reason, _("reason"), maximum=MAX_REASON)
     if proposal is not None:
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        if proposal.status != ProposalStatus.OPEN:
+        if proposal.status != ResponseProposalStatus.OPEN:
             raise Conflict(
                 _("the proposal was already %(status)s") % {"status": proposal.get_status_display()}
             )
@@ -262,7 +262,7 @@ def start(
 
 
 def accept(proposal: Proposal, user, response: Response, now) -> None:
-    proposal.status = ProposalStatus.ACCEPTED
+    proposal.status = ResponseProposalStatus.ACCEPTED
     proposal.response = response
     proposal.decided_at = now
     proposal.decided_by = actor(user)
@@ -293,7 +293,7 @@ def change_level(
     access.require(user, Response, "change")
     now = now or timezone.now()
     reason = inputs.text(reason, _("reason"), maximum=MAX_REASON, required=True)
-    if level not in Level.values:
+    if level not in ResponseLevel.values:
         raise Invalid(_("unknown level %(level)s") % {"level": repr(level)})
     response = lock(response, expected_version)
     require_active(response)
@@ -302,7 +302,7 @@ def change_level(
         raise Conflict(_("the response is already at level %(level)s") % {"level": ROMAN[level]})
     if proposal is not None:
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        if proposal.status != ProposalStatus.OPEN:
+        if proposal.status != ResponseProposalStatus.OPEN:
             raise Conflict(
                 _("the proposal was already %(status)s") % {"status": proposal.get_status_display()}
             )
@@ -378,10 +378,10 @@ def end(
     )
     if proposal is not None:
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        if proposal.status == ProposalStatus.OPEN:
+        if proposal.status == ResponseProposalStatus.OPEN:
             accept(proposal, user, response, now)
-    Proposal.objects.filter(response=response, status=ProposalStatus.OPEN).update(
-        status=ProposalStatus.SUPERSEDED, decided_at=now
+    Proposal.objects.filter(response=response, status=ResponseProposalStatus.OPEN).update(
+        status=ResponseProposalStatus.SUPERSEDED, decided_at=now
     )
     _publish(
         "response.ended",

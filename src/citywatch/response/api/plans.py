@@ -15,7 +15,7 @@ from citywatch.core.models import AdminArea
 from citywatch.core.models.base import scope_of
 from citywatch.core.pagination import PageParams, page, paged
 from citywatch.response import actions, importers, queries
-from citywatch.response.api.schemas import ImportReportOut, PlanDetail, PlanIn, PlanOut, RevisionOut
+from citywatch.response.api.schemas import PlanDetail, PlanImportReportOut, PlanIn, PlanOut, RevisionOut
 from citywatch.response.filters import PlanFilter
 from citywatch.response.models import Plan
 
@@ -84,7 +84,7 @@ def export_plans(request: HttpRequest, filters: Query[PlanFilter]):
     return answer
 
 
-@router.post("/plans/import", response=ImportReportOut, summary="Import plans from a file")
+@router.post("/plans/import", response=PlanImportReportOut, summary="Import plans from a file")
 def import_plans(request: HttpRequest, file: File[UploadedFile], dry_run: Form[bool] = False):
     """.xlsx or .csv, one row per checklist action (docs/data-formats.md). Every row is checked first;
     any problem and nothing is written (422 lists them)."""

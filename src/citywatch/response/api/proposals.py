@@ -7,20 +7,20 @@ from ninja import Query, Router
 from citywatch.core import access
 from citywatch.core.pagination import PageParams, page, paged
 from citywatch.response import actions, queries
-from citywatch.response.api.schemas import AcceptIn, DismissIn, ProposalOut, ResponseDetail
+from citywatch.response.api.schemas import AcceptIn, DismissIn, ResponseDetail, ResponseProposalOut
 from citywatch.response.filters import ProposalFilter
 from citywatch.response.models import Proposal, Response
 
 router = Router(tags=["responses"])
 
 
-@router.get("/proposals/", response=paged(ProposalOut), summary="List response proposals")
+@router.get("/proposals/", response=paged(ResponseProposalOut), summary="List response proposals")
 def list_proposals(request: HttpRequest, filters: Query[ProposalFilter], paging: Query[PageParams]):
     access.require(request.user, Proposal, "view")
     return page(filters.filter(queries.proposals_for(request.user)), paging)
 
 
-@router.get("/proposals/{int:pk}", response=ProposalOut, summary="One proposal")
+@router.get("/proposals/{int:pk}", response=ResponseProposalOut, summary="One proposal")
 def get_proposal(request: HttpRequest, pk: int):
     return queries.proposal_for(request.user, pk)
 
@@ -35,7 +35,7 @@ def accept(request: HttpRequest, pk: int, payload: AcceptIn):
     return queries.response_for(request.user, response.pk)
 
 
-@router.post("/proposals/{int:pk}/dismiss", response=ProposalOut, summary="Dismiss a proposal")
+@router.post("/proposals/{int:pk}/dismiss", response=ResponseProposalOut, summary="Dismiss a proposal")
 def dismiss(request: HttpRequest, pk: int, payload: DismissIn):
     proposal = queries.proposal_for(request.user, pk, "change")
     return actions.dismiss(request.user, proposal, payload.note)

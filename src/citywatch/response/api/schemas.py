@@ -16,10 +16,10 @@ from citywatch.response.choices import (
     ROMAN,
     ActionStatus,
     EventKind,
-    Level,
     ProposalKind,
     ProposalRule,
-    ProposalStatus,
+    ResponseLevel,
+    ResponseProposalStatus,
     ResponseStatus,
 )
 from citywatch.response.models.plans import MAX_MINUTES
@@ -52,13 +52,13 @@ class PlanActionOut(PlanActionIO):
 
 
 class PlanLevelIn(Schema):
-    level: Level = Field(description='"4" (Ⅳ) … "1" (Ⅰ)')
+    level: ResponseLevel = Field(description='"4" (Ⅳ) … "1" (Ⅰ)')
     condition: str = Field("", max_length=4000)
     actions: list[PlanActionIO] = Field(default_factory=list, max_length=100)
 
 
 class PlanLevelOut(Schema):
-    level: Level
+    level: ResponseLevel
     roman: str
     condition: str
     actions: list[PlanActionOut]
@@ -121,7 +121,7 @@ class RevisionOut(Schema):
         return queries.levels_of(rev)
 
 
-class ImportReportOut(Schema):
+class PlanImportReportOut(Schema):
     created: int
     updated: int
     unchanged: int
@@ -133,14 +133,14 @@ class ImportReportOut(Schema):
 
 class ResponseIn(Schema):
     plan: Id
-    level: Level
+    level: ResponseLevel
     area: AreaCode | None = Field(None, description="the plan's area if omitted")
     reason: Reason = ""
     exercise: bool = Field(False, description="a drill (演练)")
 
 
 class LevelChangeIn(Schema):
-    level: Level
+    level: ResponseLevel
     reason: Reason = Field(min_length=1)
     version: int | None = Field(None, ge=1, description="the version you saw; another one answers 409")
 
@@ -165,7 +165,7 @@ class ResponseOut(Schema):
     revision: int = Field(description="the plan revision it runs under")
     hazard: str
     area: AreaRef
-    level: Level
+    level: ResponseLevel
     roman: str
     status: ResponseStatus
     exercise: bool
@@ -193,7 +193,7 @@ class ResponseOut(Schema):
 class ChecklistActionOut(Schema):
     id: int
     response: int = Field(alias="response_id")
-    level: Level
+    level: ResponseLevel
     position: int
     title: str
     organisation: str = Field(alias="organisation_name")
@@ -276,13 +276,13 @@ class DoneIn(Schema):
 # --- Proposals -------------------------------------------------------------------------------------
 
 
-class ProposalOut(Schema):
+class ResponseProposalOut(Schema):
     id: int
     kind: ProposalKind
-    status: ProposalStatus
+    status: ResponseProposalStatus
     hazard: str
     area: AreaRef
-    level: Level | Literal[""]
+    level: ResponseLevel | Literal[""]
     exercise: bool
     plan: int = Field(alias="plan_id")
     response: int | None = Field(alias="response_id")
@@ -301,7 +301,9 @@ class ProposalOut(Schema):
 
 
 class AcceptIn(Schema):
-    level: Level | None = Field(None, description="another level than proposed (the commander's choice)")
+    level: ResponseLevel | None = Field(
+        None, description="another level than proposed (the commander's choice)"
+    )
     reason: Reason = ""
     version: int | None = Field(None, ge=1)
 

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from citywatch.core.models import DomainModel
-from citywatch.response.choices import Level, ProposalRule
+from citywatch.response.choices import ProposalRule, ResponseLevel
 
 MAX_MINUTES = 60 * 24 * 30  # a month
 
@@ -88,7 +88,7 @@ class PlanLevel(DomainModel):
     """A response level the revision has, with the conditions that start it (启动条件)."""
 
     revision = models.ForeignKey(PlanRevision, on_delete=models.CASCADE, related_name="levels")
-    level = models.CharField(_("level"), max_length=1, choices=Level.choices)
+    level = models.CharField(_("level"), max_length=1, choices=ResponseLevel.choices)
     condition = models.TextField(_("conditions"), blank=True)
 
     jurisdiction_path = "revision__plan__area__path"

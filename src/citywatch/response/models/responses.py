@@ -14,9 +14,9 @@ from citywatch.core.models.base import AppendOnly
 from citywatch.response.choices import (
     ActionStatus,
     EventKind,
-    Level,
     ProposalKind,
-    ProposalStatus,
+    ResponseLevel,
+    ResponseProposalStatus,
     ResponseStatus,
     hazard_label,
 )
@@ -39,7 +39,7 @@ class Response(DomainModel):
     area = models.ForeignKey(
         "core.AdminArea", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
     )
-    level = models.CharField(_("level"), max_length=1, choices=Level.choices)
+    level = models.CharField(_("level"), max_length=1, choices=ResponseLevel.choices)
     status = models.CharField(
         _("status"), max_length=8, choices=ResponseStatus.choices, default=ResponseStatus.ACTIVE
     )
@@ -91,7 +91,7 @@ class ChecklistAction(DomainModel):
     plan_action = models.ForeignKey(
         "response.PlanAction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    level = models.CharField(_("level"), max_length=1, choices=Level.choices)
+    level = models.CharField(_("level"), max_length=1, choices=ResponseLevel.choices)
     position = models.PositiveIntegerField(_("order"))
     title = models.CharField(_("action"), max_length=300)
     organisation = models.ForeignKey(
@@ -168,13 +168,16 @@ class Proposal(DomainModel):
 
     kind = models.CharField(_("kind"), max_length=8, choices=ProposalKind.choices)
     status = models.CharField(
-        _("status"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.OPEN
+        _("status"),
+        max_length=10,
+        choices=ResponseProposalStatus.choices,
+        default=ResponseProposalStatus.OPEN,
     )
     hazard = models.CharField(_("hazard"), max_length=32)
     area = models.ForeignKey(
         "core.AdminArea", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
     )
-    level = models.CharField(_("proposed level"), max_length=1, choices=Level.choices, blank=True)
+    level = models.CharField(_("proposed level"), max_length=1, choices=ResponseLevel.choices, blank=True)
     exercise = models.BooleanField(_("exercise (drill)"), default=False)
     plan = models.ForeignKey("response.Plan", on_delete=models.CASCADE, related_name="+")
     # The running response an upgrade or an end is about; the response a start led to.

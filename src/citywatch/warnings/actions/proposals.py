@@ -251,8 +251,17 @@ def compute_proposals(now=None) -> dict[str, int]:
     from citywatch.warnings.queries import signal_readings
 
     now = now or timezone.now()
-    since = now - datetime.timedelta(hours=max(WINDOWS_HOURS.values()) + 1)
-    stations, readings = signal_readings(("rain", "wind_speed", "wind_gust", "temperature"), since, now)
+
+    def hours_ago(hours):
+        return now - datetime.timedelta(hours=hours + 1)
+
+    starts = {
+        "rain": hours_ago(WINDOWS_HOURS["rainstorm"]),
+        "wind_speed": hours_ago(WINDOWS_HOURS["wind"]),
+        "wind_gust": hours_ago(WINDOWS_HOURS["wind"]),
+        "temperature": hours_ago(WINDOWS_HOURS["high_temperature"]),
+    }
+    stations, readings = signal_readings(starts, None, now)
     districts: list[AdminArea] = []
     district_index: dict[int, int] = {}
     for _station, district in stations:

@@ -11,7 +11,7 @@ from ninja.responses import Status
 from citywatch.core import access
 from citywatch.core.errors import ActionError, TooLarge
 from citywatch.warnings.actions.importing import import_alert
-from citywatch.warnings.api.schemas import ImportOut
+from citywatch.warnings.api.schemas import CapImportOut
 from citywatch.warnings.api.warnings import with_current
 from citywatch.warnings.models import Warning
 
@@ -27,7 +27,7 @@ BODY = {
 
 @router.post(
     "/warnings/cap",
-    response={200: ImportOut, 201: ImportOut},
+    response={200: CapImportOut, 201: CapImportOut},
     summary="Import an official warning as CAP 1.2",
     openapi_extra=BODY,
 )

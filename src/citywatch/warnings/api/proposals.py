@@ -9,23 +9,23 @@ from ninja.responses import Status
 from citywatch.core import access
 from citywatch.core.pagination import PageParams, page, paged
 from citywatch.warnings import actions, queries
-from citywatch.warnings.api.schemas import DraftFromProposalIn, ProposalOut, WarningDetail
+from citywatch.warnings.api.schemas import WarningDetail, WarningDraftFromProposalIn, WarningProposalOut
 from citywatch.warnings.api.warnings import detail
-from citywatch.warnings.filters import ProposalFilter
+from citywatch.warnings.filters import WarningProposalFilter
 from citywatch.warnings.models import Proposal, Warning
 
 router = Router(tags=["warnings"])
 
 
-@router.get("/warnings/proposals", response=paged(ProposalOut), summary="Open proposals")
-def list_proposals(request: HttpRequest, filters: Query[ProposalFilter], paging: Query[PageParams]):
+@router.get("/warnings/proposals", response=paged(WarningProposalOut), summary="Open proposals")
+def list_proposals(request: HttpRequest, filters: Query[WarningProposalFilter], paging: Query[PageParams]):
     """Per hazard and area, the level DOMAIN.md §3.1's rules reach now from the newest readings and the
     readings that triggered it, while it is above anything issued from it."""
     access.require(request.user, Proposal, "view")
     return page(filters.filter(queries.proposals_for(request.user)), paging)
 
 
-@router.get("/warnings/proposals/{int:pk}", response=ProposalOut, summary="One proposal")
+@router.get("/warnings/proposals/{int:pk}", response=WarningProposalOut, summary="One proposal")
 def get_proposal(request: HttpRequest, pk: int):
     return queries.proposal_for(request.user, pk)
 
@@ -33,7 +33,7 @@ def get_proposal(request: HttpRequest, pk: int):
 @router.post(
     "/warnings/proposals/{int:pk}/draft", response={201: WarningDetail}, summary="Draft a warning from it"
 )
-def draft_from_proposal(request: HttpRequest, pk: int, payload: DraftFromProposalIn):
+def draft_from_proposal(request: HttpRequest, pk: int, payload: WarningDraftFromProposalIn):
     """A draft at the proposal's level for its area, with the default guidance; issue or submit it next."""
     proposal = queries.proposal_for(request.user, pk, "change")
     access.require(request.user, Warning, "add")
@@ -41,7 +41,9 @@ def draft_from_proposal(request: HttpRequest, pk: int, payload: DraftFromProposa
     return Status(201, detail(request.user, warning.pk))
 
 
-@router.post("/warnings/proposals/{int:pk}/dismiss", response=ProposalOut, summary="Dismiss a proposal")
+@router.post(
+    "/warnings/proposals/{int:pk}/dismiss", response=WarningProposalOut, summary="Dismiss a proposal"
+)
 def dismiss_proposal(request: HttpRequest, pk: int):
     proposal = queries.proposal_for(request.user, pk, "change")
     return actions.dismiss_proposal(request.user, proposal)

@@ -13,14 +13,15 @@ from pydantic import Field
 from citywatch.core.api import AreaRef
 from citywatch.core.pagination import Geometry, geometry_json
 from citywatch.warnings.cap import alert_path
-from citywatch.warnings.choices import (
-    Change,
-    Level,
-    MsgType,
-    ProposalStatus,
-    Source,
-    WarningStatus,
-)
+
+# Enumerations as literals: component names such as "Level" or "Source" are taken by other apps' enums in
+# the one OpenAPI document.
+Level = Literal["blue", "yellow", "orange", "red"]
+WarningStatus = Literal["draft", "submitted", "issued", "lifted", "expired", "withdrawn"]
+Source = Literal["citywatch", "official"]
+Change = Literal["issue", "upgrade", "downgrade", "extend", "areas", "update", "lift", "expire"]
+MsgType = Literal["Alert", "Update", "Cancel"]
+ProposalStatus = Literal["open", "issued", "lapsed", "dismissed"]
 
 Transition = Literal["submit", "issue", "approve", "return", "withdraw", "lift"]
 
@@ -55,18 +56,18 @@ class WarningEditIn(WarningIn):
         return data
 
 
-class TransitionIn(Schema):
+class WarningTransitionIn(Schema):
     action: Transition
     version: int | None = Field(None, ge=1)
 
 
-class HazardRef(Schema):
+class WarningHazardRef(Schema):
     code: str
     name: str
     name_en: str
 
 
-class VersionOut(Schema):
+class WarningVersionOut(Schema):
     number: int
     change: Change
     msg_type: MsgType
@@ -87,7 +88,7 @@ class VersionOut(Schema):
 
 class WarningOut(Schema):
     id: int
-    hazard: HazardRef
+    hazard: WarningHazardRef
     level: Level
     level_label: str = Field(alias="get_level_display")
     status: WarningStatus
@@ -118,14 +119,14 @@ class WarningOut(Schema):
     @staticmethod
     def resolve_public_cap_url(warning) -> str | None:
         version = getattr(warning, "current_version", None)
-        if version is None or warning.exercise or warning.source != Source.CITYWATCH:
+        if version is None or warning.exercise or warning.source != "citywatch":
             return None
         return alert_path(version.identifier)
 
 
 class WarningDetail(WarningOut):
     geometry: Geometry | None
-    versions: list[VersionOut]
+    versions: list[WarningVersionOut]
     allowed_actions: list[str]
 
     @staticmethod
@@ -143,7 +144,7 @@ class WarningDetail(WarningOut):
         return allowed_actions(context["request"].user, warning)
 
 
-class ProblemOut(Schema):
+class CapProblemOut(Schema):
     rule: str
     level: str
     path: str
@@ -151,14 +152,14 @@ class ProblemOut(Schema):
     message: str
 
 
-class ImportOut(Schema):
+class CapImportOut(Schema):
     created: bool = Field(description="false: the alert was already held (not imported twice)")
     warning: WarningOut
-    version: VersionOut
-    warnings: list[ProblemOut] = Field(description="what the reader noted but accepted")
+    version: WarningVersionOut
+    warnings: list[CapProblemOut] = Field(description="what the reader noted but accepted")
 
 
-class TriggerOut(Schema):
+class ProposalTriggerOut(Schema):
     station: str
     station_name: str = ""
     variable: str
@@ -166,7 +167,7 @@ class TriggerOut(Schema):
     value: float
 
 
-class ProposalOut(Schema):
+class WarningProposalOut(Schema):
     id: int
     hazard: str = Field(alias="hazard.code")
     hazard_name: str = Field(alias="hazard.name")
@@ -180,7 +181,7 @@ class ProposalOut(Schema):
     criterion: str
     observed_at: datetime.datetime
     exercise: bool
-    triggers: list[TriggerOut]
+    triggers: list[ProposalTriggerOut]
     history: list[dict[str, str]]
     warning: int | None = Field(description="the newest warning drafted or issued from it")
     created_at: datetime.datetime
@@ -196,23 +197,23 @@ class ProposalOut(Schema):
         return warning.pk if warning else None
 
 
-class DraftFromProposalIn(Schema):
+class WarningDraftFromProposalIn(Schema):
     expires: datetime.datetime | None = Field(None, description="default: six hours from now")
 
 
-class GuidanceOut(Schema):
+class HazardGuidanceOut(Schema):
     level: Level
     instructions: str
     instructions_en: str
 
 
-class HazardOut(Schema):
+class HazardTypeOut(Schema):
     code: str
     name: str
     name_en: str
     category: str
     computed: bool
-    guidance: list[GuidanceOut]
+    guidance: list[HazardGuidanceOut]
 
     @staticmethod
     def resolve_guidance(hazard) -> list:

@@ -12,13 +12,13 @@ from citywatch.core import access
 from citywatch.core.pagination import PageParams, feature, feature_collection, geojson, page, paged
 from citywatch.warnings import actions, queries
 from citywatch.warnings.api.schemas import (
-    HazardOut,
-    TransitionIn,
-    VersionOut,
+    HazardTypeOut,
     WarningDetail,
     WarningEditIn,
     WarningIn,
     WarningOut,
+    WarningTransitionIn,
+    WarningVersionOut,
 )
 from citywatch.warnings.filters import WarningFilter
 from citywatch.warnings.models import Warning, WarningVersion
@@ -73,7 +73,7 @@ def create_warning(request: HttpRequest, payload: WarningIn):
     return Status(201, detail(request.user, warning.pk))
 
 
-@router.get("/warnings/hazards", response=list[HazardOut], summary="Hazard types and default guidance")
+@router.get("/warnings/hazards", response=list[HazardTypeOut], summary="Hazard types and default guidance")
 def list_hazards(request: HttpRequest):
     access.require(request.user, Warning, "view")
     return list(queries.hazards())
@@ -96,7 +96,7 @@ def edit_warning(request: HttpRequest, pk: int, payload: WarningEditIn):
 
 
 @router.post("/warnings/{int:pk}/transitions", response=WarningDetail, summary="Move a warning on")
-def transition_warning(request: HttpRequest, pk: int, payload: TransitionIn):
+def transition_warning(request: HttpRequest, pk: int, payload: WarningTransitionIn):
     """submit (for approval), issue (a draft, if you may issue its level), approve (a submitted warning;
     commanders), return (to draft), withdraw, lift (a CAP Cancel). 403 when your role may not issue the
     level, 409 for an illegal step or a stale version."""
@@ -124,7 +124,7 @@ def update_warning(request: HttpRequest, pk: int, payload: WarningEditIn):
     return detail(request.user, pk)
 
 
-@router.get("/warnings/{int:pk}/versions", response=list[VersionOut], summary="A warning's versions")
+@router.get("/warnings/{int:pk}/versions", response=list[WarningVersionOut], summary="A warning's versions")
 def list_versions(request: HttpRequest, pk: int):
     warning = queries.warning_for(request.user, pk)
     return list(queries.versions_of(request.user, warning))

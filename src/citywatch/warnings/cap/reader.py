@@ -233,7 +233,7 @@ def alert_from_element(root: etree._Element) -> Alert:
         scope=Scope(child_text(root, "scope")),
         restriction=_optional(root, "restriction"),
         addresses=split_list(child_text(root, "addresses")),
-        codes=_texts(root, "code"),
+        codes=tuple(code for code in _texts(root, "code") if code),  # an empty <code/> says nothing
         note=_optional(root, "note"),
         references=tuple(parse_reference(item) for item in child_text(root, "references").split()),
         incidents=split_list(child_text(root, "incidents")),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from citywatch.core import access
 from citywatch.core.choices import AreaLevel
-from citywatch.core.errors import ActionError
+from citywatch.core.errors import ActionError, Invalid
 from citywatch.core.inputs import local_datetime
 from citywatch.core.models import AdminArea
 from citywatch.core.models.base import scope_of
@@ -67,7 +67,6 @@ def warning_list(request):
             "colours": COLOURS,
             "can_add": access.can(request.user, Warning, "add"),
             "can_draft_from_proposal": access.can(request.user, Proposal, "change"),
-            "map_data": {"colours": COLOURS},
         },
     )
 
@@ -205,7 +204,7 @@ def warning_step(request, pk: int):
     step = request.POST.get("action", "")
     try:
         if step not in STEPS:
-            actions.LIFECYCLE.check(step)
+            raise Invalid(_("unknown action %(action)s") % {"action": step[:20]})
         STEPS[step](request.user, warning, version=request.POST.get("version") or None)
     except ActionError as exc:
         messages.error(request, str(exc))

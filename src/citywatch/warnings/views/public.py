@@ -13,13 +13,16 @@ navigation links (Amap and Baidu in their own coordinate systems, and a ``geo:``
 from __future__ import annotations
 
 import datetime
+import json
+import time
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.gis.geos import Point
-from django.http import HttpResponse, JsonResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
@@ -147,9 +150,8 @@ def public_data(params) -> PublicData:
     area = next((d for d in districts if d.code == code), None)
     point = Point(lon, lat, srid=4326) if lon is not None else None
     if area is None and point is not None:
-        area = next(
-            (d for d in AdminArea.objects.filter(level=AreaLevel.DISTRICT, boundary__contains=point)), None
-        )
+        holding = AdminArea.objects.filter(level=AreaLevel.DISTRICT, boundary__contains=point)
+        area = holding.only("code", "name", "path").first()
     data = PublicData(language=language, area=area, lon=lon, lat=lat, districts=districts)
     in_force = list(queries.public_in_force())
     chosen = queries.public_for_area(in_force, area, point)
@@ -184,15 +186,52 @@ def _cached(response: HttpResponse) -> HttpResponse:
     return response
 
 
+# Answers kept in each process: key (kind, warnings' stamp, the normalised query) → (body, language,
+# monotonic deadline). A change of any warning changes the stamp; an answer with a location (shelters'
+# room changes without touching warnings) or a warning about to expire lives at most ``LOCAL_SECONDS``.
+LOCAL_SECONDS = 15.0
+MAX_ENTRIES = 4000
+_answers: dict[tuple, tuple[bytes, str, float]] = {}
+
+
+def _key(kind: str, params) -> tuple:
+    lon = _coordinate(params.get("lon"), -180, 180)
+    lat = _coordinate(params.get("lat"), -90, 90)
+    language = LANGUAGES.get(str(params.get("lang", "")).lower()[:2], settings.LANGUAGE_CODE)
+    return (kind, queries.public_stamp(), str(params.get("area", ""))[:12], lon, lat, language)
+
+
+def _answer(kind: str, params, make) -> tuple[bytes, str]:
+    key = _key(kind, params)
+    now = time.monotonic()
+    hit = _answers.get(key)
+    if hit is not None and hit[2] > now:
+        return hit[0], hit[1]
+    data = public_data(params)
+    with translation.override(data.language):
+        body = make(data)
+    deadline = now + LOCAL_SECONDS
+    ends = [w.expires for w in data.warnings if w.expires is not None]
+    if ends:
+        deadline = min(deadline, now + max(0.0, (min(ends) - timezone.now()).total_seconds()))
+    if len(_answers) >= MAX_ENTRIES:
+        _answers.clear()
+    _answers[key] = (body, data.language, deadline)
+    return body, data.language
+
+
+def _page_body(data: PublicData) -> bytes:
+    # Rendered without the request: no context processor touches the session or the user, so the answer
+    # carries no ``Vary: Cookie`` and one cached copy serves everyone.
+    return render_to_string("warnings/public/index.html", {"data": data}).encode("utf-8")
+
+
 @login_not_required
 @require_GET
 def page(request):
-    data = public_data(request.GET)
-    with translation.override(data.language):
-        # Rendered without the request: no context processor touches the session or the user, so the
-        # answer carries no ``Vary: Cookie`` and one cached copy serves everyone.
-        response = HttpResponse(render_to_string("warnings/public/index.html", {"data": data}))
-        response["Content-Language"] = data.language
+    body, language = _answer("html", request.GET, _page_body)
+    response = HttpResponse(body)
+    response["Content-Language"] = language
     return _cached(response)
 
 
@@ -218,10 +257,14 @@ def as_json(data: PublicData) -> dict:
     }
 
 
+def _json_body(data: PublicData) -> bytes:
+    return json.dumps(as_json(data), ensure_ascii=False, cls=DjangoJSONEncoder).encode("utf-8")
+
+
 @login_not_required
 @require_GET
 def data_json(request):
-    data = public_data(request.GET)
-    with translation.override(data.language):
-        body = as_json(data)
-    return _cached(JsonResponse(body, json_dumps_params={"ensure_ascii": False}))
+    body, language = _answer("json", request.GET, _json_body)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Language"] = language
+    return _cached(response)

@@ -12,6 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from citywatch.demo.loader import DEMO_USERS, load_demo
 from citywatch.demo.roads import summary as geo_summary
+from citywatch.demo.subscriptions import outside_world
+from citywatch.health import check_static
 from citywatch.proxies import uvicorn_args
 
 # Seconds the children have to stop after SIGTERM before they are killed.
@@ -58,15 +60,22 @@ class Command(BaseCommand):
             )
         if load_only:
             return
+        self.stdout.write(
+            "Notifications: mosquitto_sub -h 127.0.0.1 -t 'citywatch/#' -v (the webhook receiver prints here)"
+        )
         self.serve(host, port)
 
     def serve(self, host, port):
-        # Served as a user meets it: without DEBUG (no debug pages), from the collected static files,
-        # collected again here so that they are this code's.
-        call_command("collectstatic", interactive=False, verbosity=0)
+        # Served as a user meets it: without DEBUG (no debug pages), from the collected static files —
+        # collected again when they are not this code's (the check of /healthz).
+        if not settings.DEBUG and not check_static()["ok"]:
+            self.stdout.write("Collecting static files…")
+            call_command("collectstatic", interactive=False, verbosity=0)
         env = {**os.environ, "CITYWATCH_DEBUG": os.environ.get("CITYWATCH_DEBUG", "false")}
         worker = [sys.executable, "-m", "citywatch.cli", "worker"]
-        failed = run_children({"worker": worker, "web": web_command(host, port)}, env)
+        # A broker and the webhook receiver for the demo's subscriptions (demo.subscriptions).
+        extra = outside_world(env)
+        failed = run_children({**extra, "worker": worker, "web": web_command(host, port)}, env)
         if failed:
             raise CommandError(failed)
 

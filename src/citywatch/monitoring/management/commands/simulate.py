@@ -38,7 +38,11 @@ class Command(BaseCommand):
         return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser):
-        parser.add_argument("scenario", choices=["rainstorm"], help="what to simulate")
+        parser.add_argument("scenario", choices=["rainstorm", "typhoon"], help="what to simulate")
+        # typhoon: the response app's chain (citywatch.response.simulation).
+        from citywatch.response.simulation import add_arguments as typhoon_arguments
+
+        typhoon_arguments(parser)
         parser.add_argument("--district", default="同安区", help="district name or code (default 同安区)")
         parser.add_argument(
             "--speed", type=float, default=60.0, help="simulated seconds per real second (60)"
@@ -54,6 +58,10 @@ class Command(BaseCommand):
         parser.add_argument("--token", default="", help="a data feed token to use (http; default: made now)")
 
     def handle(self, *args, scenario, district, speed, hours, peak, radius, step, via, url, token, **options):
+        if scenario == "typhoon":
+            from citywatch.response.simulation import handle as typhoon
+
+            return typhoon(self, options)
         from citywatch.demo.storm import for_district
 
         if speed <= 0 or hours <= 0 or step <= 0 or peak < 0 or radius <= 0:

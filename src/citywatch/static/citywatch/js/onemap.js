@@ -645,6 +645,7 @@
         if (d.members !== null && d.members !== undefined) facts.push(el("span", "nearby-members", interpolate(ngettext("%s person", "%s people", d.members), [num(d.members)])));
         if (item.status) facts.push(el("span", "nearby-status-" + item.status, teamStatusText(item.status)));
         if (d.leader) facts.push(el("span", "nearby-leader", interpolate(gettext("leader %(name)s"), { name: d.leader }, true)));
+        if (d.leader_on_record === false) facts.push(el("span", "nearby-no-leader", gettext("no leader on record")));
       } else if (kind === "shelters") {
         facts.push(el("span", "nearby-status-" + item.status, (LABELS.shelter_status || {})[item.status] || item.status || ""));
         facts.push(el("span", "nearby-capacity", interpolate(gettext("capacity %(capacity)s · occupants %(occupancy)s · free %(free)s"),
@@ -959,6 +960,9 @@
   // --- The panel's tabs (资源, 调派, 物资, 指挥部, 任务, 报告, 日志), each with its count --------------
 
   function panelTabs() {
+    // On a phone the layer switches fold away: the ranked list comes first.
+    const layersBox = document.getElementById("layers-box");
+    if (layersBox && window.matchMedia("(max-width: 700px)").matches) layersBox.open = false;
     const tabs = Array.from(document.querySelectorAll("#panel-tabs [role=tab]"));
     const panels = Array.from(document.querySelectorAll("#panel-body [role=tabpanel]"));
     if (!tabs.length) return;
