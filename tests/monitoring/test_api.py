@@ -140,3 +140,44 @@ def test_a_series_is_downsampled_on_the_server(network, siming, huli):
     hourly = siming.get("/api/v1/monitoring/observations", {**query, "agg": "max", "interval": 3600}).json()
     assert hourly["value"] == [55.0, 115.0] and hourly["count"] == [11, 12]
     assert huli.get("/api/v1/monitoring/observations", query).status_code == 404
+
+
+def test_rules_are_data_a_district_keeps_its_own_and_the_preview_shows_when_they_fire(
+    network, siming, huli, city_admin
+):
+    from django.utils import timezone
+
+    from citywatch.monitoring.actions.ingest import Batch, ingest
+    from citywatch.monitoring.models import Alarm
+
+    body = {
+        "name": "思明区短时强降雨", "variable": "rain", "kind": "window", "aggregate": "sum",
+        "window_minutes": 60, "blue": 10, "red": 40, "margin": 2, "station_kind": "rain_gauge",
+    }  # fmt: skip
+    created = siming.post("/api/v1/monitoring/rules", body, content_type="application/json")
+    assert created.status_code == 201, created.content
+    rule = created.json()
+    assert rule["area"]["code"] == "350203"  # a district officer's rule belongs to the district
+    assert huli.get(f"/api/v1/monitoring/rules/{rule['id']}").status_code == 404
+    bad = siming.post("/api/v1/monitoring/rules", {**body, "blue": 50}, content_type="application/json")
+    assert bad.status_code == 422 and "error" in bad.json()  # thresholds must grow from blue to red
+
+    now = timezone.now().replace(second=0, microsecond=0)
+    rows = [
+        {"station": s, "variable": "rain", "time": (now - dt.timedelta(minutes=m)).isoformat(), "value": 6.0}
+        for s in ("t-siming-0", "t-huli-0")
+        for m in range(0, 30, 5)
+    ]
+    ingest(Batch.from_records(rows))
+    preview = siming.get(f"/api/v1/monitoring/rules/{rule['id']}/preview", {"days": 1}).json()
+    assert preview["stations"] == 3  # Siming's three gauges, not Huli's
+    assert {a["level"] for a in preview["alarms"]} == {"blue"} and len(preview["alarms"]) == 1
+    assert Alarm.objects.filter(rule_id=rule["id"], station__external_id="t-siming-0").exists()
+    assert not Alarm.objects.filter(rule_id=rule["id"], station__external_id="t-huli-0").exists()
+    url = f"/api/v1/monitoring/rules/{rule['id']}"
+    patched = siming.patch(url, {"red": 30}, content_type="application/json")
+    assert patched.status_code == 200 and patched.json()["red"] == 30
+    assert siming.delete(url).status_code == 403  # a district switches its rule off instead
+    gone = city_admin.delete(url)
+    assert gone.status_code == 204, gone.content
+    assert not Alarm.objects.filter(rule_id=rule["id"]).exists()

@@ -18,6 +18,7 @@ from citywatch.monitoring.models import Observation
 PARENT = Observation._meta.db_table
 NAME = re.compile(rf"^{PARENT}_p(\d{{4}})(\d{{2}})$")
 _known: set[tuple[int, int]] = set()
+LOCK_SPACE = 0x4D4F50  # the first key of the partitions' advisory locks
 
 
 def _month(epoch: int) -> tuple[int, int]:
@@ -57,6 +58,8 @@ def create(year: int, month: int) -> bool:
         return False
     end = _next(year, month)
     with connection.cursor() as cursor:
+        # two batches of a new month at once: the second waits for the first's commit, then finds it
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_SPACE, year * 100 + month])
         cursor.execute("SELECT to_regclass(%s)", [partition_name(year, month)])
         if cursor.fetchone()[0] is not None:
             transaction.on_commit(lambda: _known.add((year, month)))

@@ -155,17 +155,36 @@ def save_states(rule: Rule, states: engine.AlarmStates, stations: np.ndarray | N
 
 
 # --- per batch ---------------------------------------------------------------------------------------
+LOCK_SPACE = 0x4D4F4E  # "MON": the first key of the rules' advisory locks
+
+
+def lock_rules(pks: list[int]) -> None:
+    """Serialise the evaluations of the same rules by concurrent transactions (an HTTP batch and an MQTT
+    batch for the same gauges): each waits for the other's commit before reading the machine's memory, so
+    two transactions never open the same alarm twice. PostgreSQL: transaction-level advisory locks, taken
+    in id order (no deadlock between two batches); SQLite serialises writers anyway."""
+    if connection.vendor != "postgresql" or not pks:
+        return
+    with connection.cursor() as cursor:
+        for pk in sorted(set(pks)):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_SPACE, int(pk) % 2**31])
+
+
 def evaluate_batch(station: np.ndarray, variable: np.ndarray, time: np.ndarray, *, now=None) -> int:
     """Evaluate the enabled rules on the batch's variables (not ``no_data``: the worker's) and apply the
     alarm transitions. Returns the number of transitions. Runs in the caller's transaction."""
     now = now or timezone.now()
     count = 0
-    for var in np.unique(variable).tolist():
-        rules = list(
-            Rule.objects.filter(variable_id=var, enabled=True)
-            .exclude(kind=RuleKind.NO_DATA)
-            .select_related("variable", "area", "target_area")
-        )
+    variables = np.unique(variable).tolist()
+    every = list(
+        Rule.objects.filter(variable_id__in=variables, enabled=True)
+        .exclude(kind=RuleKind.NO_DATA)
+        .select_related("variable", "area", "target_area")
+        .order_by("pk")
+    )
+    lock_rules([r.pk for r in every])
+    for var in variables:
+        rules = [r for r in every if r.variable_id == var]
         if not rules:
             continue
         sel = variable == var
@@ -206,6 +225,7 @@ def evaluate_no_data(now=None) -> int:
             continue
         last = _last_times(rule.variable_id, watched)
         with transaction.atomic():
+            lock_rules([rule.pk])
             ev = engine.evaluate_no_data(spec, watched, last, epoch)
             states = load_states(rule, watched)
             result = engine.advance_alarms(ev, states, spec.hold_minutes)

@@ -67,7 +67,8 @@ class Alarm(DomainModel):
         indexes = [models.Index(fields=["state", "opened_at"])]
 
     def __str__(self):
-        return f"{self.station} · {self.rule or self.get_kind_display()} · {self.get_level_display()}"
+        # no related row is read: the change log names an alarm whose rule is being deleted with it
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_level_display()})"
 
     def change_area_path(self) -> str:
         return self.station.area.path if self.station_id else ""
