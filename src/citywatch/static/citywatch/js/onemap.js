@@ -100,10 +100,9 @@
   window.CityWatchUI = { api: api, el: el, showMessage: showMessage, interpolate: interpolate, minutesText: minutesText,
     num: num, labels: LABELS, actionLabels: ACTION_LABELS, lang: lang, when: when };
 
-  const page = document.getElementById("onemap") ? "onemap" : document.getElementById("incident-table") ? "list" : document.getElementById("orders") ? "orders" : null;
+  const page = document.getElementById("onemap") ? "onemap" : document.getElementById("incident-table") ? "list" : null;
   if (page === "onemap") oneMap();
   else if (page === "list") incidentList();
-  else if (page === "orders") myOrders();
 
   // --- The incident list: new incidents and status changes arrive live ----------------------------
 
@@ -140,71 +139,6 @@
           cell.dataset.status = ev.status;
         }
       }
-    });
-  }
-
-  // --- The team leader's orders -------------------------------------------------------------------
-
-  function myOrders() {
-    const list = document.getElementById("orders");
-    const message = document.getElementById("order-message");
-    const me = list.dataset.user;
-    const leader = new Set(DATA.leader_actions || ["accept", "decline", "depart", "arrive"]);
-
-    function renderActions(li) {
-      const box = li.querySelector(".order-actions");
-      box.replaceChildren();
-      (LABELS.dispatch_actions[li.dataset.status] || []).filter((a) => leader.has(a)).forEach((action) => {
-        const b = el("button", "order-action action-" + action, ACTION_LABELS[action] || action);
-        b.type = "button";
-        b.dataset.action = action;
-        b.addEventListener("click", () => move(li, action, b));
-        box.appendChild(b);
-      });
-    }
-
-    function setStatus(li, status) {
-      li.dataset.status = status;
-      li.querySelector(".dispatch-status").textContent = LABELS.dispatch_status[status] || status;
-      renderActions(li);
-    }
-
-    async function move(li, action, button) {
-      button.disabled = true;
-      showMessage(message, "");
-      const url = list.dataset.transitionUrl.replace("INCIDENT", encodeURIComponent(li.dataset.incident)).replace("DISPATCH", encodeURIComponent(li.dataset.id));
-      try {
-        const d = await api(url, { body: { action: action } });
-        setStatus(li, d.status);
-      } catch (err) {
-        showMessage(message, err.message);
-        button.disabled = false;
-      }
-    }
-
-    function addOrder(d) {
-      const li = el("li", "order new");
-      li.dataset.id = String(d.id);
-      li.dataset.incident = String(d.incident);
-      li.dataset.status = d.status;
-      const status = el("div", "order-status", gettext("Status") + ": ");
-      status.appendChild(el("strong", "dispatch-status", ""));
-      const where = el("div", "order-incident", d.incident_title || interpolate(gettext("Incident #%s"), [d.incident]));
-      if (d.exercise) where.append(" ", el("span", "badge exercise", "演练"));
-      if (d.incident_area) where.append(" · " + d.incident_area);
-      li.append(el("div", "order-team", d.team.name), where, status, el("div", "order-actions"));
-      const empty = list.querySelector("li.empty");
-      if (empty) empty.remove();
-      list.prepend(li);
-      setStatus(li, d.status);
-    }
-
-    list.querySelectorAll("li.order").forEach(renderActions);
-    subscribe(list.dataset.eventsUrl, null, (ev) => {
-      if (ev.type !== "dispatch" || !ev.dispatch || ev.dispatch.assigned_to !== me) return;
-      const li = list.querySelector('li.order[data-id="' + ev.dispatch.id + '"]');
-      if (li) setStatus(li, ev.dispatch.status);
-      else addOrder(ev.dispatch);
     });
   }
 
