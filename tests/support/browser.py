@@ -64,8 +64,9 @@ _BASE_ROWS: dict = {}
 
 def base_models():
     from citywatch.core.models import AdminArea, ObjectChange, Organisation, User
+    from citywatch.resources.models import RegistryVersion  # raised by the area writes of the load
 
-    return [AdminArea, Organisation, User, ObjectChange]
+    return [AdminArea, Organisation, User, RegistryVersion, ObjectChange]
 
 
 def restore_base() -> None:
