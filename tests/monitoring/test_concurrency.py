@@ -15,11 +15,19 @@ ON_POSTGIS = os.environ.get("CITYWATCH_DATABASE_URL", "").startswith("postgis")
 @pytest.mark.skipif(not ON_POSTGIS, reason="needs concurrent connections and row locks (PostGIS)")
 @pytest.mark.django_db(transaction=True)
 def test_two_batches_at_once_open_one_alarm_per_gauge():
+    # A transactional test may run after another one's flush, which empties the catalogue its migration
+    # seeded: seed it again (update_or_create, so it changes nothing when the rows are there).
+    from importlib import import_module
+
+    from django.apps import apps
+
     from citywatch.demo.loader import load_demo
     from citywatch.monitoring.actions.ingest import Batch, ingest
     from citywatch.monitoring.models import Alarm, Observation
     from tests.monitoring.conftest import T0, at, iso
     from tests.support.monitoring import rain_rule, source_in, station_in
+
+    import_module("citywatch.monitoring.migrations.0002_variables").seed(apps, None)
 
     load_demo(with_resources=False, with_geo=False)  # transactional tests start from an empty database
     source = source_in()

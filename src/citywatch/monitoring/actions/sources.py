@@ -45,6 +45,9 @@ def clean_source(data: dict, user, *, instance: DataSource | None = None) -> tup
         problems.append(RecordProblem("code", _("the code of a source cannot change (feeds use it)")))
     if "area_code" in data or instance is None:
         code = str(data.get("area_code") or "").strip()
+        if "\x00" in code:  # PostgreSQL refuses NUL in any text it is asked to compare
+            problems.append(RecordProblem("area_code", _("contains a NUL character")))
+            code = ""
         area = (
             AdminArea.objects.restrict(user, "view").filter(code=code).defer("boundary").first()
             if code
