@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from citywatch.core import inputs
+from citywatch.core import importing, inputs
 from citywatch.core.changelog import current_actor
 from citywatch.core.choices import CITY_WIDE_LEVELS
 from citywatch.core.errors import ActionError, Conflict, Invalid
@@ -101,18 +101,7 @@ class Context:
 def resolve_columns(kind: Kind, keys) -> tuple[dict[str, str], list[str]]:
     """Map incoming column names (English or a Chinese alias, any case) to the kind's columns.
     Returns ({incoming: column}, [unknown names])."""
-    lookup = {}
-    for column in kind.all_columns:
-        for name in (column.name, *column.aliases):
-            lookup[name.strip().lower()] = column.name
-    mapping, unknown = {}, []
-    for key in keys:
-        name = lookup.get(str(key).strip().lower())
-        if name is None:
-            unknown.append(str(key))
-        else:
-            mapping[key] = name
-    return mapping, unknown
+    return importing.resolve_columns(kind.all_columns, keys)
 
 
 def clean_record(kind: Kind, data: dict, ctx: Context, *, partial: bool = False, instance=None):
