@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from citywatch.core import access
 from citywatch.core.changelog import acting_as, current_actor
-from citywatch.core.errors import Conflict, Forbidden
+from citywatch.core.errors import ActionError, Conflict, Forbidden
 from citywatch.core.limits import LimitExceeded, size_text
 from citywatch.geo import crs as crslib
 
@@ -144,6 +144,41 @@ class FileRejected(ImportFailed):
 def problems_json(report: ImportReport) -> list[dict]:
     """The problems of a report as the API answers them."""
     return [{"row": p.row, "column": p.column, "message": p.message} for p in report.problems]
+
+
+REFUSAL_CODES = {UNSUPPORTED_TYPE: "unsupported_media_type", TOO_LARGE: "too_large", 422: "validation_error"}
+
+
+def refusal(exc: ImportFailed) -> ActionError:
+    """The API's answer to a failed import: 413 or 415 with the file's problem, else 422 counting the
+    problems; ``details`` lists them all (row, column, message)."""
+    status = getattr(exc, "status", 422)
+    problems = exc.report.problems
+    message = (
+        problems[0].message
+        if status != 422 and problems
+        else _("%(count)s problem(s) in the file; nothing was written") % {"count": len(problems)}
+    )
+    return ActionError(message, problems_json(exc.report), status=status, code=REFUSAL_CODES[status])
+
+
+def upload_form(request, run) -> tuple[dict, int]:
+    """An upload page's POST: ``run(upload, user=…, crs=…, dry_run=…)`` on the form's file. Returns what
+    the page shows (``report``, or ``problems``, or an ``error``) and its status (the file's refusal:
+    413, 415 or 422)."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        return {"error": _("Choose a file.")}, 422
+    try:
+        report = run(
+            upload,
+            user=request.user,
+            crs=request.POST.get("crs", "wgs84"),
+            dry_run=bool(request.POST.get("dry_run")),
+        )
+    except ImportFailed as exc:
+        return {"problems": exc.report.problems}, getattr(exc, "status", 422)
+    return {"report": report}, 200
 
 
 # --- Exchange cells -------------------------------------------------------------------------------

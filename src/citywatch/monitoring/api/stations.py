@@ -15,8 +15,8 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import ConfigDict, Field
 
-from citywatch.core import access
-from citywatch.core.errors import ActionError, Invalid
+from citywatch.core import access, importing
+from citywatch.core.errors import Invalid
 from citywatch.core.filters import BboxFilter
 from citywatch.core.importing import ImportFailed
 from citywatch.core.pagination import PageParams, feature, feature_collection, geojson, page, paged
@@ -25,6 +25,7 @@ from citywatch.monitoring.choices import AlarmLevel, StationKind, StationStatus
 from citywatch.monitoring.importers import stations as importers
 from citywatch.monitoring.models import Station
 from citywatch.monitoring.queries import stations as queries
+from citywatch.resources.api.schemas import ImportReportOut
 
 router = Router(tags=["monitoring"])
 
@@ -37,7 +38,6 @@ EXPORT_CONTENT = {
         "application/geo+json",
     )
 }
-CODES = {413: "too_large", 415: "unsupported_media_type", 422: "validation_error"}
 
 
 class StationFilter(BboxFilter):
@@ -161,15 +161,6 @@ class StationIn(Schema):
     crs: Literal["wgs84", "gcj02", "bd09"] = Field("wgs84", description="coordinate system of lon/lat")
 
 
-class ImportReportOut(Schema):
-    kind: str
-    dry_run: bool
-    created: int
-    updated: int
-    unchanged: int
-    notes: list[str]
-
-
 def _with_state(stations):
     return queries.attach_state(list(stations))
 
@@ -275,15 +266,7 @@ def import_stations(
     try:
         return importers.import_upload(file, user=request.user, crs=crs, dry_run=dry_run)
     except ImportFailed as exc:
-        status = getattr(exc, "status", 422)
-        problems = exc.report.problems
-        message = (
-            problems[0].message
-            if status != 422 and problems
-            else _("%(count)s problem(s) in the file; nothing was written") % {"count": len(problems)}
-        )
-        details = [{"row": p.row, "column": p.column, "message": p.message} for p in problems]
-        raise ActionError(message, details, status=status, code=CODES[status]) from None
+        raise importing.refusal(exc) from None
 
 
 @router.get(
