@@ -23,7 +23,7 @@ from citywatch import notify
 from citywatch.core.access import require
 from citywatch.core.choices import Role
 from citywatch.core.errors import Conflict, Forbidden
-from citywatch.core.lifecycle import Lifecycle
+from citywatch.core.lifecycle import Lifecycle, stamped, transitions
 from citywatch.warnings import cap, documents
 from citywatch.warnings.actions.drafting import WarningInput, apply, clean, lock_warning
 from citywatch.warnings.choices import (
@@ -36,24 +36,17 @@ from citywatch.warnings.choices import (
 from citywatch.warnings.models import Proposal, Warning, WarningVersion
 
 S = WarningStatus
-TRANSITIONS: dict[tuple[str, str], str] = {
-    (S.DRAFT, "submit"): S.SUBMITTED,
-    (S.DRAFT, "issue"): S.ISSUED,
-    (S.SUBMITTED, "approve"): S.ISSUED,
-    (S.SUBMITTED, "return"): S.DRAFT,
-    (S.DRAFT, "withdraw"): S.WITHDRAWN,
-    (S.SUBMITTED, "withdraw"): S.WITHDRAWN,
-    (S.ISSUED, "update"): S.ISSUED,
-    (S.ISSUED, "lift"): S.LIFTED,
-    (S.ISSUED, "expire"): S.EXPIRED,
-}
-STATE_TIMESTAMP = {
-    S.SUBMITTED: "submitted_at",
-    S.ISSUED: "issued_at",
-    S.LIFTED: "lifted_at",
-    S.EXPIRED: "expired_at",
-    S.WITHDRAWN: "withdrawn_at",
-}
+TRANSITIONS = transitions(
+    (S.DRAFT, "submit", S.SUBMITTED),
+    (S.DRAFT, "issue", S.ISSUED),
+    (S.SUBMITTED, "approve", S.ISSUED),
+    (S.SUBMITTED, "return", S.DRAFT),
+    ((S.DRAFT, S.SUBMITTED), "withdraw", S.WITHDRAWN),
+    (S.ISSUED, "update", S.ISSUED),
+    (S.ISSUED, "lift", S.LIFTED),
+    (S.ISSUED, "expire", S.EXPIRED),
+)
+STATE_TIMESTAMP = stamped(S.SUBMITTED, S.ISSUED, S.LIFTED, S.EXPIRED, S.WITHDRAWN)
 LIFECYCLE = Lifecycle(
     TRANSITIONS,
     STATE_TIMESTAMP,
