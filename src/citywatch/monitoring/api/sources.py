@@ -50,20 +50,12 @@ class SourceOut(Schema):
     contact: str
     expected_interval_minutes: int
     stale_after_minutes: int
-    area_code: str
-    area_name: str
+    area_code: str = Field(alias="area.code")
+    area_name: str = Field(alias="area.name")
     active: bool
     synthetic: bool
     notes: str
     health: HealthOut
-
-    @staticmethod
-    def resolve_area_code(obj) -> str:
-        return obj.area.code
-
-    @staticmethod
-    def resolve_area_name(obj) -> str:
-        return obj.area.name
 
 
 class SourceIn(Schema):

@@ -84,17 +84,17 @@ class StationOut(Schema):
     external_id: str
     name: str
     kind: str
-    kind_label: str
-    source: str
-    source_name: str
-    department: str
-    area_code: str
-    area_name: str
+    kind_label: str = Field(alias="get_kind_display")
+    source: str = Field(alias="source.code")
+    source_name: str = Field(alias="source.name")
+    department: str = Field(alias="source.department")
+    area_code: str = Field(alias="area.code")
+    area_name: str = Field(alias="area.name")
     lon: float
     lat: float
     elevation_m: float | None
     status: str
-    status_label: str
+    status_label: str = Field(alias="get_status_display")
     synthetic: bool
     notes: str
     input_crs: str
@@ -104,34 +104,6 @@ class StationOut(Schema):
     live_alarms: int = Field(description="live rule alarms")
     state: str = Field(description="the map's colour: a level, normal or stale")
     latest: list[LatestOut] = Field(description="readings at the newest time")
-
-    @staticmethod
-    def resolve_kind_label(obj) -> str:
-        return str(obj.get_kind_display())
-
-    @staticmethod
-    def resolve_status_label(obj) -> str:
-        return str(obj.get_status_display())
-
-    @staticmethod
-    def resolve_source(obj) -> str:
-        return obj.source.code
-
-    @staticmethod
-    def resolve_source_name(obj) -> str:
-        return obj.source.name
-
-    @staticmethod
-    def resolve_department(obj) -> str:
-        return obj.source.department
-
-    @staticmethod
-    def resolve_area_code(obj) -> str:
-        return obj.area.code
-
-    @staticmethod
-    def resolve_area_name(obj) -> str:
-        return obj.area.name
 
     @staticmethod
     def resolve_lon(obj) -> float:
