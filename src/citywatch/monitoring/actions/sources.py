@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from citywatch.core.errors import Conflict, Invalid
+from citywatch.core.errors import Conflict
 from citywatch.core.models import AdminArea
 from citywatch.monitoring.models import DataSource
 from citywatch.resources.actions import RecordProblem, changed_fields
@@ -96,14 +96,6 @@ def clean_source(data: dict, user, *, instance: DataSource | None = None) -> tup
         for name, messages in exc.message_dict.items():
             problems.append(RecordProblem(name, " ".join(messages)))
     return fields, problems
-
-
-def refuse(problems) -> Invalid:
-    return Invalid(
-        _("The record is not valid: %(problems)s")
-        % {"problems": "; ".join(f"{p.column}: {p.message}" for p in problems)},
-        [{"column": p.column, "message": p.message} for p in problems],
-    )
 
 
 @transaction.atomic

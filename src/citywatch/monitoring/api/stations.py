@@ -9,17 +9,17 @@ from typing import ClassVar, Literal
 
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
 from ninja import File, FilterSchema, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import ConfigDict, Field
 
 from citywatch.core import access, importing
-from citywatch.core.errors import Invalid
+from citywatch.core.errors import invalid_record
 from citywatch.core.filters import BboxFilter
 from citywatch.core.importing import ImportFailed
 from citywatch.core.pagination import PageParams, feature, feature_collection, geojson, page, paged
+from citywatch.core.routes import write_routes
 from citywatch.monitoring.actions import stations as actions
 from citywatch.monitoring.choices import AlarmLevel, StationKind, StationStatus
 from citywatch.monitoring.importers import stations as importers
@@ -145,14 +145,6 @@ def _state_q(qs, state: str | None, rows):
     return [s for s in rows if s.state == state]
 
 
-def refuse(problems):
-    raise Invalid(
-        _("The record is not valid: %(problems)s")
-        % {"problems": "; ".join(f"{p.column}: {p.message}" for p in problems)},
-        [{"column": p.column, "message": p.message} for p in problems],
-    )
-
-
 def write(request, payload: StationIn, instance=None) -> Station:
     data = payload.model_dump(exclude_unset=True)
     crs = data.pop("crs", "wgs84")
@@ -162,7 +154,7 @@ def write(request, payload: StationIn, instance=None) -> Station:
     ctx = actions.Context.for_user(request.user, crs)
     fields, problems = actions.clean_station(data, ctx, partial=instance is not None, instance=instance)
     if problems:
-        refuse(problems)
+        raise invalid_record(problems)
     obj, _outcome = actions.save_station(fields, instance)
     station = queries.station_for(request.user, obj.pk)
     return _with_state([station])[0]
@@ -252,25 +244,18 @@ def get_station(request: HttpRequest, pk: int):
     return _with_state([queries.station_for(request.user, pk)])[0]
 
 
-@router.post(
+write_routes(
+    router,
     "/monitoring/stations/",
-    response={201: StationOut},
-    operation_id="create_station",
-    summary="Register a station",
+    name="station",
+    model=Station,
+    schema_in=StationIn,
+    schema_out=StationOut,
+    write=write,
+    fetch=queries.station_for,
+    create_summary="Register a station",
+    update_summary="Change fields of a station",
 )
-def create_station(request: HttpRequest, payload: StationIn):
-    access.require(request.user, Station, "add")
-    return Status(201, write(request, payload))
-
-
-@router.patch(
-    "/monitoring/stations/{int:pk}",
-    response=StationOut,
-    operation_id="update_station",
-    summary="Change fields of a station",
-)
-def update_station(request: HttpRequest, pk: int, payload: StationIn):
-    return write(request, payload, queries.station_for(request.user, pk, "change"))
 
 
 @router.delete(
