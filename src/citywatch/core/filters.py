@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import FilterSchema
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from citywatch.core import inputs
 from citywatch.core.choices import AreaLevel, ChangeAction
@@ -51,6 +51,28 @@ def area_q(value: str | None, path: str) -> Q:
     for code in area_codes(value):
         q |= Q(**{f"{path}__startswith": f"{code}."}) | Q(**{f"{path}__contains": f".{code}."})
     return q
+
+
+def _named_areas(value: str | None) -> str | None:
+    if value:
+        area_codes(value)
+    return value
+
+
+# The ``area`` filter of a located filter set (with ``InAreas``): admin-area codes or names, and beneath.
+AreaParam = Annotated[
+    str | None,
+    Field(max_length=100, description="admin-area codes or names (集美区, 侨英街道), and beneath"),
+    AfterValidator(_named_areas),
+]
+
+
+class InAreas:
+    """``filter_area`` for an ``area: AreaParam`` field: rows whose area (``area__path``) is one of the
+    named areas or beneath."""
+
+    def filter_area(self, value):
+        return area_q(value, "area__path") if value else Q()
 
 
 def choice_values(value: str | None, choices) -> list[str]:
