@@ -45,12 +45,32 @@ def area_codes(value: str | None) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+def beneath_q(code: str | None, path: str) -> Q:
+    """Rows whose area (``path``: the lookup of the area path) is the area ``code`` or beneath it."""
+    if not code:
+        return Q()
+    return Q(**{f"{path}__startswith": f"{code}."}) | Q(**{f"{path}__contains": f".{code}."})
+
+
 def area_q(value: str | None, path: str) -> Q:
     """Rows whose area (``path``: the lookup of the area path) is one of the named areas or beneath."""
     q = Q()
     for code in area_codes(value):
-        q |= Q(**{f"{path}__startswith": f"{code}."}) | Q(**{f"{path}__contains": f".{code}."})
+        q |= beneath_q(code, path)
     return q
+
+
+def aware_time(value: datetime.datetime | None) -> datetime.datetime | None:
+    """A filter's time: between the years 1970 and 2200 (else ValueError); without a zone, the city's."""
+    if value is None:
+        return value
+    if not (1970 <= value.year <= 2200):
+        raise ValueError("must be a time between the years 1970 and 2200")
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+# A time filter (``since``, ``until``): see ``aware_time``.
+AwareTime = Annotated[datetime.datetime | None, AfterValidator(aware_time)]
 
 
 def _named_areas(value: str | None) -> str | None:

@@ -16,7 +16,7 @@ from pydantic import ConfigDict, Field
 
 from citywatch.core import access, importing
 from citywatch.core.errors import invalid_record
-from citywatch.core.filters import BboxFilter
+from citywatch.core.filters import BboxFilter, beneath_q
 from citywatch.core.importing import ImportFailed
 from citywatch.core.pagination import PageParams, feature, feature_collection, geojson, page, paged
 from citywatch.core.routes import write_routes
@@ -57,9 +57,7 @@ class StationFilter(BboxFilter):
         return Q(source__code=value) if value else Q()
 
     def filter_area(self, value):
-        if not value:
-            return Q()
-        return Q(area__path__startswith=f"{value}.") | Q(area__path__contains=f".{value}.")
+        return beneath_q(value, "area__path")
 
     def filter_q(self, value):
         return Q(name__icontains=value) | Q(external_id__iexact=value) if value else Q()
