@@ -308,6 +308,28 @@ def on_registry_write(sender, using=None, **kwargs) -> None:
     RegistryVersion.bump(using)
 
 
+@transaction.atomic
+def save_one(model, fields: dict, instance, conflict) -> tuple[object, str]:
+    """Create (``instance`` None) or update one record of ``model`` from cleaned fields, the row locked and
+    only the fields that differ set: (record, created / updated / unchanged). ``conflict(exc)`` is the
+    ``Conflict`` an ``IntegrityError`` becomes (a key taken). Monitoring's sources and stations."""
+    if instance is None:
+        obj = model(**fields)
+    else:
+        obj = model.objects.select_for_update().get(pk=instance.pk)
+        changed = changed_fields(obj, fields)
+        if not changed:
+            return obj, "unchanged"
+        for name in changed:
+            setattr(obj, name, fields[name])
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:
+        raise conflict(exc) from None
+    return obj, "created" if instance is None else "updated"
+
+
 def changed_fields(instance, fields: dict) -> list[str]:
     """The names in ``fields`` whose value differs from ``instance``'s: a relation by its key (read
     without a query), a list of choices as a set (core's ``differs``)."""
