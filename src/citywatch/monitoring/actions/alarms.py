@@ -27,7 +27,7 @@ from django.utils.translation import gettext_noop
 
 from citywatch import notify
 from citywatch.core.errors import Invalid
-from citywatch.core.lifecycle import Lifecycle
+from citywatch.core.lifecycle import Lifecycle, stamped, transitions
 from citywatch.monitoring import evaluation as engine
 from citywatch.monitoring.choices import (
     LEVEL_OF_RANK,
@@ -45,19 +45,13 @@ MAX_NOTE_CHARS = 2000
 STALE_LEVEL = AlarmLevel.YELLOW
 
 LIFECYCLE = Lifecycle(
-    table={
-        (AlarmState.OPEN, "acknowledge"): AlarmState.ACKNOWLEDGED,
-        (AlarmState.OPEN, "escalate"): AlarmState.OPEN,
-        (AlarmState.ACKNOWLEDGED, "escalate"): AlarmState.OPEN,
-        (AlarmState.OPEN, "clear"): AlarmState.CLEARED,
-        (AlarmState.ACKNOWLEDGED, "clear"): AlarmState.CLEARED,
-        (AlarmState.CLEARED, "close"): AlarmState.CLOSED,
-    },
-    timestamps={
-        AlarmState.ACKNOWLEDGED: "acknowledged_at",
-        AlarmState.CLEARED: "cleared_at",
-        AlarmState.CLOSED: "closed_at",
-    },
+    table=transitions(
+        (AlarmState.OPEN, "acknowledge", AlarmState.ACKNOWLEDGED),
+        ((AlarmState.OPEN, AlarmState.ACKNOWLEDGED), "escalate", AlarmState.OPEN),
+        ((AlarmState.OPEN, AlarmState.ACKNOWLEDGED), "clear", AlarmState.CLEARED),
+        (AlarmState.CLEARED, "close", AlarmState.CLOSED),
+    ),
+    timestamps=stamped(AlarmState.ACKNOWLEDGED, AlarmState.CLEARED, AlarmState.CLOSED),
     states=AlarmState,
     state_field="state",
     illegal=gettext_noop("cannot %(action)s an alarm that is %(status)s; allowed: %(allowed)s"),

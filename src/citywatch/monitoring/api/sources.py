@@ -7,11 +7,12 @@ import datetime
 
 from django.http import HttpRequest
 from ninja import FilterSchema, Query, Router, Schema
-from ninja.responses import Status
 from pydantic import ConfigDict, Field
 
 from citywatch.core import access
+from citywatch.core.errors import invalid_record
 from citywatch.core.pagination import PageParams, page, paged
+from citywatch.core.routes import write_routes
 from citywatch.monitoring.actions import sources as actions
 from citywatch.monitoring.models import DataSource
 from citywatch.monitoring.queries import sources as health
@@ -50,20 +51,12 @@ class SourceOut(Schema):
     contact: str
     expected_interval_minutes: int
     stale_after_minutes: int
-    area_code: str
-    area_name: str
+    area_code: str = Field(alias="area.code")
+    area_name: str = Field(alias="area.name")
     active: bool
     synthetic: bool
     notes: str
     health: HealthOut
-
-    @staticmethod
-    def resolve_area_code(obj) -> str:
-        return obj.area.code
-
-    @staticmethod
-    def resolve_area_name(obj) -> str:
-        return obj.area.name
 
 
 class SourceIn(Schema):
@@ -86,7 +79,7 @@ def _write(request, payload: SourceIn, instance=None):
     }
     fields, problems = actions.clean_source(data, request.user, instance=instance)
     if problems:
-        raise actions.refuse(problems)
+        raise invalid_record(problems)
     obj, _outcome = actions.save_source(fields, instance)
     return health.attach_health([queries.source_for(request.user, obj.pk)])[0]
 
@@ -116,22 +109,15 @@ def get_source(request: HttpRequest, pk: int):
     return health.attach_health([queries.source_for(request.user, pk)])[0]
 
 
-@router.post(
+write_routes(
+    router,
     "/monitoring/sources/",
-    response={201: SourceOut},
-    operation_id="create_source",
-    summary="Register a data source",
+    name="source",
+    model=DataSource,
+    schema_in=SourceIn,
+    schema_out=SourceOut,
+    write=_write,
+    fetch=queries.source_for,
+    create_summary="Register a data source",
+    update_summary="Change fields of a data source",
 )
-def create_source(request: HttpRequest, payload: SourceIn):
-    access.require(request.user, DataSource, "add")
-    return Status(201, _write(request, payload))
-
-
-@router.patch(
-    "/monitoring/sources/{int:pk}",
-    response=SourceOut,
-    operation_id="update_source",
-    summary="Change fields of a data source",
-)
-def update_source(request: HttpRequest, pk: int, payload: SourceIn):
-    return _write(request, payload, queries.source_for(request.user, pk, "change"))
