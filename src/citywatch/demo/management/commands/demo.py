@@ -97,6 +97,9 @@ def web_command(host: str, port: int) -> list[str]:
         "--port",
         str(port),
         *uvicorn_args(),
+        # Django has no lifespan handler: uvicorn would say so, and that it waits for it, on every start.
+        "--lifespan",
+        "off",
         # Open live streams (Server-Sent Events) would hold a graceful shutdown until the kill.
         "--timeout-graceful-shutdown",
         str(STOP_TIMEOUT // 2),

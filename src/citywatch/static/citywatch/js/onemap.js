@@ -155,7 +155,8 @@
     const RINGS = [5, 15, 30];
     const REACH = RINGS;
     // Ranked by the engine beside the map; every resource kind also has a layer (duty people: layer only).
-    const NEARBY_KINDS = ["rescue-teams", "depots", "shelters", "medical-facilities", "experts", "facilities"];
+    // The answers an officer looks for first (teams, then where people go) at the top of the ranked list.
+    const NEARBY_KINDS = ["rescue-teams", "shelters", "medical-facilities", "depots", "experts", "facilities"];
     const LAYER_KINDS = NEARBY_KINDS.concat(["duty-people"]);
     const KIND_TITLES = {
       "rescue-teams": gettext("Rescue teams"),
@@ -501,6 +502,10 @@
     // --- The ranked list: what officers decide with; filters by team type and shelter room ----------
     const NEARBY_FETCH = 60;
     const NEARBY_SHOWN = 8;
+    // Each group shows its first few until asked for all, so the nearest of every kind fit on one screen.
+    const FOLDED = {};
+    const FOLDED_DEFAULT = 3;
+    const expanded = new Set();
     const PREFERRED = incident.preferred_team_types || [];
     const TEAM_TYPES = LABELS.team_type || {};
     const ACTIVE_DISPATCH = ["requested", "accepted", "en_route", "on_scene"];
@@ -633,8 +638,10 @@
           return;
         }
         const ol = el("ol", "nearby-list");
-        shown.forEach((item) => {
+        const fold = expanded.has(kind) ? shown.length : FOLDED[kind] || FOLDED_DEFAULT;
+        shown.forEach((item, index) => {
           const li = el("li", "nearby-item");
+          li.hidden = index >= fold;
           li.dataset.kind = item.kind;
           li.dataset.id = String(item.id);
           li.dataset.etaMethod = item.eta_method;
@@ -664,6 +671,20 @@
           ol.appendChild(li);
         });
         section.appendChild(ol);
+        if (shown.length > (FOLDED[kind] || FOLDED_DEFAULT)) {
+          const more = el("button", "nearby-more", expanded.has(kind) ? gettext("Show fewer")
+            : interpolate(gettext("Show all %(n)s"), { n: num(shown.length) }, true));
+          more.type = "button";
+          more.setAttribute("aria-expanded", expanded.has(kind) ? "true" : "false");
+          more.addEventListener("click", () => {
+            if (expanded.has(kind)) expanded.delete(kind);
+            else expanded.add(kind);
+            renderNearby(state.nearby, state.nearbyKinds);
+            const again = nearbyResults.querySelector('.nearby-group[data-kind="' + kind + '"] .nearby-more');
+            if (again) again.focus();
+          });
+          section.appendChild(more);
+        }
         groups.push(section);
       });
       nearbyStatus.textContent = interpolate(ngettext("%(n)s result within %(minutes)s minutes, fastest first. Click one for its route.",
@@ -791,8 +812,36 @@
     const dispatchList = document.getElementById("dispatch-list");
     const logList = document.getElementById("log-list");
 
+    // Who has each open order, in the panel's head (always in view): number, team, recipient, status.
+    const orderSummary = document.getElementById("order-summary");
+    const openOrders = new Map();
+    const SUMMARY_SHOWN = 3;
+    function renderOrderSummary() {
+      if (!orderSummary) return;
+      const rows = Array.from(openOrders.values()).sort((a, b) => b.id - a.id);
+      orderSummary.replaceChildren();
+      rows.slice(0, SUMMARY_SHOWN).forEach((d) => {
+        const li = el("li", "order-line");
+        li.dataset.id = String(d.id);
+        li.dataset.status = d.status;
+        if (d.number) li.append(el("span", "dispatch-number", d.number), " ");
+        li.append(el("span", "order-team", d.team.name), " → ",
+          el("strong", "order-recipient", d.assigned_to_name || d.assigned_to || gettext("nobody")), " ",
+          el("span", "dispatch-status badge status-" + d.status, LABELS.dispatch_status[d.status] || d.status));
+        orderSummary.appendChild(li);
+      });
+      if (rows.length > SUMMARY_SHOWN) {
+        orderSummary.appendChild(el("li", "note", interpolate(gettext("and %(n)s more on the dispatch tab"), { n: num(rows.length - SUMMARY_SHOWN) }, true)));
+      }
+      orderSummary.hidden = !rows.length;
+      mapEl.dataset.openOrders = String(rows.length);
+    }
+
     function upsertDispatch(d) {
       noteDispatch(d);
+      if (ACTIVE_DISPATCH.includes(d.status)) openOrders.set(d.id, Object.assign({}, openOrders.get(d.id), d));
+      else openOrders.delete(d.id);
+      renderOrderSummary();
       let li = dispatchList.querySelector('li.dispatch[data-id="' + d.id + '"]');
       if (!li) {
         li = el("li", "dispatch new");
