@@ -362,6 +362,11 @@ CITYWATCH_DEMO_PASSWORD = env_str("CITYWATCH_DEMO_PASSWORD", "").strip()
 NINJA_PAGINATION_PER_PAGE = 100
 NINJA_PAGINATION_MAX_LIMIT = 1000
 
+# --- Logging --------------------------------------------------------------------------------------
+# One line per meaningful event, each written once: a logger either propagates to the root's console
+# handler or has that handler itself and does not propagate, never both. Routine work (each delivery, each
+# task run, each periodic enqueue) is DEBUG, shown with CITYWATCH_LOG_LEVEL=DEBUG.
+LOG_LEVEL = env_str("CITYWATCH_LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -369,15 +374,29 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s", "datefmt": "%Y-%m-%d %H:%M:%S"}
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("CITYWATCH_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's defaults give "django" a console of its own (under DEBUG) besides the root's.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         # An ordinary 403/404 is no news to an operator: only server errors (5xx, with their traceback).
         "django.request": {"level": env_str("CITYWATCH_REQUEST_LOG_LEVEL", "ERROR")},
-        # uvicorn's own lines in the same shape as ours: one clock per line.
+        # uvicorn's own lines in the same shape as ours: one clock per line. The access log (a line per
+        # request: a map asks for dozens of tiles at a time) can be turned down with WARNING.
         "uvicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "huey": {"level": "INFO"},
+        "uvicorn.access": {
+            "handlers": ["console"],
+            "level": env_str("CITYWATCH_ACCESS_LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
+        # Huey's consumer gives the "huey" logger a handler of its own when it has none — on top of the
+        # root's, so every line came twice. It has ours and does not propagate; its routine lines (each task
+        # run, each periodic enqueue) only at DEBUG. ``citywatch worker`` says itself that it started.
+        "huey": {
+            "handlers": ["console"],
+            "level": "DEBUG" if LOG_LEVEL == "DEBUG" else "WARNING",
+            "propagate": False,
+        },
         "axes": {"level": "WARNING"},
     },
 }

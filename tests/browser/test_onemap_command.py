@@ -39,6 +39,7 @@ def test_summon_an_expert_assign_roles_and_tasks(page, demo_live_server, scene, 
         # the ranked list has an experts group, nearest first, with their availability.
         for kind in ("experts", "facilities", "duty-people"):
             assert page.locator(f'#onemap-layers input[data-layer="{kind}"]').count() == 1
+        page.click("#layers-box > summary")  # the layer switches are folded away at first
         page.check('#onemap-layers input[data-layer="experts"]')
         loaded = 'input[data-layer="experts"][data-state=loaded]'
         page.wait_for_selector(loaded, state="attached", timeout=15_000)

@@ -48,12 +48,16 @@ def test_heartbeat_is_a_periodic_task():
     reason="runs against its own SpatiaLite file; the PostGIS run covers the same code path above",
 )
 def test_real_worker_process_writes_its_heartbeat(tmp_path):
-    """`citywatch worker` starts a real Huey consumer whose start-up heartbeat lands in the database."""
+    """`citywatch worker` starts a real Huey consumer whose start-up heartbeat lands in the database; its
+    console (at DEBUG, so Huey's routine lines show) writes each line once, in CityWatch's shape."""
     env = {**os.environ, "CITYWATCH_DATA_DIR": str(tmp_path), "CITYWATCH_DATABASE_URL": ""}
     env.pop("CITYWATCH_DATABASE_URL")
     cli = [sys.executable, "-m", "citywatch.cli"]
     subprocess.run([*cli, "migrate", "-v", "0"], env=env, check=True, timeout=120)
-    worker = subprocess.Popen([*cli, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    console = tmp_path / "worker.log"
+    with open(console, "wb") as out:
+        debug = {**env, "CITYWATCH_LOG_LEVEL": "DEBUG"}
+        worker = subprocess.Popen([*cli, "worker"], env=debug, stdout=out, stderr=subprocess.STDOUT)
     try:
         probe = "from citywatch.core.models import WorkerHeartbeat as W; print(W.objects.count())"
         for _ in range(60):
@@ -68,3 +72,10 @@ def test_real_worker_process_writes_its_heartbeat(tmp_path):
     finally:
         worker.terminate()
         worker.wait(timeout=20)
+    lines = console.read_text().splitlines()
+    executed = [line for line in lines if "Executing citywatch.core.tasks.heartbeat" in line]
+    assert len(executed) >= 1, lines
+    # Huey's own handler ("[time] INFO:huey…") never joined ours: each record once.
+    assert not [line for line in lines if ":huey" in line], lines
+    assert len(set(executed)) == len(executed), executed
+    assert sum("worker started" in line for line in lines) == 1, lines

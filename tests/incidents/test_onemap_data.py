@@ -111,3 +111,32 @@ def test_report_form_asks_to_confirm_a_point_outside_the_city(duty_client):
     assert r.status_code == 302, r.content.decode()[:2000]
     r = duty_client.post("/incidents/new/", {**form, "lon": "0", "lat": "0", "confirm_location": "1"})
     assert r.status_code == 422 and "不在中国境内" in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_edit_is_an_event_and_the_detail_carries_the_header(duty_client):
+    """An edit reaches open one-maps as an "edit" event naming the fields; the incident's answer carries
+    what its header shows (type and place by name, the team types it calls for)."""
+    from citywatch.core.models import User
+    from citywatch.incidents import events
+
+    duty = User.objects.get(username="duty_officer")
+    data = duty_client.post("/api/v1/incidents/", body(), content_type=J).json()
+    cursor = IncidentLog.objects.order_by("-id").values_list("id", flat=True).first()
+    r = duty_client.patch(
+        f"/api/v1/incidents/{data['id']}",
+        {"severity": "2", "caller_name": "陈大山", "description": "积水", "version": data["version"]},
+        content_type=J,
+    )
+    assert r.status_code == 200, r.content
+    detail = r.json()
+    assert detail["type_label"] == "洪涝"  # the type's label, not its code
+    assert detail["place"][0] == "思明区" and len(detail["place"]) >= 2
+    assert detail["preferred_team_types"][0] == "water_rescue"
+    _, sent = events.poll(duty, cursor)
+    edits = [e for e in sent if e["type"] == "edit"]
+    assert [sorted(e["fields"]) for e in edits] == [["severity"], ["caller_name", "description"]]
+    assert all(e["incident"] == data["id"] and e["version"] == detail["version"] for e in edits)
+    # Team leaders, who see only their orders, get no edit events.
+    leader = User.objects.get(username="team_leader")
+    assert events.poll(leader, cursor)[1] == []

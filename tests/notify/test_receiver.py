@@ -25,9 +25,18 @@ CITYWATCH = Path(sys.executable).with_name("citywatch")
 
 @pytest.fixture
 def receiver():
+    yield from start_receiver()
+
+
+@pytest.fixture
+def brief_receiver():
+    yield from start_receiver("--brief")
+
+
+def start_receiver(*extra):
     secret = "receiver-secret-0123456789"
     process = subprocess.Popen(
-        [str(CITYWATCH), "webhook-receiver", "--port", "0", "--secret", secret],
+        [str(CITYWATCH), "webhook-receiver", "--port", "0", "--secret", secret, *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -90,3 +99,36 @@ def test_sign_and_verify_agree_with_the_documented_scheme():
     assert verify("k" * 20, "1767225600", body, f"sha256={expected}", now=1767225600 + 10)
     assert not verify("k" * 20, "1767225600", body, f"sha256={expected}", now=1767225600 + 301)
     assert not verify("k" * 20, "not-a-time", body, f"sha256={expected}")
+
+
+def signed_post(secret, url, message: dict) -> int:
+    body = json.dumps(message, ensure_ascii=False).encode()
+    now = str(int(time.time()))
+    return post(url, body, {"X-CityWatch-Timestamp": now, "X-CityWatch-Signature": sign(secret, now, body)})
+
+
+def test_brief_prints_a_line_not_the_document(brief_receiver):
+    """The demo's receiver (``--brief``): a line with the time, the count by kind and the subject."""
+    secret, url, process = brief_receiver
+    assert signed_post(secret, url, {"id": 7, "kind": "alarm.opened", "subject": "黄色告警：雨量站"}) == 200
+    line = process.stdout.readline()
+    assert "alarm.opened 1" in line and "黄色告警：雨量站" in line and not line.lstrip().startswith("{")
+
+
+def test_a_burst_is_one_line():
+    """Messages arriving together are one line: how many of each kind, and the last subject."""
+    import importlib
+    import io
+
+    bursts = importlib.import_module("citywatch.notify.management.commands.webhook-receiver").Bursts
+    out = io.StringIO()
+    burst = bursts(out, window=3600)  # flushed by hand below, not by the clock
+    for n in range(300):
+        burst.add({"id": n, "kind": "alarm.opened", "subject": f"告警{n}"})
+    burst.add({"id": 300, "kind": "dispatch.requested", "subject": "调派指令 DP000001"})
+    burst.flush()
+    burst.flush()  # nothing more arrived: nothing more printed
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1, lines
+    assert "301" in lines[0] and "alarm.opened 300, dispatch.requested 1" in lines[0]
+    assert "DP000001" in lines[0]

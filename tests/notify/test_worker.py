@@ -94,8 +94,13 @@ def test_deliver_once_command(db, capsys):
 def test_structured_log_lines(db, caplog):
     subscription("email", "duty@example.org")
     msg = message()
-    with caplog.at_level("INFO", logger="citywatch.notify"):
+    with caplog.at_level("DEBUG", logger="citywatch.notify"):
         worker.run_once("w-log")
-    lines = [r.getMessage() for r in caplog.records if r.name == "citywatch.notify"]
+    records = [r for r in caplog.records if r.name == "citywatch.notify"]
+    lines = [r.getMessage() for r in records]
     assert any(line.startswith("event=message.fanned_out") and f"message={msg.pk}" in line for line in lines)
     assert any(line.startswith("event=delivery.sent") and "transport=email" in line for line in lines)
+    # Each delivery is routine (DEBUG); the round's one line says what it did (INFO).
+    levels = {r.getMessage().split()[0]: r.levelname for r in records}
+    assert levels["event=delivery.sent"] == "DEBUG" and levels["event=message.fanned_out"] == "DEBUG"
+    assert levels["event=round"] == "INFO"

@@ -13,10 +13,14 @@ FAR = (118.19, 24.75)
 
 
 def login(page, base, username):
+    """Log in through the form and wait until the browser has left the login page: a ``goto`` issued
+    while the form's POST is still on its way would cancel it (the session never set), which a loaded
+    machine makes likely."""
     page.goto(f"{base}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url, timeout=30_000)
 
 
 def create(client, slug, **fields):

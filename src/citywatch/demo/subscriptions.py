@@ -65,7 +65,7 @@ def outside_world(env: dict) -> dict[str, list[str]]:
     """The processes ``citywatch demo`` runs beside web and worker so that its notifications have somewhere
     to go: a Mosquitto broker on 127.0.0.1:1883 (unless ``CITYWATCH_MQTT_URL`` names one, or one listens
     there already — Debian's service — which is then used) and the demo webhook receiver on :8765, which
-    prints every signed message it gets. ``env`` gets the broker's URL for the worker."""
+    prints a line per burst of signed messages it gets. ``env`` gets the broker's URL for the worker."""
     import shutil
     import sys
 
@@ -85,5 +85,6 @@ def outside_world(env: dict) -> dict[str, list[str]]:
             str(RECEIVER_PORT),
             "--secret",
             webhook_secret(),
+            "--brief",  # a line per burst: hundreds of alarms at once are one line
         ]
     return children

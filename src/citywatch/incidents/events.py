@@ -1,11 +1,13 @@
 """Live updates of incident command as Server-Sent Events at ``/incidents/events``.
 
 The stream polls the incident log (append-only, ids increasing) about once a second and sends one event
-per new entry the user may see, as JSON: ``{"type": "incident" | "status" | "dispatch" | "log",
+per new entry the user may see, as JSON: ``{"type": "incident" | "status" | "edit" | "dispatch" | "log",
 "incident": <id>, …}``, the records in it serialised by the API's schemas (``LogOut``,
 ``DispatchEventOut``, ``IncidentSummaryOut``), with the SSE ``id`` set to the log entry's id, so a
 reconnecting EventSource resumes after the last entry it saw (``Last-Event-ID``). A comment line goes
-out every 15 seconds as a heartbeat.
+out every 15 seconds as a heartbeat. An ``"edit"`` event names the fields changed (``"fields"``); the
+one-map then reads the incident anew and redraws its header (and its rings and ranked list when the
+location or type changed).
 
 Jurisdiction: users who may view the incident log get the entries of the incidents they may see; team
 leaders (who may not) get only the dispatch events of dispatches they may see, without the log text.
@@ -111,6 +113,10 @@ def poll(user, cursor: int) -> tuple[int, list[dict]]:
             event["type"] = "status"
             event["status"] = data["to"]
             event["allowed_actions"] = actions.LIFECYCLE.allowed(data["to"])
+        elif e.kind in (LogKind.EDIT, LogKind.SEVERITY):
+            # The incident's fields changed: open one-maps read it anew (``GET /incidents/{id}``).
+            event["type"] = "edit"
+            event["fields"] = ["severity"] if e.kind == LogKind.SEVERITY else list(data.get("fields") or [])
         if isinstance(data.get("version"), int):
             event["version"] = data["version"]
         if sees_log:

@@ -129,7 +129,8 @@ def run(
     worker_id = worker_id or default_worker_id()
     stop = stop or threading.Event()
     deadline = None if seconds is None else time.monotonic() + seconds
-    actions.log_event("worker.started", worker=worker_id)
+    # A periodic task runs a worker a minute at a time: its start and stop are routine.
+    actions.log_event("worker.started", level=logging.DEBUG, worker=worker_id)
     while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
         _fresh_connection()
         try:
@@ -143,7 +144,7 @@ def run(
                 pause = min(pause, max(0.0, deadline - time.monotonic()))
             stop.wait(pause)
     _fresh_connection()
-    actions.log_event("worker.stopped", worker=worker_id)
+    actions.log_event("worker.stopped", level=logging.DEBUG, worker=worker_id)
 
 
 def _fresh_connection() -> None:

@@ -17,6 +17,7 @@ Nothing here imports a CityWatch app; what the administrative areas put into til
 from __future__ import annotations
 
 import re
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +106,7 @@ def published(directory: Path) -> Published | None:
 
 
 _FILES: dict[Path, TileFile] = {}
+_FILES_LOCK = threading.Lock()
 
 
 def tile_file(directory: Path, version: str) -> tuple[TileFile, dict] | None:
@@ -123,11 +125,12 @@ def tile_file(directory: Path, version: str) -> tuple[TileFile, dict] | None:
     file = path / str(info.get("file", ""))
     if not file.is_file():
         return None
-    reader = _FILES.get(file)
-    if reader is None:
-        for gone in [f for f in _FILES if not f.exists()]:  # versions pruned since (readers of old ones)
-            del _FILES[gone]
-        reader = _FILES[file] = TileFile(file)
+    with _FILES_LOCK:  # tiles are asked for by many threads at once (the map asks for a screenful)
+        reader = _FILES.get(file)
+        if reader is None:
+            for gone in [f for f in _FILES if not f.exists()]:  # versions pruned since (readers of old ones)
+                del _FILES[gone]
+            reader = _FILES[file] = TileFile(file)
     return reader, manifest
 
 

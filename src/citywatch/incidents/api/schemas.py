@@ -35,6 +35,7 @@ from citywatch.incidents.choices import (
     Severity,
     SupplyStatus,
     TaskStatus,
+    preferred_team_types,
 )
 from citywatch.incidents.grading import proposed_severity
 from citywatch.incidents.models import SitrepStatus
@@ -184,9 +185,20 @@ def _due(incident, report: str):
 
 
 class IncidentDetail(IncidentOut):
-    """One incident, with its affected area."""
+    """One incident, with its affected area and what the one-map's header shows of it."""
 
     affected_area: Geometry | None
+    type_label: str = Field(alias="get_type_display")
+    place: list[str] = Field(description="the names of its area from the district down")
+    preferred_team_types: list[str] = Field(description="the team types it calls for, the most fitting first")
+
+    @staticmethod
+    def resolve_place(incident) -> list[str]:
+        return incident.area.place_names() or [incident.area.name]
+
+    @staticmethod
+    def resolve_preferred_team_types(incident) -> list[str]:
+        return preferred_team_types(incident)
 
     @staticmethod
     def resolve_affected_area(incident):

@@ -79,6 +79,7 @@ def fan_out(message_id: int, worker_id: str, now=None) -> int | None:
         )
     log_event(
         "message.fanned_out",
+        level=logging.DEBUG,
         message=message.pk,
         kind=message.kind,
         deliveries=len(subscriptions),
@@ -169,7 +170,8 @@ def record(delivery: Delivery, outcome: Outcome, worker_id: str, started_at, dur
         )
     log_event(
         f"delivery.{status.value}",
-        level=logging.INFO if outcome.ok else logging.WARNING,
+        # Each one sent is routine (the round's line counts them); a failure is news.
+        level=logging.DEBUG if outcome.ok else logging.WARNING,
         delivery=delivery.pk,
         message=delivery.message_id,
         kind=delivery.message.kind,

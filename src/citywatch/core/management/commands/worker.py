@@ -1,5 +1,9 @@
+import logging
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+log = logging.getLogger("citywatch.worker")
 
 
 class Command(BaseCommand):
@@ -12,5 +16,7 @@ class Command(BaseCommand):
         from citywatch.core.changelog import acting_as
         from citywatch.core.choices import ChangeSource
 
+        # Huey's own start-up lines are DEBUG (settings.LOGGING): one line says the worker is up.
+        log.info("worker started: %s threads, periodic tasks on", workers)
         with acting_as(None, ChangeSource.WORKER):
             call_command("run_huey", workers=workers, worker_type="thread", periodic=True)

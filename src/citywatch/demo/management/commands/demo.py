@@ -71,7 +71,12 @@ class Command(BaseCommand):
         if not settings.DEBUG and not check_static()["ok"]:
             self.stdout.write("Collecting static files…")
             call_command("collectstatic", interactive=False, verbosity=0)
-        env = {**os.environ, "CITYWATCH_DEBUG": os.environ.get("CITYWATCH_DEBUG", "false")}
+        env = {
+            **os.environ,
+            "CITYWATCH_DEBUG": os.environ.get("CITYWATCH_DEBUG", "false"),
+            # The console shows what a user needs: not a line per request (a map asks for dozens of tiles).
+            "CITYWATCH_ACCESS_LOG_LEVEL": os.environ.get("CITYWATCH_ACCESS_LOG_LEVEL", "WARNING"),
+        }
         worker = [sys.executable, "-m", "citywatch.cli", "worker"]
         # A broker and the webhook receiver for the demo's subscriptions (demo.subscriptions).
         extra = outside_world(env)
@@ -92,6 +97,9 @@ def web_command(host: str, port: int) -> list[str]:
         "--port",
         str(port),
         *uvicorn_args(),
+        # Django has no lifespan handler: uvicorn would say so, and that it waits for it, on every start.
+        "--lifespan",
+        "off",
         # Open live streams (Server-Sent Events) would hold a graceful shutdown until the kill.
         "--timeout-graceful-shutdown",
         str(STOP_TIMEOUT // 2),

@@ -1,6 +1,8 @@
 import json
 import signal
 import threading
+import time
+from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -16,8 +18,13 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, required=True, help="port to listen on (0: any free port)")
         parser.add_argument("--secret", required=True, help="the subscription's signing secret")
         parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+        parser.add_argument(
+            "--brief",
+            action="store_true",
+            help="a line per burst of messages (their number by kind, the last subject), not each JSON",
+        )
 
-    def handle(self, *args, port, secret, host, **options):
+    def handle(self, *args, port, secret, host, brief=False, **options):
         from citywatch.notify.receiver import make_server
 
         if not (0 <= port <= 65535):
@@ -28,6 +35,9 @@ class Command(BaseCommand):
         def on_message(message, headers):
             self.stdout.write(json.dumps(message, ensure_ascii=False))
             self.stdout.flush()
+
+        if brief:
+            on_message = Bursts(self.stdout).add
 
         try:
             server = make_server(host, port, secret, on_message)
@@ -52,3 +62,47 @@ class Command(BaseCommand):
             server.serve_forever(poll_interval=0.2)
         finally:
             server.server_close()
+
+
+class Bursts:
+    """Messages that arrive together (within ``WINDOW`` seconds of the first) printed as one line: the
+    time, how many of each kind, and the last one's subject — the demo's console then says "12 alarms
+    arrived" once instead of printing twelve documents."""
+
+    WINDOW = 1.0
+
+    def __init__(self, out, window: float = WINDOW):
+        self.out = out
+        self.window = window
+        self.lock = threading.Lock()
+        self.kinds: Counter = Counter()
+        self.last = ""
+        self.timer: threading.Timer | None = None
+
+    def add(self, message, headers=None):
+        with self.lock:
+            self.kinds[str(message.get("kind", ""))] += 1
+            self.last = str(message.get("subject", ""))
+            if self.timer is None:
+                self.timer = threading.Timer(self.window, self.flush)
+                self.timer.daemon = True
+                self.timer.start()
+
+    def flush(self):
+        with self.lock:
+            if self.timer is not None:
+                self.timer.cancel()  # flushed before its time (by hand): the timer has nothing left to do
+            kinds, last = self.kinds, self.last
+            self.kinds, self.last, self.timer = Counter(), "", None
+        total = sum(kinds.values())
+        if not total:
+            return
+        counts = ", ".join(f"{kind} {n}" for kind, n in kinds.most_common())
+        line = _("%(time)s webhook: %(total)s received (%(counts)s); last: %(subject)s") % {
+            "time": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "total": total,
+            "counts": counts,
+            "subject": last,
+        }
+        self.out.write(line)
+        self.out.flush()

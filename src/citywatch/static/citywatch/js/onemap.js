@@ -155,7 +155,8 @@
     const RINGS = [5, 15, 30];
     const REACH = RINGS;
     // Ranked by the engine beside the map; every resource kind also has a layer (duty people: layer only).
-    const NEARBY_KINDS = ["rescue-teams", "depots", "shelters", "medical-facilities", "experts", "facilities"];
+    // The answers an officer looks for first (teams, then where people go) at the top of the ranked list.
+    const NEARBY_KINDS = ["rescue-teams", "shelters", "medical-facilities", "depots", "experts", "facilities"];
     const LAYER_KINDS = NEARBY_KINDS.concat(["duty-people"]);
     const KIND_TITLES = {
       "rescue-teams": gettext("Rescue teams"),
@@ -191,7 +192,8 @@
       "duty-people": { "circle-color": "#475569", "circle-radius": 4 },
     };
     const BOX = 0.15; // degrees around the incident for the resource layers (about 15 km)
-    const bbox = [here[0] - BOX, here[1] - BOX, here[0] + BOX, here[1] + BOX].map((v) => v.toFixed(5)).join(",");
+    const around = () => [here[0] - BOX, here[1] - BOX, here[0] + BOX, here[1] + BOX].map((v) => v.toFixed(5)).join(",");
+    let bbox = around();
     const state = { status: incident.status, version: incident.version, allowed: incident.allowed_actions || [], nearby: null, run: 0 };
     let ops = null;
     window.citywatchIncident = state;
@@ -209,7 +211,8 @@
     // The incident itself: an HTML marker (pulsing dot) with its title.
     const pin = el("div", "incident-pin");
     pin.title = document.querySelector(".incident-title").textContent.trim();
-    new maplibregl.Marker({ element: pin }).setLngLat(here).addTo(map);
+    const pinMarker = new maplibregl.Marker({ element: pin }).setLngLat(here).addTo(map);
+    window.citywatchIncidentPlace = () => pinMarker.getLngLat().toArray();
 
     const layerBoxes = {};
     document.querySelectorAll("#onemap-layers input[data-layer]").forEach((box) => (layerBoxes[box.dataset.layer] = box));
@@ -231,6 +234,7 @@
     }
 
     async function loadRings() {
+      mapEl.dataset.rings = "loading";
       const reach = document.getElementById("reach-list");
       const minutes = RINGS;
       const answers = await Promise.allSettled(minutes.map((m) => {
@@ -498,6 +502,10 @@
     // --- The ranked list: what officers decide with; filters by team type and shelter room ----------
     const NEARBY_FETCH = 60;
     const NEARBY_SHOWN = 8;
+    // Each group shows its first few until asked for all, so the nearest of every kind fit on one screen.
+    const FOLDED = {};
+    const FOLDED_DEFAULT = 3;
+    const expanded = new Set();
     const PREFERRED = incident.preferred_team_types || [];
     const TEAM_TYPES = LABELS.team_type || {};
     const ACTIVE_DISPATCH = ["requested", "accepted", "en_route", "on_scene"];
@@ -630,8 +638,10 @@
           return;
         }
         const ol = el("ol", "nearby-list");
-        shown.forEach((item) => {
+        const fold = expanded.has(kind) ? shown.length : FOLDED[kind] || FOLDED_DEFAULT;
+        shown.forEach((item, index) => {
           const li = el("li", "nearby-item");
+          li.hidden = index >= fold;
           li.dataset.kind = item.kind;
           li.dataset.id = String(item.id);
           li.dataset.etaMethod = item.eta_method;
@@ -661,6 +671,20 @@
           ol.appendChild(li);
         });
         section.appendChild(ol);
+        if (shown.length > (FOLDED[kind] || FOLDED_DEFAULT)) {
+          const more = el("button", "nearby-more", expanded.has(kind) ? gettext("Show fewer")
+            : interpolate(gettext("Show all %(n)s"), { n: num(shown.length) }, true));
+          more.type = "button";
+          more.setAttribute("aria-expanded", expanded.has(kind) ? "true" : "false");
+          more.addEventListener("click", () => {
+            if (expanded.has(kind)) expanded.delete(kind);
+            else expanded.add(kind);
+            renderNearby(state.nearby, state.nearbyKinds);
+            const again = nearbyResults.querySelector('.nearby-group[data-kind="' + kind + '"] .nearby-more');
+            if (again) again.focus();
+          });
+          section.appendChild(more);
+        }
         groups.push(section);
       });
       nearbyStatus.textContent = interpolate(ngettext("%(n)s result within %(minutes)s minutes, fastest first. Click one for its route.",
@@ -788,8 +812,36 @@
     const dispatchList = document.getElementById("dispatch-list");
     const logList = document.getElementById("log-list");
 
+    // Who has each open order, in the panel's head (always in view): number, team, recipient, status.
+    const orderSummary = document.getElementById("order-summary");
+    const openOrders = new Map();
+    const SUMMARY_SHOWN = 3;
+    function renderOrderSummary() {
+      if (!orderSummary) return;
+      const rows = Array.from(openOrders.values()).sort((a, b) => b.id - a.id);
+      orderSummary.replaceChildren();
+      rows.slice(0, SUMMARY_SHOWN).forEach((d) => {
+        const li = el("li", "order-line");
+        li.dataset.id = String(d.id);
+        li.dataset.status = d.status;
+        if (d.number) li.append(el("span", "dispatch-number", d.number), " ");
+        li.append(el("span", "order-team", d.team.name), " → ",
+          el("strong", "order-recipient", d.assigned_to_name || d.assigned_to || gettext("nobody")), " ",
+          el("span", "dispatch-status badge status-" + d.status, LABELS.dispatch_status[d.status] || d.status));
+        orderSummary.appendChild(li);
+      });
+      if (rows.length > SUMMARY_SHOWN) {
+        orderSummary.appendChild(el("li", "note", interpolate(gettext("and %(n)s more on the dispatch tab"), { n: num(rows.length - SUMMARY_SHOWN) }, true)));
+      }
+      orderSummary.hidden = !rows.length;
+      mapEl.dataset.openOrders = String(rows.length);
+    }
+
     function upsertDispatch(d) {
       noteDispatch(d);
+      if (ACTIVE_DISPATCH.includes(d.status)) openOrders.set(d.id, Object.assign({}, openOrders.get(d.id), d));
+      else openOrders.delete(d.id);
+      renderOrderSummary();
       let li = dispatchList.querySelector('li.dispatch[data-id="' + d.id + '"]');
       if (!li) {
         li = el("li", "dispatch new");
@@ -862,6 +914,101 @@
       refresh = setTimeout(loadNearby, 400);
     };
 
+    // --- The header: an edit, by this officer or any other, redraws it in place --------------------
+
+    const header = {
+      title: document.getElementById("incident-title"),
+      type: document.getElementById("incident-type"),
+      severity: document.getElementById("incident-severity"),
+      place: document.querySelector(".incident-place"),
+      facts: document.getElementById("incident-facts"),
+    };
+    let editor = null;
+    let shownTitle = header.title.firstChild.nodeValue.trim();
+
+    function factsOf(inc) {
+      const out = [];
+      if (inc.people_trapped) {
+        out.push(el("span", "fact trapped", interpolate(ngettext("%(n)s person trapped", "%(n)s people trapped", inc.people_trapped), { n: num(inc.people_trapped) }, true)));
+      }
+      if (inc.deaths || inc.serious_injuries || inc.injuries || inc.missing) {
+        out.push(el("span", "fact casualties", interpolate(gettext("deaths %(d)s, serious injuries %(s)s, injuries %(i)s, missing %(m)s"),
+          { d: num(inc.deaths), s: num(inc.serious_injuries), i: num(inc.injuries), m: num(inc.missing) }, true)));
+      }
+      if (inc.caller_name || inc.caller_phone) {
+        const caller = el("span", "fact caller", gettext("Caller") + ": " + inc.caller_name + " ");
+        if (inc.caller_phone) {
+          const a = el("a", null, inc.caller_phone);
+          a.href = "tel:" + inc.caller_phone;
+          caller.appendChild(a);
+        }
+        out.push(caller);
+      }
+      const times = (inc.occurred_at ? gettext("Occurred") + " " + when(inc.occurred_at) + " · " : "") + gettext("Reported") + " " + when(inc.reported_at);
+      out.push(el("span", "fact times", times));
+      return out;
+    }
+
+    /** The header, the form and — when the place or the type changed — the rings, layers and ranked list. */
+    function showIncident(inc) {
+      if (inc.version < state.version) return;
+      state.version = inc.version;
+      statusEl.dataset.version = String(inc.version);
+      header.title.firstChild.nodeValue = inc.title;
+      pin.title = inc.title;
+      document.title = document.title.replace(shownTitle, inc.title);
+      shownTitle = inc.title;
+      header.type.textContent = inc.type_label;
+      header.severity.textContent = inc.severity_label;
+      header.severity.className = "severity severity-" + inc.severity;
+      header.place.textContent = inc.place.join(" · ");
+      const meta = header.place.parentNode;
+      meta.querySelectorAll(".badge").forEach((b) => b.remove());
+      if (inc.at_sea || inc.outside_city) meta.append(" ", el("span", "badge", inc.at_sea ? gettext("at sea") : gettext("outside the city")));
+      const facts = [];
+      factsOf(inc).forEach((f) => facts.push(f, " "));
+      header.facts.replaceChildren(...facts);
+      let description = document.getElementById("incident-description");
+      if (inc.description && !description) {
+        description = el("p", "incident-description");
+        description.id = "incident-description";
+        header.facts.after(description);
+      }
+      if (description) {
+        description.textContent = inc.description;
+        description.hidden = !inc.description;
+      }
+      if (editor) editor.refresh(inc);
+      const moved = inc.lon !== here[0] || inc.lat !== here[1];
+      const retyped = inc.type !== incident.type || inc.at_sea !== incident.at_sea;
+      Object.assign(incident, { lon: inc.lon, lat: inc.lat, type: inc.type, at_sea: inc.at_sea });
+      if (retyped) {
+        PREFERRED.splice(0, PREFERRED.length, ...(inc.preferred_team_types || []));
+        nearbyFilters.teamType = PREFERRED.length ? "preferred" : "";
+      }
+      if (moved) {
+        here[0] = inc.lon;
+        here[1] = inc.lat;
+        pinMarker.setLngLat(here);
+        bbox = around();
+        Object.entries(layerBoxes).forEach(([name, box]) => {
+          if (!box.dataset.state) return;
+          if (name === "population") loadPopulation();
+          else if (LAYER_KINDS.includes(name)) loadKind(name);
+        });
+        if (map.getSource("rings")) loadRings().catch((err) => addNote(err.message));
+      }
+      if (moved || retyped) loadNearby();
+      mapEl.dataset.incidentVersion = String(inc.version);
+    }
+
+    let reread = null;
+    const rereadSoon = () => {
+      // A change of severity and of other fields come as two entries: read the incident once.
+      clearTimeout(reread);
+      reread = setTimeout(() => api(mapEl.dataset.incidentUrl).then(showIncident).catch((err) => addNote(err.message)), 250);
+    };
+
     subscribe(mapEl.dataset.eventsUrl, mapEl.dataset.lastEvent, (ev) => {
       if (ev.incident !== incident.id) return;
       document.dispatchEvent(new CustomEvent("citywatch:incident-event", { detail: ev }));
@@ -875,6 +1022,8 @@
       } else if (ev.type === "dispatch" && ev.dispatch) {
         upsertDispatch(ev.dispatch);
         refreshNearbySoon();
+      } else if (ev.type === "edit") {
+        rereadSoon();
       } else if (ev.log && ops) {
         // Supplies, the command post and sitreps write the log too: bring their panels up to date.
         refreshPanelsSoon(ev.log);
@@ -886,7 +1035,8 @@
     ops = operations(map, mapEl, incident, canChange);
     noteForm(mapEl, canChange);
     panelTabs();
-    editForm(mapEl, state);
+    editor = editForm(mapEl, state, showIncident);
+    mapEl.dataset.incidentVersion = String(state.version);
     mapSearch(map);
     loadNearby();
   }
@@ -948,10 +1098,10 @@
 
   // --- Editing the incident (title, type, severity, location, casualties, caller, time) -----------
 
-  function editForm(mapEl, state) {
+  function editForm(mapEl, state, onSaved) {
     const dialog = document.getElementById("incident-edit");
     const open = document.getElementById("edit-incident");
-    if (!dialog || !open) return;
+    if (!dialog || !open) return null;
     const form = document.getElementById("incident-edit-form");
     const message = document.getElementById("edit-message");
     const base = mapEl.dataset.incidentUrl.replace(/\/$/, "");
@@ -1003,14 +1153,36 @@
       const save = document.getElementById("edit-save");
       save.disabled = true;
       try {
-        await api(base, { method: "PATCH", body: body });
-        // The header, the rings and the ranked list all follow from the incident: read them anew.
-        window.location.reload();
+        const saved = await api(base, { method: "PATCH", body: body });
+        dialog.close();
+        // The header follows at once; the rings and the ranked list too when the place or the type changed.
+        onSaved(saved);
       } catch (err) {
         showMessage(message, err.status === 409 || err.status === 422 ? interpolate(gettext("Not saved: %(error)s"), { error: err.message }, true) : err.message);
+      } finally {
         save.disabled = false;
       }
     });
+
+    /** The form's values as the incident now is (a change saved here or by anyone else). A field this
+        officer is changing in the open form keeps what they typed; the others follow. */
+    function valuesOf(inc) {
+      const local = inc.occurred_at ? when(inc.occurred_at, { year: true }).replace(" ", "T") : "";
+      return { title: inc.title, type: inc.type, severity: inc.severity, lon: inc.lon.toFixed(6), lat: inc.lat.toFixed(6),
+        occurred_at: local, people_trapped: String(inc.people_trapped), deaths: String(inc.deaths),
+        serious_injuries: String(inc.serious_injuries), injuries: String(inc.injuries), missing: String(inc.missing),
+        caller_name: inc.caller_name, caller_phone: inc.caller_phone, description: inc.description };
+    }
+    return {
+      refresh(inc) {
+        const now = valuesOf(inc);
+        Array.from(form.elements).forEach((f) => {
+          if (!f.name || !(f.name in now)) return;
+          if (!dialog.open || f.value === initial[f.name]) f.value = now[f.name];
+          initial[f.name] = now[f.name];
+        });
+      },
+    };
   }
 
   // --- Place search on the one-map: fly to a community, street or named place -----------------------
