@@ -14,6 +14,9 @@ for a stored (station, variable, time) is refused unless the reading says it is 
 one in ``ObservationCorrection``. Within a batch the first reading of a key wins; a later different one is
 refused. Times are stored to the second (a fraction is dropped).
 
+The refused readings are also counted per source, hour and kind of reason, with the source's last few
+kept (``actions.rejects``: bounded whatever a feed sends), for the feed health of the sources page.
+
 Inside the same transaction the rules watching the batch's variables are evaluated over the new readings
 (``actions.rules.evaluate_batch``), so alarms open, escalate and clear with the readings that caused them
 and their events leave through the notify outbox after the commit.
@@ -41,6 +44,7 @@ from django.utils.translation import gettext as _
 from citywatch.core import access
 from citywatch.core.choices import Role
 from citywatch.core.errors import Invalid, TooLarge
+from citywatch.monitoring.actions import rejects
 from citywatch.monitoring.choices import QUALITY_CODES, Quality
 from citywatch.monitoring.models import Observation, ObservationCorrection, Station, Variable
 
@@ -174,10 +178,12 @@ class Batch:
                 if st is None:
                     problems[i] = no_station
                     continue
+            station[i] = st  # (kept for a row refused below too: its source's feed health)
             var = get("variable")
             if type(var) is not str or not 0 < len(var) <= 48:
                 problems[i] = no_variable
                 continue
+            variable[i] = var if var[0] != " " and var[-1] != " " else var.strip()
             raw_time = get("time")
             t = times.get(raw_time) if type(raw_time) is str else None
             if t is None:
@@ -214,8 +220,6 @@ class Batch:
                         continue
                     sources[i] = code
                     any_source = True
-            station[i] = st
-            variable[i] = var if var[0] != " " and var[-1] != " " else var.strip()
             time[i] = t
             value[i] = v
             if q:
@@ -670,6 +674,7 @@ def ingest(
     result = IngestResult(rejected=[Rejection(i, problems[i]) for i in sorted(problems)])
     if not len(rows):
         result.duplicates = duplicates
+        rejects.record(batch, result.rejected, source=source, writer=writer, station_pk=station_pk, now=now)
         return result
 
     with transaction.atomic():
@@ -762,6 +767,7 @@ def ingest(
             )
     result.duplicates = duplicates
     result.rejected.sort(key=lambda r: r.index)
+    rejects.record(batch, result.rejected, source=source, writer=writer, station_pk=station_pk, now=now)
     return result
 
 
