@@ -229,13 +229,25 @@ def evaluate_batch(station: np.ndarray, variable: np.ndarray, time: np.ndarray, 
             watched = targets(rule, np.unique(b_station), info)
             if not len(watched):
                 continue
-            since = int(b_time[np.isin(b_station, watched)].min())
-            history = load_readings(var, watched, since - spec.history_seconds - 1)
+            mine = b_time[np.isin(b_station, watched)]
+            since, until = int(mine.min()), int(mine.max())
+            # up to the batch's newest reading: stored newer ones were evaluated when they came (or are
+            # left to their own batch, after a ``rewind``)
+            history = load_readings(var, watched, since - spec.history_seconds - 1, until)
             states = load_states(rule, watched)
             result = engine.track_alarms(spec, engine.Series.of(history), states, since=since)
             count += alarms.apply(rule, result, now=now)
             save_states(rule, result.states, watched)
     return count
+
+
+def rewind(rules, stations, to: dt.datetime) -> int:
+    """Rewind the machines' memory of ``rules`` at ``stations`` to ``to``: readings after it that come
+    again (a replay, a late backlog sent as corrections) are evaluated as if for the first time. The level
+    is kept (a live alarm stays live); a safe-since after ``to`` is forgotten. Returns the states moved."""
+    states = RuleState.objects.filter(rule__in=rules, station_id__in=list(stations), last_time__gt=to)
+    states.filter(safe_since__gt=to).update(safe_since=None)
+    return states.update(last_time=to)
 
 
 def evaluate_no_data(now=None) -> int:
