@@ -85,6 +85,9 @@ class Command(BaseCommand):
         worker = [sys.executable, "-m", "citywatch.cli", "worker"]
         # A broker and the webhook receiver for the demo's subscriptions (demo.subscriptions).
         extra = outside_world(env)
+        if env.get("CITYWATCH_MQTT_URL"):
+            # the readings' subscriber (`simulate rainstorm` publishes there when MQTT is configured)
+            extra["ingest"] = [sys.executable, "-m", "citywatch.cli", "ingest", "mqtt"]
         failed = run_children({**extra, "worker": worker, "web": web_command(host, port)}, env)
         if failed:
             raise CommandError(failed)
