@@ -209,9 +209,9 @@ def district_of(area_path: str, districts: dict[str, object]):
     return None
 
 
-def signal_readings(variable_codes, since, until=None):
+def signal_readings(variable_codes, since, until=None, districts=None):
     """Readings of the given variables (a code → since mapping, or codes all read since ``since``) at
-    active stations placed in a district:
+    active stations placed in a district (of ``districts``, a set of district pks, when given):
     (stations, {variable code: (station index, epoch seconds, value) arrays}), stations being
     [(station, district)] in index order. Good and estimated readings only (not suspect)."""
     import numpy as np
@@ -221,12 +221,12 @@ def signal_readings(variable_codes, since, until=None):
     from citywatch.monitoring.choices import Quality, StationStatus
     from citywatch.monitoring.models import Observation, Station
 
-    districts = {d.path: d for d in AdminArea.objects.filter(level=AreaLevel.DISTRICT)}
+    by_path = {d.path: d for d in AdminArea.objects.filter(level=AreaLevel.DISTRICT)}
     stations = []
     index = {}
     for station in Station.objects.select_related("area").exclude(status=StationStatus.RETIRED):
-        district = district_of(station.area.path, districts)
-        if district is not None:
+        district = district_of(station.area.path, by_path)
+        if district is not None and (districts is None or district.pk in districts):
             index[station.pk] = len(stations)
             stations.append((station, district))
     out = {}
