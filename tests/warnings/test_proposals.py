@@ -198,3 +198,25 @@ def test_a_feed_batch_proposes_at_once_and_the_next_raises_it(gauge):
     )
     assert post_rain_again.json()["duplicates"] == 1
     assert proposed() == ["blue", "orange"]
+
+
+@pytest.mark.django_db
+def test_a_replayed_storm_is_judged_as_of_its_newest_reading(gauge):
+    """A feed's backlog (or the demo's replay) six hours old proposes as it stood then: the signals'
+    clock is the city's newest reading, not the wall clock; silent for a day and the freshness window, it
+    lapses."""
+    hour = datetime.timedelta(hours=1)
+    end = timezone.now().replace(microsecond=0) - 6 * hour
+    records = [
+        {"station": "T1", "variable": "rain", "time": (end - k * hour).isoformat(), "value": 6.0}
+        for k in range(10)
+    ]
+    assert not ingest_records(records, source_code="test-rain").rejected  # the wall clock: now
+    proposal = tongan_rainstorm().get()
+    assert (proposal.level, proposal.status) == ("blue", ProposalStatus.OPEN)
+    actions.compute_proposals()  # the worker's minute agrees
+    assert tongan_rainstorm().get().level == "blue"
+    # nothing newer for a day and the freshness window (3 h): stale
+    actions.compute_proposals(now=end + 28 * hour)
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.LAPSED

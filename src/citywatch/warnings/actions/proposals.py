@@ -258,7 +258,8 @@ def compute_proposals(now=None, *, hazards=None, districts=None) -> dict[str, in
     Called after each ingested batch, by the worker every minute (fresh readings age, a silent gauge's
     proposal lapses) and by ``citywatch warnings propose``.
 
-    The hazards' rows are locked before the readings are read, so two computations (two feeds' batches
+    Each hazard is computed as of its ``_data_clock`` (its newest reading in the city). The hazards' rows
+    are locked before the readings are read, so two computations (two feeds' batches
     at once, the worker's minute) take turns and the later one reads what the earlier one committed."""
     import numpy as np
     from django.conf import settings
@@ -274,9 +275,6 @@ def compute_proposals(now=None, *, hazards=None, districts=None) -> dict[str, in
         return raised
     ensure_seeded()
 
-    def hours_ago(hours):
-        return now - datetime.timedelta(hours=hours + 1)
-
     windows = {
         "rain": WINDOWS_HOURS["rainstorm"],
         "wind_speed": WINDOWS_HOURS["wind"],
@@ -284,9 +282,14 @@ def compute_proposals(now=None, *, hazards=None, districts=None) -> dict[str, in
         "temperature": WINDOWS_HOURS["high_temperature"],
     }
     codes = {code for hazard in hazards for code in VARIABLES[hazard]}
-    starts = {code: hours_ago(hours) for code, hours in windows.items() if code in codes}
     with transaction.atomic():
         list(HazardType.objects.select_for_update().filter(code__in=hazards).order_by("code"))
+        clocks = {hazard: _data_clock(VARIABLES[hazard], now) for hazard in hazards}
+        starts = {
+            code: min(clocks[h] for h in hazards if code in VARIABLES[h])
+            - datetime.timedelta(hours=windows[code] + 1)
+            for code in codes
+        }
         stations, readings = signal_readings(starts, None, now, districts=districts)
         district_list: list[AdminArea] = []
         district_index: dict[int, int] = {}
@@ -295,25 +298,23 @@ def compute_proposals(now=None, *, hazards=None, districts=None) -> dict[str, in
                 district_index[district.pk] = len(district_list)
                 district_list.append(district)
         area_of_station = np.array([district_index[d.pk] for _s, d in stations], dtype=np.int64)
-        options = {
-            "now": int(now.timestamp()),
-            "max_age_minutes": settings.CITYWATCH_SIGNAL_MAX_AGE_MINUTES,
-        }
         minimum = max(1, settings.CITYWATCH_SIGNAL_MIN_STATIONS)
-        heat_options = {**options, "max_age_minutes": max(options["max_age_minutes"], 24 * 60)}
 
-        def part(code):
+        def part(code, clock):
             st, tm, vl = readings[code]
-            keep = tm > int(now.timestamp()) - windows[code] * 3600
+            keep = (tm > clock - windows[code] * 3600) & (tm <= clock)
             return Readings(st[keep], tm[keep], vl[keep])
 
         for hazard in hazards:
+            clock = int(clocks[hazard].timestamp())
+            options = {"now": clock, "max_age_minutes": settings.CITYWATCH_SIGNAL_MAX_AGE_MINUTES}
+            heat_options = {**options, "max_age_minutes": max(options["max_age_minutes"], 24 * 60)}
             if hazard == "rainstorm":
-                data = part("rain")
+                data = part("rain", clock)
                 results = signals.rainstorm_signals(data, area_of_station, min_stations=minimum, **options)
                 station_ids = np.unique(data.station)
             elif hazard in ("gale", "typhoon"):
-                mean, gust = part("wind_speed"), part("wind_gust")
+                mean, gust = part("wind_speed", clock), part("wind_gust", clock)
                 if hazard == "gale":
                     results = signals.gale_signals(
                         mean, gust, area_of_station, min_stations=minimum, **options
@@ -329,7 +330,7 @@ def compute_proposals(now=None, *, hazards=None, districts=None) -> dict[str, in
                     )
                 station_ids = np.union1d(mean.station, gust.station)
             else:
-                data = part("temperature")
+                data = part("temperature", clock)
                 results = signals.high_temperature_signals(
                     data, area_of_station, min_stations=minimum, **heat_options
                 )
@@ -342,6 +343,32 @@ def compute_proposals(now=None, *, hazards=None, districts=None) -> dict[str, in
             signals_found = _signals_of(hazard, results, stations, district_list)
             raised[hazard] = len(record_signals(hazard, signals_found, areas))
     return raised
+
+
+# How far the signals' clock may lag behind the wall clock (see ``_data_clock``).
+CLOCK_LAG = datetime.timedelta(days=1)
+
+
+def _data_clock(codes, now) -> datetime.datetime:
+    """The moment a hazard's signals are computed for: the newest reading of its variables in the city
+    (DOMAIN.md §3.1: windows end at the newest observation), never after ``now`` nor more than
+    ``CLOCK_LAG`` before it. A gauge silent while the others report is judged stale against the others
+    (``CITYWATCH_SIGNAL_MAX_AGE_MINUTES``); a replayed storm (``citywatch simulate rainstorm`` sends the
+    last hours fast) or a feed's backlog is judged as it was when it fell; a network silent for a day
+    (and ``CITYWATCH_SIGNAL_MAX_AGE_MINUTES``) lets its proposals lapse."""
+    from django.db.models import Max
+
+    from citywatch.monitoring.choices import Quality
+    from citywatch.monitoring.models import Observation
+
+    newest = (
+        Observation.objects.filter(variable__code__in=codes, time__lte=now)
+        .exclude(quality=Quality.SUSPECT)
+        .aggregate(newest=Max("time"))["newest"]
+    )
+    if newest is None:
+        return now
+    return max(newest, now - CLOCK_LAG)
 
 
 def after_batch(station_pks, variable_pks, now) -> None:
