@@ -112,7 +112,7 @@ PORTS = [
 HISTORY_HOURS = 7 * 24
 # The rain gauges' history stops this many hours before the load: room for `simulate rainstorm` to replay
 # a storm fast in the past (the rules evaluate only readings newer than a gauge's newest).
-RAIN_GAP_HOURS = 9
+RAIN_GAP_HOURS = 16
 
 
 @dataclass
