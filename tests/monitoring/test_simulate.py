@@ -106,3 +106,17 @@ def test_with_a_broker_the_storm_travels_over_mqtt(small_demo, tmp_path, setting
     finally:
         subscriber.stop()
         broker.stop()
+
+
+def test_the_default_storm_makes_the_rainstorm_proposal_climb_from_blue(small_demo):  # noqa: F811
+    """The defaults: seven hours of light rain, then the cell — the proposal for 同安区 is computed with
+    each batch and climbs: blue first (50 mm in 12 h, not in 6), then yellow, orange (and red)."""
+    from citywatch.warnings.models import Proposal
+
+    out = simulate("--district", "同安区", "--step", "10")
+    assert "rejected 0" in out.splitlines()[-1], out
+    proposal = Proposal.objects.get(hazard__code="rainstorm", area__code="350212")
+    levels = [h["level"] for h in proposal.history]
+    assert levels[:3] == ["blue", "yellow", "orange"], levels
+    kinds = set(Message.objects.filter(kind="warning.proposed").values_list("level", flat=True))
+    assert {"blue", "yellow", "orange"} <= kinds

@@ -19,7 +19,8 @@ kept (``actions.rejects``: bounded whatever a feed sends), for the feed health o
 
 Inside the same transaction the rules watching the batch's variables are evaluated over the new readings
 (``actions.rules.evaluate_batch``), so alarms open, escalate and clear with the readings that caused them
-and their events leave through the notify outbox after the commit.
+and their events leave through the notify outbox after the commit. The ``AFTER_BATCH`` hooks then run
+in the same transaction (warnings' signal proposals).
 
 Who may write what: a ``data_feed`` user (a source's token, ``citywatch token create --source``) only the
 stations of the sources it feeds; other users the stations in their jurisdiction, with the permission to
@@ -581,6 +582,11 @@ def _touch_stations(cursor, station: np.ndarray, time: np.ndarray) -> None:
     )
 
 
+# What other apps do with each batch, in its transaction after its rules: f(station pks, variable pks,
+# now) of the readings written (arrays); warnings registers its proposals (monitoring imports no app).
+AFTER_BATCH: list = []
+
+
 # --- the function --------------------------------------------------------------------------------------
 def ingest(
     batch: Batch,
@@ -765,6 +771,8 @@ def ingest(
             result.alarm_transitions = rules.evaluate_batch(
                 station_pk[written], var_pk[written], batch.time[written], now=now
             )
+            for after_batch in AFTER_BATCH:
+                after_batch(station_pk[written], var_pk[written], now)
     result.duplicates = duplicates
     result.rejected.sort(key=lambda r: r.index)
     rejects.record(batch, result.rejected, source=source, writer=writer, station_pk=station_pk, now=now)

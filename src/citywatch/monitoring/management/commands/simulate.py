@@ -25,8 +25,9 @@ How the readings travel (--via auto, the default, picks the first that applies):
           POST /api/v1/observations with a data feed token of each source (made now, or --token);
   direct  otherwise: the ingestion function itself, in this process, against the configured database.
 The simulated clock runs --speed times faster than real time and ends now (the readings are never in the
-future): with the defaults an 8-hour span (the storm, then the sums falling until the alarms clear)
-plays in 8 minutes."""
+future): with the defaults a 15-hour span — 7 hours of light rain (the rainstorm signal proposed blue),
+the cell (yellow, orange, red; the alarms open and escalate), then the sums falling until the alarms
+clear — plays in 15 minutes."""
 
 
 class Command(BaseCommand):
@@ -48,7 +49,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--speed", type=float, default=60.0, help="simulated seconds per real second (60)"
         )
-        parser.add_argument("--hours", type=float, default=8.0, help="simulated span in hours (8)")
+        parser.add_argument("--hours", type=float, default=15.0, help="simulated span in hours (15)")
+        parser.add_argument(
+            "--lead-hours",
+            type=float,
+            default=None,
+            help="hours of light rain before the cell (default: what --hours leaves beyond 8)",
+        )
         parser.add_argument(
             "--peak", type=float, default=110.0, help="rain intensity at the cell's centre, mm/h (110)"
         )
@@ -58,7 +65,22 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="http://127.0.0.1:8000", help="the CityWatch server (http)")
         parser.add_argument("--token", default="", help="a data feed token to use (http; default: made now)")
 
-    def handle(self, *args, scenario, district, speed, hours, peak, radius, step, via, url, token, **options):
+    def handle(
+        self,
+        *args,
+        scenario,
+        district,
+        speed,
+        hours,
+        lead_hours,
+        peak,
+        radius,
+        step,
+        via,
+        url,
+        token,
+        **options,
+    ):
         if scenario == "typhoon":
             from citywatch.response.simulation import handle as typhoon
 
@@ -67,9 +89,12 @@ class Command(BaseCommand):
 
         if speed <= 0 or hours <= 0 or step <= 0 or peak < 0 or radius <= 0:
             raise CommandError("--speed, --hours, --step and --radius must be positive, --peak not negative")
+        lead = max(0.0, hours - 8.0) if lead_hours is None else lead_hours
+        if not 0 <= lead < hours:
+            raise CommandError("--lead-hours must be at least 0 and less than --hours")
         try:
             storm, area = for_district(
-                district, span_hours=hours, peak=peak, radius_km=radius, step_minutes=step
+                district, span_hours=hours, peak=peak, radius_km=radius, step_minutes=step, lead_hours=lead
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
