@@ -113,6 +113,8 @@ HISTORY_HOURS = 7 * 24
 # The rain gauges' history stops this many hours before the load: room for `simulate rainstorm` to replay
 # a storm fast in the past (the rules evaluate only readings newer than a gauge's newest).
 RAIN_GAP_HOURS = 9
+# … and the wind stations' this many: room for `simulate typhoon` to replay the typhoon's approach.
+WIND_GAP_HOURS = 3
 
 
 @dataclass
@@ -495,6 +497,8 @@ def _history(stations, variables: dict, now: datetime.datetime, hours: int, seed
         keep = slice(None)
         if code == "rain":
             keep = slice(0, max(1, hours - RAIN_GAP_HOURS))
+        elif code in ("wind_speed", "wind_gust"):
+            keep = slice(0, max(1, hours - WIND_GAP_HOURS))
         for start in range(0, len(group), per_batch):
             part = group[start : start + per_batch]
             block = values[start : start + per_batch][:, keep]
