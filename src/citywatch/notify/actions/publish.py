@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
+from citywatch.notify.actions.reactions import react
 from citywatch.notify.choices import Level
 from citywatch.notify.models import Message
 from citywatch.notify.models.messages import HAZARD_PATTERN, KIND_PATTERN
@@ -47,7 +48,8 @@ def publish(
 
     Raises ``PublishOutsideTransaction`` outside ``transaction.atomic()`` and ``ValueError`` for arguments
     that break these rules (programming errors of the caller, not user input). Sends nothing: the worker
-    delivers after the commit; a rolled-back transaction takes the message with it.
+    delivers after the commit; a rolled-back transaction takes the message with it. The reactions other
+    apps registered for ``kind`` run before it returns, in the same transaction (``reactions.py``).
     """
     if not transaction.get_connection().in_atomic_block:
         raise PublishOutsideTransaction(
@@ -83,7 +85,7 @@ def publish(
             raise ValueError("obj must be saved before it is published")
         content_type = ContentType.objects.get_for_model(obj, for_concrete_model=True)
         object_id = str(obj.pk)
-    return Message.objects.create(
+    message = Message.objects.create(
         kind=kind,
         area=area,
         area_path=area.path if area is not None else "",
@@ -97,3 +99,5 @@ def publish(
         content_type=content_type,
         object_id=object_id,
     )
+    react(message)  # other apps' reactions, in this transaction (``reactions.py``)
+    return message

@@ -4,7 +4,8 @@ starting a response, upgrading the running one, or ending it. The system propose
 ``rule_proposal`` is the rule itself — a pure function of the plan's rule and levels, the warning's event
 and colour, and the level of the running response — tested exhaustively. ``consider`` applies it to a
 warning event (an outbox message ``warning.issued`` / ``warning.updated`` / ``warning.lifted``, seen in the
-transaction that writes it: ``signals.py``), so a proposal exists exactly when the warning does. A
+transaction that writes it: a notify reaction registered in ``apps.py``), so a proposal exists exactly
+when the warning does. A
 proposal writes no notification of its own: it rides on the warning event (pages follow ``warning.*``),
 so every warning event stays the last outbox row its action writes.
 """
