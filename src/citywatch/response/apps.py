@@ -23,7 +23,7 @@ class ResponseConfig(AppConfig):
                 name="response.responses",
                 template="response/panels/responses.html",
                 context=views.duty_panel,
-                order=20,
+                order=6,  # beside the warnings (their proposals lead to its proposals), above the alarms
                 live=("response.*", "action.*", "warning.*"),
                 permission="response.view_response",
             )

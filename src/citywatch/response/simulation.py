@@ -33,6 +33,7 @@ rules (``warnings.signals.typhoon_signals``) in this process and proposed as exe
 from __future__ import annotations
 
 import datetime
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -90,11 +91,22 @@ class Run:
         stamp = timezone.localtime().strftime("%H:%M:%S")
         self.out(f"[{stamp}] {'演练 ' if self.exercise else ''}{text}")
 
+    def deliver_round(self):
+        """One delivery round; its per-delivery log lines stay out of the simulator's story (warnings and
+        errors still show)."""
+        from citywatch.notify import worker
+
+        notify_log = logging.getLogger("citywatch.notify")
+        level = notify_log.level
+        notify_log.setLevel(max(level, logging.WARNING))
+        try:
+            return worker.run_once("simulate")
+        finally:
+            notify_log.setLevel(level)
+
     def settle(self) -> None:
         if self.deliver:
-            from citywatch.notify import worker
-
-            result = worker.run_once("simulate")
+            result = self.deliver_round()
             if result.sent or result.failed:
                 self.say(
                     _("notifications: %(sent)s sent, %(failed)s failed (will retry)")
@@ -118,9 +130,7 @@ class Run:
                 raise Stopped(what)
             time.sleep(1.0)
             if self.deliver:
-                from citywatch.notify import worker
-
-                worker.run_once("simulate")
+                self.deliver_round()
 
     @property
     def commander(self):
@@ -191,7 +201,7 @@ class Run:
         proposed typhoon warnings."""
         from django.db.models import Max
 
-        from citywatch.demo.typhoon import WIND_VARIABLES, for_city
+        from citywatch.demo.typhoon import for_city
         from citywatch.monitoring.models import Station
         from citywatch.warnings.signals import wind_scale
 
@@ -199,11 +209,11 @@ class Run:
         self.storm = storm
         newest = None
         if not self.exercise:
+            # The gust rule evaluates only readings newer than a wind station's newest (weather stations'
+            # wind goes to the signal whatever its time).
             newest = Station.objects.filter(
                 source__code__in={s.source for s in storm.sites},
-                external_id__in=[
-                    s.external_id for s in storm.sites if set(s.variables) & set(WIND_VARIABLES)
-                ],
+                external_id__in=[s.external_id for s in storm.sites if "wind_gust" in s.variables],
             ).aggregate(m=Max("last_seen_at"))["m"]
         times = storm.clock(timezone.now(), not_before=newest)
         self.say(
@@ -250,13 +260,11 @@ class Run:
                     + "  ".join(f"{k} {v}" for k, v in outcome.items())
                 )
                 if self.deliver:
-                    from citywatch.notify import worker
-
-                    worker.run_once("simulate")
+                    self.deliver_round()
         if self.exercise:
             self.propose_drill(kept)
         proposals = self.until(
-            _("the warnings app's typhoon proposals (computed by the worker every minute)"),
+            _("the warnings app's typhoon proposals (computed from the stored readings)"),
             lambda: list(self.warning_proposals(level="yellow")),
         )
         for proposal in proposals:

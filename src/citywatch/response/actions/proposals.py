@@ -15,12 +15,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from citywatch.core import inputs
 from citywatch.core.errors import Conflict
 from citywatch.incidents.actions import log_text
 from citywatch.response.choices import (
+    PROPOSAL_TEXT,
     ROMAN,
     RULE_OFFSET,
     EventKind,
@@ -133,15 +133,6 @@ def consider(message) -> Proposal | None:
             data={"proposal": proposal.pk, "message": message.pk, "kind": kind, "level": level},
         )
     return proposal
-
-
-PROPOSAL_TEXT = {
-    ProposalKind.START: gettext_noop("proposed: start a level %(level)s %(hazard)s response for %(area)s"),
-    ProposalKind.UPGRADE: gettext_noop(
-        "proposed: upgrade the %(hazard)s response for %(area)s to level %(level)s"
-    ),
-    ProposalKind.END: gettext_noop("proposed: end the %(hazard)s response for %(area)s"),
-}
 
 
 def proposal_text(proposal: Proposal) -> str:
