@@ -450,8 +450,24 @@ class Run:
             _("a commander issues the proposed typhoon warning (warnings page)"), self.warning_in_force
         )
         self.say(_("warning issued: %(headline)s") % {"headline": warning.headline})
+        if self.exercise:
+            self.covered(warning)
         self.settle()
         return warning
+
+    def covered(self, warning) -> None:
+        """A drill's proposals the issued warning covers count as issued (for real ones the warnings
+        app's next computation does it: ``record_signals`` leaves a drill's alone)."""
+        from citywatch.warnings.choices import level_rank
+        from citywatch.warnings.models import Proposal
+
+        areas = set(warning.areas.values_list("pk", flat=True))
+        for proposal in Proposal.objects.filter(
+            hazard__code=HAZARD, status="open", exercise=True, area__in=areas
+        ):
+            if level_rank(proposal.level) <= level_rank(warning.level):
+                proposal.issued_level, proposal.status = warning.level, "issued"
+                proposal.save()
 
     def response_proposal(self, kind: str):
         from citywatch.response.models import Proposal
