@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
+from citywatch.notify.actions.reactions import react
 from citywatch.notify.choices import Level
 from citywatch.notify.models import Message
 from citywatch.notify.models.messages import HAZARD_PATTERN, KIND_PATTERN
@@ -47,13 +48,15 @@ def publish(
 
     Raises ``PublishOutsideTransaction`` outside ``transaction.atomic()`` and ``ValueError`` for arguments
     that break these rules (programming errors of the caller, not user input). Sends nothing: the worker
-    delivers after the commit; a rolled-back transaction takes the message with it.
+    delivers after the commit; a rolled-back transaction takes the message with it. The reactions other
+    apps registered for ``kind`` run before it returns, in the same transaction (``reactions.py``).
     """
     message = _message(
         kind, area=area, subject=subject, body=body, payload=payload, hazard=hazard, level=level,
         exercise=exercise, public=public, obj=obj,
     )  # fmt: skip
     message.save()
+    react(message)  # other apps' reactions, in this transaction (``reactions.py``)
     return message
 
 
@@ -123,8 +126,8 @@ def _message(
 
 def publish_many(items: list[tuple[str, dict]]) -> list[Message]:
     """``publish`` of many messages (``(kind, fields)`` pairs) in one insert, in order: the same checks and
-    the same ``post_save`` receivers per message (the response proposals, …), and one announcement to the
-    event stream for the whole insert instead of one per message."""
+    the same ``post_save`` receivers (the event stream's watch) and reactions per message (the response
+    proposals, …), and one announcement to the event stream for the whole insert instead of one per message."""
     from django.db.models.signals import post_save
 
     from citywatch.notify.events import OUTBOX, announce
@@ -137,5 +140,6 @@ def publish_many(items: list[tuple[str, dict]]) -> list[Message]:
     for message in messages:
         message._announced = True  # once below, not once per row (``Watch``)
         post_save.send(Message, instance=message, created=True, update_fields=None, raw=False, using=using)
+        react(message)
     announce(using, OUTBOX.channel)
     return messages

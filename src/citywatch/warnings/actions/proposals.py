@@ -79,6 +79,11 @@ def record_signals(
     }
     for signal in signals:
         proposal = current.get(signal.area.pk)
+        if proposal is not None and proposal.exercise:
+            # A drill's proposal (one open per hazard and area): the real signal takes the area over.
+            proposal.status = ProposalStatus.LAPSED
+            proposal.save()
+            proposal = None
         issued = _issued_in_force(hazard, signal.area)
         if proposal is None:
             proposal = Proposal(hazard=hazard, area=signal.area, issued_level=issued, history=[])
@@ -103,7 +108,7 @@ def record_signals(
             _announce(proposal)
     for area in computed_areas:
         proposal = current.get(area.pk)
-        if proposal is not None and area.pk not in signalled:
+        if proposal is not None and area.pk not in signalled and not proposal.exercise:  # a drill's stays
             proposal.status = ProposalStatus.LAPSED
             proposal.history = [*proposal.history, {"level": "", "at": now.isoformat()}][-50:]
             proposal.save()

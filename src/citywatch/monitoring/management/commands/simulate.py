@@ -84,7 +84,7 @@ class Command(BaseCommand):
         if scenario == "typhoon":
             from citywatch.response.simulation import handle as typhoon
 
-            return typhoon(self, options)
+            return typhoon(self, {**options, "via": via, "url": url, "token": token})
         from citywatch.demo.storm import for_district
 
         if speed <= 0 or hours <= 0 or step <= 0 or peak < 0 or radius <= 0:
