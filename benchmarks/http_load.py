@@ -152,6 +152,28 @@ def production_server(
             process.wait()
 
 
+def server_cpu_seconds(server: Server) -> float:
+    """CPU seconds (user + system) used so far by the server's processes (its process group: uvicorn's
+    supervisor and workers), from /proc; 0.0 where there is no /proc."""
+    total = 0
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0.0
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                text = stat.read()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2 :].split()
+        if int(fields[2]) == server.process.pid:  # the process group: the server's session
+            total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 # --- the load --------------------------------------------------------------------------------------
 @dataclass
 class Load:
@@ -266,7 +288,7 @@ def _raw(request, port: int, headers: dict[str, str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
-async def _drive(port, requests, count, seconds, concurrency, headers, warmup) -> Load:
+async def _drive(port, requests, count, seconds, concurrency, headers, warmup, on_start=None) -> Load:
     raws = [_raw(r, port, headers) for r in requests]
     load = Load(0, 0.0, 0, concurrency=concurrency)
     issued = 0  # requests of this phase (the bound)
@@ -304,6 +326,8 @@ async def _drive(port, requests, count, seconds, concurrency, headers, warmup) -
         until = time.perf_counter() + warmup
         await asyncio.gather(*(worker(until, False, None) for _ in range(concurrency)))
         issued = 0
+    if on_start is not None:
+        on_start()
     start = time.perf_counter()
     await asyncio.gather(*(worker(start + seconds, True, count) for _ in range(concurrency)))
     load.seconds = time.perf_counter() - start
@@ -319,12 +343,16 @@ def drive(
     concurrency: int = 8,
     headers: dict[str, str] | None = None,
     warmup: float = 0.0,
+    on_start=None,
 ) -> Load:
     """At most ``count`` requests in at most ``seconds`` (after ``warmup`` seconds not counted) over
-    ``concurrency`` keep-alive connections; ``requests`` are cycled."""
+    ``concurrency`` keep-alive connections; ``requests`` are cycled. ``on_start`` is called when the
+    measured part begins (after the warm-up)."""
     if not requests:
         raise ValueError("no requests to send")
-    coroutine = _drive(port, list(requests), count, seconds, concurrency, dict(headers or {}), warmup)
+    coroutine = _drive(
+        port, list(requests), count, seconds, concurrency, dict(headers or {}), warmup, on_start
+    )
     try:  # the client's own cost per request, smaller with uvloop (the server uses it too)
         import uvloop
     except ImportError:
@@ -470,6 +498,7 @@ def run(
             loads: dict[str, Load] = {}
             slices: dict[str, list[float]] = {name: [] for name, *_ in plan}
             loadavg: dict[str, list[float]] = {name: [] for name, *_ in plan}
+            cpu: dict[str, float] = dict.fromkeys(slices, 0.0)
             for round_ in range(rounds):
                 for name, server, scenario, _base in plan:
                     paths, headers = scenarios[scenario]
@@ -478,6 +507,7 @@ def run(
                     baseline_line = server in ("stock", "single") and scenario in ("trivial", "me")
                     total = size["baseline_seconds"] if baseline_line else size["seconds"]
                     loadavg[name].append(os.getloadavg()[0])
+                    started = []
                     load = drive(
                         servers[server].port,
                         paths,
@@ -486,7 +516,11 @@ def run(
                         concurrency=size["concurrency"],
                         headers=headers,
                         warmup=size["warmup"] if round_ == 0 else size["slice_warmup"],
+                        on_start=lambda s=servers[server], started=started: started.append(
+                            server_cpu_seconds(s)
+                        ),
                     )
+                    cpu[name] += server_cpu_seconds(servers[server]) - started[0]
                     slices[name].append(round(load.rate, 1))
                     loads[name] = load if name not in loads else loads[name].add(load)
     for name, server, scenario, base in plan:
@@ -523,6 +557,7 @@ def run(
             }[server],
             rounds=rounds,
             rounds_rate=slices[name],
+            server_cpu_ms_per_request=round(cpu[name] / load.requests * 1000, 3) if load.requests else None,
             loadavg_1m={"min": round(min(loadavg[name]), 2), "max": round(max(loadavg[name]), 2)},
             cpus=os.cpu_count(),
             **extra,
