@@ -220,6 +220,8 @@ def test_a_replayed_storm_is_judged_as_of_its_newest_reading(gauge):
     actions.compute_proposals(now=end + 28 * hour)
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.LAPSED
+
+
 def test_a_drills_proposal_is_left_alone_by_the_computation(db):
     """An exercise proposal (a drill's, ``citywatch simulate typhoon --exercise``) is neither moved nor
     lapsed by the computation from the real readings, which knows nothing of drills — unless a real signal
