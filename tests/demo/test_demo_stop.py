@@ -89,8 +89,8 @@ def test_parent_signal_stops_every_child(tmp_path, signum):
         assert all(alive(pid) for pid in pids)
         parent.send_signal(signum)
         # SIGTERM to both children, SIGKILL to the stubborn one's group after the 1 s timeout.
-        assert parent.wait(timeout=8) == 0
-        assert wait_for(lambda: not any(alive(pid) for pid in pids), 3), [p for p in pids if alive(p)]
+        assert parent.wait(timeout=60) == 0  # a bound for a hang: a loaded machine exits slowly
+        assert wait_for(lambda: not any(alive(pid) for pid in pids), 20), [p for p in pids if alive(p)]
     finally:
         if parent.poll() is None:
             parent.kill()
