@@ -309,7 +309,7 @@ class Run:
         from citywatch.warnings.queries import signal_readings
 
         stations, _none = signal_readings({}, None)
-        index = {(s.source.code, s.external_id): i for i, (s, _d) in enumerate(stations)}
+        index = {(s.source, s.external_id): i for i, (s, _d) in enumerate(stations)}
         districts: list[AdminArea] = []
         district_index: dict[int, int] = {}
         for _s, district in stations:

@@ -234,12 +234,12 @@ def signal_readings(variable_codes, since, until=None, districts=None):
     rows = (
         Station.objects.exclude(status=StationStatus.RETIRED)
         .order_by("id")
-        .values_list("id", "external_id", "name", "area__path")
+        .values_list("id", "external_id", "name", "area__path", "source__code")
     )
-    for pk, external_id, name, path in rows:
+    for pk, external_id, name, path, source in rows:
         district = district_of(path or "", by_path)
         if district is not None and (districts is None or district.pk in districts):
-            stations.append((StationRef(pk, external_id, name), district))
+            stations.append((StationRef(pk, external_id, name, source), district))
     pks = [station.pk for station, _district in stations]
     lookup = np.full((max(pks) + 1) if pks else 1, -1, dtype=np.int64)
     lookup[pks] = np.arange(len(pks))
@@ -284,6 +284,7 @@ class StationRef:
     pk: int
     external_id: str
     name: str
+    source: str = ""  # the source's code
 
 
 SQL_CHUNK = 900  # station ids per query (SQLite's bound parameters)
