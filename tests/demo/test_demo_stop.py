@@ -121,7 +121,13 @@ def test_child_that_fails_stops_the_other(tmp_path):
 def test_a_parent_killed_outright_takes_its_children_with_it(tmp_path):
     polite_file = tmp_path / "polite.pid"
     parent = subprocess.Popen(  # noqa: S603 - our own interpreter
-        [sys.executable, "-c", PARENT, POLITE.format(pidfile=str(polite_file)), "import time; time.sleep(300)"],
+        [
+            sys.executable,
+            "-c",
+            PARENT,
+            POLITE.format(pidfile=str(polite_file)),
+            "import time; time.sleep(300)",
+        ],
     )
     try:
         assert wait_for(lambda: read_pids(polite_file, 1), 120)
