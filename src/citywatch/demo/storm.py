@@ -46,7 +46,7 @@ class Storm:
     gauges: list[Gauge]
     box: tuple[float, float, float, float]  # the district's lon/lat box the cell crosses
     span_hours: float = 8.0
-    storm_share: float = 0.55
+    storm_share: float = 0.5  # the dry half: 3-hour sums fall and the 30-minute hold passes
     peak: float = 110.0  # mm/h at the centre
     radius_km: float = 6.0
     step_minutes: int = 5

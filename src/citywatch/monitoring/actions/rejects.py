@@ -146,7 +146,7 @@ def record(batch, rejected, *, source=None, writer=None, station_pk=None, now=No
         reason = reasons[i]
         kind = kinds.get(reason)
         if kind is None:
-            kind = kinds[reason] = kind_of(reason) if len(kinds) < 10_000 else RejectKind.OTHER
+            kind = kinds[reason] = kind_of(reason)  # (a batch is bounded: CITYWATCH_INGEST_MAX_READINGS)
         counts[(source_id, kind)] = counts.get((source_id, kind), 0) + 1
         last.setdefault(source_id, []).append((i, kind))
     hour = now.replace(minute=0, second=0, microsecond=0)
