@@ -238,6 +238,11 @@ def cap_upload(request):
             except ActionError as exc:
                 error, status = str(exc), exc.status
                 problems = exc.details if isinstance(exc.details, list) else []
+                # the problems in words (their rule codes are the API's); a lone one is the message itself
+                if len(problems) == 1 and problems[0].get("message") == error:
+                    problems = []
+                elif problems:
+                    error = _("This file is not a CAP 1.2 alert CityWatch accepts:")
             else:
                 if result.created:
                     messages.success(request, _("The alert was imported."))
