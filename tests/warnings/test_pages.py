@@ -82,3 +82,24 @@ def test_cap_upload_page():
     )
     assert done.status_code == 302
     assert client_for("inspector").get("/warnings/import/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_proposal_with_a_draft_links_it_instead_of_offering_another():
+    from citywatch.core.models import AdminArea
+    from citywatch.warnings import actions
+
+    area = AdminArea.objects.get(code=TONGAN)
+    signal = actions.Signal(area, "orange", 55.0, "mm", "3 小时降雨量达 50 毫米以上", timezone.now())
+    (proposal,) = actions.record_signals("rainstorm", [signal], [area])
+    duty, commander = client_for("duty_officer"), client_for("commander")
+    form = f'action="/warnings/proposals/{proposal.pk}/draft/"'
+    assert form in commander.get("/duty/").content.decode()
+    drafted = duty.post(f"/warnings/proposals/{proposal.pk}/draft/")
+    assert drafted.status_code == 302
+    warning = Warning.objects.get(proposal=proposal)
+    duty.post(f"/warnings/{warning.pk}/step/", {"action": "submit"})
+    for page in (commander.get("/duty/"), commander.get("/warnings/")):
+        text = page.content.decode()
+        assert f'class="pending" href="/warnings/{warning.pk}/"' in text and "待审批：" in text
+        assert form not in text  # no second draft at the same level

@@ -54,7 +54,9 @@ def warning_list(request):
     tab = tab if tab in TABS else "in_force"
     rows = list(_tab(request.user, tab).order_by("-updated_at", "-id")[:200])
     proposals = (
-        list(queries.proposals_for(request.user)[:50]) if access.can(request.user, Proposal, "view") else []
+        queries.with_pending_drafts(request.user, list(queries.proposals_for(request.user)[:50]))
+        if access.can(request.user, Proposal, "view")
+        else []
     )
     return render(
         request,
