@@ -1,7 +1,8 @@
 """Warnings live in a real browser, without a reload: on the incident one-map the warnings layer fills an
 area when a warning is issued, recolours it when the warning is upgraded and empties it when the warning
-is lifted; on the duty screen the warnings panel shows a proposal as soon as a gauge's batch is ingested,
-then the warning issued from it in force, then nothing in force once lifted."""
+is lifted, its legend naming the warning meanwhile; on the duty screen the warnings panel shows a
+proposal as soon as a gauge's batch is ingested, then the warning issued from it in force, then nothing
+in force once lifted."""
 
 import datetime
 import importlib
@@ -53,11 +54,14 @@ def test_the_onemap_layer_follows_issue_upgrade_and_lift(page, demo_live_server,
 
     step(commander, f"/api/v1/warnings/{warning['id']}/updates", fields("red"))
     page.wait_for_function(f"() => ({COLOURS})().join() === '#d7191c'", timeout=20_000)
+    page.wait_for_function("() => document.querySelector('.warnings-legend').textContent.includes('红色')")
+    assert page.locator(".warnings-legend a").get_attribute("href") == f"/warnings/{warning['id']}/"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "onemap-warning-live.png"))
 
     step(commander, f"/api/v1/warnings/{warning['id']}/transitions", {"action": "lift"})
     page.wait_for_function(f"() => ({COLOURS})().length === 0", timeout=20_000)
+    page.wait_for_selector(".warnings-legend", state="hidden")
     assert not errors, errors
     close_streams(page)
 

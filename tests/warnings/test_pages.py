@@ -1,5 +1,5 @@
 """The duty officer's warning pages by persona: list with proposals, the form, the lifecycle buttons each
-role may press, the CAP upload refusing a hostile file with its rule, and the duty-screen panel."""
+role may press, the CAP upload refusing a hostile file with its rule in words, and the duty-screen panel."""
 
 from __future__ import annotations
 
@@ -73,10 +73,33 @@ def test_cap_upload_page():
     refused = admin.post(
         "/warnings/import/", {"file": SimpleUploadedFile("x.cap", fixture_bytes("testdata/xee.cap"))}
     )
-    assert refused.status_code == 422 and "external-entity" in refused.content.decode()
+    text = refused.content.decode()
+    # the rule in words (the rule codes are the API's): once, not repeated as a list of one
+    assert refused.status_code == 422 and text.count("声明了外部实体") == 1 and "external-entity" not in text
     done = admin.post(
         "/warnings/import/",
         {"file": SimpleUploadedFile("a.xml", fixture_bytes("samples/Severe_Thunderstorm_Warning.xml"))},
     )
     assert done.status_code == 302
     assert client_for("inspector").get("/warnings/import/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_proposal_with_a_draft_links_it_instead_of_offering_another():
+    from citywatch.core.models import AdminArea
+    from citywatch.warnings import actions
+
+    area = AdminArea.objects.get(code=TONGAN)
+    signal = actions.Signal(area, "orange", 55.0, "mm", "3 小时降雨量达 50 毫米以上", timezone.now())
+    (proposal,) = actions.record_signals("rainstorm", [signal], [area])
+    duty, commander = client_for("duty_officer"), client_for("commander")
+    form = f'action="/warnings/proposals/{proposal.pk}/draft/"'
+    assert form in commander.get("/duty/").content.decode()
+    drafted = duty.post(f"/warnings/proposals/{proposal.pk}/draft/")
+    assert drafted.status_code == 302
+    warning = Warning.objects.get(proposal=proposal)
+    duty.post(f"/warnings/{warning.pk}/step/", {"action": "submit"})
+    for page in (commander.get("/duty/"), commander.get("/warnings/")):
+        text = page.content.decode()
+        assert f'class="pending" href="/warnings/{warning.pk}/"' in text and "待审批：" in text
+        assert form not in text  # no second draft at the same level

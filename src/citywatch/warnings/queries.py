@@ -43,6 +43,18 @@ def drafts_for(user):
     return warnings_for(user).filter(status__in=(WarningStatus.DRAFT, WarningStatus.SUBMITTED))
 
 
+def with_pending_drafts(user, proposals: list) -> list:
+    """Each proposal's ``pending``: the newest draft or submitted warning made from it that ``user`` may
+    see, or None (the pages link it instead of offering a second draft at the same level)."""
+    pending: dict[int, Warning] = {}
+    rows = drafts_for(user).filter(proposal_id__in=[p.pk for p in proposals]).order_by("-id")
+    for warning in rows:
+        pending.setdefault(warning.proposal_id, warning)
+    for proposal in proposals:
+        proposal.pending = pending.get(proposal.pk)
+    return proposals
+
+
 def versions_of(user, warning: Warning):
     access.require(user, WarningVersion, "view")
     return warning.versions.select_related("by").order_by("number")

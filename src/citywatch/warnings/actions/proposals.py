@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 CURRENT = (ProposalStatus.OPEN, ProposalStatus.ISSUED)
 DEFAULT_HOURS = 6
+MAX_TRIGGERS = 200  # triggering readings kept with a proposal
 
 
 @dataclass
@@ -96,7 +97,7 @@ def record_signals(
         proposal.value = signal.value
         proposal.unit = signal.unit
         proposal.criterion = signal.criterion[:120]
-        proposal.triggers = signal.triggers[:200]
+        proposal.triggers = signal.triggers[:MAX_TRIGGERS]
         proposal.observed_at = signal.observed_at
         if signal.level != old_level:
             proposal.history = [*proposal.history, {"level": signal.level, "at": now.isoformat()}][-50:]
@@ -213,6 +214,7 @@ UNITS = {"rainstorm": "mm", "gale": "级", "typhoon": "级", "high_temperature":
 def _signals_of(hazard: str, results, stations, districts) -> list[Signal]:
     out = []
     for result in results:
+        every = list(result.triggers)
         triggers = [
             {
                 "station": stations[t.station][0].external_id,
@@ -221,9 +223,9 @@ def _signals_of(hazard: str, results, stations, districts) -> list[Signal]:
                 "time": datetime.datetime.fromtimestamp(t.time, datetime.UTC).isoformat(),
                 "value": round(float(t.value), 3),
             }
-            for t in result.triggers
+            for t in every[:MAX_TRIGGERS]  # (what a proposal keeps)
         ]
-        newest = max((t.time for t in result.triggers), default=None)
+        newest = max((t.time for t in every), default=None)
         out.append(
             Signal(
                 area=districts[result.area],

@@ -54,7 +54,9 @@ def warning_list(request):
     tab = tab if tab in TABS else "in_force"
     rows = list(_tab(request.user, tab).order_by("-updated_at", "-id")[:200])
     proposals = (
-        list(queries.proposals_for(request.user)[:50]) if access.can(request.user, Proposal, "view") else []
+        queries.with_pending_drafts(request.user, list(queries.proposals_for(request.user)[:50]))
+        if access.can(request.user, Proposal, "view")
+        else []
     )
     return render(
         request,
@@ -238,6 +240,11 @@ def cap_upload(request):
             except ActionError as exc:
                 error, status = str(exc), exc.status
                 problems = exc.details if isinstance(exc.details, list) else []
+                # the problems in words (their rule codes are the API's); a lone one is the message itself
+                if len(problems) == 1 and problems[0].get("message") == error:
+                    problems = []
+                elif problems:
+                    error = _("This file is not a CAP 1.2 alert CityWatch accepts:")
             else:
                 if result.created:
                     messages.success(request, _("The alert was imported."))

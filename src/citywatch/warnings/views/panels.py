@@ -16,7 +16,11 @@ def overview_panel(request) -> dict | None:
         return None
     can_proposals = access.can(user, Proposal, "view")
     return {
-        "proposals": list(queries.proposals_for(user)[:SHOWN]) if can_proposals else [],
+        "proposals": (
+            queries.with_pending_drafts(user, list(queries.proposals_for(user)[:SHOWN]))
+            if can_proposals
+            else []
+        ),
         "awaiting": list(queries.awaiting_approval_for(user)[:SHOWN]),
         "in_force": list(queries.in_force_for(user).order_by("-issued_at")[:SHOWN]),
         "can_draft": access.can(user, Proposal, "change") and access.can(user, Warning, "add"),
