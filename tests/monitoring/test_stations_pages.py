@@ -62,6 +62,10 @@ def test_the_station_page_and_the_rule_preview(small_demo, city_admin):  # noqa:
     # Levels in the wrong order: refused, nothing saved.
     response = city_admin.post(f"/monitoring/rules/{rule.pk}/", {**form, "yellow": "0.05", "preview": ""})
     assert response.status_code == 422
+    # The rule list's "test on the last 7 days": the saved rule as it is, its form read-only.
+    page = city_admin.get(f"/monitoring/rules/{rule.pk}/preview/")
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="rule-preview-result"' in html and "<fieldset disabled>" in html
 
 
 def test_register_a_station_through_the_form(small_demo, siming):  # noqa: F811

@@ -144,11 +144,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return False  # tokens are created with `citywatch token create`, which shows the secret once
 
 
-@admin.register(ObjectChange)
-class ObjectChangeAdmin(RestrictedAdminMixin, admin.ModelAdmin):
-    list_display = ("time", "user_name", "source", "action", "content_type", "object_repr")
-    list_filter = ("action", "source", "content_type")
-    search_fields = ("object_repr", "user_name", "object_id")
+class ReadOnlyAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+    """Rows the admin shows and never adds, changes or deletes (the actions own them, or they are
+    append-only)."""
 
     def has_add_permission(self, request):
         return False
@@ -158,6 +156,13 @@ class ObjectChangeAdmin(RestrictedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ObjectChange)
+class ObjectChangeAdmin(ReadOnlyAdmin):
+    list_display = ("time", "user_name", "source", "action", "content_type", "object_repr")
+    list_filter = ("action", "source", "content_type")
+    search_fields = ("object_repr", "user_name", "object_id")
 
 
 @admin.register(WorkerHeartbeat)

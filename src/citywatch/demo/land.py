@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+import numpy as np
 import shapely
 
 LAND_FILE = Path(__file__).resolve().parent / "data" / "xiamen" / "land.geojson"
@@ -43,3 +44,16 @@ def district_land(boundary):
     geom = shapely.MultiPolygon(parts)
     shapely.prepare(geom)
     return geom
+
+
+def sample_in(polygon, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` points inside ``polygon`` by vectorised rejection sampling."""
+    minx, miny, maxx, maxy = polygon.bounds
+    shapely.prepare(polygon)
+    out = np.empty((0, 2))
+    while len(out) < n:
+        m = max(64, 4 * (n - len(out)))
+        xs, ys = rng.uniform(minx, maxx, m), rng.uniform(miny, maxy, m)
+        keep = shapely.contains_xy(polygon, xs, ys)
+        out = np.vstack([out, np.column_stack([xs[keep], ys[keep]])])
+    return out[:n]

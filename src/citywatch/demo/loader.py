@@ -21,7 +21,7 @@ from citywatch.core.choices import AreaLevel, ChangeSource, OrganisationKind, Po
 from citywatch.core.importers import AreaImporter
 from citywatch.core.models import AdminArea
 from citywatch.demo.incidents import load_incidents
-from citywatch.demo.land import district_land
+from citywatch.demo.land import district_land, sample_in
 from citywatch.demo.monitoring import load_monitoring
 from citywatch.demo.plans import load_plans
 from citywatch.demo.resources import load_resources
@@ -70,19 +70,6 @@ def demo_password() -> tuple[str, bool]:
     return password, True
 
 
-def _sample_in(polygon, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` points inside ``polygon`` by vectorised rejection sampling."""
-    minx, miny, maxx, maxy = polygon.bounds
-    shapely.prepare(polygon)
-    out = np.empty((0, 2))
-    while len(out) < n:
-        m = max(64, 4 * (n - len(out)))
-        xs, ys = rng.uniform(minx, maxx, m), rng.uniform(miny, maxy, m)
-        keep = shapely.contains_xy(polygon, xs, ys)
-        out = np.vstack([out, np.column_stack([xs[keep], ys[keep]])])
-    return out[:n]
-
-
 def place_synthetic_points(seed: int = SEED) -> int:
     """A deterministic point on its district's land (``demo.land``) for every street and community
     that has none."""
@@ -93,7 +80,7 @@ def place_synthetic_points(seed: int = SEED) -> int:
         polygon = district_land(shapely.from_wkb(bytes(district.boundary.wkb)))
         streets = list(AdminArea.objects.filter(parent=district, level=AreaLevel.STREET).order_by("code"))
         # Draw for every street, placed or not, so the sequence never depends on what exists already.
-        street_xy = _sample_in(polygon, len(streets), rng)
+        street_xy = sample_in(polygon, len(streets), rng)
         for street, (x, y) in zip(streets, street_xy, strict=True):
             if street.point is None:
                 actions.save_area(
@@ -109,7 +96,7 @@ def place_synthetic_points(seed: int = SEED) -> int:
             near = polygon.intersection(shapely.Point(anchor.x, anchor.y).buffer(0.02))
             region = near if not near.is_empty and near.area > 0 else polygon
             for community, (cx, cy) in zip(
-                communities, _sample_in(region, len(communities), rng), strict=True
+                communities, sample_in(region, len(communities), rng), strict=True
             ):
                 if community.point is None:
                     actions.save_area(

@@ -33,6 +33,7 @@ from django.utils import timezone
 from citywatch.core.changelog import log_bulk
 from citywatch.core.choices import ChangeAction
 from citywatch.core.models import AdminArea
+from citywatch.demo.land import sample_in
 from citywatch.demo.resources import SUFFIX, City
 
 SEED = 20230117
@@ -136,14 +137,7 @@ def _district_name(city: City, code: str) -> str:
 
 
 def _sample(polygon, n: int, rng) -> np.ndarray:
-    minx, miny, maxx, maxy = polygon.bounds
-    out = np.empty((0, 2))
-    while len(out) < n:
-        m = max(64, 4 * (n - len(out)))
-        xs, ys = rng.uniform(minx, maxx, m), rng.uniform(miny, maxy, m)
-        keep = shapely.contains_xy(polygon, xs, ys)
-        out = np.vstack([out, np.column_stack([xs[keep], ys[keep]])])
-    return np.round(out[:n], 6)
+    return np.round(sample_in(polygon, n, rng), 6)
 
 
 def _on_land(city: City, x: float, y: float) -> str | None:

@@ -4,7 +4,7 @@ lifecycle, dispatch and supply fields are read-only here."""
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 
-from citywatch.core.admin import GeometryTextWidget, RestrictedAdminMixin
+from citywatch.core.admin import GeometryTextWidget, ReadOnlyAdmin, RestrictedAdminMixin
 from citywatch.incidents.models import Dispatch, ExpertSummons, Incident, IncidentLog, SupplyRequest
 
 
@@ -64,15 +64,6 @@ class SupplyRequestAdmin(RestrictedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(IncidentLog)
-class IncidentLogAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+class IncidentLogAdmin(ReadOnlyAdmin):
     list_display = ("time", "incident", "kind", "author", "text")
     list_filter = ("kind",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -3,19 +3,8 @@ worker and the actions own them); subscriptions without their secret (pages and 
 
 from django.contrib import admin
 
-from citywatch.core.admin import RestrictedAdminMixin
+from citywatch.core.admin import ReadOnlyAdmin
 from citywatch.notify.models import Delivery, DeliveryAttempt, Message, Subscription
-
-
-class ReadOnlyAdmin(RestrictedAdminMixin, admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Message)

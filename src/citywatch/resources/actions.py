@@ -258,11 +258,7 @@ def save_resource(kind: Kind, fields: dict, instance=None):
     """Create (``instance`` None) or update a record from cleaned fields. Returns (obj, outcome)."""
     if instance is None:
         obj = kind.model(**fields)
-        try:
-            with transaction.atomic():
-                obj.save()
-        except IntegrityError as exc:
-            raise Conflict(_integrity_message(exc)) from None
+        save_or_conflict(obj, _integrity_conflict)
         if kind.slug == "shelters":
             _log_occupancy(obj)
         return obj, "created"
@@ -274,11 +270,7 @@ def save_resource(kind: Kind, fields: dict, instance=None):
         raise Conflict(message)
     for name in changed:
         setattr(obj, name, fields[name])
-    try:
-        with transaction.atomic():
-            obj.save()
-    except IntegrityError as exc:
-        raise Conflict(_integrity_message(exc)) from None
+    save_or_conflict(obj, _integrity_conflict)
     if kind.slug == "shelters" and {"occupancy", "status"} & set(changed):
         _log_occupancy(obj)
     return obj, "updated"
@@ -322,12 +314,21 @@ def save_one(model, fields: dict, instance, conflict) -> tuple[object, str]:
             return obj, "unchanged"
         for name in changed:
             setattr(obj, name, fields[name])
+    save_or_conflict(obj, conflict)
+    return obj, "created" if instance is None else "updated"
+
+
+def save_or_conflict(obj, conflict) -> None:
+    """Save ``obj`` in a savepoint; an ``IntegrityError`` (a key taken) raises ``conflict(exc)``."""
     try:
         with transaction.atomic():
             obj.save()
     except IntegrityError as exc:
         raise conflict(exc) from None
-    return obj, "created" if instance is None else "updated"
+
+
+def _integrity_conflict(exc: IntegrityError) -> Conflict:
+    return Conflict(_integrity_message(exc))
 
 
 def changed_fields(instance, fields: dict) -> list[str]:

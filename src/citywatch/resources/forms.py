@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib import messages
 from django.db import models
+from django.utils.translation import gettext as _
 
+from citywatch.core.errors import ActionError
 from citywatch.resources.choices import ShelterFacility
 from citywatch.resources.kinds import Column, Kind, read_bool, read_equipment, read_int, read_list
 
@@ -95,3 +98,21 @@ def data_from_post(kind: Kind, post) -> tuple[dict, str]:
                 continue
             data[column.name] = value
     return data, post.get("crs", "wgs84")
+
+
+def save_form(request, errors: dict, problems, save):
+    """A record form's POST once checked: each problem joins ``errors`` (the first per column); without
+    errors ``save()`` writes the record — (record, outcome) — and "Saved." is shown. Returns the record,
+    or None when the form is shown again (with its errors, or with the action's refusal as a message).
+    The resources', stations' and sources' forms."""
+    for p in problems:
+        errors.setdefault(p.column, p.message)
+    if errors:
+        return None
+    try:
+        obj, _outcome = save()
+    except ActionError as exc:
+        messages.error(request, str(exc))
+        return None
+    messages.success(request, _("Saved."))
+    return obj

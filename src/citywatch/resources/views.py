@@ -22,7 +22,7 @@ from citywatch.core.queries import changes_of
 from citywatch.resources import actions, exchange, queries
 from citywatch.resources import coverage as cov
 from citywatch.resources.filters import FILTERS
-from citywatch.resources.forms import build_fields, data_from_post
+from citywatch.resources.forms import build_fields, data_from_post, save_form
 from citywatch.resources.importers import import_upload
 from citywatch.resources.kinds import KINDS, Kind
 from citywatch.resources.models import StockMovement, SupplyItem
@@ -166,16 +166,9 @@ def record_edit(request, slug, pk=None):
         except ValueError as exc:
             ctx, errors["lon"] = actions.Context.for_user(request.user), str(exc)
         fields, problems = actions.clean_record(kind, data, ctx, instance=instance)
-        for p in problems:
-            errors.setdefault(p.column, p.message)
-        if not errors:
-            try:
-                obj, outcome = actions.save_resource(kind, fields, instance)
-            except ActionError as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("resource", slug=slug, pk=obj.pk)
+        obj = save_form(request, errors, problems, lambda: actions.save_resource(kind, fields, instance))
+        if obj is not None:
+            return redirect("resource", slug=slug, pk=obj.pk)
         values = data
     else:
         values = record(kind, instance, text=True) if instance is not None else {}

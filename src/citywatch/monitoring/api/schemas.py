@@ -26,16 +26,8 @@ class StationRef(Schema):
     kind: str
     source: str = Field(alias="source.code", description="source code")
     area: AreaRef
-    lon: float
-    lat: float
-
-    @staticmethod
-    def resolve_lon(station) -> float:
-        return station.location.x
-
-    @staticmethod
-    def resolve_lat(station) -> float:
-        return station.location.y
+    lon: float = Field(alias="location.x")
+    lat: float = Field(alias="location.y")
 
 
 class RuleRef(Schema):

@@ -242,30 +242,14 @@ def rule_edit(request, pk=None):
                 rule.save()
             messages.success(request, _("Saved."))
             return redirect("monitoring_rule", pk=rule.pk)
-    return render(
+    return _render_rule(
         request,
-        "monitoring/rule_edit.html",
-        {
-            "rule": rule,
-            "errors": errors,
-            "result": result,
-            "can_save": can_save,
-            "variables": Variable.objects.order_by("code"),
-            "kinds": RuleKind.choices,
-            "ops": Operator.choices,
-            "aggregates": Aggregate.choices,
-            "directions": Direction.choices,
-            "targets": RuleTarget.choices,
-            "station_kinds": StationKind.choices,
-            "sources": DataSource.objects.restrict(request.user, "view").order_by("name"),
-            "areas": AdminArea.objects.restrict(request.user, "view")
-            .filter(level__in=["city", "district", "street"])
-            .defer("boundary")
-            .order_by("code"),
-            "level_fields": LEVEL_FIELDS,
-            "preview_days": PREVIEW_DAYS,
-        },
+        rule,
         status=status,
+        errors=errors,
+        result=result,
+        can_save=can_save,
+        areas=_areas(request.user),
     )
 
 
@@ -274,15 +258,35 @@ def rule_preview(request, pk):
     rule = access.get_for(
         request.user, Rule.objects.select_related("variable", "source", "target_area"), "view", pk=pk
     )
+    return _render_rule(
+        request,
+        rule,
+        errors={},
+        result=preview(rule, request.user),
+        can_save=False,
+        readonly=True,
+        areas=AdminArea.objects.none(),
+    )
+
+
+def _areas(user):
+    """The areas a rule may watch: the user's cities, districts and streets."""
+    return (
+        AdminArea.objects.restrict(user, "view")
+        .filter(level__in=["city", "district", "street"])
+        .defer("boundary")
+        .order_by("code")
+    )
+
+
+def _render_rule(request, rule, *, status: int = 200, **context):
+    """The rule page (form, preview) with the choices its fields offer."""
     return render(
         request,
         "monitoring/rule_edit.html",
         {
             "rule": rule,
-            "errors": {},
-            "result": preview(rule, request.user),
-            "can_save": False,
-            "readonly": True,
+            **context,
             "variables": Variable.objects.order_by("code"),
             "kinds": RuleKind.choices,
             "ops": Operator.choices,
@@ -291,8 +295,8 @@ def rule_preview(request, pk):
             "targets": RuleTarget.choices,
             "station_kinds": StationKind.choices,
             "sources": DataSource.objects.restrict(request.user, "view").order_by("name"),
-            "areas": AdminArea.objects.none(),
             "level_fields": LEVEL_FIELDS,
             "preview_days": PREVIEW_DAYS,
         },
+        status=status,
     )

@@ -4,17 +4,16 @@ change a source."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from citywatch.core import access
-from citywatch.core.errors import ActionError
 from citywatch.monitoring.actions import sources as actions
 from citywatch.monitoring.models import DataSource, DeadLetter, RecentReject, Variable
 from citywatch.monitoring.queries import sources as health
 from citywatch.monitoring.queries import stations as queries
+from citywatch.resources.forms import save_form
 
 FORM_FIELDS = (*actions.FIELDS, "area_code")
 
@@ -63,16 +62,9 @@ def source_edit(request, pk=None):
             if not values["area_code"]:
                 data.pop("area_code")
         fields, problems = actions.clean_source(data, request.user, instance=instance)
-        for p in problems:
-            errors.setdefault(p.column, p.message)
-        if not errors:
-            try:
-                obj, _outcome = actions.save_source(fields, instance)
-            except ActionError as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(request, _("Saved."))
-                return redirect(reverse("monitoring_sources") + f"#source-{obj.pk}")
+        obj = save_form(request, errors, problems, lambda: actions.save_source(fields, instance))
+        if obj is not None:
+            return redirect(reverse("monitoring_sources") + f"#source-{obj.pk}")
     elif instance is not None:
         values = {name: getattr(instance, name) for name in actions.FIELDS}
         values["area_code"] = instance.area.code

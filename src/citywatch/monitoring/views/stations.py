@@ -21,7 +21,7 @@ from citywatch.monitoring.choices import LIVE_STATES, AlarmLevel, StationKind, S
 from citywatch.monitoring.importers import stations as importers
 from citywatch.monitoring.models import Alarm, DataSource, Rule, Station
 from citywatch.monitoring.queries import stations as queries
-from citywatch.resources.forms import build_fields, data_from_post
+from citywatch.resources.forms import build_fields, data_from_post, save_form
 from citywatch.resources.serializers import record
 
 PAGE_SIZE = 50
@@ -152,16 +152,9 @@ def station_edit(request, pk=None):
         except ValueError as exc:
             ctx, errors["lon"] = actions.Context.for_user(request.user), str(exc)
         fields, problems = actions.clean_station(data, ctx, instance=instance)
-        for p in problems:
-            errors.setdefault(p.column, p.message)
-        if not errors:
-            try:
-                obj, _outcome = actions.save_station(fields, instance)
-            except ActionError as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("monitoring_station", pk=obj.pk)
+        obj = save_form(request, errors, problems, lambda: actions.save_station(fields, instance))
+        if obj is not None:
+            return redirect("monitoring_station", pk=obj.pk)
         values = data
     else:
         values = record(kind, instance, text=True) if instance is not None else {}

@@ -146,55 +146,27 @@ class MovementIn(StrictSchema):
 class ItemLine(Schema):
     """A line about one supply item: its code, name and unit."""
 
-    item: str
-    item_name: str
-    unit: str
-
-    @staticmethod
-    def resolve_item(line) -> str:
-        return line.item.code
-
-    @staticmethod
-    def resolve_item_name(line) -> str:
-        return line.item.name
-
-    @staticmethod
-    def resolve_unit(line) -> str:
-        return line.item.unit
+    item: str = Field(alias="item.code")
+    item_name: str = Field(alias="item.name")
+    unit: str = Field(alias="item.unit")
 
 
 class MovementOut(ItemLine):
     id: int
     time: datetime.datetime
-    depot: int
-    depot_name: str
+    depot: int = Field(alias="depot_id")
+    depot_name: str = Field(alias="depot.name")
     kind: str
     delta: Decimal = Field(description="what the line added to (or took from) the balance")
     balance_after: Decimal
     reference: str
     note: str
-    counterpart: int | None = Field(description="the other line of a transfer")
-
-    @staticmethod
-    def resolve_depot(movement) -> int:
-        return movement.depot_id
-
-    @staticmethod
-    def resolve_depot_name(movement) -> str:
-        return movement.depot.name
-
-    @staticmethod
-    def resolve_counterpart(movement) -> int | None:
-        return movement.counterpart_id
+    counterpart: int | None = Field(alias="counterpart_id", description="the other line of a transfer")
 
 
 class BalanceOut(ItemLine):
-    category: str
+    category: str = Field(alias="item.category")
     quantity: Decimal
-
-    @staticmethod
-    def resolve_category(balance) -> str:
-        return balance.item.category
 
 
 # --- shelter occupancy -----------------------------------------------------------------------------
