@@ -17,16 +17,28 @@ The harness (for any ``citywatch bench <suite>`` that measures HTTP):
   form), with p50/p99/errors in ``params``.
 
 ``run()`` is ``citywatch bench http``: a throwaway city-wide user with an API token is made in the
-configured database (and removed afterwards); a single-process baseline is measured first in the same
-run (one uvicorn process with Django's stock ASGI handler — a new thread and database connection per
-request, as CityWatch served before ``citywatch serve`` — and one process of today's server), then the
-server with the configured workers is driven with four kinds of request, each reported beside the
-trivial endpoint of the same server:
+configured database (and removed afterwards); three servers are started side by side on loopback:
+
+* ``stock``: one process with Django's stock ASGI handler (a new thread and database connection per
+  request, as CityWatch served before ``citywatch serve``) — the single-process baseline;
+* ``single``: one process of today's server;
+* ``served``: today's server with the configured workers (default: cores).
+
+Each line (``PLAN``) is one kind of request on one server, bounded by count and time, and the lines are
+measured in interleaved rounds (every line's first slice, then every line's second, …), so that the
+shared machine's changing load falls on all lines alike. Requests:
 
 * ``trivial``: ``GET /livez`` (the whole middleware stack, no database);
 * ``me``: ``GET /api/v1/me`` with a bearer token;
-* ``nearby``: ``GET /api/v1/nearby`` around points of the city (every ranked kind, 20 of each);
+* ``nearby``: ``GET /api/v1/nearby`` around 50 points of the city, cycled (every ranked kind, 20 of
+  each): after the first round each is a question asked before (the one-map's case);
+* ``nearby_distinct``: the same at a new point for every request (never answered before: the search);
 * ``incidents``: ``GET /api/v1/incidents/?limit=20``.
+
+Every line is reported beside its baseline (``ratio``): the stock single process for the baselines and
+the served trivial endpoint, the served trivial endpoint for the other served lines. ``target`` (in the
+params of ``http_nearby`` and ``http_trivial``) and the last line, ``http_targets``, check the issue's
+targets: no errors; nearby at least half the trivial rate; trivial at least 5x the single process.
 """
 
 from __future__ import annotations
@@ -140,6 +152,28 @@ def production_server(
             process.wait()
 
 
+def server_cpu_seconds(server: Server) -> float:
+    """CPU seconds (user + system) used so far by the server's processes (its process group: uvicorn's
+    supervisor and workers), from /proc; 0.0 where there is no /proc."""
+    total = 0
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0.0
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                text = stat.read()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2 :].split()
+        if int(fields[2]) == server.process.pid:  # the process group: the server's session
+            total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 # --- the load --------------------------------------------------------------------------------------
 @dataclass
 class Load:
@@ -154,6 +188,21 @@ class Load:
     @property
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    def add(self, other: Load) -> Load:
+        """This load and ``other`` (another slice of the same requests) as one."""
+        statuses = dict(self.statuses)
+        for status, n in other.statuses.items():
+            statuses[status] = statuses.get(status, 0) + n
+        return Load(
+            self.requests + other.requests,
+            self.seconds + other.seconds,
+            self.errors + other.errors,
+            self.latencies_ms + other.latencies_ms,
+            statuses,
+            max(self.concurrency, other.concurrency),
+            (self.error_examples + other.error_examples)[:3],
+        )
 
     def percentile(self, q: float) -> float | None:
         if not self.latencies_ms:
@@ -239,18 +288,20 @@ def _raw(request, port: int, headers: dict[str, str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
-async def _drive(port, requests, count, seconds, concurrency, headers, warmup) -> Load:
+async def _drive(port, requests, count, seconds, concurrency, headers, warmup, on_start=None) -> Load:
     raws = [_raw(r, port, headers) for r in requests]
     load = Load(0, 0.0, 0, concurrency=concurrency)
-    issued = 0
+    issued = 0  # requests of this phase (the bound)
+    position = 0  # the next request of the list: the measured phase goes on where the warm-up stopped
 
     async def worker(until: float, record: bool, limit: int | None):
-        nonlocal issued
+        nonlocal issued, position
         conn = _Connection(port)
         try:
             while time.perf_counter() < until and (limit is None or issued < limit):
-                raw = raws[issued % len(raws)]
+                raw = raws[position % len(raws)]
                 issued += 1
+                position += 1
                 t = time.perf_counter()
                 try:
                     status, body = await conn.request(raw)
@@ -275,6 +326,8 @@ async def _drive(port, requests, count, seconds, concurrency, headers, warmup) -
         until = time.perf_counter() + warmup
         await asyncio.gather(*(worker(until, False, None) for _ in range(concurrency)))
         issued = 0
+    if on_start is not None:
+        on_start()
     start = time.perf_counter()
     await asyncio.gather(*(worker(start + seconds, True, count) for _ in range(concurrency)))
     load.seconds = time.perf_counter() - start
@@ -290,12 +343,21 @@ def drive(
     concurrency: int = 8,
     headers: dict[str, str] | None = None,
     warmup: float = 0.0,
+    on_start=None,
 ) -> Load:
     """At most ``count`` requests in at most ``seconds`` (after ``warmup`` seconds not counted) over
-    ``concurrency`` keep-alive connections; ``requests`` are cycled."""
+    ``concurrency`` keep-alive connections; ``requests`` are cycled. ``on_start`` is called when the
+    measured part begins (after the warm-up)."""
     if not requests:
         raise ValueError("no requests to send")
-    return asyncio.run(_drive(port, list(requests), count, seconds, concurrency, dict(headers or {}), warmup))
+    coroutine = _drive(
+        port, list(requests), count, seconds, concurrency, dict(headers or {}), warmup, on_start
+    )
+    try:  # the client's own cost per request, smaller with uvloop (the server uses it too)
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
 
 
 def line(name: str, load: Load, baseline: str | None, baseline_load: Load | None, **params) -> dict:
@@ -313,6 +375,40 @@ def line(name: str, load: Load, baseline: str | None, baseline_load: Load | None
 
 # --- citywatch bench http --------------------------------------------------------------------------
 BENCH_USERNAME = "bench-http"
+
+# What each line holds: (line name, server, scenario, baseline line). Servers: "stock" — one process with
+# Django's stock ASGI handler (a new thread and database connection per request: how CityWatch served
+# before ``citywatch serve``); "single" — one process of today's server; "served" — today's server with
+# the configured workers.
+PLAN = (
+    ("http_trivial_single_process_stock_handler", "stock", "trivial", None),
+    ("http_me_single_process_stock_handler", "stock", "me", None),
+    ("http_trivial_single_process", "single", "trivial", "http_trivial_single_process_stock_handler"),
+    ("http_me_single_process", "single", "me", "http_me_single_process_stock_handler"),
+    ("http_nearby_distinct_single_process", "single", "nearby_distinct", "http_trivial_single_process"),
+    ("http_trivial", "served", "trivial", "http_trivial_single_process_stock_handler"),
+    ("http_me", "served", "me", "http_trivial"),
+    ("http_nearby", "served", "nearby", "http_trivial"),
+    ("http_nearby_distinct", "served", "nearby_distinct", "http_trivial"),
+    ("http_incidents", "served", "incidents", "http_trivial"),
+)
+SERVER_ENV = {
+    "stock": {"CITYWATCH_REQUEST_THREADS": "0", "CITYWATCH_DB_CONN_MAX_AGE": "0"},
+    "single": {},
+    "served": {},
+}
+# The issue's targets (issue 10), checked on every run: no errors; nearby at least half the trivial
+# endpoint's rate; the trivial endpoint at least 5x the single process as CityWatch served before.
+TARGETS = {
+    "http_nearby": ("http_trivial", 0.5),
+    "http_trivial": ("http_trivial_single_process_stock_handler", 5.0),
+}
+# Distinct points for one slice of ``nearby_distinct`` (more than a slice sends at these rates).
+DISTINCT_PER_ROUND = 5000
+SIZES["full"]["rounds"] = 4
+SIZES["quick"]["rounds"] = 1
+SIZES["full"]["slice_warmup"] = 0.5
+SIZES["quick"]["slice_warmup"] = 0.2
 
 
 @contextlib.contextmanager
@@ -352,115 +448,143 @@ def nearby_points(n: int = 50, seed: int = 7) -> list[tuple[float, float]]:
     ]
 
 
+def distinct_points(n: int, seed: int = 11) -> list[tuple[float, float]]:
+    """``n`` points near the registry's records, every one different (no answer can be reused)."""
+    import random
+
+    rng = random.Random(seed)
+    around = nearby_points(1000, seed)
+    points = {
+        (round(x + rng.uniform(-0.01, 0.01), 6), round(y + rng.uniform(-0.01, 0.01), 6))
+        for x, y in (rng.choice(around) for _ in range(n + n // 10))
+    }
+    return sorted(points, key=lambda _p: rng.random())[:n]
+
+
 def run(
     quick: bool = False, seed: int | None = None, only: list[str] | None = None, workers: int | None = None
 ) -> Iterator[dict]:
-    """``citywatch bench http`` (``seed`` is unused: the requests are the same every run)."""
+    """``citywatch bench http`` (``seed`` is unused: the requests are the same every run).
+
+    The three servers run side by side (an idle server costs no CPU) and the lines are measured in
+    ``rounds`` interleaved slices — every line's slice of round 1, then of round 2, … — so that a change
+    in the shared machine's load falls on every line alike instead of on whichever ran at that moment.
+    A line's figure is its requests over its time summed over the rounds; ``params.rounds_rate`` gives
+    each slice's rate, to show the spread."""
     size = SIZES["quick" if quick else "full"]
     workers = workers or len(os.sched_getaffinity(0))
-    machine = {"cpus": os.cpu_count(), "workers": workers, "loadavg_1m": round(os.getloadavg()[0], 2)}
+    rounds = size["rounds"]
     with bench_token() as secret:
         auth = {"Authorization": f"Bearer {secret}"}
         scenarios = {
             "trivial": (["/livez"], {}),
             "me": (["/api/v1/me"], auth),
-            "nearby": (
-                [f"/api/v1/nearby?lon={x}&lat={y}" for x, y in nearby_points()],
+            "nearby": ([f"/api/v1/nearby?lon={x}&lat={y}" for x, y in nearby_points()], auth),
+            "nearby_distinct": (
+                [f"/api/v1/nearby?lon={x}&lat={y}" for x, y in distinct_points(DISTINCT_PER_ROUND * rounds)],
                 auth,
             ),
             "incidents": (["/api/v1/incidents/?limit=20"], auth),
         }
-        wanted = [name for name in scenarios if not only or name in only or name in ("trivial", "me")]
-
-        def measure(server, name, seconds):
-            paths, headers = scenarios[name]
-            return drive(
-                server.port,
-                paths,
-                count=size["count"],
-                seconds=seconds,
-                concurrency=size["concurrency"],
-                headers=headers,
-                warmup=size["warmup"],
-            )
-
-        # The single-process baselines: as CityWatch served before, then today's server with one process.
-        # Each with the trivial endpoint and `me` (the lightest request that reads the database).
-        with production_server(1, {"CITYWATCH_REQUEST_THREADS": "0", "CITYWATCH_DB_CONN_MAX_AGE": "0"}) as s:
-            stock = measure(s, "trivial", size["baseline_seconds"])
-            stock_me = measure(s, "me", size["baseline_seconds"])
-        with production_server(1) as s:
-            single = measure(s, "trivial", size["baseline_seconds"])
-            single_me = measure(s, "me", size["baseline_seconds"])
-        with production_server(workers) as s:
-            loads = {name: measure(s, name, size["seconds"]) for name in wanted}
-    trivial = loads["trivial"]
-    yield line(
-        "http_trivial_single_process_stock_handler",
-        stock,
-        None,
-        None,
-        endpoint="/livez",
-        workers=1,
-        note="one uvicorn process, Django's stock ASGI handler (a thread and a connection per request)",
-        machine=machine,
-    )
-    yield line(
-        "http_me_single_process_stock_handler",
-        stock_me,
-        None,
-        None,
-        endpoint="/api/v1/me",
-        workers=1,
-        note="one uvicorn process, Django's stock ASGI handler (a thread and a connection per request)",
-        machine=machine,
-    )
-    yield line(
-        "http_trivial_single_process",
-        single,
-        "http_trivial_single_process_stock_handler",
-        stock,
-        endpoint="/livez",
-        workers=1,
-        machine=machine,
-    )
-    yield line(
-        "http_me_single_process",
-        single_me,
-        "http_me_single_process_stock_handler",
-        stock_me,
-        endpoint="/api/v1/me",
-        workers=1,
-        machine=machine,
-    )
-    yield line(
-        "http_trivial",
-        trivial,
-        "http_trivial_single_process_stock_handler",
-        stock,
-        endpoint="/livez",
-        workers=workers,
-        vs_single_process_today=round(trivial.rate / single.rate, 2) if single.rate else None,
-        machine=machine,
-    )
-    for name in wanted:
-        if name == "trivial":
-            continue
-        paths, _headers = scenarios[name]
+        plan = [p for p in PLAN if not only or p[2].split("_")[0] in only or p[2] == "trivial"]
+        counts = {"stock": 1, "single": 1, "served": workers}
+        used = {server for _name, server, _scenario, _base in plan}
+        with contextlib.ExitStack() as stack:
+            servers = {
+                name: stack.enter_context(production_server(counts[name], SERVER_ENV[name]))
+                for name in ("stock", "single", "served")
+                if name in used
+            }
+            loads: dict[str, Load] = {}
+            slices: dict[str, list[float]] = {name: [] for name, *_ in plan}
+            loadavg: dict[str, list[float]] = {name: [] for name, *_ in plan}
+            cpu: dict[str, float] = dict.fromkeys(slices, 0.0)
+            for round_ in range(rounds):
+                for name, server, scenario, _base in plan:
+                    paths, headers = scenarios[scenario]
+                    if scenario == "nearby_distinct":  # each round its own points
+                        paths = paths[round_ * DISTINCT_PER_ROUND : (round_ + 1) * DISTINCT_PER_ROUND]
+                    baseline_line = server in ("stock", "single") and scenario in ("trivial", "me")
+                    total = size["baseline_seconds"] if baseline_line else size["seconds"]
+                    loadavg[name].append(os.getloadavg()[0])
+                    started = []
+                    load = drive(
+                        servers[server].port,
+                        paths,
+                        count=max(1, size["count"] // rounds),
+                        seconds=total / rounds,
+                        concurrency=size["concurrency"],
+                        headers=headers,
+                        warmup=size["warmup"] if round_ == 0 else size["slice_warmup"],
+                        on_start=lambda s=servers[server], started=started: started.append(
+                            server_cpu_seconds(s)
+                        ),
+                    )
+                    cpu[name] += server_cpu_seconds(servers[server]) - started[0]
+                    slices[name].append(round(load.rate, 1))
+                    loads[name] = load if name not in loads else loads[name].add(load)
+    for name, server, scenario, base in plan:
+        load = loads[name]
+        paths, _headers = scenarios[scenario]
         extra = {}
-        if name == "me" and stock_me.rate:
-            extra["vs_me_single_process_stock_handler"] = round(loads[name].rate / stock_me.rate, 2)
+        if name in TARGETS and TARGETS[name][0] in loads:
+            against, at_least = TARGETS[name]
+            ratio = load.rate / loads[against].rate if loads[against].rate else None
+            extra["target"] = {
+                "ratio_to": against,
+                "at_least": at_least,
+                "ratio": None if ratio is None else round(ratio, 2),
+                "met": ratio is not None and ratio >= at_least,
+            }
+        if name == "http_trivial" and "http_trivial_single_process" in loads:
+            extra["vs_single_process_today"] = round(load.rate / loads["http_trivial_single_process"].rate, 2)
+        if name == "http_me" and "http_me_single_process_stock_handler" in loads:
+            extra["vs_me_single_process_stock_handler"] = round(
+                load.rate / loads["http_me_single_process_stock_handler"].rate, 2
+            )
         yield line(
-            f"http_{name}",
-            loads[name],
-            "http_trivial",
-            trivial,
+            name,
+            load,
+            base,
+            loads.get(base),
             endpoint=paths[0].split("?")[0],
-            distinct_requests=len(paths),
-            workers=workers,
-            machine=machine,
+            distinct_requests="every request" if scenario == "nearby_distinct" else len(paths),
+            workers=counts[server],
+            server={
+                "stock": "stock Django ASGI handler",
+                "single": "citywatch serve",
+                "served": "citywatch serve",
+            }[server],
+            rounds=rounds,
+            rounds_rate=slices[name],
+            server_cpu_ms_per_request=round(cpu[name] / load.requests * 1000, 3) if load.requests else None,
+            loadavg_1m={"min": round(min(loadavg[name]), 2), "max": round(max(loadavg[name]), 2)},
+            cpus=os.cpu_count(),
             **extra,
         )
+    errors = sum(load.errors for load in loads.values())
+    yield {
+        "name": "http_targets",
+        "value": errors,
+        "unit": "errors",
+        "baseline": None,
+        "baseline_value": None,
+        "ratio": None,
+        "params": {
+            "zero_errors": errors == 0,
+            **{
+                name: {
+                    "ratio_to": against,
+                    "at_least": at_least,
+                    "ratio": round(r, 2) if r else None,
+                    "met": bool(r and r >= at_least),
+                }
+                for name, (against, at_least) in TARGETS.items()
+                if name in loads and against in loads
+                for r in [loads[name].rate / loads[against].rate if loads[against].rate else None]
+            },
+        },
+    }
 
 
 BENCHMARKS = {"trivial": None, "me": None, "nearby": None, "incidents": None}  # --only choices
@@ -470,12 +594,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--only", action="append", default=None, choices=sorted(BENCHMARKS))
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citywatch.settings")
     import django
 
     django.setup()
-    for result in run(args.quick, workers=args.workers):
+    for result in run(args.quick, only=args.only, workers=args.workers):
         print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0
 

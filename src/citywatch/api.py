@@ -28,26 +28,28 @@ log = logging.getLogger(__name__)
 
 
 class BearerToken(HttpBearer):
-    """``Authorization: Bearer cw_<key id>_<secret>``; the secret is compared against its stored hash."""
+    """``Authorization: Bearer cw_<key id>_<secret>``; the secret is compared against its stored hash.
+    The token, its user, their jurisdiction and permissions are kept per process under the access
+    version (``core.credentials``): a revocation or a change of role takes effect at the next request."""
 
     def authenticate(self, request, token):
-        from citywatch.core.models import ApiToken
+        from citywatch.core.credentials import CREDENTIALS
         from citywatch.core.models.users import TOKEN_PREFIX, hash_secret
 
         parts = token.split("_", 2)
         if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
             return None
-        record = ApiToken.objects.select_related("user").filter(key_id=parts[1][:16]).first()
-        if record is None or not hmac.compare_digest(record.secret_hash, hash_secret(parts[2])):
+        entry = CREDENTIALS.get(parts[1][:16])
+        if entry is None or not hmac.compare_digest(entry.secret_hash, hash_secret(parts[2])):
             return None
         now = timezone.now()
-        if not record.is_usable(now) or not record.user.is_active:
+        if not entry.usable(now):
             return None
-        if record.last_used_at is None or (now - record.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)
-        request.user = record.user
-        set_actor_user(record.user)
-        return record.user
+        CREDENTIALS.touch(entry, now)
+        user = entry.request_user()
+        request.user = user
+        set_actor_user(user)
+        return user
 
 
 class Session(SessionAuth):

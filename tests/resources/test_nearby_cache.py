@@ -89,3 +89,74 @@ def city_admin_user():
     from citywatch.core.models import User
 
     return User.objects.get(username="city_admin")
+
+
+def test_the_details_shown_follow_every_write_at_once(city_admin):
+    """The ranked list's details (a team's leader, a shelter's free places) are kept with the candidates;
+    renaming the leader (a user) or changing a shelter's occupancy shows at the next request."""
+    from citywatch.resources.models import Shelter
+
+    team = (
+        RescueTeam.objects.filter(leader__isnull=False, location__isnull=False)
+        .select_related("leader")
+        .first()
+    )
+    assert team is not None
+    ask = {"lon": team.location.x, "lat": team.location.y, "kinds": "rescue-teams,shelters", "limit": 200}
+
+    def shown(kind, pk):
+        response = city_admin.get("/api/v1/nearby", ask)
+        assert response.status_code == 200, response.content
+        found = [i for i in response.json()["items"] if i["kind"] == kind and i["id"] == pk]
+        assert found, (kind, pk)
+        return found[0]["details"]
+
+    assert shown("rescue-teams", team.pk)["leader"] == team.leader.display_name
+    leader = team.leader
+    leader.first_name, leader.last_name = "缓存", "队长"
+    leader.save()
+    assert shown("rescue-teams", team.pk)["leader"] == leader.display_name != ""
+
+    response = city_admin.get("/api/v1/nearby", ask).json()["items"]
+    shelter = Shelter.objects.get(pk=next(i["id"] for i in response if i["kind"] == "shelters"))
+    shelter.occupancy = 0
+    shelter.save()
+    assert shown("shelters", shelter.pk)["free"] == shelter.capacity
+    shelter.occupancy = shelter.capacity
+    shelter.save()
+    assert shown("shelters", shelter.pk)["free"] == 0
+
+
+def test_a_whole_answer_is_kept_until_the_data_or_the_viewer_changes(city_admin, huli):
+    """``ANSWERS``: the same question on the same data is answered with the same bytes without a search;
+    a write to the registry, another jurisdiction or another language is another answer."""
+    from citywatch.resources.nearby import ANSWERS
+
+    ANSWERS.clear()
+    first = city_admin.get("/api/v1/nearby", ASK)
+    assert first.status_code == 200 and first["Content-Type"].startswith("application/json")
+    assert (ANSWERS.hits, ANSWERS.misses) == (0, 1)
+    again = city_admin.get("/api/v1/nearby", ASK)
+    assert again.content == first.content and (ANSWERS.hits, ANSWERS.misses) == (1, 1)
+
+    # Another jurisdiction sees other records: not the city-wide answer.
+    district = huli.get("/api/v1/nearby", ASK)
+    assert district.status_code == 200 and ANSWERS.misses == 2
+    assert {i["id"] for i in district.json()["items"]} != {i["id"] for i in first.json()["items"]}
+
+    # Another language: its own answer (labels are translated).
+    from django.conf import settings
+
+    city_admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = city_admin.get("/api/v1/nearby", ASK)
+    del city_admin.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert english.status_code == 200 and ANSWERS.misses == 3
+    assert english["Content-Language"] == "en" and english.content != first.content
+
+    created = city_admin.post(
+        "/api/v1/resources/rescue-teams/", team("整答缓存测试队"), content_type="application/json"
+    )
+    assert created.status_code == 201, created.content
+    after = city_admin.get("/api/v1/nearby", ASK)
+    assert ANSWERS.misses == 4
+    assert created.json()["id"] in [i["id"] for i in after.json()["items"] if i["kind"] == "rescue-teams"]

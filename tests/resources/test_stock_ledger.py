@@ -1,12 +1,9 @@
 """The stock ledger: balances derive from movements, never go negative, and cannot be overdrawn by two
 concurrent issues."""
 
-import os
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import translation
 
@@ -14,8 +11,7 @@ from citywatch.core.errors import ActionError, Conflict
 from citywatch.core.models import AdminArea
 from citywatch.resources import actions
 from citywatch.resources.models import Depot, StockBalance, StockMovement, SupplyItem
-
-ON_POSTGIS = os.environ.get("CITYWATCH_DATABASE_URL", "").startswith("postgis")
+from tests.support.races import ON_POSTGIS, race
 
 
 def make_depot(name="思明区应急物资储备库（测试）", code="350203"):
@@ -182,38 +178,11 @@ def test_two_concurrent_issues_cannot_overdraw():
     item = make_item()
     actions.record_movement(depot, item, "receipt", 100)
 
-    first_holds_lock = threading.Event()
-    results = {}
-
-    def first():
-        try:
-            with transaction.atomic():
-                actions.record_movement(depot, item, "issue", 60)
-                first_holds_lock.set()
-                # Keep the lock while the second connection tries.
-                threading.Event().wait(1.0)
-            results["first"] = "ok"
-        except Exception as exc:  # noqa: BLE001
-            results["first"] = exc
-        finally:
-            first_holds_lock.set()
-            connection.close()
-
-    def second():
-        first_holds_lock.wait(10)
-        try:
-            actions.record_movement(depot, item, "issue", 60)
-            results["second"] = "ok"
-        except Conflict as exc:
-            results["second"] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    # The second waits for the first's lock on the balance row, then sees 40 and is refused.
+    results = race(
+        lambda: actions.record_movement(depot, item, "issue", 60),
+        lambda: actions.record_movement(depot, item, "issue", 60),
+    )
     assert results["first"] == "ok"
     assert isinstance(results["second"], Conflict), results
     assert balance(depot, item) == 40 == ledger_sum(depot, item)

@@ -68,7 +68,13 @@ def test_response_pages_from_start_to_end():
     count = Response.objects.count()
     again = commander.post("/responses/start/", {"plan": typhoon().pk, "level": "4"}, follow=True)
     assert "已在运行" in again.content.decode() and Response.objects.count() == count
-    commander.post(f"/responses/{response.pk}/end/", {"reason": "过境"})
+    # A lifted warning's end proposal is offered on the response page itself, with a reason to give.
+    warning_event("warning.lifted", hazard="typhoon", colour="orange", code=CITY)
+    end = Proposal.objects.get(kind="end", response=response, status="open")
+    page = commander.get(f"/responses/{response.pk}/").content.decode()
+    assert f'data-proposal="{end.pk}"' in page and "建议：厦门市终止台风应急响应" in page
+    assert 'name="reason"' in page.split(f'data-proposal="{end.pk}"')[1].split("</li>")[0]
+    commander.post(f"/responses/proposals/{end.pk}/accept/", {"reason": "过境", "next": "response"})
     response.refresh_from_db()
     assert response.status == "ended"
     pdf = commander.get(f"/responses/{response.pk}/report.pdf")
@@ -85,6 +91,7 @@ def test_the_duty_screen_shows_proposals_running_responses_and_overdue_actions()
     proposal = Proposal.objects.latest("id")
     duty = client_for("commander").get("/duty/").content.decode()
     assert 'id="panel-response-responses"' in duty and f'data-proposal="{proposal.pk}"' in duty
+    assert "建议：厦门市启动台风Ⅲ级应急响应" in duty  # one sentence, in the page's language
     answer = client_for("commander").post(
         f"/responses/proposals/{proposal.pk}/accept/", {"level": "3", "next": "duty"}
     )

@@ -137,12 +137,17 @@ def test_rule_table_for_a_plan_without_some_levels():
 
 
 def test_a_failing_proposal_never_blocks_the_warning(monkeypatch):
-    from citywatch.response.actions import proposals
+    from citywatch.notify.actions import reactions
 
     def broken(message):
         raise RuntimeError("a bug in the rule")
 
-    monkeypatch.setattr(proposals, "consider", broken)
+    assert "response.proposals" in reactions.REACTIONS  # the response app's reaction to warning events
+    monkeypatch.setitem(
+        reactions.REACTIONS,
+        "response.proposals",
+        reactions.Reaction("warning.*", broken, "response.proposals"),
+    )
     city = AdminArea.objects.get(code=CITY)
     before = Proposal.objects.count()
     with transaction.atomic():

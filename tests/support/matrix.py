@@ -55,6 +55,41 @@ class Route:
 ROUTES: dict[tuple[str, str], Route] = {}
 
 
+def upload(name: str, content: bytes):
+    """A multipart body (a function of the placeholders' values, so each request gets a fresh file):
+    the file ``name`` holding ``content``, checked only (``dry_run``)."""
+
+    def body(params):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        return {"file": SimpleUploadedFile(name, content), "dry_run": "true"}
+
+    return body
+
+
+def exchange_routes(base: str, *, viewer_only: str | None = None) -> tuple[Route, Route]:
+    """A registry's ``base/import`` (a file of a wrong type is malformed; the inspector may not import)
+    and ``base/export`` (an unknown format is malformed; ``viewer_only``: a persona who may not view)."""
+    return (
+        Route(
+            "POST",
+            f"{base}/import",
+            body=upload("records.csv", b"name\n"),
+            outsider=None,
+            forbidden="inspector",
+            malformed={"body": upload("records.txt", b"name\n")},
+            extra={"multipart": True},
+        ),
+        Route(
+            "GET",
+            f"{base}/export",
+            outsider=None,
+            forbidden=viewer_only,
+            malformed={"query": {"format": "pdf"}},
+        ),
+    )
+
+
 def register(*routes: Route) -> None:
     for route in routes:
         if route.key in ROUTES:

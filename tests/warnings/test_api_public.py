@@ -92,6 +92,14 @@ def test_issue_update_lift_and_cap_out(anon):
         f"/api/v1/warnings/{issued['id']}/transitions", {"action": "lift"}, content_type="application/json"
     )
     assert lifted.json()["status"] == "lifted"
+    # the list is the warnings in force by default (the one-map's layer reads it): a lifted one leaves it
+    in_force = commander.get("/api/v1/warnings/").json()["items"]
+    layer = commander.get("/api/v1/warnings/", {"format": "geojson"}).json()["features"]
+    assert issued["id"] not in [w["id"] for w in in_force] + [f["id"] for f in layer]
+    for query in ({"all": "true"}, {"status": "lifted"}):
+        assert issued["id"] in [w["id"] for w in commander.get("/api/v1/warnings/", query).json()["items"]]
+    draft = commander.post("/api/v1/warnings/", body("blue"), content_type="application/json").json()
+    assert draft["id"] not in [w["id"] for w in commander.get("/api/v1/warnings/").json()["items"]]
     cancel = commander.get(lifted.json()["versions"][-1]["cap_url"])
     assert cap.read_alert(cancel.content).msg_type == cap.MsgType.CANCEL
     feed = cap.read_feed(anon.get("/cap/feed.atom").content)

@@ -1,14 +1,19 @@
 """Proposals from the monitoring data: a rain gauge in 同安区 fed through the real ingestion path makes
 CityWatch propose a rainstorm warning that climbs from blue to orange as the rain grows (one proposal, its
 triggering readings named); a commander issues it from the proposal; the same level is never proposed or
-issued twice; a dry spell lets an unissued proposal lapse."""
+issued twice; a dry spell lets an unissued proposal lapse. A feed's batch posted over HTTP proposes at
+once (monitoring's after-batch hook), with no computation of the worker's minute."""
 
 from __future__ import annotations
 
 import datetime
+import io
+import json
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from citywatch.core.errors import Conflict
@@ -136,3 +141,105 @@ def test_below_the_threshold_and_a_lapse(gauge):
     actions.compute_proposals(now=now + datetime.timedelta(hours=14))
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.LAPSED
+
+
+def post_rain(token, gauge, readings):
+    body = [
+        {"station": gauge.external_id, "variable": "rain", "time": at.isoformat(), "value": value}
+        for at, value in readings
+    ]
+    response = Client().post(
+        "/api/v1/observations",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["accepted"] == len(body), response.content
+
+
+@pytest.mark.django_db
+def test_a_feed_batch_proposes_at_once_and_the_next_raises_it(gauge):
+    out = io.StringIO()
+    call_command("token", "create", "--source", "test-rain", stdout=out, stderr=io.StringIO())
+    token = out.getvalue().strip()
+    hour = datetime.timedelta(hours=1)
+    base = timezone.now().replace(microsecond=0) - 2 * hour
+    # ten hours of 6 mm ending two hours ago: 60 mm in 12 h, 36 mm in 6 h → blue, proposed by the batch
+    post_rain(token, gauge, [(base - k * hour, 6.0) for k in range(10)])
+    proposal = tongan_rainstorm().get()
+    assert (proposal.level, proposal.status) == ("blue", ProposalStatus.OPEN)
+    assert {t["station"] for t in proposal.triggers} == {"T1"}
+
+    def proposed():
+        return sorted(
+            Message.objects.filter(kind="warning.proposed", object_id=str(proposal.pk)).values_list(
+                "level", flat=True
+            )
+        )
+
+    assert proposed() == ["blue"]
+    # the next two hours bring 25 mm each: 56 mm in the trailing 3 h → orange, the same proposal
+    post_rain(token, gauge, [(base + hour, 25.0), (base + 2 * hour, 25.0)])
+    proposal.refresh_from_db()
+    assert (proposal.level, proposal.status, proposal.value) == ("orange", ProposalStatus.OPEN, 56.0)
+    assert [h["level"] for h in proposal.history] == ["blue", "orange"]
+    assert proposed() == ["blue", "orange"]
+    listed = client_for("duty_officer").get("/api/v1/warnings/proposals", {"area": TONGAN}).json()
+    assert [(i["hazard"], i["level"]) for i in listed["items"] if i["area_code"] == TONGAN] == [
+        ("rainstorm", "orange")
+    ]
+    # the same batch again stores nothing new and proposes nothing new
+    post_rain_again = Client().post(
+        "/api/v1/observations",
+        json.dumps([{"station": "T1", "variable": "rain", "time": (base + hour).isoformat(), "value": 25.0}]),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert post_rain_again.json()["duplicates"] == 1
+    assert proposed() == ["blue", "orange"]
+
+
+@pytest.mark.django_db
+def test_a_replayed_storm_is_judged_as_of_its_newest_reading(gauge):
+    """A feed's backlog (or the demo's replay) six hours old proposes as it stood then: the signals'
+    clock is the city's newest reading, not the wall clock; silent for a day and the freshness window, it
+    lapses."""
+    hour = datetime.timedelta(hours=1)
+    end = timezone.now().replace(microsecond=0) - 6 * hour
+    records = [
+        {"station": "T1", "variable": "rain", "time": (end - k * hour).isoformat(), "value": 6.0}
+        for k in range(10)
+    ]
+    assert not ingest_records(records, source_code="test-rain").rejected  # the wall clock: now
+    proposal = tongan_rainstorm().get()
+    assert (proposal.level, proposal.status) == ("blue", ProposalStatus.OPEN)
+    actions.compute_proposals()  # the worker's minute agrees
+    assert tongan_rainstorm().get().level == "blue"
+    # nothing newer for a day and the freshness window (3 h): stale
+    actions.compute_proposals(now=end + 28 * hour)
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.LAPSED
+
+
+def test_a_drills_proposal_is_left_alone_by_the_computation(db):
+    """An exercise proposal (a drill's, ``citywatch simulate typhoon --exercise``) is neither moved nor
+    lapsed by the computation from the real readings, which knows nothing of drills — unless a real signal
+    needs its area."""
+    from citywatch.warnings.models import HazardType
+
+    siming = AdminArea.objects.get(code="350203")
+    drill = Proposal.objects.create(
+        hazard=HazardType.objects.get(code="typhoon"), area=siming, level="yellow", value=10, unit="级",
+        criterion="演练", observed_at=timezone.now(), exercise=True, history=[],
+    )  # fmt: skip
+    actions.record_signals("typhoon", [], [siming])  # a computation: no typhoon signal in 思明区
+    drill.refresh_from_db()
+    assert drill.status == ProposalStatus.OPEN and drill.level == "yellow"
+    # A real signal there takes the area over (one open proposal per hazard and area): never blocked.
+    signal = actions.Signal(
+        area=siming, level="blue", value=7, unit="级", criterion="实测", observed_at=timezone.now()
+    )
+    [real] = actions.record_signals("typhoon", [signal], [siming])
+    drill.refresh_from_db()
+    assert drill.status == ProposalStatus.LAPSED and not real.exercise and real.status == ProposalStatus.OPEN

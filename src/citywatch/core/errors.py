@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
 
 STATUS_CODES = {
     400: "bad_request",
@@ -52,6 +53,16 @@ class Invalid(ActionError):
 
     status = 422
     code = "validation_error"
+
+
+def invalid_record(problems) -> Invalid:
+    """422 naming every problem of a record (each with ``column`` and ``message``), the details listing
+    them: what a registry's write routes answer to a body that does not check."""
+    return Invalid(
+        _("The record is not valid: %(problems)s")
+        % {"problems": "; ".join(f"{p.column}: {p.message}" for p in problems)},
+        [{"column": p.column, "message": p.message} for p in problems],
+    )
 
 
 class NotFound(ActionError, Http404):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import FilterSchema
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from citywatch.core import inputs
 from citywatch.core.choices import AreaLevel, ChangeAction
@@ -45,12 +45,54 @@ def area_codes(value: str | None) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+def beneath_q(code: str | None, path: str) -> Q:
+    """Rows whose area (``path``: the lookup of the area path) is the area ``code`` or beneath it."""
+    if not code:
+        return Q()
+    return Q(**{f"{path}__startswith": f"{code}."}) | Q(**{f"{path}__contains": f".{code}."})
+
+
 def area_q(value: str | None, path: str) -> Q:
     """Rows whose area (``path``: the lookup of the area path) is one of the named areas or beneath."""
     q = Q()
     for code in area_codes(value):
-        q |= Q(**{f"{path}__startswith": f"{code}."}) | Q(**{f"{path}__contains": f".{code}."})
+        q |= beneath_q(code, path)
     return q
+
+
+def aware_time(value: datetime.datetime | None) -> datetime.datetime | None:
+    """A filter's time: between the years 1970 and 2200 (else ValueError); without a zone, the city's."""
+    if value is None:
+        return value
+    if not (1970 <= value.year <= 2200):
+        raise ValueError("must be a time between the years 1970 and 2200")
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+# A time filter (``since``, ``until``): see ``aware_time``.
+AwareTime = Annotated[datetime.datetime | None, AfterValidator(aware_time)]
+
+
+def _named_areas(value: str | None) -> str | None:
+    if value:
+        area_codes(value)
+    return value
+
+
+# The ``area`` filter of a located filter set (with ``InAreas``): admin-area codes or names, and beneath.
+AreaParam = Annotated[
+    str | None,
+    Field(max_length=100, description="admin-area codes or names (集美区, 侨英街道), and beneath"),
+    AfterValidator(_named_areas),
+]
+
+
+class InAreas:
+    """``filter_area`` for an ``area: AreaParam`` field: rows whose area (``area__path``) is one of the
+    named areas or beneath."""
+
+    def filter_area(self, value):
+        return area_q(value, "area__path") if value else Q()
 
 
 def choice_values(value: str | None, choices) -> list[str]:

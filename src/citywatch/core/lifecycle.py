@@ -23,6 +23,23 @@ from citywatch.core.errors import Conflict, Invalid
 UNKNOWN_ACTION = gettext_noop("unknown action %(action)s; use %(actions)s")
 
 
+def transitions(*rows: tuple) -> dict[tuple[str, str], str]:
+    """A transition table from rows ``(state or states, action, new state)``, in their order (the
+    order of ``Lifecycle.actions``): ``((S.REPORTED, S.VERIFIED), "cancel", S.CANCELLED)`` is two
+    entries."""
+    table: dict[tuple[str, str], str] = {}
+    for states, action, new in rows:
+        for state in (states,) if isinstance(states, str) else states:
+            table[(state, action)] = new
+    return table
+
+
+def stamped(*states: str) -> dict[str, str]:
+    """The timestamps of ``states`` by the convention of the models: entering ``state`` stamps the
+    field ``<state>_at``."""
+    return {state: f"{state}_at" for state in states}
+
+
 @dataclass(frozen=True)
 class Lifecycle:
     """``table``: (state, action) → new state; ``timestamps``: state → the field stamped on entering it;

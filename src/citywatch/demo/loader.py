@@ -154,6 +154,7 @@ def load_demo(
     with_incidents: bool = True,
     with_monitoring: bool = True,
     with_subscriptions: bool = False,
+    receiver_port: int | None = None,
 ) -> DemoResult:
     """Load the demo city; ``with_resources=False`` stops after areas and people (tests that make their
     own records use it to start faster; the monitoring hub is left out too); ``with_monitoring=False``
@@ -176,6 +177,6 @@ def load_demo(
             load_incidents()
         monitoring = load_monitoring() if with_resources and with_monitoring else {}
         if with_subscriptions:
-            load_subscriptions()
+            load_subscriptions(receiver_port)
     geo = {**load_demo_geo(), "land": land} if with_geo else {}
     return DemoResult(password, generated, report, placed, resources, geo, monitoring)

@@ -2,16 +2,23 @@
 
 The cell is a Gaussian of rain intensity (``peak`` mm/h at its centre, ``radius_km`` its standard
 deviation) that crosses the district from south-west to north-east, through the middle of its box,
-during the first ``storm_share`` of the simulated span; the rest is dry, so the 3-hour sums fall again
-and the alarms clear. Every rain gauge of the city reports every ``step_minutes`` (rain in mm per
+during the first ``storm_share`` of the simulated span after the lead; the rest is dry, so the 3-hour sums
+fall again and the alarms clear. The *lead* (``lead_hours``, none by default) is light, steady rain over
+the district before the cell (``lead_rate`` mm/h at its middle, fading over ``lead_radius_km``): seven
+hours of it take the wettest gauges past 50 mm in 12 hours but not in 6, so the computed rainstorm
+signal climbs blue → yellow → orange → red as the cell arrives (DOMAIN.md §3.1).
+
+Every rain gauge of the city reports every ``step_minutes`` (rain in mm per
 interval, to 0.1 mm as gauges tip), those far from the path zero.
 
 Time: the simulated clock runs ``speed`` times faster than the wall clock and *ends now*: it starts at
-``now − span × (1 − 1/speed)``, so every reading is in the past (the ingestion refuses readings from the
-future) and the last step is the present. The rules evaluate only readings newer than a gauge's newest, so
-the clock never starts before the gauges' newest reading: the demo's rain history stops 9 hours before the
-load (``demo.monitoring.RAIN_GAP_HOURS``) to leave room; a second storm right after the first runs in real
-time where it has no room. Readings fall 30 s past the minute so they never meet the hourly history.
+``now − span × (1 − 1/speed)``, on the step's grid, so every reading is in the past (the ingestion refuses
+readings from the future) and the last step is the present. The gauges have reported over that span
+already (the demo's live feed: a dry report every hour), and the rules evaluate a reading only once, so
+``simulate rainstorm`` rewinds the rain rules' memory of the gauges to the storm's start
+(``actions.rules.rewind``) and the readings are sent as corrections: each one on the hour corrects the
+gauge's dry report (its history kept), the others are new. Meanwhile the live feed leaves the rain gauges
+to the storm (``demo.live.mark_storm``).
 A ``Storm`` is deterministic for its seed.
 """
 
@@ -43,6 +50,9 @@ class Storm:
     peak: float = 110.0  # mm/h at the centre
     radius_km: float = 6.0
     step_minutes: int = 5
+    lead_hours: float = 0.0
+    lead_rate: float = 6.0  # mm/h at the district's middle
+    lead_radius_km: float = 15.0
     seed: int = 20230117
     offsets: np.ndarray = field(init=False)
 
@@ -64,39 +74,48 @@ class Storm:
         hx, hy = (maxx - minx) * 0.4, (maxy - miny) * 0.4
         return cx - hx + 2 * hx * fraction, cy - hy + 2 * hy * fraction
 
+    @property
+    def lead_steps(self) -> int:
+        return min(self.steps, int(self.lead_hours * 60 // self.step_minutes))
+
+    def _distance_sq(self, cx: float, cy: float) -> np.ndarray:
+        x = np.array([g.x for g in self.gauges])
+        y = np.array([g.y for g in self.gauges])
+        dx = (x - cx) * KM_PER_DEG_LAT * math.cos(math.radians(cy))
+        dy = (y - cy) * KM_PER_DEG_LAT
+        return dx**2 + dy**2
+
     def rain(self, step: int) -> np.ndarray:
         """Rain (mm in the interval ending at ``step``) at every gauge."""
-        storm_steps = max(1, int(self.steps * self.storm_share))
+        if step < self.lead_steps:
+            minx, miny, maxx, maxy = self.box
+            near = np.exp(
+                -self._distance_sq((minx + maxx) / 2, (miny + maxy) / 2) / (2 * self.lead_radius_km**2)
+            )
+            mm = self.lead_rate * near * self.offsets * self.step_minutes / 60.0
+            return np.where(mm < 0.1, 0.0, np.round(mm, 1))
+        step -= self.lead_steps
+        storm_steps = max(1, int((self.steps - self.lead_steps) * self.storm_share))
         if step >= storm_steps:
             return np.zeros(len(self.gauges))
         # Intensity grows in, then fades out, over the passage.
         fraction = (step + 0.5) / storm_steps
         envelope = math.sin(math.pi * fraction) ** 0.5
         cx, cy = self.centre(fraction)
-        x = np.array([g.x for g in self.gauges])
-        y = np.array([g.y for g in self.gauges])
-        dx = (x - cx) * KM_PER_DEG_LAT * math.cos(math.radians(cy))
-        dy = (y - cy) * KM_PER_DEG_LAT
-        intensity = self.peak * envelope * np.exp(-(dx**2 + dy**2) / (2 * self.radius_km**2)) * self.offsets
+        intensity = (
+            self.peak * envelope * np.exp(-self._distance_sq(cx, cy) / (2 * self.radius_km**2)) * self.offsets
+        )
         mm = intensity * self.step_minutes / 60.0
         return np.where(mm < 0.1, 0.0, np.round(mm, 1))
 
-    def clock(
-        self, now: datetime.datetime, speed: float, not_before: datetime.datetime | None = None
-    ) -> list[tuple[datetime.datetime, float]]:
-        """Each step's simulated time and when to send it (seconds after ``now``, the start).
-
-        The clock ends at the present when it can: it starts ``span × (1 − 1/speed)`` before ``now``. But a
-        reading older than a gauge's newest is not evaluated by the rules again, so it never starts before
-        ``not_before`` (the gauges' newest reading); the steps it then cannot replay in the past are sent
-        as their time comes (in real time)."""
+    def clock(self, now: datetime.datetime, speed: float) -> list[tuple[datetime.datetime, float]]:
+        """Each step's simulated time (on the ``step_minutes`` grid) and when to send it (seconds after
+        ``now``, the start). A step that would still be in the future when its turn comes is sent when its
+        time comes."""
         span = datetime.timedelta(hours=self.span_hours)
         start = now - span * (1 - 1 / max(speed, 1.0))
-        if not_before is not None and start <= not_before:
-            start = not_before
-        start = (start - datetime.timedelta(minutes=1)).replace(second=30, microsecond=0)
-        if not_before is not None and start <= not_before:
-            start += datetime.timedelta(minutes=1)
+        grid = self.step_minutes * 60
+        start = datetime.datetime.fromtimestamp(int(start.timestamp()) // grid * grid, datetime.UTC)
         out = []
         for i in range(self.steps):
             at = start + datetime.timedelta(minutes=self.step_minutes * (i + 1))
@@ -114,6 +133,7 @@ class Storm:
                 "variable": "rain",
                 "time": stamp,
                 "value": float(v),
+                "correction": True,
             }
             for g, v in zip(self.gauges, values, strict=True)
         ]

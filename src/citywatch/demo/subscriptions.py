@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-RECEIVER_URL = "http://127.0.0.1:8765/hook"
+RECEIVER_URL = "http://127.0.0.1:{port}/hook"
 MQTT_TOPIC = "citywatch/{status}/{kind}/{area_code}"
 
 
@@ -29,7 +29,8 @@ def webhook_secret() -> str:
     return value
 
 
-def load_subscriptions() -> dict:
+def load_subscriptions(receiver_port: int | None = None) -> dict:
+    """The two subscriptions (those not made yet: the receiver's port is the first load's)."""
     from citywatch.core.models import User
     from citywatch.notify import actions
     from citywatch.notify.models import Subscription
@@ -38,7 +39,12 @@ def load_subscriptions() -> dict:
     made = {}
     wanted = (
         ("演示：MQTT 大屏与终端", "mqtt", MQTT_TOPIC, {}),
-        ("演示：Webhook 接收端", "webhook", RECEIVER_URL, {"secret": webhook_secret()}),
+        (
+            "演示：Webhook 接收端",
+            "webhook",
+            RECEIVER_URL.format(port=receiver_port or RECEIVER_PORT),
+            {"secret": webhook_secret()},
+        ),
     )
     for name, transport, target, extra in wanted:
         if Subscription.objects.filter(name=name).exists():
@@ -61,28 +67,31 @@ def _listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def outside_world(env: dict) -> dict[str, list[str]]:
+def outside_world(
+    env: dict, broker_port: int = BROKER_PORT, receiver_port: int = RECEIVER_PORT
+) -> dict[str, list[str]]:
     """The processes ``citywatch demo`` runs beside web and worker so that its notifications have somewhere
     to go: a Mosquitto broker on 127.0.0.1:1883 (unless ``CITYWATCH_MQTT_URL`` names one, or one listens
     there already — Debian's service — which is then used) and the demo webhook receiver on :8765, which
-    prints a line per burst of signed messages it gets. ``env`` gets the broker's URL for the worker."""
+    prints a line per burst of signed messages it gets (``--broker-port`` and ``--receiver-port`` move them,
+    for a second demo on the same machine). ``env`` gets the broker's URL for the worker."""
     import shutil
     import sys
 
     children: dict[str, list[str]] = {}
     if not env.get("CITYWATCH_MQTT_URL"):
-        if not _listening(BROKER_PORT) and shutil.which("mosquitto"):
-            children["broker"] = ["mosquitto", "-p", str(BROKER_PORT)]
-        if "broker" in children or _listening(BROKER_PORT):
-            env["CITYWATCH_MQTT_URL"] = f"mqtt://127.0.0.1:{BROKER_PORT}"
-    if not _listening(RECEIVER_PORT):
+        if not _listening(broker_port) and shutil.which("mosquitto"):
+            children["broker"] = ["mosquitto", "-p", str(broker_port)]
+        if "broker" in children or _listening(broker_port):
+            env["CITYWATCH_MQTT_URL"] = f"mqtt://127.0.0.1:{broker_port}"
+    if not _listening(receiver_port):
         children["receiver"] = [
             sys.executable,
             "-m",
             "citywatch.cli",
             "webhook-receiver",
             "--port",
-            str(RECEIVER_PORT),
+            str(receiver_port),
             "--secret",
             webhook_secret(),
             "--brief",  # a line per burst: hundreds of alarms at once are one line

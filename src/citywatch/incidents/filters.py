@@ -8,14 +8,14 @@ from typing import ClassVar
 from django.db.models import Q
 from django.utils import timezone
 from ninja import FilterSchema
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from citywatch.core.filters import BboxFilter, area_codes, area_q
+from citywatch.core.filters import AreaParam, BboxFilter, InAreas
 from citywatch.incidents.choices import Category, IncidentStatus, IncidentType, Severity
 from citywatch.incidents.models import Incident
 
 
-class IncidentFilter(BboxFilter):
+class IncidentFilter(InAreas, BboxFilter):
     bbox_fields: ClassVar[tuple[str, ...]] = ("location",)
     multi_choices: ClassVar[dict[str, list]] = {
         "status": IncidentStatus.choices,
@@ -34,20 +34,8 @@ class IncidentFilter(BboxFilter):
     type: str | None = Field(None, max_length=200, description=", ".join(IncidentType.values))
     severity: str | None = Field(None, max_length=40, description="1 (特别重大) … 4 (一般), one or several")
     exercise: bool | None = Field(None, description="true: drills only; false: real incidents only")
-    area: str | None = Field(
-        None, max_length=100, description="admin-area codes or names (集美区, 侨英街道), and beneath"
-    )
+    area: AreaParam = None
     q: str | None = Field(None, max_length=100, description="part of the title")
-
-    @field_validator("area")
-    @classmethod
-    def _area(cls, value):
-        if value:
-            area_codes(value)
-        return value
-
-    def filter_area(self, value):
-        return area_q(value, "area__path") if value else Q()
 
     def filter_q(self, value):
         return Q(title__icontains=value) | Q(description__icontains=value) if value else Q()

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.db.models import Q
-from django.utils import timezone
 from ninja import FilterSchema
-from pydantic import Field, field_validator
+from pydantic import Field
 
+from citywatch.core.filters import AwareTime, beneath_q
 from citywatch.monitoring.choices import LIVE_STATES, AlarmKind, AlarmLevel, AlarmState, RuleKind
 
 CODE = r"^[a-z0-9][a-z0-9_-]*$"
-
-
-def _aware(value):
-    if value is None:
-        return value
-    if not (1970 <= value.year <= 2200):
-        raise ValueError("must be a time between the years 1970 and 2200")
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 class AlarmFilter(FilterSchema):
@@ -32,13 +22,8 @@ class AlarmFilter(FilterSchema):
     area: str | None = Field(
         None, max_length=12, pattern=r"^\d+$", description="area code: that area and below"
     )
-    since: datetime.datetime | None = Field(None, description="opened at or after")
-    until: datetime.datetime | None = Field(None, description="opened before")
-
-    @field_validator("since", "until")
-    @classmethod
-    def _times(cls, value):
-        return _aware(value)
+    since: AwareTime = Field(None, description="opened at or after")
+    until: AwareTime = Field(None, description="opened before")
 
     def filter_live(self, value):
         if value is None:
@@ -52,9 +37,7 @@ class AlarmFilter(FilterSchema):
         return Q(rule_id=value) if value else Q()
 
     def filter_area(self, value):
-        if not value:
-            return Q()
-        return Q(station__area__path__startswith=f"{value}.") | Q(station__area__path__contains=f".{value}.")
+        return beneath_q(value, "station__area__path")
 
     def filter_since(self, value):
         return Q(opened_at__gte=value) if value else Q()

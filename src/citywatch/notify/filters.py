@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.db.models import Q
-from django.utils import timezone
 from ninja import FilterSchema
-from pydantic import Field, field_validator
+from pydantic import Field
 
+from citywatch.core.filters import AwareTime, beneath_q
 from citywatch.notify.choices import DeliveryStatus, Level
 
 KIND_FILTER_PATTERN = r"^[a-z][a-z0-9_.]*\*?$"
@@ -23,14 +21,6 @@ def kind_q(value: str | None, lookup: str = "kind") -> Q:
     return Q(**{lookup: value})
 
 
-def _aware(value):
-    if value is None:
-        return value
-    if not (1970 <= value.year <= 2200):
-        raise ValueError("must be a time between the years 1970 and 2200")
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
-
-
 class MessageFilter(FilterSchema):
     kind: str | None = Field(
         None, max_length=64, pattern=KIND_FILTER_PATTERN, description="a kind, or a prefix ending in *"
@@ -41,21 +31,14 @@ class MessageFilter(FilterSchema):
     area: str | None = Field(
         None, max_length=12, pattern=r"^\d+$", description="area code: that area and below"
     )
-    since: datetime.datetime | None = None
-    until: datetime.datetime | None = None
-
-    @field_validator("since", "until")
-    @classmethod
-    def _times(cls, value):
-        return _aware(value)
+    since: AwareTime = None
+    until: AwareTime = None
 
     def filter_kind(self, value):
         return kind_q(value)
 
     def filter_area(self, value):
-        if not value:
-            return Q()
-        return Q(area_path__startswith=f"{value}.") | Q(area_path__contains=f".{value}.")
+        return beneath_q(value, "area_path")
 
     def filter_since(self, value):
         return Q(created_at__gte=value) if value else Q()

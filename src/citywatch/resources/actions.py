@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from citywatch.core import inputs
+from citywatch.core import importing, inputs
 from citywatch.core.changelog import current_actor
 from citywatch.core.choices import CITY_WIDE_LEVELS
 from citywatch.core.errors import ActionError, Conflict, Invalid
@@ -101,18 +101,7 @@ class Context:
 def resolve_columns(kind: Kind, keys) -> tuple[dict[str, str], list[str]]:
     """Map incoming column names (English or a Chinese alias, any case) to the kind's columns.
     Returns ({incoming: column}, [unknown names])."""
-    lookup = {}
-    for column in kind.all_columns:
-        for name in (column.name, *column.aliases):
-            lookup[name.strip().lower()] = column.name
-    mapping, unknown = {}, []
-    for key in keys:
-        name = lookup.get(str(key).strip().lower())
-        if name is None:
-            unknown.append(str(key))
-        else:
-            mapping[key] = name
-    return mapping, unknown
+    return importing.resolve_columns(kind.all_columns, keys)
 
 
 def clean_record(kind: Kind, data: dict, ctx: Context, *, partial: bool = False, instance=None):
@@ -317,6 +306,28 @@ def on_registry_write(sender, using=None, **kwargs) -> None:
     """A record (or an admin area) was saved or deleted: raise the registry's version in the same
     transaction (connected in ``apps.ready`` to every resource model and ``AdminArea``)."""
     RegistryVersion.bump(using)
+
+
+@transaction.atomic
+def save_one(model, fields: dict, instance, conflict) -> tuple[object, str]:
+    """Create (``instance`` None) or update one record of ``model`` from cleaned fields, the row locked and
+    only the fields that differ set: (record, created / updated / unchanged). ``conflict(exc)`` is the
+    ``Conflict`` an ``IntegrityError`` becomes (a key taken). Monitoring's sources and stations."""
+    if instance is None:
+        obj = model(**fields)
+    else:
+        obj = model.objects.select_for_update().get(pk=instance.pk)
+        changed = changed_fields(obj, fields)
+        if not changed:
+            return obj, "unchanged"
+        for name in changed:
+            setattr(obj, name, fields[name])
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:
+        raise conflict(exc) from None
+    return obj, "created" if instance is None else "updated"
 
 
 def changed_fields(instance, fields: dict) -> list[str]:

@@ -4,8 +4,9 @@ GeoJSON / GeoPackage exports.
 Readers turn bytes into a ``Table`` (the header as written, then numbered rows); they never touch the
 database, and a file they cannot read raises ``UnreadableFile`` with a message for the user; a file over
 one of the import bounds (bytes unpacked, rows, cells, coordinates: ``core.limits``) raises
-``LimitExceeded`` as soon as the bound is passed. The importers (``importers.py``) turn tables into
-records.
+``LimitExceeded`` as soon as the bound is passed. The importers (``importers.py``, through
+``core.importing.TableImport``) turn tables into records. The cell conventions (``neutralise``,
+``unneutralise``, ``is_blank``) and ``UnreadableFile`` are ``core.importing``'s, named here too.
 
 Writers export what ``records_for(kind, user)`` returns, i.e. only the user's jurisdiction. Tabular
 formats use ``serializers.record(kind, obj, text=True)``; GeoJSON keeps lists as JSON. Spreadsheet cells
@@ -36,6 +37,13 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from citywatch.core.importing import (  # noqa: F401  (the exchange cell conventions, named here too)
+    FORMULA_STARTS,
+    UnreadableFile,
+    is_blank,
+    neutralise,
+    unneutralise,
+)
 from citywatch.core.limits import (
     ImportLimits,
     LimitExceeded,
@@ -51,8 +59,6 @@ from citywatch.resources import queries
 from citywatch.resources.kinds import Kind, get_kind
 from citywatch.resources.serializers import record
 
-# Text that spreadsheets would treat as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Columns right of an XLSX header that are still read (a value there is reported as having no header).
 SPARE_COLUMNS = 26
 
@@ -62,28 +68,6 @@ FORMATS = {
     "geojson": ("application/geo+json", "geojson"),
     "gpkg": ("application/geopackage+sqlite3", "gpkg"),
 }
-
-
-class UnreadableFile(ValueError):
-    """The file cannot be read as its type; the message is shown to the user."""
-
-
-# --- Formula neutralisation -------------------------------------------------------------------------
-
-
-def neutralise(value):
-    """Prefix text that a spreadsheet would run as a formula with ``'``. Text that already starts with
-    quotes followed by such a character gets one more, so that ``unneutralise`` restores it exactly."""
-    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def unneutralise(value):
-    """Undo ``neutralise`` on a cell read from a file."""
-    if isinstance(value, str) and value.startswith("'") and value.lstrip("'").startswith(FORMULA_STARTS):
-        return value[1:]
-    return value
 
 
 # --- Reading ----------------------------------------------------------------------------------------
@@ -119,10 +103,6 @@ def read_table(name: str, data: bytes, limits: ImportLimits | None = None) -> Ta
     if lower.endswith(".gpkg"):
         return read_gpkg(data, limits)
     raise UnreadableFile(_("unsupported file type; use .csv, .xlsx, .geojson or .gpkg"))
-
-
-def is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "")
 
 
 def read_csv(data: bytes, limits: ImportLimits) -> Table:

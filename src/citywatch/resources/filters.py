@@ -6,30 +6,18 @@ from typing import ClassVar
 
 from django.db.models import Q
 from ninja import FilterSchema
-from pydantic import Field, create_model, field_validator
+from pydantic import Field, create_model
 
-from citywatch.core.filters import BboxFilter, ChoicesFilter, area_codes, area_q
+from citywatch.core.filters import AreaParam, BboxFilter, ChoicesFilter, InAreas
 from citywatch.resources.choices import MovementKind
 from citywatch.resources.kinds import KINDS, Kind
 
 
-class ResourceFilter(BboxFilter):
+class ResourceFilter(InAreas, BboxFilter):
     bbox_fields: ClassVar[tuple[str, ...]] = ("location",)
 
-    area: str | None = Field(
-        None, max_length=100, description="admin area codes or names (集美区, 侨英街道), and beneath"
-    )
+    area: AreaParam = None
     q: str | None = Field(None, max_length=100, description="part of the name or external id")
-
-    @field_validator("area")
-    @classmethod
-    def _area(cls, value):
-        if value:
-            area_codes(value)
-        return value
-
-    def filter_area(self, value):
-        return area_q(value, "area__path") if value else Q()
 
     def filter_q(self, value):
         return Q(name__icontains=value) | Q(external_id__iexact=value) if value else Q()

@@ -11,14 +11,19 @@ The engine is asked once per direction, with every candidate of that direction l
 with the same ranking per kind (the ``limit`` fastest of each).
 
 Prepared candidates, kept per process (``CANDIDATES``, a ``CandidateCache``): the located records of
-each ranked kind are read once (id, name, point, state, area path) and, per direction, set of kinds and
-jurisdiction, cut to what a user sees and snapped to the road network once (the engine's
-``prepare_candidates``). A request then costs the engine's search plus serialising the answer, not a
-reload of the registry. Everything kept is labelled with the registry's version
-(``RegistryVersion``, raised by every write to a record or an admin area, in the writing transaction)
-read before it was loaded, and dropped when a request reads another version; a road graph published
-since is another key. A user whose role has a row rule on a kind (none today) is answered from the
-database as before, uncached.
+each ranked kind are read once (id, name, point, state, area path and the columns the ranked list shows,
+``DETAIL_FIELDS``) and, per direction, set of kinds and jurisdiction, cut to what a user sees and snapped
+to the road network once (the engine's ``prepare_candidates``). A request then costs the engine's search
+plus serialising the answer, not a reload of the registry nor a read of the ranked records. Team
+leaders' names come from ``LEADERS``, kept under the access version (``core.credentials``). Everything
+kept is labelled with the registry's version (``RegistryVersion``, raised by every write to a record or
+an admin area, in the writing transaction) read before it was loaded, and dropped when a request reads
+another version; a road graph published since is another key. A user whose role has a row rule on a
+kind (none today) is answered from the database as before, uncached.
+
+Whole answers (``ANSWERS``, the JSON of ``GET /api/v1/nearby``): the same question on the same data —
+same versions, same view of the registry, same language, same point and parameters — is answered with
+the bytes of the first answer, without a search (``nearby_json``).
 
 Public API::
 
@@ -35,10 +40,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -139,6 +145,15 @@ class Nearby:
     population: Population
 
 
+# The columns each kind's ranked items show (``_details``), read with the candidates.
+DETAIL_FIELDS = {
+    "rescue-teams": ("kind", "members", "equipment", "leader_id", "contact_name", "contact_phone"),
+    "shelters": ("capacity", "occupancy"),
+    "facilities": ("kind", "capacity"),
+    "medical-facilities": ("level", "beds", "emergency_department"),
+}
+
+
 @dataclass(frozen=True)
 class KindTable:
     """Every located record of one kind, as the nearby analysis reads them (arrays in one order)."""
@@ -149,13 +164,16 @@ class KindTable:
     lonlat: np.ndarray  # (n, 2)
     states: list
     paths: np.ndarray  # the area's path per record (str), for the jurisdiction cut
+    details: list  # per record, the values of the kind's DETAIL_FIELDS (a dict), or None
 
     @classmethod
     def load(cls, kind: Kind, queryset=None) -> KindTable:
         qs = records(kind) if queryset is None else queryset
         state = (kind.state_field,) if kind.state_field else ()
-        fields = ("pk", "name", "location", "area__path", *state)
+        shown = DETAIL_FIELDS.get(kind.slug, ())
+        fields = ("pk", "name", "location", "area__path", *state, *shown)
         rows = list(qs.filter(location__isnull=False).values_list(*fields))
+        first = 4 + len(state)
         return cls(
             kind=kind,
             pks=np.array([r[0] for r in rows], dtype=np.int64),
@@ -163,6 +181,7 @@ class KindTable:
             lonlat=np.array([(r[2].x, r[2].y) for r in rows], dtype=float).reshape(-1, 2),
             states=[r[4] if state else None for r in rows],
             paths=np.array([r[3] or "" for r in rows], dtype=object),
+            details=[dict(zip(shown, r[first:], strict=True)) if shown else None for r in rows],
         )
 
     def visible(self, everything: bool, path: str) -> np.ndarray:
@@ -187,6 +206,7 @@ class Prepared:
     names: list[str]
     lonlat: np.ndarray
     states: list
+    details: list
     candidates: object  # routing Candidates, or None when there are no records
 
     @classmethod
@@ -197,9 +217,10 @@ class Prepared:
         pks = np.concatenate([t.pks[p] for t, p in pairs] or [[]]).astype(np.int64)
         names = [t.names[i] for t, p in pairs for i in p]
         states = [t.states[i] for t, p in pairs for i in p]
+        details = [t.details[i] for t, p in pairs for i in p]
         lonlat = np.vstack([t.lonlat[p] for t, p in pairs] or [np.zeros((0, 2))])
         candidates = engine.prepare_candidates(lonlat) if len(pks) else None
-        return cls(kinds, labels.astype(np.int64), pks, names, lonlat, states, candidates)
+        return cls(kinds, labels.astype(np.int64), pks, names, lonlat, states, details, candidates)
 
 
 class CandidateCache:
@@ -225,8 +246,9 @@ class CandidateCache:
             self.loads = 0
             self.preparations = 0
 
-    def get(self, engine, user, kinds: list[Kind]) -> Prepared:
-        """The candidates of ``kinds`` (one direction) that ``user`` may see."""
+    def get(self, engine, user, kinds: list[Kind], version: int | None = None) -> Prepared:
+        """The candidates of ``kinds`` (one direction) that ``user`` may see; ``version``: the registry's
+        version if the caller has just read it (else it is read here)."""
         kinds = [kind for kind in kinds if access.can(user, kind.model, "view")]
         scope = scope_of(user)
         if scope.nothing or not kinds:
@@ -234,7 +256,7 @@ class CandidateCache:
         if any(access.row_rule(user, kind.model, "view") is not None for kind in kinds):
             tables = [KindTable.load(kind, records_for(kind, user)) for kind in kinds]
             return Prepared.of(engine, tables, [np.arange(len(t.pks)) for t in tables])
-        version = RegistryVersion.current()
+        version = RegistryVersion.current() if version is None else version
         key = (engine.graph_id, tuple(kind.slug for kind in kinds), scope.everything, scope.path)
         with self.lock:
             if version != self.version:
@@ -261,17 +283,106 @@ class CandidateCache:
 CANDIDATES = CandidateCache()
 
 
+class Answers:
+    """Whole answers of ``GET /api/v1/nearby`` (the JSON), kept per process: the same question about the
+    same data gets the same bytes without a search (an incident's point is asked about by everyone who
+    opens it, and again by every refresh of the one-map).
+
+    The key holds everything an answer depends on: the registry's version (every record, its state and
+    details), the access version (what the user may see, team leaders' names), what this user sees (the
+    kinds their role may view, their jurisdiction), the request's language (labels), the point exactly as
+    given and the parameters. The road engine and the population grid in use are kept beside the
+    answers; another of either (a graph or grid published since) empties the store. A user whose role has
+    a row rule on a ranked kind is never answered from here. ``hits`` and ``misses`` are for tests."""
+
+    def __init__(self, size: int = 512):
+        self.size = size
+        self.lock = threading.Lock()
+        self.sources: tuple = ()
+        self.answers: OrderedDict[tuple, bytes] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def clear(self) -> None:
+        with self.lock:
+            self.sources, self.answers, self.hits, self.misses = (), OrderedDict(), 0, 0
+
+    def get(self, sources: tuple, key: tuple) -> bytes | None:
+        with self.lock:
+            if len(sources) != len(self.sources) or any(
+                a is not b for a, b in zip(sources, self.sources, strict=True)
+            ):
+                self.sources, self.answers = sources, OrderedDict()
+            body = self.answers.get(key)
+            if body is None:
+                self.misses += 1
+                return None
+            self.hits += 1
+            self.answers.move_to_end(key)
+            return body
+
+    def put(self, sources: tuple, key: tuple, body: bytes) -> None:
+        with self.lock:
+            if len(sources) == len(self.sources) and all(
+                a is b for a, b in zip(sources, self.sources, strict=True)
+            ):
+                self.answers[key] = body
+                while len(self.answers) > self.size:
+                    self.answers.popitem(last=False)
+
+
+ANSWERS = Answers()
+
+
+def nearby_json(user, lon: float, lat: float, params: NearbyParams, *, input_crs: str = "wgs84") -> bytes:
+    """``nearby(…)`` as the JSON of ``NearbyOut`` (validated by it), from ``ANSWERS`` when the same
+    question was answered on the same data before."""
+    from citywatch.core.credentials import current_version
+
+    kinds = [kind for kind in params.kind_list if access.can(user, kind.model, "view")]
+    if any(access.row_rule(user, kind.model, "view") is not None for kind in kinds):
+        return render(nearby(user, lon, lat, params, input_crs=input_crs))
+    scope = scope_of(user)
+    sources = (routing.get_engine(), population.current_population())
+    key = (
+        RegistryVersion.current(),
+        current_version(),
+        tuple(kind.slug for kind in kinds),
+        scope.everything,
+        scope.path,
+        translation.get_language(),
+        lon,
+        lat,
+        input_crs,
+        params.kinds,
+        params.minutes,
+        params.radius_m,
+        params.limit,
+    )
+    body = ANSWERS.get(sources, key)
+    if body is None:
+        body = render(nearby(user, lon, lat, params, input_crs=input_crs))
+        ANSWERS.put(sources, key, body)
+    return body
+
+
+def render(answer: Nearby) -> bytes:
+    """The answer as ``NearbyOut`` JSON, validated and written by pydantic in one pass."""
+    return NearbyOut.model_validate(answer).model_dump_json().encode()
+
+
 def nearby(user, lon: float, lat: float, params: NearbyParams, *, input_crs: str = "wgs84") -> Nearby:
     """The registry's resources nearest the WGS-84 point by travel time, as ``user`` may see them: the
     ``params.limit`` fastest of each kind within ``params.minutes``, fastest first (then by kind and id),
     with the population within ``params.radius_m``."""
     engine = routing.get_engine()
     snap = engine.snap_point((lon, lat))
-    items: list[NearbyItem] = []
+    version = RegistryVersion.current()
+    ranked: list[tuple[Prepared, int, object]] = []
     off_network = 0
     for direction in DIRECTIONS:
         kinds = [kind for kind in params.kind_list if kind.travel == direction]
-        prepared = CANDIDATES.get(engine, user, kinds)
+        prepared = CANDIDATES.get(engine, user, kinds, version)
         if prepared.candidates is None:
             continue
         answer = engine.nearest_by_time(
@@ -283,23 +394,32 @@ def nearby(user, lon: float, lat: float, params: NearbyParams, *, input_crs: str
             groups=prepared.labels,
         )
         off_network += len(answer.off_network)
-        for hit in answer.results:
-            i = hit.index
-            items.append(
-                NearbyItem(
-                    kind=prepared.kinds[prepared.labels[i]],
-                    id=int(prepared.pks[i]),
-                    name=prepared.names[i],
-                    lon=float(prepared.lonlat[i, 0]),
-                    lat=float(prepared.lonlat[i, 1]),
-                    distance_m=round(hit.distance_m, 1),
-                    eta_s=round(hit.eta_s, 1),
-                    eta_method=hit.eta_method,
-                    state=prepared.states[i],
-                )
+        ranked += [(prepared, hit.index, hit) for hit in answer.results]
+    leaders = LEADERS.names(
+        {
+            p.details[i]["leader_id"]
+            for p, i, _hit in ranked
+            if p.details[i] and p.details[i].get("leader_id") is not None
+        }
+    )
+    items = []
+    for prepared, i, hit in ranked:
+        kind = prepared.kinds[prepared.labels[i]]
+        items.append(
+            NearbyItem(
+                kind=kind,
+                id=int(prepared.pks[i]),
+                name=prepared.names[i],
+                lon=float(prepared.lonlat[i, 0]),
+                lat=float(prepared.lonlat[i, 1]),
+                distance_m=round(hit.distance_m, 1),
+                eta_s=round(hit.eta_s, 1),
+                eta_method=hit.eta_method,
+                state=prepared.states[i],
+                details=_details(kind, prepared.details[i], leaders),
             )
+        )
     items.sort(key=lambda i: (i.eta_s, i.kind.slug, i.id))
-    items = _with_details(items, user)
     persons = population.population_within_radius((lon, lat), params.radius_m)
     return Nearby(
         origin=Origin(
@@ -317,6 +437,46 @@ def nearby(user, lon: float, lat: float, params: NearbyParams, *, input_crs: str
     )
 
 
+class LeaderNames:
+    """Team leaders' names as the ranked list shows them (``User.display_name``), kept per process under
+    the access version (``core.credentials``; every write to a user raises it): a renamed leader shows
+    at the next request, and a steady stream of requests reads no user row."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.version: int | None = None
+        self.known: dict[int, str] = {}
+
+    def clear(self) -> None:
+        with self.lock:
+            self.version, self.known = None, {}
+
+    def names(self, ids: set[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        from citywatch.core.credentials import current_version
+        from citywatch.core.models import User
+
+        version = current_version()
+        with self.lock:
+            if version is None or version != self.version:
+                self.version, self.known = version, {}
+            found = {pk: self.known[pk] for pk in ids if pk in self.known}
+        missing = ids - found.keys()
+        if missing:
+            read = {u.pk: u.display_name for u in User.objects.filter(pk__in=missing)}
+            found.update(read)
+            with self.lock:
+                if version is not None and version == self.version:
+                    if len(self.known) > 10_000:
+                        self.known = {}
+                    self.known.update(read)
+        return found
+
+
+LEADERS = LeaderNames()
+
+
 def _equipment(items) -> list[str]:
     """A team's equipment as "冲锋舟 ×2", the largest quantities first."""
     rows = [e for e in items or [] if isinstance(e, dict) and e.get("name")]
@@ -327,55 +487,56 @@ def _equipment(items) -> list[str]:
     ]
 
 
-def _details(kind: Kind, record) -> dict:
+_labels: dict[tuple, str] = {}
+
+
+def _label(kind: Kind, field_name: str, value) -> str:
+    """The display of a choice (``get_<field>_display``) in the request's language, memoised."""
+    key = (translation.get_language(), kind.slug, field_name, value)
+    label = _labels.get(key)
+    if label is None:
+        choices = dict(kind.model._meta.get_field(field_name).flatchoices)
+        label = _labels[key] = str(choices.get(value, value))
+    return label
+
+
+def _details(kind: Kind, row: dict | None, leaders: dict[int, str]) -> dict:
     """The facts the ranked list shows for one record: a team's kind, size, key equipment and leader; a
     shelter's capacity, occupants and free places; a hospital's level and beds."""
+    if not row:
+        return {}
     if kind.slug == "rescue-teams":
+        leader = row["leader_id"]
         return {
-            "type": record.kind,
-            "type_label": str(record.get_kind_display()),
-            "members": record.members,
-            "equipment": _equipment(record.equipment),
+            "type": row["kind"],
+            "type_label": _label(kind, "kind", row["kind"]),
+            "members": row["members"],
+            "equipment": _equipment(row["equipment"]),
             # The leader on record (who receives the orders), else the contact named in the registry.
-            "leader": record.leader.display_name if record.leader_id else (record.contact_name or None),
-            "leader_on_record": bool(record.leader_id),
-            "phone": record.contact_phone or None,
+            "leader": leaders.get(leader) if leader is not None else (row["contact_name"] or None),
+            "leader_on_record": leader is not None,
+            "phone": row["contact_phone"] or None,
         }
     if kind.slug == "shelters":
         return {
-            "capacity": record.capacity,
-            "occupancy": record.occupancy,
-            "free": max(0, record.capacity - record.occupancy),
+            "capacity": row["capacity"],
+            "occupancy": row["occupancy"],
+            "free": max(0, row["capacity"] - row["occupancy"]),
         }
     if kind.slug == "facilities":
-        label = str(record.get_kind_display())
-        return {"type": record.kind, "type_label": label, "capacity": record.capacity}
+        return {
+            "type": row["kind"],
+            "type_label": _label(kind, "kind", row["kind"]),
+            "capacity": row["capacity"],
+        }
     if kind.slug == "medical-facilities":
         return {
-            "level": record.level,
-            "level_label": str(record.get_level_display()),
-            "beds": record.beds,
-            "emergency_department": record.emergency_department,
+            "level": row["level"],
+            "level_label": _label(kind, "level", row["level"]),
+            "beds": row["beds"],
+            "emergency_department": row["emergency_department"],
         }
     return {}
-
-
-DETAILED = ("rescue-teams", "shelters", "medical-facilities", "facilities")
-
-
-def _with_details(items: list[NearbyItem], user) -> list[NearbyItem]:
-    """The ranked items with their ``details``: one query per kind, for the ranked records only."""
-    found: dict[tuple[str, int], dict] = {}
-    for slug in DETAILED:
-        ids = [i.id for i in items if i.kind.slug == slug]
-        if ids:
-            kind = KINDS[slug]
-            rows = records_for(kind, user).filter(pk__in=ids).defer("location")
-            if slug == "rescue-teams":
-                rows = rows.select_related("leader")
-            for record in rows:
-                found[(slug, record.pk)] = _details(kind, record)
-    return [replace(i, details=found.get((i.kind.slug, i.id), {})) for i in items]
 
 
 # --- the answer, as both routes declare it ---------------------------------------------------------

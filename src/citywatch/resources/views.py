@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,17 +14,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from citywatch.core import access, inputs, pages
+from citywatch.core import access, importing, inputs, pages
 from citywatch.core.choices import AreaLevel
 from citywatch.core.errors import ActionError
-from citywatch.core.importing import ImportFailed
 from citywatch.core.models import AdminArea
 from citywatch.core.queries import changes_of
 from citywatch.resources import actions, exchange, queries
 from citywatch.resources import coverage as cov
 from citywatch.resources.filters import FILTERS
 from citywatch.resources.forms import build_fields, data_from_post
-from citywatch.resources.importers import FileRejected, import_upload
+from citywatch.resources.importers import import_upload
 from citywatch.resources.kinds import KINDS, Kind
 from citywatch.resources.models import StockMovement, SupplyItem
 from citywatch.resources.serializers import display_record, record
@@ -291,25 +291,8 @@ def record_import(request, slug):
     }
     status = 200
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            context["error"] = _("Choose a file.")
-            status = 422
-        else:
-            try:
-                context["report"] = import_upload(
-                    slug,
-                    upload,
-                    user=request.user,
-                    crs=request.POST.get("crs", "wgs84"),
-                    dry_run=bool(request.POST.get("dry_run")),
-                )
-            except FileRejected as exc:
-                context["problems"] = exc.report.problems
-                status = exc.status
-            except ImportFailed as exc:
-                context["problems"] = exc.report.problems
-                status = 422
+        shown, status = importing.upload_form(request, partial(import_upload, slug))
+        context.update(shown)
     return render(request, "resources/import.html", context, status=status)
 
 

@@ -8,9 +8,12 @@ class ResponseConfig(AppConfig):
     verbose_name = _("Plans and responses")
 
     def ready(self):
-        from citywatch.response import importers, signals, tasks  # noqa: F401  (registers)
+        from citywatch.notify.actions import reactions
+        from citywatch.response import importers, tasks  # noqa: F401  (registers)
+        from citywatch.response.actions.proposals import consider
 
-        signals.connect()
+        # Warning events propose responses by the plan's rule, in the warning's transaction.
+        reactions.register("warning.*", consider, name="response.proposals")
         from citywatch.core import panels
         from citywatch.navigation import NAV_ITEMS, NavItem
         from citywatch.response import views
@@ -20,7 +23,7 @@ class ResponseConfig(AppConfig):
                 name="response.responses",
                 template="response/panels/responses.html",
                 context=views.duty_panel,
-                order=20,
+                order=6,  # beside the warnings (their proposals lead to its proposals), above the alarms
                 live=("response.*", "action.*", "warning.*"),
                 permission="response.view_response",
             )

@@ -10,6 +10,7 @@ has the colour of the warning level of the same number (Ⅳ blue … Ⅰ red), w
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 HAZARDS = {
     "typhoon": _("Typhoon"),
@@ -116,3 +117,13 @@ class EventKind(models.TextChoices):
     WARNING = "warning", _("Warning")
     PROPOSAL = "proposal", _("Response proposal")
     NOTE = "note", _("Note")
+
+
+# What a proposal proposes, as a sentence (the log, the pages; %(level)s Ⅳ…Ⅰ, %(hazard)s, %(area)s).
+PROPOSAL_TEXT = {
+    ProposalKind.START: gettext_noop("proposed: start a level %(level)s %(hazard)s response for %(area)s"),
+    ProposalKind.UPGRADE: gettext_noop(
+        "proposed: upgrade the %(hazard)s response for %(area)s to level %(level)s"
+    ),
+    ProposalKind.END: gettext_noop("proposed: end the %(hazard)s response for %(area)s"),
+}

@@ -2,26 +2,38 @@
 the demo's chain from a typhoon's winds to a response and back, live on the duty screen, the response
 page, MQTT and the webhook receiver.
 
-1. Winds reach the typhoon yellow signal over the city: a **proposed typhoon warning** (the warnings app's
-   ``record_signals``, or for a drill an exercise proposal announced the same way). Readings are not sent
-   through monitoring's ingestion here: the typhoon signal of DOMAIN.md §3.1 needs a typhoon context (an
-   official typhoon warning in force) that readings alone do not give; the proposal is the same.
-2. A commander issues it on the warnings page (``--auto``: the simulator does, as the demo commander);
-   the warning event proposes a **response** by the plan's rule (typhoon: the same level, Ⅲ).
+0. The provincial observatory's typhoon **blue** warning for the city arrives as CAP (the warnings app's
+   import, as a polled feed would bring it): the typhoon context the typhoon signal of DOMAIN.md §3.1
+   needs (``warnings.actions.proposals.typhoon_in_force``). Being a typhoon warning, it proposes the
+   plan's level Ⅳ (the plan's start condition 气象部门发布台风蓝色预警信号).
+1. The typhoon approaches (``demo/typhoon.py``): the 10-minute mean wind, the gusts and the rain of every
+   wind, weather and rain station go through monitoring's **ingestion** like ``simulate rainstorm``
+   (``--via``: MQTT when ``CITYWATCH_MQTT_URL`` is set, else HTTP to the running server, else the
+   ingestion function here). The rules open their gust and rainfall **alarms**; the warnings app computes
+   the typhoon signal from the stored readings (the worker's minute, or here when ingesting in-process)
+   and **proposes typhoon warnings** for the districts whose stations reach blue, then yellow.
+2. A commander issues one warning for the districts proposed (warnings page; ``--auto``: the simulator
+   does, as the demo commander); the warning event **proposes the response** by the plan's rule
+   (typhoon: the same level, Ⅲ), superseding the Ⅳ proposal.
 3. The commander starts it (``--auto``: at the proposed level); the checklist appears with owners and
    deadlines; ``--auto`` marks some actions done.
-4. ``--auto``: the winds reach orange: the warning is upgraded, which proposes the response's upgrade,
-   accepted; then the warning is lifted, which proposes the end, accepted with a reason.
+4. The typhoon moves away (the winds fall); the commander lifts the warning, which proposes the end,
+   and ends the response with a reason (``--auto`` does both); the observatory lifts its warning.
 
 Without ``--auto`` the simulator waits (``--wait`` seconds per step) for a person to take each step on the
 pages. After every step it runs one delivery round (``--no-deliver`` leaves delivery to the worker), so
-``mosquitto_sub`` and the demo webhook receiver get the messages at once. ``--exercise`` runs the same as
-a drill (CAP status Exercise, 演练 on every page, nothing public) and writes the scored drill report (PDF).
+``mosquitto_sub`` and the demo webhook receiver get the messages at once.
+
+``--exercise`` runs the same as a drill: CAP status Exercise for both warnings, 演练 on every page, nothing
+public, and the scored drill report (PDF). A drill's readings are **not** ingested — a drill must raise no
+real alarm and no real proposal on the stations the city watches — they are evaluated by the same signal
+rules (``warnings.signals.typhoon_signals``) in this process and proposed as exercise proposals.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +52,16 @@ from citywatch.warnings.choices import COLOUR_NAMES
 
 CITY = "350200"
 HAZARD = "typhoon"
+OBSERVATORY = "fjqxt@fj.cma.gov.cn"  # the (simulated) provincial observatory's CAP sender
+OBSERVATORY_NAME = "福建省气象台（模拟）"
+
+
+def ingest_here(readings: list[dict]) -> dict:
+    """The ingestion function itself, in this process (``--via direct``)."""
+    from citywatch.monitoring.actions.ingest import ingest_records
+
+    result = ingest_records(readings)
+    return {"accepted": result.accepted, "duplicates": result.duplicates, "rejected": len(result.rejected)}
 
 
 class Stopped(Exception):
@@ -55,9 +77,13 @@ class Run:
     deliver: bool = True
     out: Callable[[str], None] = print
     report_dir: Path | None = None
+    send: Callable[[list[dict]], dict] = ingest_here  # how readings travel (the command's --via)
+    via: str = "direct"
     started: datetime.datetime = field(default_factory=timezone.now)
     response_id: int | None = None
     report: Path | None = None
+    official_id: int | None = None
+    last_reading_at: datetime.datetime | None = None
 
     # --- helpers ----------------------------------------------------------------------------------
 
@@ -65,11 +91,22 @@ class Run:
         stamp = timezone.localtime().strftime("%H:%M:%S")
         self.out(f"[{stamp}] {'演练 ' if self.exercise else ''}{text}")
 
+    def deliver_round(self):
+        """One delivery round; its per-delivery log lines stay out of the simulator's story (warnings and
+        errors still show)."""
+        from citywatch.notify import worker
+
+        notify_log = logging.getLogger("citywatch.notify")
+        level = notify_log.level
+        notify_log.setLevel(max(level, logging.WARNING))
+        try:
+            return worker.run_once("simulate")
+        finally:
+            notify_log.setLevel(level)
+
     def settle(self) -> None:
         if self.deliver:
-            from citywatch.notify import worker
-
-            result = worker.run_once("simulate")
+            result = self.deliver_round()
             if result.sent or result.failed:
                 self.say(
                     _("notifications: %(sent)s sent, %(failed)s failed (will retry)")
@@ -93,9 +130,7 @@ class Run:
                 raise Stopped(what)
             time.sleep(1.0)
             if self.deliver:
-                from citywatch.notify import worker
-
-                worker.run_once("simulate")
+                self.deliver_round()
 
     @property
     def commander(self):
@@ -107,63 +142,270 @@ class Run:
 
     # --- steps --------------------------------------------------------------------------------------
 
-    def propose_warning(self, level: str, value: float):
-        from citywatch.warnings.actions import proposals as wp
+    def official_warning(self, msg_type: str = "Alert") -> None:
+        """The observatory's typhoon blue warning for the city (``Alert``) or its end (``Cancel``),
+        imported as CAP like a polled feed's (status Exercise in a drill)."""
+        from citywatch.warnings import cap
+        from citywatch.warnings.actions import import_alert
+        from citywatch.warnings.models import Warning
+
+        sent = timezone.localtime().replace(microsecond=0)
+        references = ()
+        if msg_type == "Cancel":
+            if self.official_id is None:
+                return
+            first = Warning.objects.get(pk=self.official_id).versions.order_by("number").first()
+            held = cap.read_alert(first.cap.encode())
+            references = (cap.Reference(held.sender, held.identifier, held.sent),)
+            sent = max(sent, held.sent + datetime.timedelta(seconds=1))
+        area = cap.Area(area_desc=self.city.name, geocodes=(cap.division_geocode(CITY),))
+        info = cap.signal_info(
+            language="zh-CN",
+            level="blue",
+            observed=False,
+            event="台风",
+            areas=(area,),
+            sender_name=OBSERVATORY_NAME,
+            headline=f"{OBSERVATORY_NAME}发布台风蓝色预警信号"
+            if msg_type == "Alert"
+            else "台风蓝色预警信号解除",
+            description="今年第14号台风（模拟）正向福建南部沿海靠近，预计24小时内将影响厦门市。",
+            onset=sent,
+            expires=sent + datetime.timedelta(hours=24),
+        )
+        data = cap.write_alert(
+            cap.Alert(
+                identifier=f"FJQXT-SIM-{sent:%Y%m%d%H%M%S}-{msg_type}",
+                sender=OBSERVATORY,
+                sent=sent,
+                status=cap.Status.EXERCISE if self.exercise else cap.Status.ACTUAL,
+                msg_type=cap.MsgType(msg_type),
+                scope=cap.Scope.PUBLIC,
+                references=references,
+                infos=(info,),
+            )
+        )
+        result = import_alert(None, data)
+        self.official_id = result.warning.pk
+        if msg_type == "Alert":
+            self.say(
+                _("the observatory's typhoon blue warning for %(area)s arrived (CAP): the typhoon context")
+                % {"area": self.city.name}
+            )
+        else:
+            self.say(_("the observatory lifted its typhoon warning (CAP)"))
+        self.settle()
+
+    def approach(self):
+        """The typhoon's approach: its readings through ingestion (a drill: evaluated here), then the
+        proposed typhoon warnings."""
+        from django.db.models import Max
+
+        from citywatch.demo.typhoon import for_city
+        from citywatch.monitoring.models import Station
+        from citywatch.warnings.signals import wind_scale
+
+        storm = for_city()
+        self.storm = storm
+        newest = None
+        if not self.exercise:
+            # The gust rule evaluates only readings newer than a wind station's newest (weather stations'
+            # wind goes to the signal whatever its time).
+            newest = Station.objects.filter(
+                source__code__in={s.source for s in storm.sites},
+                external_id__in=[s.external_id for s in storm.sites if "wind_gust" in s.variables],
+            ).aggregate(m=Max("last_seen_at"))["m"]
+        times = storm.clock(timezone.now(), not_before=newest)
+        self.say(
+            _(
+                "the typhoon approaches: %(stations)s stations report wind and rain, %(steps)s readings each "
+                "from %(start)s to %(end)s, via %(via)s"
+            )
+            % {
+                "stations": len(storm.sites),
+                "steps": len(times),
+                "start": timezone.localtime(times[0]).strftime("%H:%M"),
+                "end": timezone.localtime(times[-1]).strftime("%H:%M"),
+                "via": _("a drill: evaluated here, not ingested") if self.exercise else self.via,
+            }
+        )
+        kept: list[dict] = []
+        shift = storm.steps - len(times)  # steps that did not fit are the approach's first
+        for i, at in enumerate(times):
+            fraction = (shift + i + 1) / storm.steps
+            readings = storm.readings(fraction, at)
+            outcome = {"readings": len(readings)}
+            if self.exercise:
+                kept += readings
+            else:
+                outcome = self.send(readings)
+                if self.via == "direct" and (i % 6 == 5 or i == len(times) - 1):
+                    self.compute()
+            self.last_reading_at = at
+            if i % 6 == 5 or i == len(times) - 1:
+                mean, gust = storm.winds(fraction)
+                self.say(
+                    _(
+                        "%(time)s strongest mean wind %(mean)s m/s (force %(mf)s), "
+                        "gust %(gust)s m/s (force %(gf)s)"
+                    )
+                    % {
+                        "time": timezone.localtime(at).strftime("%H:%M"),
+                        "mean": f"{mean.max():.1f}",
+                        "mf": int(wind_scale(mean.max())),
+                        "gust": f"{gust.max():.1f}",
+                        "gf": int(wind_scale(gust.max())),
+                    }
+                    + "  "
+                    + "  ".join(f"{k} {v}" for k, v in outcome.items())
+                )
+                if self.deliver:
+                    self.deliver_round()
+        if self.exercise:
+            self.propose_drill(kept)
+        proposals = self.until(
+            _("the warnings app's typhoon proposals (computed from the stored readings)"),
+            lambda: list(self.warning_proposals(level="yellow")),
+        )
+        for proposal in proposals:
+            self.say(
+                _("proposed typhoon warning, %(level)s: %(area)s (%(value)s %(unit)s)")
+                % {
+                    "level": COLOUR_NAMES[proposal.level],
+                    "area": proposal.area.name,
+                    "value": f"{proposal.value:g}",
+                    "unit": proposal.unit,
+                }
+            )
+        self.settle()
+        return proposals
+
+    def compute(self) -> None:
+        """The warnings app's computation over the stored readings (the worker's minute; here for
+        ``--via direct``, where no worker follows this process's readings)."""
+        from citywatch.warnings.actions import compute_proposals
+
+        compute_proposals()
+
+    def warning_proposals(self, level: str | None = None):
+        from citywatch.warnings.choices import level_rank
+        from citywatch.warnings.models import Proposal
+
+        rows = (
+            Proposal.objects.filter(hazard__code=HAZARD, status="open", exercise=self.exercise)
+            .select_related("area")
+            .order_by("area__code")
+        )
+        return [p for p in rows if level is None or level_rank(p.level) >= level_rank(level)]
+
+    def propose_drill(self, readings: list[dict]) -> None:
+        """A drill's readings through the warnings app's typhoon signal (in this process, not stored),
+        proposed as exercise proposals and announced like the real ones."""
+        import numpy as np
+
+        from citywatch.monitoring.evaluation import Readings
+        from citywatch.warnings import signals
+        from citywatch.warnings.actions.proposals import _signals_of
+        from citywatch.warnings.queries import signal_readings
+
+        stations, _none = signal_readings({}, None)
+        index = {(s.source, s.external_id): i for i, (s, _d) in enumerate(stations)}
+        districts: list[AdminArea] = []
+        district_index: dict[int, int] = {}
+        for _s, district in stations:
+            district_index.setdefault(district.pk, len(districts))
+            if len(districts) < len(district_index):
+                districts.append(district)
+        area_of_station = np.array([district_index[d.pk] for _s, d in stations], dtype=np.int64)
+        columns: dict[str, tuple[list, list, list]] = {"wind_speed": ([], [], []), "wind_gust": ([], [], [])}
+        for r in readings:
+            where = index.get((r["source"], r["station"]))
+            if where is not None and r["variable"] in columns:
+                st, tm, vl = columns[r["variable"]]
+                st.append(where)
+                tm.append(int(datetime.datetime.fromisoformat(r["time"]).timestamp()))
+                vl.append(r["value"])
+        mean, gust = (
+            Readings(
+                np.array(c[0], dtype=np.int64), np.array(c[1], dtype=np.int64), np.array(c[2], dtype=float)
+            )
+            for c in (columns["wind_speed"], columns["wind_gust"])
+        )
+        results = signals.typhoon_signals(
+            mean,
+            gust,
+            area_of_station,
+            affected=True,
+            min_stations=max(1, settings.CITYWATCH_SIGNAL_MIN_STATIONS),
+            now=int(timezone.now().timestamp()),
+            max_age_minutes=settings.CITYWATCH_SIGNAL_MAX_AGE_MINUTES,
+        )
+        for signal in _signals_of(HAZARD, results, stations, districts):
+            self.record_drill_proposal(signal)
+
+    def record_drill_proposal(self, signal) -> None:
+        from citywatch.warnings.choices import level_rank
         from citywatch.warnings.models import HazardType, Proposal
 
-        now = timezone.now()
-        signal = wp.Signal(
-            area=self.city,
-            level=level,
-            value=value,
-            unit="级",
-            criterion="平均风力（模拟台风）",
-            observed_at=now,
-            triggers=[
-                {
-                    "station": "SIM-XM-01",
-                    "station_name": "模拟站 厦门站",
-                    "variable": "wind_speed",
-                    "time": now.isoformat(),
-                    "value": value,
-                }
-            ],
-        )
-        if not self.exercise:
-            wp.record_signals(HAZARD, [signal], [self.city])
-        else:
-            with transaction.atomic():
-                proposal = Proposal.objects.filter(
-                    hazard__code=HAZARD, area=self.city, status="open", exercise=True
-                ).first()
-                if proposal is None:
-                    proposal = Proposal(
-                        hazard=HazardType.objects.get(code=HAZARD), area=self.city, history=[]
-                    )
-                proposal.level, proposal.value, proposal.unit = level, value, signal.unit
-                proposal.criterion, proposal.triggers, proposal.observed_at = (
-                    signal.criterion,
-                    signal.triggers,
-                    now,
-                )
-                proposal.exercise, proposal.status = True, "open"
-                proposal.history = [*proposal.history, {"level": level, "at": now.isoformat()}]
-                proposal.save()
+        if Proposal.objects.filter(
+            hazard__code=HAZARD, area=signal.area, status="open", exercise=False
+        ).exists():
+            # One open proposal per hazard and area, drills included (the warnings app's rule).
+            self.say(
+                _("%(area)s: a real typhoon proposal is open there; the drill leaves the district out")
+                % {"area": signal.area.name}
+            )
+            return
+        with transaction.atomic():
+            proposal = Proposal.objects.filter(
+                hazard__code=HAZARD, area=signal.area, status="open", exercise=True
+            ).first()
+            if proposal is None:
+                proposal = Proposal(hazard=HazardType.objects.get(code=HAZARD), area=signal.area, history=[])
+            risen = level_rank(signal.level) > level_rank(proposal.level or "")
+            proposal.level, proposal.value, proposal.unit = signal.level, signal.value, signal.unit
+            proposal.criterion, proposal.triggers = signal.criterion[:120], signal.triggers[:200]
+            proposal.observed_at = signal.observed_at
+            proposal.exercise, proposal.status = True, "open"
+            if risen:
+                proposal.history = [
+                    *proposal.history,
+                    {"level": signal.level, "at": timezone.now().isoformat()},
+                ]
+            proposal.save()
+            if risen:
                 notify.publish(
                     "warning.proposed",
-                    area=self.city,
-                    subject=f"{self.city.name}台风{COLOUR_NAMES[level]}预警建议",
-                    body=f"{signal.criterion}: {value:g} {signal.unit}",
-                    payload={"proposal": proposal.pk, "hazard": HAZARD, "level": level, "area_code": CITY},
+                    area=signal.area,
+                    subject=f"{signal.area.name}台风{COLOUR_NAMES[signal.level]}预警建议",
+                    body=f"{signal.criterion}: {signal.value:g} {signal.unit}",
+                    payload={
+                        "proposal": proposal.pk,
+                        "hazard": HAZARD,
+                        "level": signal.level,
+                        "area_code": signal.area.code,
+                    },
                     hazard=HAZARD,
-                    level=level,
+                    level=signal.level,
                     exercise=True,
                     public=False,
                     obj=proposal,
                 )
+
+    def depart(self) -> None:
+        """The typhoon moves away: one more reading of every station, the winds fallen (not in a drill)."""
+        if self.exercise or self.last_reading_at is None:
+            return
+        now = timezone.now().replace(microsecond=0)
+        if now <= self.last_reading_at:
+            return
+        readings = self.storm.readings(0.2, now)
+        outcome = self.send(readings)
+        self.last_reading_at = now
         self.say(
-            _("winds of force %(value)s: proposed typhoon warning, %(level)s")
-            % {"value": f"{value:g}", "level": COLOUR_NAMES[level]}
+            _("the typhoon moves away: the winds fall")
+            + "  "
+            + "  ".join(f"{k} {v}" for k, v in outcome.items())
         )
         self.settle()
 
@@ -172,28 +414,60 @@ class Run:
 
         return (
             Warning.objects.filter(
-                hazard__code=HAZARD, exercise=self.exercise, status="issued", created_at__gte=self.started
+                hazard__code=HAZARD,
+                exercise=self.exercise,
+                status="issued",
+                source="citywatch",
+                created_at__gte=self.started,
             )
             .order_by("-id")
             .first()
         )
 
-    def issue_warning(self):
+    def issue_warning(self, proposals):
+        """``--auto``: the commander drafts from the strongest proposal, for every district proposed (one
+        warning: the city's when several), and issues it."""
         from citywatch.warnings import actions as wa
-        from citywatch.warnings.models import Proposal
+        from citywatch.warnings.choices import level_rank
 
         if self.auto:
-            proposal = Proposal.objects.filter(
-                hazard__code=HAZARD, area=self.city, status="open", exercise=self.exercise
-            ).latest("id")
-            draft = wa.draft_from_proposal(self.commander, proposal)
+            strongest = max(proposals, key=lambda p: (level_rank(p.level), -p.pk))
+            draft = wa.draft_from_proposal(self.commander, strongest)
+            codes = sorted({p.area.code for p in proposals if p.level == strongest.level})
+            if len(codes) > 1:
+                data = wa.WarningInput(
+                    hazard=HAZARD,
+                    level=strongest.level,
+                    area_codes=codes,
+                    onset=draft.onset,
+                    expires=draft.expires,
+                    description=draft.description,
+                    exercise=self.exercise,
+                )
+                draft = wa.edit_draft(self.commander, draft, data)
             wa.issue(self.commander, draft)
         warning = self.until(
             _("a commander issues the proposed typhoon warning (warnings page)"), self.warning_in_force
         )
         self.say(_("warning issued: %(headline)s") % {"headline": warning.headline})
+        if self.exercise:
+            self.covered(warning)
         self.settle()
         return warning
+
+    def covered(self, warning) -> None:
+        """A drill's proposals the issued warning covers count as issued (for real ones the warnings
+        app's next computation does it: ``record_signals`` leaves a drill's alone)."""
+        from citywatch.warnings.choices import level_rank
+        from citywatch.warnings.models import Proposal
+
+        areas = set(warning.areas.values_list("pk", flat=True))
+        for proposal in Proposal.objects.filter(
+            hazard__code=HAZARD, status="open", exercise=True, area__in=areas
+        ):
+            if level_rank(proposal.level) <= level_rank(warning.level):
+                proposal.issued_level, proposal.status = warning.level, "issued"
+                proposal.save()
 
     def response_proposal(self, kind: str):
         from citywatch.response.models import Proposal
@@ -244,29 +518,6 @@ class Run:
             self.settle()
         return response
 
-    def upgrade(self, warning):
-        from citywatch.response import actions
-        from citywatch.warnings import actions as wa
-        from citywatch.warnings.models import Warning
-
-        self.propose_warning("orange", 10)
-        warning = Warning.objects.get(pk=warning.pk)
-        data = wa.WarningInput(
-            hazard=HAZARD,
-            level="orange",
-            area_codes=[CITY],
-            onset=warning.onset,
-            expires=warning.expires,
-            exercise=self.exercise,
-        )
-        wa.update(self.commander, warning, data)
-        self.say(_("warning upgraded to orange"))
-        proposal = self.until(_("the upgrade proposal"), lambda: self.response_proposal("upgrade"))
-        self.say(actions.proposal_text(proposal))
-        actions.act_on(self.commander, proposal, reason=proposal.warning_subject)
-        self.say(_("response upgraded to level Ⅱ"))
-        self.settle()
-
     def end(self, warning):
         from citywatch.response import actions
         from citywatch.response.models import Response
@@ -279,6 +530,7 @@ class Run:
             self.settle()
             proposal = self.until(_("the end proposal"), lambda: self.response_proposal("end"))
             actions.act_on(self.commander, proposal, reason="台风已过境，预警解除")
+            self.dismiss_leftovers()
         ended = self.until(
             _("a commander lifts the warning and ends the response"),
             lambda: Response.objects.filter(pk=self.response_id, status="ended").first(),
@@ -286,6 +538,23 @@ class Run:
         self.say(_("response ended: %(reason)s") % {"reason": ended.end_reason})
         self.settle()
         return ended
+
+    def dismiss_leftovers(self) -> None:
+        """``--auto``: the proposals still open for the storm's winds (districts left out of the warning, the
+        gale's) are dismissed, as the commander would once the typhoon has passed."""
+        from citywatch.warnings.actions import dismiss_proposal
+        from citywatch.warnings.models import Proposal
+
+        left = Proposal.objects.filter(
+            hazard__code__in=(HAZARD, "gale"),
+            status="open",
+            exercise=self.exercise,
+            updated_at__gte=self.started,
+        )
+        for proposal in left:
+            dismiss_proposal(self.commander, proposal)
+        if left:
+            self.say(_("%(count)s proposals left open for the storm dismissed") % {"count": len(left)})
 
     def write_report(self, response) -> Path:
         from citywatch.response import documents
@@ -303,13 +572,14 @@ class Run:
 
     def run(self):
         with acting_as(self.commander if self.auto else None, ChangeSource.CLI):
-            self.say(_("typhoon approaching Xiamen (simulated)"))
-            self.propose_warning("yellow", 8)
-            warning = self.issue_warning()
+            self.say(_("a typhoon approaches Xiamen (simulated)"))
+            self.official_warning("Alert")
+            proposals = self.approach()
+            warning = self.issue_warning(proposals)
             response = self.start_response()
-            if self.auto:
-                self.upgrade(warning)
+            self.depart()
             response = self.end(warning)
+            self.official_warning("Cancel")
             if self.exercise:
                 self.report = self.write_report(response)
         return self
@@ -342,6 +612,11 @@ def handle(command, options: dict) -> None:
     """``citywatch simulate typhoon …``: run the chain, printing each step on the command's stdout."""
     from django.core.management.base import CommandError
 
+    via = command.choose(options.get("via", "direct"), options.get("url", ""))
+    if via == "http":
+        send = command.via_http(options["url"], options.get("token", ""))
+    else:
+        send = command.via_mqtt if via == "mqtt" else ingest_here
     try:
         run = run_typhoon(
             exercise=options["exercise"],
@@ -351,6 +626,8 @@ def handle(command, options: dict) -> None:
             deliver=not options["no_deliver"],
             report_dir=options.get("report_dir"),
             out=command.stdout.write,
+            send=send,
+            via=via,
         )
     except Stopped as exc:
         raise CommandError(_("nobody did this in time: %(what)s") % {"what": exc}) from None

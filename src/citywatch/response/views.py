@@ -347,7 +347,9 @@ def proposal_dismiss(request, pk):
         request,
         lambda: actions.dismiss(request.user, proposal, request.POST.get("note", "")),
         _("The proposal was dismissed."),
-        redirect("responses"),
+        redirect("response", pk=proposal.response_id)
+        if request.POST.get("next") == "response" and proposal.response_id
+        else redirect("duty" if request.POST.get("next") == "duty" else "responses"),
     )
 
 

@@ -8,9 +8,14 @@ class WarningsConfig(AppConfig):
     verbose_name = _("Warnings")
 
     def ready(self):
+        from citywatch.monitoring.actions import ingest
+        from citywatch.warnings.actions.proposals import after_batch
         from citywatch.warnings.views import panels
 
         panels.register()
+        # each ingested batch recomputes its districts' proposals (monitoring imports no warnings)
+        if after_batch not in ingest.AFTER_BATCH:
+            ingest.AFTER_BATCH.append(after_batch)
         navigation()
 
 

@@ -30,12 +30,11 @@ class WarningFilter(FilterSchema):
     )
 
     def filter_status(self, value):
-        if value:
-            return Q(status=value)
-        return Q() if self.all else in_force_q()
+        return Q(status=value) if value else Q()
 
     def filter_all(self, value):
-        return Q()
+        # (a filter of a field left out is not applied, so the default lives on ``all``, always given)
+        return Q() if value or self.status else in_force_q()
 
     def filter_hazard(self, value):
         return Q(hazard__code=value) if value else Q()

@@ -4,6 +4,8 @@ nothing internal."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
@@ -209,37 +211,86 @@ def district_of(area_path: str, districts: dict[str, object]):
     return None
 
 
-def signal_readings(variable_codes, since, until=None):
+def signal_readings(variable_codes, since, until=None, districts=None):
     """Readings of the given variables (a code → since mapping, or codes all read since ``since``) at
-    active stations placed in a district:
+    active stations placed in a district (of ``districts``, a set of district pks, when given):
     (stations, {variable code: (station index, epoch seconds, value) arrays}), stations being
-    [(station, district)] in index order. Good and estimated readings only (not suspect)."""
+    [(StationRef, district)] in index order. Good and estimated readings only (not suspect). Read as arrays
+    (epoch seconds in SQL, as the rule engine reads), and neither the stations' nor the districts'
+    geometries are loaded: this runs with every ingested batch."""
     import numpy as np
+    from django.db import connection
 
     from citywatch.core.choices import AreaLevel
     from citywatch.core.models import AdminArea
+    from citywatch.monitoring.actions.ingest import db_times, epoch_sql
     from citywatch.monitoring.choices import Quality, StationStatus
-    from citywatch.monitoring.models import Observation, Station
+    from citywatch.monitoring.models import Station, Variable
 
-    districts = {d.path: d for d in AdminArea.objects.filter(level=AreaLevel.DISTRICT)}
+    by_path = {
+        d.path: d for d in AdminArea.objects.filter(level=AreaLevel.DISTRICT).defer("boundary", "point")
+    }
     stations = []
-    index = {}
-    for station in Station.objects.select_related("area").exclude(status=StationStatus.RETIRED):
-        district = district_of(station.area.path, districts)
-        if district is not None:
-            index[station.pk] = len(stations)
-            stations.append((station, district))
-    out = {}
+    rows = (
+        Station.objects.exclude(status=StationStatus.RETIRED)
+        .order_by("id")
+        .values_list("id", "external_id", "name", "area__path", "source__code")
+    )
+    for pk, external_id, name, path, source in rows:
+        district = district_of(path or "", by_path)
+        if district is not None and (districts is None or district.pk in districts):
+            stations.append((StationRef(pk, external_id, name, source), district))
+    pks = [station.pk for station, _district in stations]
+    lookup = np.full((max(pks) + 1) if pks else 1, -1, dtype=np.int64)
+    lookup[pks] = np.arange(len(pks))
     starts = variable_codes if isinstance(variable_codes, dict) else dict.fromkeys(variable_codes, since)
+    variable_ids = dict(Variable.objects.filter(code__in=list(starts)).values_list("code", "pk"))
+    out = {}
     for code, start in starts.items():
-        rows = Observation.objects.filter(variable__code=code, time__gte=start, station_id__in=list(index))
-        if until is not None:
-            rows = rows.filter(time__lte=until)
-        rows = rows.exclude(quality=Quality.SUSPECT).values_list("station_id", "time", "value")
-        st, tm, vl = [], [], []
-        for station_id, time, value in rows.iterator(chunk_size=5000):
-            st.append(index[station_id])
-            tm.append(int(time.timestamp()))
-            vl.append(value)
-        out[code] = (np.array(st, dtype=np.int64), np.array(tm, dtype=np.int64), np.array(vl, dtype=float))
+        parts = []
+        if code in variable_ids:
+            with connection.cursor() as cursor:
+                for first in range(0, len(pks), SQL_CHUNK):
+                    chunk = pks[first : first + SQL_CHUNK]
+                    sql = (
+                        f"SELECT station_id, {epoch_sql('time')}, value FROM monitoring_observation "  # noqa: S608
+                        f"WHERE variable_id = %s AND quality <> %s AND time >= %s "
+                        f"AND station_id IN ({', '.join(['%s'] * len(chunk))})"
+                    )
+                    params = [variable_ids[code], int(Quality.SUSPECT), db_times(_epochs(start))[0], *chunk]
+                    if until is not None:
+                        sql += " AND time <= %s"
+                        params += db_times(_epochs(until))
+                    cursor.execute(sql, params)
+                    fetched = cursor.fetchall()
+                    if fetched:
+                        parts.append(np.array(fetched, dtype=np.float64))
+        if parts:
+            data = np.concatenate(parts)
+            out[code] = (lookup[data[:, 0].astype(np.int64)], data[:, 1].astype(np.int64), data[:, 2])
+        else:
+            out[code] = (
+                np.array([], dtype=np.int64),
+                np.array([], dtype=np.int64),
+                np.array([], dtype=float),
+            )
     return stations, out
+
+
+@dataclass(frozen=True)
+class StationRef:
+    """What a proposal names of a station (its triggering readings)."""
+
+    pk: int
+    external_id: str
+    name: str
+    source: str = ""  # the source's code
+
+
+SQL_CHUNK = 900  # station ids per query (SQLite's bound parameters)
+
+
+def _epochs(moment):
+    import numpy as np
+
+    return np.array([int(moment.timestamp())], dtype=np.int64)

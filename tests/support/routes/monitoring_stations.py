@@ -2,7 +2,7 @@
 change, delete, import, export) and data sources (list with health, one, create, change)."""
 
 from tests.monitoring.stations_support import source_in, station_in
-from tests.support.matrix import Route, register
+from tests.support.matrix import Route, exchange_routes, register
 
 BASE = "/api/v1/monitoring"
 
@@ -22,15 +22,6 @@ def _new_station(params):
     lon, lat = place("350203")
     return {"source": source.code, "external_id": "M-1", "name": "矩阵测试站", "kind": "rain_gauge",
             "lon": lon, "lat": lat}  # fmt: skip
-
-
-def _upload(name: str, content: bytes):
-    def body(params):
-        from django.core.files.uploadedfile import SimpleUploadedFile
-
-        return {"file": SimpleUploadedFile(name, content), "dry_run": "true"}
-
-    return body
 
 
 register(
@@ -59,16 +50,7 @@ register(
         forbidden="inspector",
         malformed={"path": {"pk": "x"}},
     ),
-    Route(
-        "POST",
-        f"{BASE}/stations/import",
-        body=_upload("stations.csv", b"name\n"),
-        outsider=None,
-        forbidden="inspector",
-        malformed={"body": _upload("stations.txt", b"name\n")},
-        extra={"multipart": True},
-    ),
-    Route("GET", f"{BASE}/stations/export", outsider=None, malformed={"query": {"format": "pdf"}}),
+    *exchange_routes(f"{BASE}/stations"),
     Route(
         "GET",
         f"{BASE}/sources/",

@@ -2,7 +2,7 @@
 ledger, shelter occupancy, grassroots coverage and the nearby analysis."""
 
 from tests.support.builders import record_in
-from tests.support.matrix import Route, register
+from tests.support.matrix import Route, exchange_routes, register
 
 # Kinds whose records every persona may view; the team leader may not view the others.
 SEEN_BY_ALL = ("rescue-teams", "depots", "medical-facilities", "shelters", "facilities")
@@ -16,15 +16,6 @@ def _record(slug):
 
 def _change(slug):
     return {"notes": "矩阵测试"} if slug in LOCATED else {"name": "矩阵测试"}
-
-
-def _upload(name: str, content: bytes):
-    def body(params):
-        from django.core.files.uploadedfile import SimpleUploadedFile
-
-        return {"file": SimpleUploadedFile(name, content), "dry_run": "true"}
-
-    return body
 
 
 for slug in KINDS:
@@ -70,22 +61,7 @@ for slug in KINDS:
             forbidden="inspector",
             malformed={"path": {"pk": "x"}},
         ),
-        Route(
-            "POST",
-            f"{base}/import",
-            body=_upload("records.csv", b"name\n"),
-            outsider=None,
-            forbidden="inspector",
-            malformed={"body": _upload("records.txt", b"name\n")},
-            extra={"multipart": True},
-        ),
-        Route(
-            "GET",
-            f"{base}/export",
-            outsider=None,
-            forbidden=viewer_only,
-            malformed={"query": {"format": "pdf"}},
-        ),
+        *exchange_routes(base, viewer_only=viewer_only),
     )
 
 

@@ -1,3 +1,4 @@
+from citywatch.core.models.access import AccessVersion
 from citywatch.core.models.areas import AdminArea
 from citywatch.core.models.base import ChangeLogged, DomainModel, RestrictedManager, RestrictedQuerySet
 from citywatch.core.models.changes import ObjectChange
@@ -6,6 +7,7 @@ from citywatch.core.models.organisations import Organisation
 from citywatch.core.models.users import ApiToken, User
 
 __all__ = [
+    "AccessVersion",
     "AdminArea",
     "ApiToken",
     "ChangeLogged",

@@ -4,10 +4,12 @@ from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
 from citywatch.core.choices import AreaLevel, PointSource
+from citywatch.core.models.access import BumpsAccessVersion
 from citywatch.core.models.base import PATH_SEP, DomainModel, RestrictedQuerySet
 
 
-class AdminAreaQuerySet(RestrictedQuerySet):
+class AdminAreaQuerySet(BumpsAccessVersion, RestrictedQuerySet):
+    # A user's jurisdiction is an area: its path and level decide what they see (core.credentials).
     def descendants_of(self, area: AdminArea, include_self: bool = True):
         qs = self.filter(path__startswith=area.path)
         return qs if include_self else qs.exclude(pk=area.pk)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citywatch.core.choices import Role
+from citywatch.core.models.access import BumpsAccessVersion
 from citywatch.core.models.base import PATH_SEP, ChangeLogged, RestrictedQuerySet
 
 
@@ -18,7 +19,7 @@ def covering_paths(area_path: str) -> list[str]:
     return [PATH_SEP.join(codes[: i + 1]) + PATH_SEP for i in range(len(codes))]
 
 
-class UserQuerySet(RestrictedQuerySet):
+class UserQuerySet(BumpsAccessVersion, RestrictedQuerySet):
     def covering(self, area):
         """Active users whose jurisdiction covers ``area`` (it or an area above it): the people who can
         take a role in what happens there, own its tasks or answer its orders."""
@@ -113,6 +114,10 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+class ApiTokenQuerySet(BumpsAccessVersion, models.QuerySet):
+    pass
+
+
 class ApiToken(models.Model):
     """A bearer token for a machine client. Only its hash is stored; the token is shown once."""
 
@@ -124,6 +129,11 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    # Kept current by the bearer check itself (at most once a minute); nothing it decides reads it.
+    access_version_ignores = ("last_used_at",)
 
     class Meta:
         verbose_name = _("API token")

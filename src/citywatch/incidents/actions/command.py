@@ -10,7 +10,7 @@ from django.utils.translation import gettext_noop
 
 from citywatch.core import inputs
 from citywatch.core.errors import Conflict, Invalid
-from citywatch.core.lifecycle import Lifecycle
+from citywatch.core.lifecycle import Lifecycle, stamped, transitions
 from citywatch.incidents.actions.incident import (
     append_log,
     lock_incident,
@@ -73,12 +73,12 @@ def end_participant(participant: Participant, user) -> Participant:
     return participant
 
 
-TASK_TRANSITIONS = {
-    (TaskStatus.OPEN, "done"): TaskStatus.DONE,
-    (TaskStatus.OPEN, "cancel"): TaskStatus.CANCELLED,
-    (TaskStatus.DONE, "reopen"): TaskStatus.OPEN,
-}
-TASK_TIMESTAMP = {TaskStatus.DONE: "done_at", TaskStatus.CANCELLED: "cancelled_at"}
+TASK_TRANSITIONS = transitions(
+    (TaskStatus.OPEN, "done", TaskStatus.DONE),
+    (TaskStatus.OPEN, "cancel", TaskStatus.CANCELLED),
+    (TaskStatus.DONE, "reopen", TaskStatus.OPEN),
+)
+TASK_TIMESTAMP = stamped(TaskStatus.DONE, TaskStatus.CANCELLED)
 TASKS = Lifecycle(
     TASK_TRANSITIONS,
     TASK_TIMESTAMP,

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_noop, pgettext
 from citywatch.core import inputs
 from citywatch.core.choices import AreaLevel
 from citywatch.core.errors import Conflict, Invalid
-from citywatch.core.lifecycle import Lifecycle
+from citywatch.core.lifecycle import Lifecycle, stamped, transitions
 from citywatch.core.models import AdminArea
 from citywatch.core.models.base import scope_of
 from citywatch.geo.land import current_land
@@ -48,24 +48,15 @@ from citywatch.incidents.models import Incident
 
 S = IncidentStatus
 # (state, action) → new state. Anything not listed is illegal (409).
-TRANSITIONS: dict[tuple[str, str], str] = {
-    (S.REPORTED, "verify"): S.VERIFIED,
-    (S.VERIFIED, "respond"): S.RESPONDING,
-    (S.RESPONDING, "stabilise"): S.STABILISED,
-    (S.STABILISED, "close"): S.CLOSED,
-    (S.REPORTED, "cancel"): S.CANCELLED,
-    (S.VERIFIED, "cancel"): S.CANCELLED,
-    (S.CLOSED, "reopen"): S.RESPONDING,
-    (S.CANCELLED, "reopen"): S.RESPONDING,
-}
-STATE_TIMESTAMP = {
-    S.REPORTED: "reported_at",
-    S.VERIFIED: "verified_at",
-    S.RESPONDING: "responding_at",
-    S.STABILISED: "stabilised_at",
-    S.CLOSED: "closed_at",
-    S.CANCELLED: "cancelled_at",
-}
+TRANSITIONS = transitions(
+    (S.REPORTED, "verify", S.VERIFIED),
+    (S.VERIFIED, "respond", S.RESPONDING),
+    (S.RESPONDING, "stabilise", S.STABILISED),
+    (S.STABILISED, "close", S.CLOSED),
+    ((S.REPORTED, S.VERIFIED), "cancel", S.CANCELLED),
+    ((S.CLOSED, S.CANCELLED), "reopen", S.RESPONDING),
+)
+STATE_TIMESTAMP = stamped(S.REPORTED, S.VERIFIED, S.RESPONDING, S.STABILISED, S.CLOSED, S.CANCELLED)
 LIFECYCLE = Lifecycle(
     TRANSITIONS,
     STATE_TIMESTAMP,

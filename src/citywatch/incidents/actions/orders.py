@@ -28,7 +28,7 @@ from citywatch import notify
 from citywatch.core import access
 from citywatch.core.choices import Role
 from citywatch.core.errors import Conflict, Forbidden, Invalid, NotFound
-from citywatch.core.lifecycle import Lifecycle
+from citywatch.core.lifecycle import Lifecycle, stamped, transitions
 from citywatch.incidents.actions.incident import (
     actor,
     append_log,
@@ -43,25 +43,16 @@ from citywatch.resources.choices import Availability, TeamStatus
 
 D = DispatchStatus
 # (state, action) → new state, for every kind of order. Anything not listed is a Conflict.
-ORDER_TRANSITIONS: dict[tuple[str, str], str] = {
-    (D.REQUESTED, "accept"): D.ACCEPTED,
-    (D.REQUESTED, "decline"): D.DECLINED,
-    (D.REQUESTED, "recall"): D.RECALLED,  # the command takes back an order nobody has accepted
-    (D.ACCEPTED, "depart"): D.EN_ROUTE,
-    (D.EN_ROUTE, "arrive"): D.ON_SCENE,
-    (D.ACCEPTED, "release"): D.RELEASED,
-    (D.EN_ROUTE, "release"): D.RELEASED,
-    (D.ON_SCENE, "release"): D.RELEASED,
-}
+ORDER_TRANSITIONS = transitions(
+    (D.REQUESTED, "accept", D.ACCEPTED),
+    (D.REQUESTED, "decline", D.DECLINED),
+    (D.REQUESTED, "recall", D.RECALLED),  # the command takes back an order nobody has accepted
+    (D.ACCEPTED, "depart", D.EN_ROUTE),
+    (D.EN_ROUTE, "arrive", D.ON_SCENE),
+    ((D.ACCEPTED, D.EN_ROUTE, D.ON_SCENE), "release", D.RELEASED),
+)
 ORDER_ACTIONS = tuple(dict.fromkeys(a for _, a in ORDER_TRANSITIONS))
-ORDER_TIMESTAMP = {
-    D.ACCEPTED: "accepted_at",
-    D.DECLINED: "declined_at",
-    D.EN_ROUTE: "en_route_at",
-    D.ON_SCENE: "on_scene_at",
-    D.RELEASED: "released_at",
-    D.RECALLED: "recalled_at",
-}
+ORDER_TIMESTAMP = stamped(D.ACCEPTED, D.DECLINED, D.EN_ROUTE, D.ON_SCENE, D.RELEASED, D.RECALLED)
 # The states in which an order holds its resource (the incident cannot close while any does).
 ACTIVE_ORDER = frozenset(state for state, _action in ORDER_TRANSITIONS)
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 
 from citywatch.core import inputs
 from citywatch.core.errors import Conflict, Invalid
-from citywatch.core.lifecycle import Lifecycle
+from citywatch.core.lifecycle import Lifecycle, stamped, transitions
 from citywatch.incidents.actions.incident import (
     actor,
     append_log,
@@ -53,8 +53,8 @@ STALE_SITREP = gettext_noop(
     "the sitrep was changed by someone else (version %(current)s, you sent %(sent)s); reload and try again"
 )
 SITREPS = Lifecycle(
-    {(SitrepStatus.DRAFT, "issue"): SitrepStatus.ISSUED},
-    {SitrepStatus.ISSUED: "issued_at"},
+    transitions((SitrepStatus.DRAFT, "issue", SitrepStatus.ISSUED)),
+    stamped(SitrepStatus.ISSUED),
     SitrepStatus,
     illegal=gettext_noop("cannot %(action)s a sitrep that is %(status)s"),
 )

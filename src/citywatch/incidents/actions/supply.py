@@ -16,7 +16,7 @@ from django.utils.translation import gettext_noop
 
 from citywatch.core import inputs
 from citywatch.core.errors import Conflict, Invalid, NotFound
-from citywatch.core.lifecycle import Lifecycle
+from citywatch.core.lifecycle import Lifecycle, stamped, transitions
 from citywatch.incidents.actions.incident import (
     actor,
     append_log,
@@ -33,22 +33,14 @@ from citywatch.resources.choices import MovementKind
 from citywatch.resources.models import Depot, StockBalance, SupplyItem
 
 Q = SupplyStatus
-SUPPLY_TRANSITIONS: dict[tuple[str, str], str] = {
-    (Q.REQUESTED, "approve"): Q.APPROVED,
-    (Q.REQUESTED, "reject"): Q.REJECTED,
-    (Q.REQUESTED, "cancel"): Q.CANCELLED,
-    (Q.APPROVED, "cancel"): Q.CANCELLED,
-    (Q.APPROVED, "ship"): Q.SHIPPED,
-    (Q.SHIPPED, "ship"): Q.SHIPPED,  # a further partial shipment
-    (Q.SHIPPED, "receive"): Q.RECEIVED,
-}
-SUPPLY_TIMESTAMP = {
-    Q.APPROVED: "approved_at",
-    Q.REJECTED: "rejected_at",
-    Q.SHIPPED: "shipped_at",
-    Q.RECEIVED: "received_at",
-    Q.CANCELLED: "cancelled_at",
-}
+SUPPLY_TRANSITIONS = transitions(
+    (Q.REQUESTED, "approve", Q.APPROVED),
+    (Q.REQUESTED, "reject", Q.REJECTED),
+    ((Q.REQUESTED, Q.APPROVED), "cancel", Q.CANCELLED),
+    ((Q.APPROVED, Q.SHIPPED), "ship", Q.SHIPPED),  # from shipped: a further partial shipment
+    (Q.SHIPPED, "receive", Q.RECEIVED),
+)
+SUPPLY_TIMESTAMP = stamped(Q.APPROVED, Q.REJECTED, Q.SHIPPED, Q.RECEIVED, Q.CANCELLED)
 SUPPLY = Lifecycle(
     SUPPLY_TRANSITIONS,
     SUPPLY_TIMESTAMP,

@@ -10,6 +10,7 @@ graceful shutdown. The background worker runs beside it (``citywatch worker``).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 
@@ -61,6 +62,17 @@ def problems(checks: dict) -> list[str]:
     return found
 
 
+def fast_protocols() -> list[str]:
+    """uvloop's event loop and httptools' HTTP parser (both dependencies in pyproject), named on the
+    command line when installed: uvicorn's "auto" would pick them as well, but this way the command says
+    what runs (without them uvicorn falls back to asyncio's loop and the pure-Python h11 parser)."""
+    options = []
+    for module, option in (("uvloop", ["--loop", "uvloop"]), ("httptools", ["--http", "httptools"])):
+        if importlib.util.find_spec(module) is not None:
+            options += option
+    return options
+
+
 def server_command(host: str, port: int, workers: int, *, access_log: bool = True) -> list[str]:
     command = [
         sys.executable,
@@ -74,6 +86,7 @@ def server_command(host: str, port: int, workers: int, *, access_log: bool = Tru
         "--workers",
         str(workers),
         *uvicorn_args(),
+        *fast_protocols(),
         "--timeout-graceful-shutdown",
         str(GRACEFUL_SHUTDOWN_SECONDS),
         "--no-server-header",

@@ -9,13 +9,12 @@ record every change.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from citywatch.core.errors import Conflict, Invalid
+from citywatch.core.errors import Conflict
 from citywatch.core.models import AdminArea
 from citywatch.monitoring.models import DataSource
-from citywatch.resources.actions import RecordProblem, changed_fields
+from citywatch.resources.actions import RecordProblem, save_one
 
 FIELDS = ("code", "name", "department", "category", "contact", "expected_interval_minutes", "active", "notes")
 REQUIRED = ("code", "name", "department")
@@ -98,28 +97,7 @@ def clean_source(data: dict, user, *, instance: DataSource | None = None) -> tup
     return fields, problems
 
 
-def refuse(problems) -> Invalid:
-    return Invalid(
-        _("The record is not valid: %(problems)s")
-        % {"problems": "; ".join(f"{p.column}: {p.message}" for p in problems)},
-        [{"column": p.column, "message": p.message} for p in problems],
-    )
-
-
-@transaction.atomic
 def save_source(fields: dict, instance: DataSource | None = None) -> tuple[DataSource, str]:
-    if instance is None:
-        obj = DataSource(**fields)
-    else:
-        obj = DataSource.objects.select_for_update().get(pk=instance.pk)
-        changed = changed_fields(obj, fields)
-        if not changed:
-            return obj, "unchanged"
-        for name in changed:
-            setattr(obj, name, fields[name])
-    try:
-        with transaction.atomic():
-            obj.save()
-    except IntegrityError:
-        raise Conflict(_("another source already has this code")) from None
-    return obj, "created" if instance is None else "updated"
+    return save_one(
+        DataSource, fields, instance, lambda _exc: Conflict(_("another source already has this code"))
+    )

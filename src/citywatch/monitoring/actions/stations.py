@@ -222,29 +222,9 @@ def _conflict(exc: IntegrityError) -> Conflict:
     return Conflict(_("the record conflicts with another one"))
 
 
-@transaction.atomic
 def save_station(fields: dict, instance: Station | None = None) -> tuple[Station, str]:
     """Create (``instance`` None) or update one station from cleaned fields: (station, outcome)."""
-    if instance is None:
-        obj = Station(**fields)
-        try:
-            with transaction.atomic():
-                obj.save()
-        except IntegrityError as exc:
-            raise _conflict(exc) from None
-        return obj, "created"
-    obj = Station.objects.select_for_update().get(pk=instance.pk)
-    changed = registry.changed_fields(obj, fields)
-    if not changed:
-        return obj, "unchanged"
-    for name in changed:
-        setattr(obj, name, fields[name])
-    try:
-        with transaction.atomic():
-            obj.save()
-    except IntegrityError as exc:
-        raise _conflict(exc) from None
-    return obj, "updated"
+    return registry.save_one(Station, fields, instance, _conflict)
 
 
 @transaction.atomic

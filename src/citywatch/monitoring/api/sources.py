@@ -1,17 +1,19 @@
 # No `from __future__ import annotations`: ninja must see the real parameter types.
 """``/api/v1/monitoring/sources/``: the departments' feeds — list with each feed's health (stations, stale
-ones, newest reading, readings in the last hour and day, dead letters), one source, register and change
-one. Writes go through ``actions.sources``; reads are restricted to the caller's jurisdiction."""
+ones, newest reading, readings in the last hour and day, refused readings, dead letters), one source,
+register and change one. Writes go through ``actions.sources``; reads are restricted to the caller's
+jurisdiction."""
 
 import datetime
 
 from django.http import HttpRequest
 from ninja import FilterSchema, Query, Router, Schema
-from ninja.responses import Status
 from pydantic import ConfigDict, Field
 
 from citywatch.core import access
+from citywatch.core.errors import invalid_record
 from citywatch.core.pagination import PageParams, page, paged
+from citywatch.core.routes import write_routes
 from citywatch.monitoring.actions import sources as actions
 from citywatch.monitoring.models import DataSource
 from citywatch.monitoring.queries import sources as health
@@ -30,6 +32,27 @@ class SourceFilter(FilterSchema):
         return Q(name__icontains=value) | Q(department__icontains=value) | Q(code=value) if value else Q()
 
 
+class RejectCountOut(Schema):
+    kind: str = Field(
+        description="malformed, unknown_station, not_allowed, unknown_variable, not_a_number, "
+        "out_of_range, bad_time, future_time, conflict or other"
+    )
+    label: str = Field(description="the kind in the request's language")
+    count: int
+
+
+class RecentRejectOut(Schema):
+    at: datetime.datetime
+    kind: str
+    label: str = Field(description="the kind in the request's language")
+    station: str = Field(description="the station id the feed sent")
+    variable: str = Field(description="the variable code the feed sent")
+
+    @staticmethod
+    def resolve_label(obj) -> str:
+        return str(obj.get_kind_display())
+
+
 class HealthOut(Schema):
     state: str = Field(description="ok, degraded (some stations stale), down (all stale) or empty")
     stations: int
@@ -37,8 +60,16 @@ class HealthOut(Schema):
     last_reading: datetime.datetime | None
     readings_last_hour: int
     readings_last_day: int
+    rejects_last_hour: int = Field(description="readings the ingestion refused this hour")
+    rejects_last_day: int = Field(description="readings refused this hour and the 23 before")
+    rejects_by_kind: list[RejectCountOut] = Field(description="the last day's refused readings by kind")
+    recent_rejects: list[RecentRejectOut] = Field(description="the last refused readings, newest first")
     dead_letters_last_day: int
     last_dead_letter: str
+
+    @staticmethod
+    def resolve_rejects_by_kind(obj) -> list[dict]:
+        return [{"kind": k, "label": str(label), "count": n} for k, label, n in obj.rejects_by_kind]
 
 
 class SourceOut(Schema):
@@ -50,20 +81,12 @@ class SourceOut(Schema):
     contact: str
     expected_interval_minutes: int
     stale_after_minutes: int
-    area_code: str
-    area_name: str
+    area_code: str = Field(alias="area.code")
+    area_name: str = Field(alias="area.name")
     active: bool
     synthetic: bool
     notes: str
     health: HealthOut
-
-    @staticmethod
-    def resolve_area_code(obj) -> str:
-        return obj.area.code
-
-    @staticmethod
-    def resolve_area_name(obj) -> str:
-        return obj.area.name
 
 
 class SourceIn(Schema):
@@ -86,7 +109,7 @@ def _write(request, payload: SourceIn, instance=None):
     }
     fields, problems = actions.clean_source(data, request.user, instance=instance)
     if problems:
-        raise actions.refuse(problems)
+        raise invalid_record(problems)
     obj, _outcome = actions.save_source(fields, instance)
     return health.attach_health([queries.source_for(request.user, obj.pk)])[0]
 
@@ -116,22 +139,15 @@ def get_source(request: HttpRequest, pk: int):
     return health.attach_health([queries.source_for(request.user, pk)])[0]
 
 
-@router.post(
+write_routes(
+    router,
     "/monitoring/sources/",
-    response={201: SourceOut},
-    operation_id="create_source",
-    summary="Register a data source",
+    name="source",
+    model=DataSource,
+    schema_in=SourceIn,
+    schema_out=SourceOut,
+    write=_write,
+    fetch=queries.source_for,
+    create_summary="Register a data source",
+    update_summary="Change fields of a data source",
 )
-def create_source(request: HttpRequest, payload: SourceIn):
-    access.require(request.user, DataSource, "add")
-    return Status(201, _write(request, payload))
-
-
-@router.patch(
-    "/monitoring/sources/{int:pk}",
-    response=SourceOut,
-    operation_id="update_source",
-    summary="Change fields of a data source",
-)
-def update_source(request: HttpRequest, pk: int, payload: SourceIn):
-    return _write(request, payload, queries.source_for(request.user, pk, "change"))

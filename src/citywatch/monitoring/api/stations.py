@@ -9,22 +9,23 @@ from typing import ClassVar, Literal
 
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
 from ninja import File, FilterSchema, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import ConfigDict, Field
 
-from citywatch.core import access
-from citywatch.core.errors import ActionError, Invalid
-from citywatch.core.filters import BboxFilter
+from citywatch.core import access, importing
+from citywatch.core.errors import invalid_record
+from citywatch.core.filters import BboxFilter, beneath_q
 from citywatch.core.importing import ImportFailed
 from citywatch.core.pagination import PageParams, feature, feature_collection, geojson, page, paged
+from citywatch.core.routes import write_routes
 from citywatch.monitoring.actions import stations as actions
 from citywatch.monitoring.choices import AlarmLevel, StationKind, StationStatus
 from citywatch.monitoring.importers import stations as importers
 from citywatch.monitoring.models import Station
 from citywatch.monitoring.queries import stations as queries
+from citywatch.resources.api.schemas import ImportReportOut
 
 router = Router(tags=["monitoring"])
 
@@ -37,7 +38,6 @@ EXPORT_CONTENT = {
         "application/geo+json",
     )
 }
-CODES = {413: "too_large", 415: "unsupported_media_type", 422: "validation_error"}
 
 
 class StationFilter(BboxFilter):
@@ -57,9 +57,7 @@ class StationFilter(BboxFilter):
         return Q(source__code=value) if value else Q()
 
     def filter_area(self, value):
-        if not value:
-            return Q()
-        return Q(area__path__startswith=f"{value}.") | Q(area__path__contains=f".{value}.")
+        return beneath_q(value, "area__path")
 
     def filter_q(self, value):
         return Q(name__icontains=value) | Q(external_id__iexact=value) if value else Q()
@@ -84,17 +82,17 @@ class StationOut(Schema):
     external_id: str
     name: str
     kind: str
-    kind_label: str
-    source: str
-    source_name: str
-    department: str
-    area_code: str
-    area_name: str
+    kind_label: str = Field(alias="get_kind_display")
+    source: str = Field(alias="source.code")
+    source_name: str = Field(alias="source.name")
+    department: str = Field(alias="source.department")
+    area_code: str = Field(alias="area.code")
+    area_name: str = Field(alias="area.name")
     lon: float
     lat: float
     elevation_m: float | None
     status: str
-    status_label: str
+    status_label: str = Field(alias="get_status_display")
     synthetic: bool
     notes: str
     input_crs: str
@@ -104,34 +102,6 @@ class StationOut(Schema):
     live_alarms: int = Field(description="live rule alarms")
     state: str = Field(description="the map's colour: a level, normal or stale")
     latest: list[LatestOut] = Field(description="readings at the newest time")
-
-    @staticmethod
-    def resolve_kind_label(obj) -> str:
-        return str(obj.get_kind_display())
-
-    @staticmethod
-    def resolve_status_label(obj) -> str:
-        return str(obj.get_status_display())
-
-    @staticmethod
-    def resolve_source(obj) -> str:
-        return obj.source.code
-
-    @staticmethod
-    def resolve_source_name(obj) -> str:
-        return obj.source.name
-
-    @staticmethod
-    def resolve_department(obj) -> str:
-        return obj.source.department
-
-    @staticmethod
-    def resolve_area_code(obj) -> str:
-        return obj.area.code
-
-    @staticmethod
-    def resolve_area_name(obj) -> str:
-        return obj.area.name
 
     @staticmethod
     def resolve_lon(obj) -> float:
@@ -161,15 +131,6 @@ class StationIn(Schema):
     crs: Literal["wgs84", "gcj02", "bd09"] = Field("wgs84", description="coordinate system of lon/lat")
 
 
-class ImportReportOut(Schema):
-    kind: str
-    dry_run: bool
-    created: int
-    updated: int
-    unchanged: int
-    notes: list[str]
-
-
 def _with_state(stations):
     return queries.attach_state(list(stations))
 
@@ -182,14 +143,6 @@ def _state_q(qs, state: str | None, rows):
     return [s for s in rows if s.state == state]
 
 
-def refuse(problems):
-    raise Invalid(
-        _("The record is not valid: %(problems)s")
-        % {"problems": "; ".join(f"{p.column}: {p.message}" for p in problems)},
-        [{"column": p.column, "message": p.message} for p in problems],
-    )
-
-
 def write(request, payload: StationIn, instance=None) -> Station:
     data = payload.model_dump(exclude_unset=True)
     crs = data.pop("crs", "wgs84")
@@ -199,7 +152,7 @@ def write(request, payload: StationIn, instance=None) -> Station:
     ctx = actions.Context.for_user(request.user, crs)
     fields, problems = actions.clean_station(data, ctx, partial=instance is not None, instance=instance)
     if problems:
-        refuse(problems)
+        raise invalid_record(problems)
     obj, _outcome = actions.save_station(fields, instance)
     station = queries.station_for(request.user, obj.pk)
     return _with_state([station])[0]
@@ -275,15 +228,7 @@ def import_stations(
     try:
         return importers.import_upload(file, user=request.user, crs=crs, dry_run=dry_run)
     except ImportFailed as exc:
-        status = getattr(exc, "status", 422)
-        problems = exc.report.problems
-        message = (
-            problems[0].message
-            if status != 422 and problems
-            else _("%(count)s problem(s) in the file; nothing was written") % {"count": len(problems)}
-        )
-        details = [{"row": p.row, "column": p.column, "message": p.message} for p in problems]
-        raise ActionError(message, details, status=status, code=CODES[status]) from None
+        raise importing.refusal(exc) from None
 
 
 @router.get(
@@ -297,25 +242,18 @@ def get_station(request: HttpRequest, pk: int):
     return _with_state([queries.station_for(request.user, pk)])[0]
 
 
-@router.post(
+write_routes(
+    router,
     "/monitoring/stations/",
-    response={201: StationOut},
-    operation_id="create_station",
-    summary="Register a station",
+    name="station",
+    model=Station,
+    schema_in=StationIn,
+    schema_out=StationOut,
+    write=write,
+    fetch=queries.station_for,
+    create_summary="Register a station",
+    update_summary="Change fields of a station",
 )
-def create_station(request: HttpRequest, payload: StationIn):
-    access.require(request.user, Station, "add")
-    return Status(201, write(request, payload))
-
-
-@router.patch(
-    "/monitoring/stations/{int:pk}",
-    response=StationOut,
-    operation_id="update_station",
-    summary="Change fields of a station",
-)
-def update_station(request: HttpRequest, pk: int, payload: StationIn):
-    return write(request, payload, queries.station_for(request.user, pk, "change"))
 
 
 @router.delete(

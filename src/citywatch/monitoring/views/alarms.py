@@ -18,6 +18,7 @@ from pydantic import Field
 
 from citywatch.core import access, inputs, pages
 from citywatch.core.errors import ActionError, Invalid
+from citywatch.core.filters import beneath_q
 from citywatch.monitoring import queries
 from citywatch.monitoring.choices import LIVE_STATES, AlarmKind, AlarmLevel, AlarmState, StationKind
 from citywatch.monitoring.models import Alarm, DataSource
@@ -57,9 +58,7 @@ class AlarmPageFilter(FilterSchema):
         return Q(station_id=value) if value else Q()
 
     def filter_area(self, value):
-        if not value:
-            return Q()
-        return Q(station__area__path__startswith=f"{value}.") | Q(station__area__path__contains=f".{value}.")
+        return beneath_q(value, "station__area__path")
 
     def filter_hours(self, value):
         return Q(opened_at__gte=timezone.now() - datetime.timedelta(hours=value)) if value else Q()

@@ -11,9 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from citywatch.core import access, pages
+from citywatch.core import access, importing, pages
 from citywatch.core.errors import ActionError
-from citywatch.core.importing import ImportFailed
 from citywatch.core.models import AdminArea
 from citywatch.core.queries import changes_of
 from citywatch.monitoring.actions import stations as actions
@@ -23,7 +22,6 @@ from citywatch.monitoring.importers import stations as importers
 from citywatch.monitoring.models import Alarm, DataSource, Rule, Station
 from citywatch.monitoring.queries import stations as queries
 from citywatch.resources.forms import build_fields, data_from_post
-from citywatch.resources.importers import FileRejected
 from citywatch.resources.serializers import record
 
 PAGE_SIZE = 50
@@ -211,22 +209,6 @@ def station_import(request):
     context = {"report": None, "problems": [], "limit_mb": settings.CITYWATCH_MAX_UPLOAD_BYTES // 2**20}
     status = 200
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            context["error"] = _("Choose a file.")
-            status = 422
-        else:
-            try:
-                context["report"] = importers.import_upload(
-                    upload,
-                    user=request.user,
-                    crs=request.POST.get("crs", "wgs84"),
-                    dry_run=bool(request.POST.get("dry_run")),
-                )
-            except FileRejected as exc:
-                context["problems"] = exc.report.problems
-                status = exc.status
-            except ImportFailed as exc:
-                context["problems"] = exc.report.problems
-                status = 422
+        shown, status = importing.upload_form(request, importers.import_upload)
+        context.update(shown)
     return render(request, "monitoring/station_import.html", context, status=status)

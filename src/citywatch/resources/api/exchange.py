@@ -12,37 +12,21 @@
 from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
 from ninja import File, Form
 from ninja.files import UploadedFile
 
-from citywatch.core import access
-from citywatch.core.errors import ActionError
+from citywatch.core import access, importing
 from citywatch.core.importing import ImportFailed
 from citywatch.resources import exchange, importers
 from citywatch.resources.api.router import router
 from citywatch.resources.api.schemas import ImportReportOut
 from citywatch.resources.kinds import KINDS, Kind
 
-CODES = {413: "too_large", 415: "unsupported_media_type", 422: "validation_error"}
 # The export's content types, as the OpenAPI document declares them.
 EXPORT_CONTENT = {
     content_type.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
     for content_type, _extension in exchange.FORMATS.values()
 }
-
-
-def refuse(exc: ImportFailed):
-    status = getattr(exc, "status", 422)
-    problems = exc.report.problems
-    message = (
-        problems[0].message
-        if status != 422 and problems
-        else _("%(count)s problem(s) in the file; nothing was written") % {"count": len(problems)}
-    )
-    raise ActionError(
-        message, importers.problems_json(exc.report), status=status, code=CODES[status]
-    ) from None
 
 
 def _register(kind: Kind):
@@ -65,7 +49,7 @@ def _register(kind: Kind):
         try:
             return importers.import_upload(slug, file, user=request.user, crs=crs, dry_run=dry_run)
         except ImportFailed as exc:
-            refuse(exc)
+            raise importing.refusal(exc) from None
 
     @router.get(
         f"/resources/{slug}/export",

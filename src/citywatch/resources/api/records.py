@@ -5,30 +5,22 @@
 document; every write goes through ``actions.clean_record`` → ``actions.save_resource``, as the
 importers, the pages and the forms do."""
 
+from functools import partial
 from typing import Literal
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Query
 from ninja.responses import Status
 
 from citywatch.core import access
-from citywatch.core.errors import Invalid
+from citywatch.core.errors import invalid_record
 from citywatch.core.pagination import PageParams, feature, feature_collection, geojson, page, paged
+from citywatch.core.routes import write_routes
 from citywatch.resources import actions, queries
 from citywatch.resources.api.router import router
 from citywatch.resources.api.schemas import RECORD_IN, RECORD_OUT
 from citywatch.resources.filters import FILTERS
 from citywatch.resources.kinds import KINDS, Kind
-
-
-def refuse(problems):
-    """422 naming every problem of a record, each with its column."""
-    raise Invalid(
-        _("The record is not valid: %(problems)s")
-        % {"problems": "; ".join(f"{p.column}: {p.message}" for p in problems)},
-        [{"column": p.column, "message": p.message} for p in problems],
-    )
 
 
 def write(kind: Kind, request, payload, instance=None):
@@ -38,7 +30,7 @@ def write(kind: Kind, request, payload, instance=None):
     ctx = actions.Context.for_user(request.user, crs)
     fields, problems = actions.clean_record(kind, data, ctx, partial=instance is not None, instance=instance)
     if problems:
-        refuse(problems)
+        raise invalid_record(problems)
     obj, _outcome = actions.save_resource(kind, fields, instance)
     return queries.records(kind).get(pk=obj.pk)
 
@@ -82,24 +74,18 @@ def _register(kind: Kind):
     def get_record(request: HttpRequest, pk: int):
         return queries.record_for(kind, request.user, pk)
 
-    @router.post(
+    write_routes(
+        router,
         f"/resources/{slug}/",
-        response={201: Out},
-        operation_id=f"create_{name}",
-        summary=f"Create a record of {slug}",
+        name=name,
+        model=kind.model,
+        schema_in=In,
+        schema_out=Out,
+        write=partial(write, kind),
+        fetch=partial(queries.record_for, kind),
+        create_summary=f"Create a record of {slug}",
+        update_summary=f"Change fields of a record of {slug}",
     )
-    def create_record(request: HttpRequest, payload: In):
-        access.require(request.user, kind.model, "add")
-        return Status(201, write(kind, request, payload))
-
-    @router.patch(
-        f"/resources/{slug}/{{int:pk}}",
-        response=Out,
-        operation_id=f"update_{name}",
-        summary=f"Change fields of a record of {slug}",
-    )
-    def update_record(request: HttpRequest, pk: int, payload: In):
-        return write(kind, request, payload, queries.record_for(kind, request.user, pk, "change"))
 
     @router.delete(
         f"/resources/{slug}/{{int:pk}}",

@@ -4,7 +4,8 @@ starting a response, upgrading the running one, or ending it. The system propose
 ``rule_proposal`` is the rule itself — a pure function of the plan's rule and levels, the warning's event
 and colour, and the level of the running response — tested exhaustively. ``consider`` applies it to a
 warning event (an outbox message ``warning.issued`` / ``warning.updated`` / ``warning.lifted``, seen in the
-transaction that writes it: ``signals.py``), so a proposal exists exactly when the warning does. A
+transaction that writes it: a notify reaction registered in ``apps.py``), so a proposal exists exactly
+when the warning does. A
 proposal writes no notification of its own: it rides on the warning event (pages follow ``warning.*``),
 so every warning event stays the last outbox row its action writes.
 """
@@ -14,12 +15,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from citywatch.core import inputs
 from citywatch.core.errors import Conflict
 from citywatch.incidents.actions import log_text
 from citywatch.response.choices import (
+    PROPOSAL_TEXT,
     ROMAN,
     RULE_OFFSET,
     EventKind,
@@ -132,15 +133,6 @@ def consider(message) -> Proposal | None:
             data={"proposal": proposal.pk, "message": message.pk, "kind": kind, "level": level},
         )
     return proposal
-
-
-PROPOSAL_TEXT = {
-    ProposalKind.START: gettext_noop("proposed: start a level %(level)s %(hazard)s response for %(area)s"),
-    ProposalKind.UPGRADE: gettext_noop(
-        "proposed: upgrade the %(hazard)s response for %(area)s to level %(level)s"
-    ),
-    ProposalKind.END: gettext_noop("proposed: end the %(hazard)s response for %(area)s"),
-}
 
 
 def proposal_text(proposal: Proposal) -> str:

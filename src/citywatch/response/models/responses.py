@@ -210,3 +210,16 @@ class Proposal(DomainModel):
     @property
     def hazard_label(self) -> str:
         return hazard_label(self.hazard)
+
+    @property
+    def sentence(self) -> str:
+        """What it proposes, in the active language ("建议：厦门市启动台风Ⅲ级应急响应")."""
+        from django.utils.translation import gettext
+
+        from citywatch.response.choices import PROPOSAL_TEXT, ROMAN
+
+        return gettext(PROPOSAL_TEXT[self.kind]) % {
+            "level": ROMAN.get(self.level, ""),
+            "hazard": self.hazard_label,
+            "area": self.area.name,
+        }

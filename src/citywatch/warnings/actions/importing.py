@@ -31,7 +31,7 @@ from citywatch.core.errors import Conflict, Invalid
 from citywatch.core.models import AdminArea
 from citywatch.warnings import cap
 from citywatch.warnings.actions.drafting import common_area, footprint
-from citywatch.warnings.actions.lifecycle import LIFECYCLE, announce, change_of
+from citywatch.warnings.actions.lifecycle import LIFECYCLE, announce, change_of, save_version
 from citywatch.warnings.cap.safexml import parse_document
 from citywatch.warnings.choices import Change, MsgType, Source, WarningStatus
 from citywatch.warnings.hazards import ensure_seeded
@@ -171,26 +171,17 @@ def _referenced(alert: cap.Alert) -> Warning:
 
 def _new_version(warning, alert, change, msg_type, user, text) -> WarningVersion:
     last = warning.versions.order_by("-number").first()
-    return WarningVersion.objects.create(
-        warning=warning,
-        number=(last.number + 1) if last else 1,
+    number = (last.number + 1) if last else 1
+    return save_version(
+        warning,
+        number=number,
         previous=last,
         change=change,
         msg_type=msg_type,
-        identifier=alert.identifier,
-        sender=alert.sender,
+        alert=alert,
         sent=alert.sent,
-        level=warning.level,
-        hazard=warning.hazard.code,
-        onset=warning.onset,
-        expires=warning.expires,
-        headline=warning.headline,
-        description=warning.description,
-        instructions=warning.instructions,
-        area_codes=sorted(warning.areas.values_list("code", flat=True)),
-        geometry=warning.geometry,
-        by=user if getattr(user, "pk", None) else None,
-        cap=text,
+        user=user,
+        text=text,
     )
 
 

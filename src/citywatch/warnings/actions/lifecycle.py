@@ -23,7 +23,7 @@ from citywatch import notify
 from citywatch.core.access import require
 from citywatch.core.choices import Role
 from citywatch.core.errors import Conflict, Forbidden
-from citywatch.core.lifecycle import Lifecycle
+from citywatch.core.lifecycle import Lifecycle, stamped, transitions
 from citywatch.warnings import cap, documents
 from citywatch.warnings.actions.drafting import WarningInput, apply, clean, lock_warning
 from citywatch.warnings.choices import (
@@ -36,24 +36,17 @@ from citywatch.warnings.choices import (
 from citywatch.warnings.models import Proposal, Warning, WarningVersion
 
 S = WarningStatus
-TRANSITIONS: dict[tuple[str, str], str] = {
-    (S.DRAFT, "submit"): S.SUBMITTED,
-    (S.DRAFT, "issue"): S.ISSUED,
-    (S.SUBMITTED, "approve"): S.ISSUED,
-    (S.SUBMITTED, "return"): S.DRAFT,
-    (S.DRAFT, "withdraw"): S.WITHDRAWN,
-    (S.SUBMITTED, "withdraw"): S.WITHDRAWN,
-    (S.ISSUED, "update"): S.ISSUED,
-    (S.ISSUED, "lift"): S.LIFTED,
-    (S.ISSUED, "expire"): S.EXPIRED,
-}
-STATE_TIMESTAMP = {
-    S.SUBMITTED: "submitted_at",
-    S.ISSUED: "issued_at",
-    S.LIFTED: "lifted_at",
-    S.EXPIRED: "expired_at",
-    S.WITHDRAWN: "withdrawn_at",
-}
+TRANSITIONS = transitions(
+    (S.DRAFT, "submit", S.SUBMITTED),
+    (S.DRAFT, "issue", S.ISSUED),
+    (S.SUBMITTED, "approve", S.ISSUED),
+    (S.SUBMITTED, "return", S.DRAFT),
+    ((S.DRAFT, S.SUBMITTED), "withdraw", S.WITHDRAWN),
+    (S.ISSUED, "update", S.ISSUED),
+    (S.ISSUED, "lift", S.LIFTED),
+    (S.ISSUED, "expire", S.EXPIRED),
+)
+STATE_TIMESTAMP = stamped(S.SUBMITTED, S.ISSUED, S.LIFTED, S.EXPIRED, S.WITHDRAWN)
 LIFECYCLE = Lifecycle(
     TRANSITIONS,
     STATE_TIMESTAMP,
@@ -127,10 +120,28 @@ def _publish_version(warning: Warning, change: str, user) -> WarningVersion:
         warning, number=number, msg_type=msg_type, sent=sent, previous_versions=previous
     )
     data = cap.write_alert(alert)
-    version = WarningVersion.objects.create(
-        warning=warning,
+    version = save_version(
+        warning,
         number=number,
         previous=previous[-1] if previous else None,
+        change=change,
+        msg_type=msg_type,
+        alert=alert,
+        sent=sent,
+        user=user,
+        text=data.decode("utf-8"),
+    )
+    announce(warning, change, version)
+    return version
+
+
+def save_version(warning: Warning, *, number, previous, change, msg_type, alert, sent, user, text):
+    """The warning as it stands, stored as its version ``number`` with the CAP document ``text`` (written
+    here or imported) that published it; ``previous`` is the version before (None for the first)."""
+    return WarningVersion.objects.create(
+        warning=warning,
+        number=number,
+        previous=previous,
         change=change,
         msg_type=msg_type,
         identifier=alert.identifier,
@@ -146,10 +157,8 @@ def _publish_version(warning: Warning, change: str, user) -> WarningVersion:
         area_codes=sorted(warning.areas.values_list("code", flat=True)),
         geometry=warning.geometry,
         by=user if getattr(user, "pk", None) else None,
-        cap=data.decode("utf-8"),
+        cap=text,
     )
-    announce(warning, change, version)
-    return version
 
 
 def announce(warning: Warning, change: str, version: WarningVersion | None) -> None:
@@ -238,26 +247,28 @@ def issue(user, warning: Warning, *, version: int | None = None) -> WarningVersi
     return published
 
 
-@transaction.atomic
-def return_to_draft(user, warning: Warning, *, version: int | None = None) -> Warning:
+def _step(user, warning: Warning, version: int | None, action: str, *, issuer: bool) -> Warning:
+    """Lock and check the warning, move it by ``action`` (only for whoever may issue its level, when
+    ``issuer``) and save it with its version raised."""
     warning = lock_warning(warning, version)
     require(user, Warning, "change")
-    LIFECYCLE.target(warning.status, "return")
-    require_issuer(user, warning.level)
-    LIFECYCLE.apply(warning, "return")
+    if issuer:
+        LIFECYCLE.target(warning.status, action)
+        require_issuer(user, warning.level)
+    LIFECYCLE.apply(warning, action)
     warning.version += 1
     warning.save()
     return warning
+
+
+@transaction.atomic
+def return_to_draft(user, warning: Warning, *, version: int | None = None) -> Warning:
+    return _step(user, warning, version, "return", issuer=True)
 
 
 @transaction.atomic
 def withdraw(user, warning: Warning, *, version: int | None = None) -> Warning:
-    warning = lock_warning(warning, version)
-    require(user, Warning, "change")
-    LIFECYCLE.apply(warning, "withdraw")
-    warning.version += 1
-    warning.save()
-    return warning
+    return _step(user, warning, version, "withdraw", issuer=False)
 
 
 def change_of(before: dict, warning: Warning, codes_before: list[str], codes_after: list[str]) -> str:
@@ -305,13 +316,7 @@ def update(user, warning: Warning, data: WarningInput, *, version: int | None = 
 @transaction.atomic
 def lift(user, warning: Warning, *, version: int | None = None) -> WarningVersion:
     """Lift an issued warning: a CAP Cancel referencing every earlier version."""
-    warning = lock_warning(warning, version)
-    require(user, Warning, "change")
-    LIFECYCLE.target(warning.status, "lift")
-    require_issuer(user, warning.level)
-    LIFECYCLE.apply(warning, "lift")
-    warning.version += 1
-    warning.save()
+    warning = _step(user, warning, version, "lift", issuer=True)
     return _publish_version(warning, Change.LIFT, user)
 
 

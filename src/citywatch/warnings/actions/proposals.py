@@ -12,6 +12,7 @@ proposal writes a ``warning.proposed`` outbox message (the duty screen follows i
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -25,6 +26,8 @@ from citywatch.warnings.actions.drafting import WarningInput, draft_warning
 from citywatch.warnings.choices import COLOUR_NAMES, ProposalStatus, WarningStatus, level_rank
 from citywatch.warnings.hazards import ensure_seeded
 from citywatch.warnings.models import HazardType, Proposal, Warning
+
+log = logging.getLogger(__name__)
 
 CURRENT = (ProposalStatus.OPEN, ProposalStatus.ISSUED)
 DEFAULT_HOURS = 6
@@ -76,6 +79,11 @@ def record_signals(
     }
     for signal in signals:
         proposal = current.get(signal.area.pk)
+        if proposal is not None and proposal.exercise:
+            # A drill's proposal (one open per hazard and area): the real signal takes the area over.
+            proposal.status = ProposalStatus.LAPSED
+            proposal.save()
+            proposal = None
         issued = _issued_in_force(hazard, signal.area)
         if proposal is None:
             proposal = Proposal(hazard=hazard, area=signal.area, issued_level=issued, history=[])
@@ -100,7 +108,7 @@ def record_signals(
             _announce(proposal)
     for area in computed_areas:
         proposal = current.get(area.pk)
-        if proposal is not None and area.pk not in signalled:
+        if proposal is not None and area.pk not in signalled and not proposal.exercise:  # a drill's stays
             proposal.status = ProposalStatus.LAPSED
             proposal.history = [*proposal.history, {"level": "", "at": now.isoformat()}][-50:]
             proposal.save()
@@ -239,10 +247,25 @@ def typhoon_in_force() -> bool:
     return Warning.objects.filter(in_force_q(), hazard__code="typhoon", exercise=False).exists()
 
 
-def compute_proposals(now=None) -> dict[str, int]:
+# The variables each computed hazard reads.
+VARIABLES = {
+    "rainstorm": ("rain",),
+    "gale": ("wind_speed", "wind_gust"),
+    "typhoon": ("wind_speed", "wind_gust"),
+    "high_temperature": ("temperature",),
+}
+
+
+def compute_proposals(now=None, *, hazards=None, districts=None) -> dict[str, int]:
     """Run DOMAIN.md §3.1's rules over the newest readings of every district's stations and store the
-    proposals (``record_signals``). Returns, per hazard, how many proposals are new or rose. Called by the
-    worker after ingestion (every minute) and by ``citywatch warnings propose``."""
+    proposals (``record_signals``). Returns, per hazard, how many proposals are new or rose. ``hazards``
+    (codes) and ``districts`` (district pks) limit the computation (an ingested batch: ``after_batch``).
+    Called after each ingested batch, by the worker every minute (fresh readings age, a silent gauge's
+    proposal lapses) and by ``citywatch warnings propose``.
+
+    Each hazard is computed as of its ``_data_clock`` (its newest reading in the city). The hazards' rows
+    are locked before the readings are read, so two computations (two feeds' batches
+    at once, the worker's minute) take turns and the later one reads what the earlier one committed."""
     import numpy as np
     from django.conf import settings
 
@@ -251,64 +274,139 @@ def compute_proposals(now=None) -> dict[str, int]:
     from citywatch.warnings.queries import signal_readings
 
     now = now or timezone.now()
-
-    def hours_ago(hours):
-        return now - datetime.timedelta(hours=hours + 1)
-
-    starts = {
-        "rain": hours_ago(WINDOWS_HOURS["rainstorm"]),
-        "wind_speed": hours_ago(WINDOWS_HOURS["wind"]),
-        "wind_gust": hours_ago(WINDOWS_HOURS["wind"]),
-        "temperature": hours_ago(WINDOWS_HOURS["high_temperature"]),
-    }
-    stations, readings = signal_readings(starts, None, now)
-    districts: list[AdminArea] = []
-    district_index: dict[int, int] = {}
-    for _station, district in stations:
-        if district.pk not in district_index:
-            district_index[district.pk] = len(districts)
-            districts.append(district)
-    area_of_station = np.array([district_index[d.pk] for _s, d in stations], dtype=np.int64)
-    options = {"now": int(now.timestamp()), "max_age_minutes": settings.CITYWATCH_SIGNAL_MAX_AGE_MINUTES}
-    minimum = max(1, settings.CITYWATCH_SIGNAL_MIN_STATIONS)
-    heat_options = {**options, "max_age_minutes": max(options["max_age_minutes"], 24 * 60)}
-
-    def part(code, hours):
-        st, tm, vl = readings[code]
-        keep = tm > int(now.timestamp()) - hours * 3600
-        return Readings(st[keep], tm[keep], vl[keep])
-
-    rain = part("rain", WINDOWS_HOURS["rainstorm"])
-    mean, gust = part("wind_speed", 24), part("wind_gust", 24)
-    heat = part("temperature", WINDOWS_HOURS["high_temperature"])
-    computed = {
-        "rainstorm": (
-            signals.rainstorm_signals(rain, area_of_station, min_stations=minimum, **options),
-            rain,
-        ),
-        "gale": (signals.gale_signals(mean, gust, area_of_station, min_stations=minimum, **options), mean),
-        "typhoon": (
-            signals.typhoon_signals(
-                mean, gust, area_of_station, affected=typhoon_in_force(), min_stations=minimum, **options
-            ),
-            mean,
-        ),
-        "high_temperature": (
-            signals.high_temperature_signals(heat, area_of_station, min_stations=minimum, **heat_options),
-            heat,
-        ),
-    }
+    hazards = [h for h in VARIABLES if hazards is None or h in hazards]
     raised = {}
-    for hazard, (results, data) in computed.items():
-        if hazard in ("gale", "typhoon"):
-            station_ids = np.union1d(mean.station, gust.station)
-        else:
-            station_ids = np.unique(data.station)
-        areas = (
-            [districts[i] for i in np.unique(area_of_station[station_ids]).tolist()]
-            if len(station_ids)
-            else []
-        )
-        signals_found = _signals_of(hazard, results, stations, districts)
-        raised[hazard] = len(record_signals(hazard, signals_found, areas))
+    if not hazards:
+        return raised
+    ensure_seeded()
+
+    windows = {
+        "rain": WINDOWS_HOURS["rainstorm"],
+        "wind_speed": WINDOWS_HOURS["wind"],
+        "wind_gust": WINDOWS_HOURS["wind"],
+        "temperature": WINDOWS_HOURS["high_temperature"],
+    }
+    codes = {code for hazard in hazards for code in VARIABLES[hazard]}
+    with transaction.atomic():
+        list(HazardType.objects.select_for_update().filter(code__in=hazards).order_by("code"))
+        clocks = {hazard: _data_clock(VARIABLES[hazard], now) for hazard in hazards}
+        starts = {
+            code: min(clocks[h] for h in hazards if code in VARIABLES[h])
+            - datetime.timedelta(hours=windows[code] + 1)
+            for code in codes
+        }
+        stations, readings = signal_readings(starts, None, now, districts=districts)
+        district_list: list[AdminArea] = []
+        district_index: dict[int, int] = {}
+        for _station, district in stations:
+            if district.pk not in district_index:
+                district_index[district.pk] = len(district_list)
+                district_list.append(district)
+        area_of_station = np.array([district_index[d.pk] for _s, d in stations], dtype=np.int64)
+        minimum = max(1, settings.CITYWATCH_SIGNAL_MIN_STATIONS)
+
+        def part(code, clock):
+            st, tm, vl = readings[code]
+            keep = (tm > clock - windows[code] * 3600) & (tm <= clock)
+            return Readings(st[keep], tm[keep], vl[keep])
+
+        for hazard in hazards:
+            clock = int(clocks[hazard].timestamp())
+            options = {"now": clock, "max_age_minutes": settings.CITYWATCH_SIGNAL_MAX_AGE_MINUTES}
+            heat_options = {**options, "max_age_minutes": max(options["max_age_minutes"], 24 * 60)}
+            if hazard == "rainstorm":
+                data = part("rain", clock)
+                results = signals.rainstorm_signals(data, area_of_station, min_stations=minimum, **options)
+                station_ids = np.unique(data.station)
+            elif hazard in ("gale", "typhoon"):
+                mean, gust = part("wind_speed", clock), part("wind_gust", clock)
+                if hazard == "gale":
+                    results = signals.gale_signals(
+                        mean, gust, area_of_station, min_stations=minimum, **options
+                    )
+                else:
+                    results = signals.typhoon_signals(
+                        mean,
+                        gust,
+                        area_of_station,
+                        affected=typhoon_in_force(),
+                        min_stations=minimum,
+                        **options,
+                    )
+                station_ids = np.union1d(mean.station, gust.station)
+            else:
+                data = part("temperature", clock)
+                results = signals.high_temperature_signals(
+                    data, area_of_station, min_stations=minimum, **heat_options
+                )
+                station_ids = np.unique(data.station)
+            areas = (
+                [district_list[i] for i in np.unique(area_of_station[station_ids]).tolist()]
+                if len(station_ids)
+                else []
+            )
+            signals_found = _signals_of(hazard, results, stations, district_list)
+            raised[hazard] = len(record_signals(hazard, signals_found, areas))
     return raised
+
+
+# How far the signals' clock may lag behind the wall clock (see ``_data_clock``).
+CLOCK_LAG = datetime.timedelta(days=1)
+
+
+def _data_clock(codes, now) -> datetime.datetime:
+    """The moment a hazard's signals are computed for: the newest reading of its variables in the city
+    (DOMAIN.md §3.1: windows end at the newest observation), never after ``now`` nor more than
+    ``CLOCK_LAG`` before it. A gauge silent while the others report is judged stale against the others
+    (``CITYWATCH_SIGNAL_MAX_AGE_MINUTES``); a replayed storm (``citywatch simulate rainstorm`` sends the
+    last hours fast) or a feed's backlog is judged as it was when it fell; a network silent for a day
+    (and ``CITYWATCH_SIGNAL_MAX_AGE_MINUTES``) lets its proposals lapse."""
+    from django.db.models import Max
+
+    from citywatch.monitoring.choices import Quality
+    from citywatch.monitoring.models import Observation
+
+    newest = (
+        Observation.objects.filter(variable__code__in=codes, time__lte=now)
+        .exclude(quality=Quality.SUSPECT)
+        .aggregate(newest=Max("time"))["newest"]
+    )
+    if newest is None:
+        return now
+    return max(newest, now - CLOCK_LAG)
+
+
+def after_batch(station_pks, variable_pks, now) -> None:
+    """monitoring's ``AFTER_BATCH`` hook (registered in ``apps.py``): a batch that wrote rain, wind or
+        temperature readings recomputes, in its transaction, the proposals of the hazards those variables
+        feed for the districts of its stations, so a proposal appears or rises with the readings that caused
+        it (its ``warning.proposed`` message in the same transaction). A failure is logged and leaves the
+    batch stored (the worker's minute computes again)."""
+    from citywatch.monitoring.models import Variable
+
+    wanted = {code for codes in VARIABLES.values() for code in codes}
+    written = set(
+        Variable.objects.filter(pk__in=set(variable_pks.tolist()), code__in=wanted).values_list(
+            "code", flat=True
+        )
+    )
+    hazards = [h for h, codes in VARIABLES.items() if written.intersection(codes)]
+    if not hazards:
+        return
+    from citywatch.core.choices import AreaLevel
+    from citywatch.monitoring.models import Station
+    from citywatch.warnings.queries import district_of
+
+    by_path = {d.path: d for d in AdminArea.objects.filter(level=AreaLevel.DISTRICT)}
+    districts = set()
+    for path in Station.objects.filter(pk__in=set(station_pks.tolist())).values_list("area__path", flat=True):
+        district = district_of(path or "", by_path)
+        if district is not None:
+            districts.add(district.pk)
+    if not districts:
+        return
+    try:
+        with transaction.atomic():  # a savepoint: a failure here costs the proposals, never the readings
+            compute_proposals(now, hazards=hazards, districts=districts)
+    except Exception:  # noqa: BLE001 - logged; the worker's minute computes them again
+        log.exception("event=proposals.failed hazards=%s districts=%s", ",".join(hazards), len(districts))

@@ -27,10 +27,28 @@ class Command(BaseCommand):
         parser.add_argument("--load-only", action="store_true", help="load the demo city and exit")
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--broker-port",
+            type=int,
+            default=1883,
+            help="the demo's MQTT broker (started unless one listens)",
+        )
+        parser.add_argument(
+            "--receiver-port", type=int, default=8765, help="the demo webhook receiver (at the first load)"
+        )
 
-    def handle(self, *args, load_only=False, host="127.0.0.1", port=8000, **options):
+    def handle(
+        self,
+        *args,
+        load_only=False,
+        host="127.0.0.1",
+        port=8000,
+        broker_port=1883,
+        receiver_port=8765,
+        **options,
+    ):
         call_command("migrate", interactive=False, verbosity=0)
-        result = load_demo(with_subscriptions=True)
+        result = load_demo(with_subscriptions=True, receiver_port=receiver_port)
         areas = result.areas_report
         if areas.created or areas.updated:  # on later starts the same notes are no news
             for note in areas.notes:
@@ -63,25 +81,36 @@ class Command(BaseCommand):
         if load_only:
             return
         self.stdout.write(
-            "Notifications: mosquitto_sub -h 127.0.0.1 -t 'citywatch/#' -v (the webhook receiver prints here)"
+            f"Notifications: mosquitto_sub -h 127.0.0.1 -p {broker_port} -t 'citywatch/#' -v "
+            f"(the webhook receiver on :{receiver_port} prints here)"
         )
-        self.serve(host, port)
+        self.serve(host, port, broker_port, receiver_port)
 
-    def serve(self, host, port):
+    def serve(self, host, port, broker_port=1883, receiver_port=8765):
         # Served as a user meets it: without DEBUG (no debug pages), from the collected static files —
         # collected again when they are not this code's (the check of /healthz).
         if not settings.DEBUG and not check_static()["ok"]:
             self.stdout.write("Collecting static files…")
             call_command("collectstatic", interactive=False, verbosity=0)
+        # The stations report from now on (demo.live): once before serving, then the worker every minute.
+        from citywatch.demo import live
+
+        fed = live.feed()
+        if fed["accepted"]:
+            self.stdout.write(f"live feed: {fed['accepted']} quiet readings since the history's last hour")
         env = {
             **os.environ,
             "CITYWATCH_DEBUG": os.environ.get("CITYWATCH_DEBUG", "false"),
             # The console shows what a user needs: not a line per request (a map asks for dozens of tiles).
             "CITYWATCH_ACCESS_LOG_LEVEL": os.environ.get("CITYWATCH_ACCESS_LOG_LEVEL", "WARNING"),
+            "CITYWATCH_DEMO_LIVE_FEED": "true",
         }
         worker = [sys.executable, "-m", "citywatch.cli", "worker"]
         # A broker and the webhook receiver for the demo's subscriptions (demo.subscriptions).
-        extra = outside_world(env)
+        extra = outside_world(env, broker_port, receiver_port)
+        if env.get("CITYWATCH_MQTT_URL"):
+            # the readings' subscriber (`simulate rainstorm` publishes there when MQTT is configured)
+            extra["ingest"] = [sys.executable, "-m", "citywatch.cli", "ingest", "mqtt"]
         failed = run_children({**extra, "worker": worker, "web": web_command(host, port)}, env)
         if failed:
             raise CommandError(failed)

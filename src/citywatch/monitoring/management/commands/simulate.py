@@ -4,6 +4,7 @@ the station map and the 3-hour rainfall alarms open, escalate and clear (``demo/
 
 from __future__ import annotations
 
+import datetime
 import json
 import time
 import urllib.error
@@ -24,8 +25,9 @@ How the readings travel (--via auto, the default, picks the first that applies):
           POST /api/v1/observations with a data feed token of each source (made now, or --token);
   direct  otherwise: the ingestion function itself, in this process, against the configured database.
 The simulated clock runs --speed times faster than real time and ends now (the readings are never in the
-future): with the defaults an 8-hour span (the storm, then the sums falling until the alarms clear)
-plays in 8 minutes."""
+future): with the defaults a 15-hour span — 7 hours of light rain (the rainstorm signal proposed blue),
+the cell (yellow, orange, red; the alarms open and escalate), then the sums falling until the alarms
+clear — plays in 15 minutes."""
 
 
 class Command(BaseCommand):
@@ -47,7 +49,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--speed", type=float, default=60.0, help="simulated seconds per real second (60)"
         )
-        parser.add_argument("--hours", type=float, default=8.0, help="simulated span in hours (8)")
+        parser.add_argument("--hours", type=float, default=15.0, help="simulated span in hours (15)")
+        parser.add_argument(
+            "--lead-hours",
+            type=float,
+            default=None,
+            help="hours of light rain before the cell (default: what --hours leaves beyond 8)",
+        )
         parser.add_argument(
             "--peak", type=float, default=110.0, help="rain intensity at the cell's centre, mm/h (110)"
         )
@@ -57,56 +65,87 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="http://127.0.0.1:8000", help="the CityWatch server (http)")
         parser.add_argument("--token", default="", help="a data feed token to use (http; default: made now)")
 
-    def handle(self, *args, scenario, district, speed, hours, peak, radius, step, via, url, token, **options):
+    def handle(
+        self,
+        *args,
+        scenario,
+        district,
+        speed,
+        hours,
+        lead_hours,
+        peak,
+        radius,
+        step,
+        via,
+        url,
+        token,
+        **options,
+    ):
         if scenario == "typhoon":
             from citywatch.response.simulation import handle as typhoon
 
-            return typhoon(self, options)
+            return typhoon(self, {**options, "via": via, "url": url, "token": token})
         from citywatch.demo.storm import for_district
 
         if speed <= 0 or hours <= 0 or step <= 0 or peak < 0 or radius <= 0:
             raise CommandError("--speed, --hours, --step and --radius must be positive, --peak not negative")
+        lead = max(0.0, hours - 8.0) if lead_hours is None else lead_hours
+        if not 0 <= lead < hours:
+            raise CommandError("--lead-hours must be at least 0 and less than --hours")
         try:
             storm, area = for_district(
-                district, span_hours=hours, peak=peak, radius_km=radius, step_minutes=step
+                district, span_hours=hours, peak=peak, radius_km=radius, step_minutes=step, lead_hours=lead
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         via = self.choose(via, url)
         send = {"mqtt": self.via_mqtt, "http": self.via_http(url, token), "direct": self.via_direct}[via]
-        from django.db.models import Max
-
-        from citywatch.monitoring.models import Station
-
-        newest = Station.objects.filter(kind="rain_gauge").aggregate(m=Max("last_seen_at"))["m"]
         now = timezone.now()
-        times = storm.clock(now, speed, not_before=newest)
-        lag = sum(1 for at, _due in times if at > now)
-        if lag and newest is not None:
-            self.stdout.write(
-                f"note: the gauges reported until {timezone.localtime(newest):%H:%M}; {lag} of the steps "
-                "cannot be replayed in the past and are sent in real time (use fewer --hours)"
-            )
+        times = storm.clock(now, speed)
+        start = times[0][0] - datetime.timedelta(minutes=step)
+        self.replay_from(start, until=now + datetime.timedelta(seconds=times[-1][1] + 120))
         self.stdout.write(
             f"rainstorm over {area.name}: {len(storm.gauges)} rain gauges, {len(times)} steps of {step} min, "
             f"{hours:g} simulated hours at ×{speed:g} (about {times[-1][1] / 60:.1f} min), via {via}"
         )
-        started = time.monotonic()
-        totals = defaultdict(int)
-        for i, (at, offset) in enumerate(times):
-            pause = started + offset - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
-            readings = storm.readings(i, at)
-            outcome = send(readings)
-            for key, value in outcome.items():
-                totals[key] += value
-            wettest = max(readings, key=lambda r: r["value"])
-            self.stdout.write(
-                f"{timezone.localtime(at):%H:%M}  max {wettest['value']:5.1f} mm at {wettest['station']}  "
-                + "  ".join(f"{k} {v}" for k, v in outcome.items())
-            )
+        try:
+            started = time.monotonic()
+            totals = defaultdict(int)
+            for i, (at, offset) in enumerate(times):
+                pause = started + offset - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+                readings = storm.readings(i, at)
+                outcome = send(readings)
+                for key, value in outcome.items():
+                    totals[key] += value
+                wet = max(readings, key=lambda r: r["value"])
+                self.stdout.write(
+                    f"{timezone.localtime(at):%H:%M}  max {wet['value']:5.1f} mm at {wet['station']}  "
+                    + "  ".join(f"{k} {v}" for k, v in outcome.items())
+                )
+        finally:
+            from citywatch.demo import live
+
+            live.mark_storm(None)
         self.stdout.write("done: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+
+    @staticmethod
+    def replay_from(start, until) -> None:
+        """The gauges reported over the storm's span already (the demo's live feed): rewind the rain rules'
+        memory of them to ``start`` (the storm's readings correct those reports and are evaluated), and
+        leave the rain gauges to the storm until ``until`` (``demo.live``)."""
+        from django.db import transaction
+
+        from citywatch.demo import live
+        from citywatch.monitoring.actions import rules
+        from citywatch.monitoring.models import Rule, Station
+
+        with transaction.atomic():
+            rain = Rule.objects.filter(variable__code="rain").exclude(kind="no_data")
+            gauges = Station.objects.filter(kind="rain_gauge").values_list("pk", flat=True)
+            rules.rewind(rain, gauges, start)
+        live.mark_storm(until)
 
     # --- transports ---------------------------------------------------------------------------------
 

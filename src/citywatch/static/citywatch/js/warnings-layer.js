@@ -1,7 +1,9 @@
 /* The warnings in force as a map layer (areas filled in their signal colours) for any CityWatch map:
    the warnings page's own map and the incident one-map. It waits for the page's map
    (window.citywatchWarningsMap, else window.citywatchMap), reads GET /api/v1/warnings/?format=geojson
-   (the user's jurisdiction) and redraws on warning.* events (citywatchLive, when the page has it). */
+   (the user's jurisdiction) and redraws on warning.* events (citywatchLive, live.js, which the page
+   loads before this file) and whenever the stream (re)opens. The map's container says
+   data-warnings="loaded" and data-warnings-live="open" | "reconnecting". */
 (function () {
   "use strict";
   const script = document.currentScript;
@@ -30,7 +32,16 @@
     map.addLayer({ id: "warnings-line", type: "line", source: "warnings-in-force", paint: { "line-color": ["get", "colour"], "line-width": 2 } }, before);
     map.getContainer().dataset.warnings = "loaded";
     if (window.citywatchLive) {
-      window.citywatchLive.subscribe(KINDS, async () => { map.getSource("warnings-in-force").setData(await load()); });
+      const redraw = async () => {
+        map.getSource("warnings-in-force").setData(await load());
+        map.getContainer().dataset.warningsDrawn = String((map.getContainer().dataset.warningsDrawn | 0) + 1);
+      };
+      // (Re)connected: what was issued, updated or lifted while the stream was closed is read again.
+      window.addEventListener("citywatch:live", (e) => {
+        map.getContainer().dataset.warningsLive = e.detail;
+        if (e.detail === "open") redraw();
+      });
+      window.citywatchLive.subscribe(KINDS, redraw);
     }
   }
 
