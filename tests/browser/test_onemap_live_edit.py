@@ -6,7 +6,7 @@ Assertions check what a person sees: the header's text, the place below the titl
 
 import pytest
 
-from tests.support.browser import FAR, close_streams, open_onemap
+from tests.support.browser import FAR, close_streams, login, open_onemap
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +29,24 @@ def test_an_edit_refreshes_every_open_one_map(browser, page, demo_live_server, s
     other_context = browser.new_context(locale="zh-CN", viewport={"width": 1920, "height": 1080})
     other = other_context.new_page()
     other.on("pageerror", lambda e: errors.append(str(e)))
+    # A team leader with an order for this incident, on their phone.
+    r = scene["duty"].post(
+        f"/api/v1/incidents/{incident_id}/dispatches",
+        {"team": scene["near"]["id"]},
+        content_type="application/json",
+    )
+    assert r.status_code == 201, r.content
+    phone_context = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    phone = phone_context.new_page()
+    phone.on("pageerror", lambda e: errors.append(str(e)))
+    card = f'#phone-orders li.order[data-id="{r.json()["id"]}"]'
     try:
+        login(phone, base, "team_leader")
+        phone.goto(f"{base}/m/dispatches/")
+        phone.wait_for_selector("body[data-live=open]", state="attached", timeout=15_000)
+        assert "Ⅱ" not in phone.locator(card + " .severity").inner_text()
         open_onemap(other, base, "commander", incident_id)
         mark_loaded(page)
         mark_loaded(other)
@@ -78,6 +95,12 @@ def test_an_edit_refreshes_every_open_one_map(browser, page, demo_live_server, s
         assert other_form.locator("input[name=people_trapped]").input_value() == "5"
         other.click("#edit-cancel")
 
+        # The team leader's order card shows the incident as it now is.
+        phone.wait_for_selector(card + " .severity:has-text('Ⅱ')", timeout=15_000)
+        assert "两户被埋" in phone.locator(card + " .order-incident").inner_text()
+        assert phone.locator(card + " .order-trapped").inner_text() == "5"
+        assert "两户房屋被埋" in phone.locator(card + " .order-description").inner_text()
+
         # A new location (through the API, as another client would): the place below the title follows,
         # and the rings and the ranked list are read anew around it.
         version = int(other.get_attribute("#onemap", "data-incident-version"))
@@ -98,6 +121,8 @@ def test_an_edit_refreshes_every_open_one_map(browser, page, demo_live_server, s
         assert abs(centre[0] - FAR[0]) < 1e-6 and abs(centre[1] - FAR[1]) < 1e-6
         assert not_reloaded(other)
     finally:
+        close_streams(phone)
+        phone_context.close()
         close_streams(other)
         other_context.close()
         close_streams(page)

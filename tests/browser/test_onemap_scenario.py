@@ -292,7 +292,8 @@ def test_flood_in_jimei_recorded_by_place_search(browser, demo_live_server, jime
         card.wait_for(timeout=10_000)
         assert "集美中学避灾点" in card.inner_text()
         page.wait_for_selector("#onemap[data-route=loaded]", state="attached", timeout=30_000)
-        page.keyboard.press("Escape")
+        page.keyboard.press("Escape")  # the card closes, the map is whole again
+        card.wait_for(state="detached", timeout=5_000)
 
         # The population within 15 minutes, beside a ring of the same minutes.
         reach = page.locator('#reach-list .reach-item[data-minutes="15"]')
@@ -347,6 +348,11 @@ def test_flood_in_jimei_recorded_by_place_search(browser, demo_live_server, jime
         assert "已撤回" in fire_row.inner_text() and "水上救援队已足够" in fire_row.inner_text()
         assert fire_row.locator("button.recall").count() == 0
         assert water_row.get_attribute("data-status") == "requested"
+        # Its confirmation is gone, and the head lists the water-rescue order alone.
+        assert page.locator("#dispatch-confirmation").is_hidden()
+        assert page.locator("#order-summary li.order-line").all_inner_texts() == [
+            page.locator(f"#order-summary li.order-line:has-text('{water_order}')").inner_text()
+        ]
         # The team is free again: off the map's dispatched teams, offered for dispatch again.
         page.wait_for_selector("#onemap[data-dispatched='1']", state="attached", timeout=15_000)
         open_tab(page, "resources")

@@ -137,6 +137,21 @@ def test_an_edit_is_an_event_and_the_detail_carries_the_header(duty_client):
     edits = [e for e in sent if e["type"] == "edit"]
     assert [sorted(e["fields"]) for e in edits] == [["severity"], ["caller_name", "description"]]
     assert all(e["incident"] == data["id"] and e["version"] == detail["version"] for e in edits)
-    # Team leaders, who see only their orders, get no edit events.
+    # Team leaders, who see only their orders, get no edit events of an incident they have no order for …
     leader = User.objects.get(username="team_leader")
     assert events.poll(leader, cursor)[1] == []
+    # … and those of an incident they have one for, without the log's text.
+    from citywatch.incidents import actions
+    from citywatch.incidents.models import Incident
+
+    team = record_in("rescue-teams")
+    incident = Incident.objects.get(pk=data["id"])
+    actions.request_dispatch(incident, team.pk, duty, assigned_to=leader)
+    cursor = IncidentLog.objects.order_by("-id").values_list("id", flat=True).first()
+    r = duty_client.patch(
+        f"/api/v1/incidents/{data['id']}", {"people_trapped": 4, "version": detail["version"]}, content_type=J
+    )
+    assert r.status_code == 200, r.content
+    sent = events.poll(leader, cursor)[1]
+    assert [(e["type"], e["fields"]) for e in sent] == [("edit", ["people_trapped"])]
+    assert "log" not in sent[0]

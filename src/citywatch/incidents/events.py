@@ -10,7 +10,8 @@ one-map then reads the incident anew and redraws its header (and its rings and r
 location or type changed).
 
 Jurisdiction: users who may view the incident log get the entries of the incidents they may see; team
-leaders (who may not) get only the dispatch events of dispatches they may see, without the log text.
+leaders (who may not) get only the dispatch events of dispatches they may see and the edit events of
+those dispatches' incidents, without the log text.
 
 Under ASGI (uvicorn) the view streams from an async generator (``notify.events.async_stream``) that
 reads the log only when it may have new rows (``LOG``, a ``notify.events.Watch``: PostgreSQL
@@ -29,6 +30,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.handlers.asgi import ASGIRequest
+from django.db.models import Q
 from django.http import StreamingHttpResponse
 
 from citywatch.core import access
@@ -39,6 +41,7 @@ from citywatch.incidents.models import Dispatch, IncidentLog
 from citywatch.notify import events as live
 
 BATCH = 200
+EDITS = (LogKind.EDIT, LogKind.SEVERITY)
 logger = logging.getLogger(__name__)
 
 
@@ -87,7 +90,12 @@ def poll(user, cursor: int) -> tuple[int, list[dict]]:
     if sees_log:
         entries = IncidentLog.objects.restrict(user, "view").filter(id__gt=cursor, id__lte=top)
     else:
-        entries = IncidentLog.objects.filter(id__gt=cursor, id__lte=top, kind=LogKind.DISPATCH)
+        # Team leaders: their orders' steps, and that an incident they have an order for was edited (so
+        # the order card shows its severity and facts as they are), without the log's text.
+        ordered = queries.dispatches_for(user).values("incident_id")
+        entries = IncidentLog.objects.filter(id__gt=cursor, id__lte=top).filter(
+            Q(kind=LogKind.DISPATCH) | Q(kind__in=EDITS, incident_id__in=ordered)
+        )
     entries = list(entries.select_related("author", "incident__area").order_by("id"))
     dispatch_ids = {e.data.get("dispatch") for e in entries if e.kind == LogKind.DISPATCH}
     dispatch_ids = {i for i in dispatch_ids if isinstance(i, int)}
@@ -113,7 +121,7 @@ def poll(user, cursor: int) -> tuple[int, list[dict]]:
             event["type"] = "status"
             event["status"] = data["to"]
             event["allowed_actions"] = actions.LIFECYCLE.allowed(data["to"])
-        elif e.kind in (LogKind.EDIT, LogKind.SEVERITY):
+        elif e.kind in EDITS:
             # The incident's fields changed: open one-maps read it anew (``GET /incidents/{id}``).
             event["type"] = "edit"
             event["fields"] = ["severity"] if e.kind == LogKind.SEVERITY else list(data.get("fields") or [])

@@ -49,8 +49,10 @@ class Command(BaseCommand):
     ):
         call_command("migrate", interactive=False, verbosity=0)
         result = load_demo(with_subscriptions=True, receiver_port=receiver_port)
-        for note in result.areas_report.notes:
-            self.stdout.write(f"note: {note}")
+        areas = result.areas_report
+        if areas.created or areas.updated:  # on later starts the same notes are no news
+            for note in areas.notes:
+                self.stdout.write(f"note: {note}")
         self.stdout.write(result.areas_report.summary())
         if result.points_placed:
             self.stdout.write(f"placed {result.points_placed} synthetic street/community points")

@@ -13,7 +13,7 @@
 
   /** A MapLibre map on the shared basemap; `options` are MapLibre's (container, center, zoom, …). */
   function createMap(options) {
-    return new maplibregl.Map(
+    const map = new maplibregl.Map(
       Object.assign(
         {
           style: STYLE_URL,
@@ -24,6 +24,14 @@
         options,
       ),
     );
+    // On a phone's small map the sources' credits start folded behind their (i) button: open, they cover
+    // a third of the map.
+    map.once("load", () => {
+      if (map.getContainer().clientWidth >= 640) return;
+      map.getContainer().querySelectorAll(".maplibregl-ctrl-attrib.maplibregl-compact-show")
+        .forEach((e) => e.classList.remove("maplibregl-compact-show"));
+    });
+    return map;
   }
 
   /** The id of the basemap's first label layer (undefined if it has none): areas a page draws go below it

@@ -714,6 +714,12 @@
       }
       card = new maplibregl.Popup({ maxWidth: "320px", className: "resource-card" }).setLngLat([item.lon, item.lat]).setDOMContent(div).addTo(map);
     }
+    // Escape closes the card (and nothing else is open to close).
+    document.addEventListener("keydown", (e) => {
+      if (e.key !== "Escape" || !card || document.querySelector("dialog[open]")) return;
+      card.remove();
+      card = null;
+    });
 
     // --- Dispatched teams and their routes on the map ------------------------------------------------
     const dispatched = new Map(); // team id → {name, status}
@@ -842,6 +848,9 @@
       if (ACTIVE_DISPATCH.includes(d.status)) openOrders.set(d.id, Object.assign({}, openOrders.get(d.id), d));
       else openOrders.delete(d.id);
       renderOrderSummary();
+      // The confirmation of an order no longer open (recalled, declined) would mislead: it goes.
+      const confirmation = document.getElementById("dispatch-confirmation");
+      if (confirmation && confirmation.dataset.id === String(d.id) && !ACTIVE_DISPATCH.includes(d.status)) confirmation.hidden = true;
       let li = dispatchList.querySelector('li.dispatch[data-id="' + d.id + '"]');
       if (!li) {
         li = el("li", "dispatch new");

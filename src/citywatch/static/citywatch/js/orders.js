@@ -79,6 +79,7 @@
     if (!box) return;
     box.textContent = interpolate(gettext("Order %(number)s sent: %(team)s, to %(recipient)s."), {
       number: d.number, team: d.team.name, recipient: d.assigned_to_name || d.assigned_to || "—" });
+    box.dataset.id = String(d.id);
     box.hidden = false;
   }
 

@@ -1,6 +1,7 @@
 /* The team leader's phone page (incidents/my_dispatches.html): answer the orders assigned to you
-   (accept, decline, en route, on scene) and follow them live. A new or recalled order reloads the list
-   from the server, so every card carries what the page renders (severity, description, caller, links). */
+   (accept, decline, en route, on scene) and follow them live. A new or recalled order, or an edit of an
+   order's incident, reloads the list from the server, so every card carries what the page renders
+   (severity, description, caller, links). */
 (function () {
   "use strict";
   const list = document.getElementById("phone-orders");
@@ -81,6 +82,11 @@
     try {
       ev = JSON.parse(e.data);
     } catch (err) {
+      return;
+    }
+    // An incident of one of my orders was edited (severity, facts, place): its cards are drawn anew.
+    if (ev.type === "edit" && list.querySelector('li.order[data-incident="' + ev.incident + '"]')) {
+      reloadSoon();
       return;
     }
     if (ev.type !== "dispatch" || !ev.dispatch || ev.dispatch.assigned_to !== me) return;
