@@ -9,7 +9,11 @@ Each figure is one JSON line in the house form (``benchmarks/nearby.py``)::
   table, the dedupe join and ``INSERT … ON CONFLICT``, the stations' last reading, and every enabled rain rule
   evaluated with the NumPy engine (a 3-hour sum rule on the benchmark's gauges is added) — against per-row
   ORM ``Observation(...).save()`` of the same readings (one transaction, a sample of them). ``identical``:
-  the rows the ingestion stored are the rows the per-row saves stored.
+  the rows the ingestion stored are the rows the per-row saves stored. The timed part ends with the
+  deferred constraint checks a commit would run (``SET CONSTRAINTS ALL IMMEDIATE``; the benchmark rolls
+  back). ``params`` give the process's CPU seconds, the PostgreSQL backend's (``server_cpu_s``, read from
+  ``/proc`` when the server is on this machine), the rate those two alone allow (``cpu_bound_rate``: what
+  an idle machine would approach) and the load average when it started.
 * ``rules_*`` — the rule engine alone over 1,000,000 readings with trailing windows, against per-row
   Python loops giving identical alarms (``benchmarks/rules.py``).
 * ``rain_3h_now`` — "3-hour rainfall at every gauge, now" over 30 days of 5-minute data from 200 gauges:
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
 import statistics
 import time
 from collections.abc import Iterator
@@ -107,6 +112,38 @@ def _stored(station_ids) -> list:
     )
 
 
+class _ServerClock:
+    """CPU seconds of this connection's PostgreSQL backend (``/proc/<pid>/stat``), when the server runs on
+    this machine; ``seconds()`` is None otherwise (SQLite, a remote server)."""
+
+    def __init__(self):
+        from django.db import connection
+
+        self.path = None
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                self.path = f"/proc/{cursor.fetchone()[0]}/stat"
+
+    def seconds(self) -> float | None:
+        try:
+            with open(self.path) as stat:  # noqa: PTH123
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (OSError, TypeError, IndexError):
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _deferred_checks() -> None:
+    """Run now the deferred constraint checks the commit would run (the benchmark rolls back)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def bench_ingest(size: dict, seed: int) -> Iterator[dict]:
     from django.conf import settings
     from django.db import connection, transaction
@@ -138,9 +175,13 @@ def bench_ingest(size: dict, seed: int) -> Iterator[dict]:
                 for ti, gi, vi in zip(t.tolist(), g.tolist(), v.tolist(), strict=True)
             ]
             gc.collect()
-            t0, c0 = time.perf_counter(), time.process_time()
+            server = _ServerClock()
+            load = os.getloadavg()[0]
+            t0, c0, s0 = time.perf_counter(), time.process_time(), server.seconds()
             result = ingest(Batch.from_records(records), source=source, now=now)
+            _deferred_checks()
             wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            server_cpu = None if s0 is None else server.seconds() - s0
             again0 = time.perf_counter()
             second = ingest(Batch.from_records(records), source=source, now=now)
             again = time.perf_counter() - again0
@@ -180,6 +221,9 @@ def bench_ingest(size: dict, seed: int) -> Iterator[dict]:
         readings_per_gauge=per,
         ingest_s=round(wall, 3),
         ingest_cpu_s=round(cpu, 3),
+        server_cpu_s=None if server_cpu is None else round(server_cpu, 3),
+        cpu_bound_rate=None if server_cpu is None else round(n / (cpu + server_cpu)),
+        load_average=round(load, 2),
         alarm_transitions=result.alarm_transitions,
         resend_s=round(again, 3),
         resend_duplicates=second.duplicates,

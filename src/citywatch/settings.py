@@ -330,6 +330,11 @@ CITYWATCH_INGEST_MAX_READINGS = env_int("CITYWATCH_INGEST_MAX_READINGS", 50_000)
 CITYWATCH_INGEST_MAX_BYTES = env_int("CITYWATCH_INGEST_MAX_BYTES", 5 * 1024 * 1024)
 # A reading more than this far in the future is refused (clock skew allowance).
 CITYWATCH_INGEST_FUTURE_MINUTES = env_int("CITYWATCH_INGEST_FUTURE_MINUTES", 10)
+# The demo's light live feed (demo.live): its synthetic stations keep reporting quiet readings every
+# minute in `citywatch worker`. `citywatch demo` turns it on for its own worker.
+CITYWATCH_DEMO_LIVE_FEED = env_bool("CITYWATCH_DEMO_LIVE_FEED", False)
+# Days the hourly counts of each source's refused readings are kept (the sources page shows the last day).
+CITYWATCH_REJECT_RETENTION_DAYS = env_int("CITYWATCH_REJECT_RETENTION_DAYS", 7)
 # PostgreSQL: monthly observation partitions the worker keeps created ahead, and how long observations
 # are kept (0: for ever); whole partitions older than that are dropped by the worker.
 CITYWATCH_OBSERVATION_PARTITIONS_AHEAD = env_int("CITYWATCH_OBSERVATION_PARTITIONS_AHEAD", 3)

@@ -3,9 +3,12 @@ inside the real district boundaries (on land), default rules per kind, and 7 day
 
 Every station, source and rule is marked ``synthetic`` and named with "（演示）". Deterministic (a fixed
 seed) and idempotent: a second load updates nothing and adds no history to a station that has some.
-History is hourly (a few tens of thousands of readings), written with bulk inserts without evaluating the
-rules (so the past holds no alarm; the rule page's preview shows where the rules would have fired);
-``citywatch simulate rainstorm`` then drives readings through the real ingestion path.
+History is hourly (a few tens of thousands of readings) up to the hour of the load, written with bulk
+inserts without evaluating the rules (so the past holds no alarm; the rule page's preview shows where the
+rules would have fired); from then on the demo's light live feed (``demo.live``, run by ``citywatch demo``)
+keeps every station reporting quiet readings, so none goes stale, and ``citywatch simulate rainstorm``
+drives a storm through the real ingestion path. The rain gauges report hourly in dry weather (the storm's
+readings come every 5 minutes).
 
 Where stations stand: rain gauges on every district's land in proportion to its size (about 200);
 river levels along the mainland districts' streams and reservoir levels in the hills north of them;
@@ -37,7 +40,7 @@ CITY_CODE = "350200"
 
 # code, name, department, category, expected interval (minutes), contact
 SOURCES = [
-    ("qx-rain", "自动雨量站网", "厦门市气象局", "气象", 5, "市气象台 0592-0000001"),
+    ("qx-rain", "自动雨量站网", "厦门市气象局", "气象", 60, "市气象台 0592-0000001"),
     ("sl-level", "河道与水库水位监测", "厦门市水利局", "水利", 5, "市水文站 0592-0000002"),
     ("hy-tide", "潮位观测", "厦门市海洋发展局", "海洋", 10, "市海洋预报台 0592-0000003"),
     ("zr-geo", "地质灾害专业监测", "厦门市自然资源和规划局", "地质", 10, "地环站 0592-0000004"),
@@ -110,11 +113,6 @@ PORTS = [
     ("高崎渔港", 118.1350, 24.5450),
 ]
 HISTORY_HOURS = 7 * 24
-# The rain gauges' history stops this many hours before the load: room for `simulate rainstorm` to replay
-# a storm fast in the past (the rules evaluate only readings newer than a gauge's newest).
-RAIN_GAP_HOURS = 9
-# … and the wind stations' this many: room for `simulate typhoon` to replay the typhoon's approach.
-WIND_GAP_HOURS = 3
 
 
 @dataclass
@@ -494,15 +492,10 @@ def _history(stations, variables: dict, now: datetime.datetime, hours: int, seed
         group = by_variable[code]
         variable = variables[code]
         values = np.clip(history_values(group, code, offsets, rng), variable.valid_min, variable.valid_max)
-        keep = slice(None)
-        if code == "rain":
-            keep = slice(0, max(1, hours - RAIN_GAP_HOURS))
-        elif code in ("wind_speed", "wind_gust"):
-            keep = slice(0, max(1, hours - WIND_GAP_HOURS))
         for start in range(0, len(group), per_batch):
             part = group[start : start + per_batch]
-            block = values[start : start + per_batch][:, keep]
-            stamps = epochs[keep]
+            block = values[start : start + per_batch]
+            stamps = epochs
             batch = Batch.from_columns(
                 [s.external_id for s in part for _t in stamps],
                 code,

@@ -7,11 +7,13 @@ and the alarms clear. Every rain gauge of the city reports every ``step_minutes`
 interval, to 0.1 mm as gauges tip), those far from the path zero.
 
 Time: the simulated clock runs ``speed`` times faster than the wall clock and *ends now*: it starts at
-``now − span × (1 − 1/speed)``, so every reading is in the past (the ingestion refuses readings from the
-future) and the last step is the present. The rules evaluate only readings newer than a gauge's newest, so
-the clock never starts before the gauges' newest reading: the demo's rain history stops 9 hours before the
-load (``demo.monitoring.RAIN_GAP_HOURS``) to leave room; a second storm right after the first runs in real
-time where it has no room. Readings fall 30 s past the minute so they never meet the hourly history.
+``now − span × (1 − 1/speed)``, on the step's grid, so every reading is in the past (the ingestion refuses
+readings from the future) and the last step is the present. The gauges have reported over that span
+already (the demo's live feed: a dry report every hour), and the rules evaluate a reading only once, so
+``simulate rainstorm`` rewinds the rain rules' memory of the gauges to the storm's start
+(``actions.rules.rewind``) and the readings are sent as corrections: each one on the hour corrects the
+gauge's dry report (its history kept), the others are new. Meanwhile the live feed leaves the rain gauges
+to the storm (``demo.live.mark_storm``).
 A ``Storm`` is deterministic for its seed.
 """
 
@@ -81,22 +83,14 @@ class Storm:
         mm = intensity * self.step_minutes / 60.0
         return np.where(mm < 0.1, 0.0, np.round(mm, 1))
 
-    def clock(
-        self, now: datetime.datetime, speed: float, not_before: datetime.datetime | None = None
-    ) -> list[tuple[datetime.datetime, float]]:
-        """Each step's simulated time and when to send it (seconds after ``now``, the start).
-
-        The clock ends at the present when it can: it starts ``span × (1 − 1/speed)`` before ``now``. But a
-        reading older than a gauge's newest is not evaluated by the rules again, so it never starts before
-        ``not_before`` (the gauges' newest reading); the steps it then cannot replay in the past are sent
-        as their time comes (in real time)."""
+    def clock(self, now: datetime.datetime, speed: float) -> list[tuple[datetime.datetime, float]]:
+        """Each step's simulated time (on the ``step_minutes`` grid) and when to send it (seconds after
+        ``now``, the start). A step that would still be in the future when its turn comes is sent when its
+        time comes."""
         span = datetime.timedelta(hours=self.span_hours)
         start = now - span * (1 - 1 / max(speed, 1.0))
-        if not_before is not None and start <= not_before:
-            start = not_before
-        start = (start - datetime.timedelta(minutes=1)).replace(second=30, microsecond=0)
-        if not_before is not None and start <= not_before:
-            start += datetime.timedelta(minutes=1)
+        grid = self.step_minutes * 60
+        start = datetime.datetime.fromtimestamp(int(start.timestamp()) // grid * grid, datetime.UTC)
         out = []
         for i in range(self.steps):
             at = start + datetime.timedelta(minutes=self.step_minutes * (i + 1))
@@ -114,6 +108,7 @@ class Storm:
                 "variable": "rain",
                 "time": stamp,
                 "value": float(v),
+                "correction": True,
             }
             for g, v in zip(self.gauges, values, strict=True)
         ]

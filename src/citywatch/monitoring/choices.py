@@ -119,3 +119,19 @@ class Channel(models.TextChoices):
     MQTT = "mqtt", _("MQTT")
     FILE = "file", _("File")
     PULL = "pull", _("Pull adapter")
+
+
+class RejectKind(models.TextChoices):
+    """Why the ingestion refused a reading, as counted per source (``RejectTally``): the reasons of the
+    ingestion's answer grouped so that the sources page can show them in the reader's language."""
+
+    MALFORMED = "malformed", _("Malformed reading")
+    UNKNOWN_STATION = "unknown_station", _("Unknown station")
+    NOT_ALLOWED = "not_allowed", _("Station of another source")
+    UNKNOWN_VARIABLE = "unknown_variable", _("Unknown variable")
+    NOT_A_NUMBER = "not_a_number", _("Not a number")
+    OUT_OF_RANGE = "out_of_range", _("Outside the valid range")
+    BAD_TIME = "bad_time", _("Bad time")
+    FUTURE_TIME = "future_time", _("Time in the future")
+    CONFLICT = "conflict", _("Conflicting value")
+    OTHER = "other", _("Other")

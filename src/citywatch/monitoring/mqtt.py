@@ -10,10 +10,10 @@ comes again and the ingestion, being idempotent, stores it once. Messages are ta
 ``batch_size`` or ``batch_seconds``), one ingestion per source and batch.
 
 A payload is a JSON object ``{"variable": "rain", "time": "<ISO 8601 with offset>", "value": 1.2}``
-(optionally ``quality``), or an array of them; the station and the source come from the topic. A payload
-that cannot be read (not JSON, not an object or array, a topic outside the pattern, an unknown source),
-and a message whose readings were refused, goes to the dead-letter table with the reason; the subscriber
-keeps running.
+(optionally ``quality`` and ``correction``), or an array of them; the station and the source come from
+the topic. A payload that cannot be read (not JSON, not an object or array, a topic outside the pattern, an
+unknown source), and a message whose readings were refused, goes to the dead-letter table with the reason;
+the subscriber keeps running.
 """
 
 from __future__ import annotations
@@ -88,6 +88,7 @@ def payload_records(payload: bytes, station: str) -> list[dict] | str:
                 "time": item.get("time"),
                 "value": item.get("value"),
                 "quality": item.get("quality"),
+                "correction": item.get("correction"),
             }
         )
     return records
@@ -285,7 +286,8 @@ class ObservationSubscriber:
 def publish_readings(
     url: str, source_code: str, readings: list[dict], *, prefix: str | None = None, qos: int = 1
 ):
-    """Publish readings (``station``, ``variable``, ``time``, ``value``) to the observation topics and wait
+    """Publish readings (``station``, ``variable``, ``time``, ``value``, optionally ``quality`` and
+    ``correction``) to the observation topics and wait
     for every PUBACK (the demo's storm and the tests' feeds)."""
     from paho.mqtt.client import Client
     from paho.mqtt.enums import CallbackAPIVersion
@@ -304,7 +306,7 @@ def publish_readings(
     try:
         infos = []
         for r in readings:
-            body = {k: r[k] for k in ("variable", "time", "value") if k in r}
+            body = {k: r[k] for k in ("variable", "time", "value", "quality", "correction") if k in r}
             infos.append(client.publish(f"{prefix}/{source_code}/{r['station']}", json.dumps(body), qos=qos))
         for info in infos:
             info.wait_for_publish(timeout=30)

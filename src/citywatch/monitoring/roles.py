@@ -12,7 +12,8 @@ from citywatch.core.roles import ALL, VIEW, VIEW_ADD_CHANGE, same
 REGISTRY = ("datasource", "station", "rule")
 READINGS = ("observation", "observationcorrection")
 ALARMS = ("alarm", "alarmevent")
-EVERYTHING = (*REGISTRY, *READINGS, *ALARMS, "variable", "deadletter")
+FEED_HEALTH = ("deadletter", "rejecttally", "recentreject")
+EVERYTHING = (*REGISTRY, *READINGS, *ALARMS, "variable", *FEED_HEALTH)
 
 STAFF = {
     **same(REGISTRY, ALL),
@@ -21,7 +22,7 @@ STAFF = {
     "observationcorrection": ("view", "add"),
     "alarm": ("view", "change"),
     "alarmevent": ("view", "add"),
-    "deadletter": VIEW,
+    **same(FEED_HEALTH, VIEW),
 }
 
 GRANTS = {

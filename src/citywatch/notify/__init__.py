@@ -11,8 +11,8 @@ outbox".
 
 def __getattr__(name):
     # ``citywatch.notify.publish`` without importing models while the app registry is being set up.
-    if name == "publish":
-        from citywatch.notify.actions import publish
+    if name in ("publish", "publish_many"):
+        from citywatch.notify import actions
 
-        return publish
+        return getattr(actions, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

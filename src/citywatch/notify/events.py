@@ -143,7 +143,7 @@ class Watch:
         post_save.connect(self._saved, sender=self.model, weak=False, dispatch_uid=f"watch-{self.channel}")
 
     def _saved(self, sender, instance, created=False, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
-        if created:
+        if created and not getattr(instance, "_announced", False):  # (``publish_many`` announces once)
             announce(using, self.channel)
 
     # readers

@@ -129,6 +129,12 @@ def _record(alarm: Alarm, action: str, *, user=None, note: str = "", at=None) ->
 def _publish(alarm: Alarm, action: str, note: str = "") -> None:
     """``alarm.<step>`` in the outbox, in the caller's transaction (the duty screen and the map follow it
     through the event stream)."""
+    kind, fields = _message(alarm, action, note)
+    notify.publish(kind, **fields)
+
+
+def _message(alarm: Alarm, action: str, note: str = "") -> tuple[str, dict]:
+    """The event kind and ``notify.publish`` arguments of ``alarm.<step>``."""
     station = alarm.station
     with translation.override(settings.LANGUAGE_CODE):
         subject = _(SUBJECTS[action]) % {
@@ -137,8 +143,7 @@ def _publish(alarm: Alarm, action: str, note: str = "") -> None:
             "what": describe(alarm),
         }
     rule = alarm.rule
-    notify.publish(
-        PUBLISHED[action],
+    return PUBLISHED[action], dict(
         area=station.area,
         subject=subject[:200],
         body=note,
@@ -174,7 +179,7 @@ def apply(rule, result: engine.AlarmResult, *, now=None) -> int:
     In bulk: the new alarms in one insert, the changed ones in one update (both change-logged with
     ``changelog.log_bulk``), their history rows in one insert; then one outbox message per alarm and step
     of the batch (an alarm that opened and escalated within one batch is announced once, as opened at its
-    level; its history keeps both steps)."""
+    level; its history keeps both steps), all in one insert (``notify.publish_many``)."""
     from citywatch.core import changelog
     from citywatch.core.choices import ChangeAction
 
@@ -286,15 +291,17 @@ def apply(rule, result: engine.AlarmResult, *, now=None) -> int:
     # one message per alarm for its live steps of the batch, and one if it cleared
     opened = {id(step[0]) for step in steps if step[1] == "open"}
     announced: set[tuple[int, str]] = set()
+    messages = []
     for alarm, action, *_rest in steps:
         key = (id(alarm), "clear" if action == "clear" else "live")
         if key in announced:
             continue
         announced.add(key)
         if action == "clear":
-            _publish(alarm, "clear")
+            messages.append(_message(alarm, "clear"))
         elif alarm.live or id(alarm) in opened:
-            _publish(alarm, "open" if id(alarm) in opened else "escalate")
+            messages.append(_message(alarm, "open" if id(alarm) in opened else "escalate"))
+    notify.publish_many(messages)
     return len(tr)
 
 

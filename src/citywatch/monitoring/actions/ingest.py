@@ -14,6 +14,9 @@ for a stored (station, variable, time) is refused unless the reading says it is 
 one in ``ObservationCorrection``. Within a batch the first reading of a key wins; a later different one is
 refused. Times are stored to the second (a fraction is dropped).
 
+The refused readings are also counted per source, hour and kind of reason, with the source's last few
+kept (``actions.rejects``: bounded whatever a feed sends), for the feed health of the sources page.
+
 Inside the same transaction the rules watching the batch's variables are evaluated over the new readings
 (``actions.rules.evaluate_batch``), so alarms open, escalate and clear with the readings that caused them
 and their events leave through the notify outbox after the commit.
@@ -34,13 +37,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citywatch.core import access
 from citywatch.core.choices import Role
 from citywatch.core.errors import Invalid, TooLarge
+from citywatch.monitoring.actions import rejects
 from citywatch.monitoring.choices import QUALITY_CODES, Quality
 from citywatch.monitoring.models import Observation, ObservationCorrection, Station, Variable
 
@@ -174,10 +178,12 @@ class Batch:
                 if st is None:
                     problems[i] = no_station
                     continue
+            station[i] = st  # (kept for a row refused below too: its source's feed health)
             var = get("variable")
             if type(var) is not str or not 0 < len(var) <= 48:
                 problems[i] = no_variable
                 continue
+            variable[i] = var if var[0] != " " and var[-1] != " " else var.strip()
             raw_time = get("time")
             t = times.get(raw_time) if type(raw_time) is str else None
             if t is None:
@@ -214,8 +220,6 @@ class Batch:
                         continue
                     sources[i] = code
                     any_source = True
-            station[i] = st
-            variable[i] = var if var[0] != " " and var[-1] != " " else var.strip()
             time[i] = t
             value[i] = v
             if q:
@@ -447,23 +451,48 @@ def _prepare_staging(cursor) -> None:
         cursor.execute("DELETE FROM monitoring_staging")
 
 
-def _fill_staging(cursor, idx, station, variable, times: list[str], value, quality) -> None:
-    rows = zip(
-        idx.tolist(),
-        station.tolist(),
-        variable.tolist(),
-        times,
-        value.tolist(),
-        quality.tolist(),
-        strict=True,
-    )
+PG_EPOCH = 946_684_800  # PostgreSQL's binary times count microseconds from 2000-01-01 UTC
+# One staging row in PostgreSQL's binary COPY format: the field count, then each field's length and value
+# (big-endian): idx int4, station_id int8, variable_id int8, time timestamptz (int8 µs), value float8,
+# quality int2. NumPy lays out the whole batch at once; no text is formatted per reading.
+COPY_ROW = np.dtype(
+    [("n", ">i2"), ("l0", ">i4"), ("idx", ">i4"), ("l1", ">i4"), ("station", ">i8"), ("l2", ">i4"),
+     ("variable", ">i8"), ("l3", ">i4"), ("time", ">i8"), ("l4", ">i4"), ("value", ">f8"), ("l5", ">i4"),
+     ("quality", ">i2")]
+)  # fmt: skip
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension length
+COPY_TRAILER = b"\xff\xff"
+
+
+def copy_binary(idx, station, variable, epochs, value, quality) -> bytes:
+    """The staging rows as one binary ``COPY`` payload."""
+    rows = np.empty(len(idx), dtype=COPY_ROW)
+    rows["n"] = 6
+    for k, size in enumerate((4, 8, 8, 8, 8, 2)):
+        rows[f"l{k}"] = size
+    rows["idx"], rows["station"], rows["variable"] = idx, station, variable
+    rows["time"] = (np.asarray(epochs, np.int64) - PG_EPOCH) * 1_000_000
+    rows["value"], rows["quality"] = value, quality
+    return COPY_HEADER + rows.tobytes() + COPY_TRAILER
+
+
+def _fill_staging(cursor, idx, station, variable, epochs, value, quality) -> None:
     if _vendor() == "postgresql":
-        text = "".join(f"{i}\t{s}\t{v}\t{t}\t{x!r}\t{q}\n" for i, s, v, t, x, q in rows)
         with cursor.cursor.copy(
-            "COPY monitoring_staging (idx, station_id, variable_id, time, value, quality) FROM STDIN"
+            "COPY monitoring_staging (idx, station_id, variable_id, time, value, quality) FROM STDIN "
+            "(FORMAT BINARY)"
         ) as copy:
-            copy.write(text)
+            copy.write(copy_binary(idx, station, variable, epochs, value, quality))
     else:
+        rows = zip(
+            idx.tolist(),
+            station.tolist(),
+            variable.tolist(),
+            db_times(epochs),
+            value.tolist(),
+            quality.tolist(),
+            strict=True,
+        )
         cursor.executemany(
             "INSERT INTO monitoring_staging (idx, station_id, variable_id, time, value, quality) "
             "VALUES (%s, %s, %s, %s, %s, %s)",
@@ -471,25 +500,69 @@ def _fill_staging(cursor, idx, station, variable, times: list[str], value, quali
         )
 
 
-def _stored(cursor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    cursor.execute(
-        "SELECT s.idx, o.value, o.quality FROM monitoring_staging s JOIN monitoring_observation o "
-        "ON o.station_id = s.station_id AND o.variable_id = s.variable_id AND o.time = s.time"
-    )
-    found = cursor.fetchall()
+STORED = (
+    "SELECT s.idx, o.value, o.quality FROM monitoring_staging s JOIN monitoring_observation o "
+    "ON o.station_id = s.station_id AND o.variable_id = s.variable_id AND o.time = s.time"
+)
+INSERT_NEW = (
+    "INSERT INTO monitoring_observation (station_id, variable_id, time, value, quality) "
+    "SELECT station_id, variable_id, time, value, quality FROM monitoring_staging"
+)
+INSERT = INSERT_NEW + " WHERE true ON CONFLICT (station_id, variable_id, time) DO NOTHING"
+
+
+def _arrays(found) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not found:
         return np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int16)
     idx, value, quality = zip(*found, strict=True)
     return np.array(idx, np.int64), np.array(value, np.float64), np.array(quality, np.int16)
 
 
-def _insert_new(cursor) -> int:
-    cursor.execute(
-        "INSERT INTO monitoring_observation (station_id, variable_id, time, value, quality) "
-        "SELECT station_id, variable_id, time, value, quality FROM monitoring_staging WHERE true "
-        "ON CONFLICT (station_id, variable_id, time) DO NOTHING"
-    )
-    return cursor.rowcount
+LIKELY_NEW = (
+    "SELECT NOT EXISTS (SELECT 1 FROM (SELECT station_id, min(time) AS first FROM monitoring_staging "
+    "GROUP BY station_id) s JOIN monitoring_station st ON st.id = s.station_id "
+    "WHERE st.last_seen_at >= s.first)"
+)
+
+
+def _write_staged(cursor, count: int):
+    """Insert the staged readings that are new; returns ``(not_new, stored_idx, stored_value,
+    stored_quality, inserted)``: the staged rows not inserted, those of them found stored with their stored
+    value and quality, and the number inserted.
+
+    PostgreSQL: when every staged reading is newer than its station's last one (a live feed's batch), a
+    plain insert is tried first in a savepoint (no speculative insertion: about 40 % less server time than
+    ``ON CONFLICT``); a stored reading it meets after all (one the station's last reading did not tell)
+    rolls it back. Otherwise, one statement: the insert ``ON CONFLICT DO NOTHING``, returning its keys,
+    anti-joined with the staging table, and only the rows it did not insert looked up in the observation
+    table (which the statement sees as it was before the insert). SQLite: the stored rows first (one join),
+    then the insert."""
+    if _vendor() == "postgresql":
+        cursor.execute(LIKELY_NEW)
+        if cursor.fetchone()[0]:
+            try:
+                with transaction.atomic():
+                    cursor.execute(INSERT_NEW)
+                return np.zeros(0, np.int64), *_arrays([]), count
+            except IntegrityError:
+                pass
+        cursor.execute(
+            f"WITH ins AS ({INSERT} RETURNING station_id, variable_id, time) "  # noqa: S608
+            "SELECT s.idx, o.value, o.quality FROM monitoring_staging s "
+            "LEFT JOIN ins ON ins.station_id = s.station_id AND ins.variable_id = s.variable_id "
+            "AND ins.time = s.time "
+            "LEFT JOIN monitoring_observation o ON o.station_id = s.station_id "
+            "AND o.variable_id = s.variable_id AND o.time = s.time "
+            "WHERE ins.station_id IS NULL"
+        )
+        rows = cursor.fetchall()
+        not_new = np.array([row[0] for row in rows], np.int64)
+        # (a row another writer inserted meanwhile was not inserted here and is not seen: not stored)
+        return (not_new, *_arrays([row for row in rows if row[1] is not None]), count - len(not_new))
+    cursor.execute(STORED)
+    stored = _arrays(cursor.fetchall())
+    cursor.execute(INSERT)
+    return (stored[0], *stored, cursor.rowcount)
 
 
 def _touch_stations(cursor, station: np.ndarray, time: np.ndarray) -> None:
@@ -601,6 +674,7 @@ def ingest(
     result = IngestResult(rejected=[Rejection(i, problems[i]) for i in sorted(problems)])
     if not len(rows):
         result.duplicates = duplicates
+        rejects.record(batch, result.rejected, source=source, writer=writer, station_pk=station_pk, now=now)
         return result
 
     with transaction.atomic():
@@ -608,20 +682,18 @@ def ingest(
             from citywatch.monitoring.actions import partitions
 
             partitions.ensure_for(int(batch.time[rows].min()), int(batch.time[rows].max()))
-        times = db_times(batch.time[rows])
         with connection.cursor() as cursor:
             _prepare_staging(cursor)
-            _fill_staging(
-                cursor, rows, station_pk[rows], var_pk[rows], times, value[rows], batch.quality[rows]
-            )
-            stored_idx, stored_value, stored_quality = _stored(cursor)
+            staged = (station_pk[rows], var_pk[rows], batch.time[rows], value[rows], batch.quality[rows])
+            _fill_staging(cursor, rows, *staged)
+            not_new, stored_idx, stored_value, stored_quality, inserted = _write_staged(cursor, len(rows))
             new_mask = live.copy()
-            new_mask[stored_idx] = False
+            new_mask[not_new] = False
             expected = int(new_mask.sum())
-            inserted = _insert_new(cursor) if expected else 0
-            # a reading inserted by another writer between the join and the insert is a duplicate
+            # a reading inserted by another writer meanwhile (not inserted here, or no longer found) is
+            # a duplicate
             result.accepted = min(inserted, expected)
-            duplicates += expected - result.accepted
+            duplicates += expected - result.accepted + len(not_new) - len(stored_idx)
 
             wants = corrections[stored_idx]
             same = (stored_value == value[stored_idx]) & (
@@ -695,6 +767,7 @@ def ingest(
             )
     result.duplicates = duplicates
     result.rejected.sort(key=lambda r: r.index)
+    rejects.record(batch, result.rejected, source=source, writer=writer, station_pk=station_pk, now=now)
     return result
 
 

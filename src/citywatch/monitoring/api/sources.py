@@ -1,7 +1,8 @@
 # No `from __future__ import annotations`: ninja must see the real parameter types.
 """``/api/v1/monitoring/sources/``: the departments' feeds — list with each feed's health (stations, stale
-ones, newest reading, readings in the last hour and day, dead letters), one source, register and change
-one. Writes go through ``actions.sources``; reads are restricted to the caller's jurisdiction."""
+ones, newest reading, readings in the last hour and day, refused readings, dead letters), one source,
+register and change one. Writes go through ``actions.sources``; reads are restricted to the caller's
+jurisdiction."""
 
 import datetime
 
@@ -30,6 +31,27 @@ class SourceFilter(FilterSchema):
         return Q(name__icontains=value) | Q(department__icontains=value) | Q(code=value) if value else Q()
 
 
+class RejectCountOut(Schema):
+    kind: str = Field(
+        description="malformed, unknown_station, not_allowed, unknown_variable, not_a_number, "
+        "out_of_range, bad_time, future_time, conflict or other"
+    )
+    label: str = Field(description="the kind in the request's language")
+    count: int
+
+
+class RecentRejectOut(Schema):
+    at: datetime.datetime
+    kind: str
+    label: str = Field(description="the kind in the request's language")
+    station: str = Field(description="the station id the feed sent")
+    variable: str = Field(description="the variable code the feed sent")
+
+    @staticmethod
+    def resolve_label(obj) -> str:
+        return str(obj.get_kind_display())
+
+
 class HealthOut(Schema):
     state: str = Field(description="ok, degraded (some stations stale), down (all stale) or empty")
     stations: int
@@ -37,8 +59,16 @@ class HealthOut(Schema):
     last_reading: datetime.datetime | None
     readings_last_hour: int
     readings_last_day: int
+    rejects_last_hour: int = Field(description="readings the ingestion refused this hour")
+    rejects_last_day: int = Field(description="readings refused this hour and the 23 before")
+    rejects_by_kind: list[RejectCountOut] = Field(description="the last day's refused readings by kind")
+    recent_rejects: list[RecentRejectOut] = Field(description="the last refused readings, newest first")
     dead_letters_last_day: int
     last_dead_letter: str
+
+    @staticmethod
+    def resolve_rejects_by_kind(obj) -> list[dict]:
+        return [{"kind": k, "label": str(label), "count": n} for k, label, n in obj.rejects_by_kind]
 
 
 class SourceOut(Schema):

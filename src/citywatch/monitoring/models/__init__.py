@@ -1,5 +1,11 @@
 from citywatch.monitoring.models.alarms import Alarm, AlarmEvent
-from citywatch.monitoring.models.observations import DeadLetter, Observation, ObservationCorrection
+from citywatch.monitoring.models.observations import (
+    DeadLetter,
+    Observation,
+    ObservationCorrection,
+    RecentReject,
+    RejectTally,
+)
 from citywatch.monitoring.models.rules import Rule, RuleState
 from citywatch.monitoring.models.sources import DataSource, Station
 from citywatch.monitoring.models.variables import Variable
@@ -11,6 +17,8 @@ __all__ = [
     "DeadLetter",
     "Observation",
     "ObservationCorrection",
+    "RecentReject",
+    "RejectTally",
     "Rule",
     "RuleState",
     "Station",

@@ -13,18 +13,30 @@ from django.utils.translation import gettext_lazy as _
 
 from citywatch.core.models import RestrictedManager
 from citywatch.core.models.base import AppendOnly
-from citywatch.monitoring.choices import Channel, Quality
+from citywatch.monitoring.choices import Channel, Quality, RejectKind
 
 
 class Observation(models.Model):
-    """A reading: ``value`` of ``variable`` at ``station`` at ``time`` (UTC), with a quality flag."""
+    """A reading: ``value`` of ``variable`` at ``station`` at ``time`` (UTC), with a quality flag.
+
+    No database foreign keys (``db_constraint=False``): the ingestion resolves every reading's station and
+    variable in its transaction, and the two constraints cost as much as the insert at every commit
+    (migration 0003). Deleting through Django still cascades (station) or is refused (variable)."""
 
     id = models.BigAutoField(primary_key=True)
     station = models.ForeignKey(
-        "monitoring.Station", verbose_name=_("station"), on_delete=models.CASCADE, related_name="+"
+        "monitoring.Station",
+        verbose_name=_("station"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
     )
     variable = models.ForeignKey(
-        "monitoring.Variable", verbose_name=_("variable"), on_delete=models.PROTECT, related_name="+"
+        "monitoring.Variable",
+        verbose_name=_("variable"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     time = models.DateTimeField(_("time"))
     value = models.FloatField(_("value"))
@@ -110,3 +122,56 @@ class DeadLetter(models.Model):
 
     def __str__(self):
         return f"{self.channel} {self.where}: {self.reason}"
+
+
+class RejectTally(models.Model):
+    """How many readings of a source the ingestion refused, per hour and kind of reason (the feed health's
+    "rejects"). Bounded whatever a feed sends: at most one row per source × hour × kind, kept
+    ``CITYWATCH_REJECT_RETENTION_DAYS``; the readings themselves are not kept."""
+
+    source = models.ForeignKey(
+        "monitoring.DataSource", verbose_name=_("data source"), on_delete=models.CASCADE, related_name="+"
+    )
+    hour = models.DateTimeField(_("hour"))
+    kind = models.CharField(_("reason"), max_length=20, choices=RejectKind.choices)
+    count = models.PositiveBigIntegerField(_("readings"), default=0)
+
+    objects = RestrictedManager()
+
+    jurisdiction_path = "source__area__path"
+
+    class Meta:
+        verbose_name = _("rejected readings (hourly count)")
+        verbose_name_plural = _("rejected readings (hourly counts)")
+        constraints = [models.UniqueConstraint(fields=["source", "hour", "kind"], name="reject_tally_unique")]
+
+    def __str__(self):
+        return f"{self.source_id} {self.hour:%Y-%m-%dT%H}Z {self.kind}: {self.count}"
+
+
+class RecentReject(models.Model):
+    """One of the last ``RECENT_PER_SOURCE`` refused readings of a source (older ones are deleted as new
+    ones come): when, which station id and variable code the feed sent, and the kind of reason — enough to
+    tell the department what to fix."""
+
+    RECENT_PER_SOURCE = 20
+
+    source = models.ForeignKey(
+        "monitoring.DataSource", verbose_name=_("data source"), on_delete=models.CASCADE, related_name="+"
+    )
+    at = models.DateTimeField(_("refused at"))
+    kind = models.CharField(_("reason"), max_length=20, choices=RejectKind.choices)
+    station = models.CharField(_("station id"), max_length=64, blank=True)
+    variable = models.CharField(_("variable"), max_length=48, blank=True)
+
+    objects = RestrictedManager()
+
+    jurisdiction_path = "source__area__path"
+
+    class Meta:
+        verbose_name = _("rejected reading")
+        verbose_name_plural = _("rejected readings")
+        indexes = [models.Index(fields=["source", "-at", "-id"], name="recent_reject_source_idx")]
+
+    def __str__(self):
+        return f"{self.source_id} {self.at:%Y-%m-%dT%H:%M:%SZ} {self.kind} {self.station}/{self.variable}"

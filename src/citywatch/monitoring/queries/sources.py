@@ -1,16 +1,27 @@
 """A feed's health, for the sources page and API: how many stations, how many stale, the newest reading,
-readings per hour over the last hour and day, and dead letters in the last day. A handful of grouped
-queries for every source of the page at once."""
+readings per hour over the last hour and day, refused readings in the last hour and day (by kind of
+reason, and the last few), and dead letters in the last day. A handful of grouped queries for every source
+of the page at once."""
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
-from citywatch.monitoring.models import DataSource, DeadLetter, Observation, Station
+from citywatch.monitoring.choices import RejectKind
+from citywatch.monitoring.models import (
+    DataSource,
+    DeadLetter,
+    Observation,
+    RecentReject,
+    RejectTally,
+    Station,
+)
+
+RECENT_REJECTS = 5  # the last refused readings shown per source
 
 
 @dataclass
@@ -22,6 +33,12 @@ class Health:
     readings_last_day: int = 0
     dead_letters_last_day: int = 0
     last_dead_letter: str = ""
+    rejects_last_hour: int = 0
+    rejects_last_day: int = 0
+    rejects_by_kind: list = field(
+        default_factory=list
+    )  # [(kind, label, count)] over the last day, most first
+    recent_rejects: list = field(default_factory=list)  # the last RecentReject rows, newest first
 
     @property
     def state(self) -> str:
@@ -72,6 +89,34 @@ def attach_health(sources: list[DataSource], now: datetime.datetime | None = Non
         if h.dead_letters_last_day:
             letter = DeadLetter.objects.filter(source_id=source_id).order_by("-received_at", "-id").first()
             h.last_dead_letter = letter.reason if letter else ""
+    _attach_rejects(ids, by_id, now)
     for s in sources:
         s.health = by_id[s.pk]
     return sources
+
+
+def _attach_rejects(ids: list[int], by_id: dict[int, Health], now: datetime.datetime) -> None:
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    day = hour - datetime.timedelta(hours=23)  # this hour and the 23 before it
+    by_kind: dict[int, dict[str, int]] = {}
+    rows = (
+        RejectTally.objects.filter(source_id__in=ids, hour__gte=day, hour__lte=now)
+        .values("source_id", "kind", "hour")
+        .annotate(n=Sum("count"))
+    )
+    for row in rows:
+        h = by_id[row["source_id"]]
+        h.rejects_last_day += row["n"]
+        if row["hour"] >= hour:
+            h.rejects_last_hour += row["n"]
+        kinds = by_kind.setdefault(row["source_id"], {})
+        kinds[row["kind"]] = kinds.get(row["kind"], 0) + row["n"]
+    for source_id, kinds in by_kind.items():
+        by_id[source_id].rejects_by_kind = [
+            (kind, RejectKind(kind).label if kind in RejectKind.values else kind, n)
+            for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+    for source_id in by_kind:
+        by_id[source_id].recent_rejects = list(
+            RecentReject.objects.filter(source_id=source_id).order_by("-at", "-id")[:RECENT_REJECTS]
+        )

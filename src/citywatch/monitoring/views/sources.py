@@ -1,5 +1,6 @@
 """Pages of the data sources: each department's feed with its health (stations, stale ones, newest
-reading, readings in the last hour and day, dead letters), and the form to register or change a source."""
+reading, readings in the last hour and day, refused readings, dead letters), and the form to register or
+change a source."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from citywatch.core import access
 from citywatch.core.errors import ActionError
 from citywatch.monitoring.actions import sources as actions
-from citywatch.monitoring.models import DataSource, DeadLetter
+from citywatch.monitoring.models import DataSource, DeadLetter, RecentReject, Variable
 from citywatch.monitoring.queries import sources as health
 from citywatch.monitoring.queries import stations as queries
 
@@ -24,13 +25,22 @@ def source_list(request):
     sources = health.attach_health(list(queries.sources_for(request.user).order_by("name", "pk")))
     order = {"down": 0, "degraded": 1, "ok": 2, "empty": 3}
     sources.sort(key=lambda s: (order[s.health.state], s.name))
+    rejects = list(
+        RecentReject.objects.filter(source__in=[s.pk for s in sources])
+        .select_related("source")
+        .order_by("-at", "-id")[:20]
+    )
+    names = {v.code: v.name for v in Variable.objects.filter(code__in={r.variable for r in rejects})}
+    for reject in rejects:
+        reject.variable_name = names.get(reject.variable, reject.variable)
     letters = []
     if access.can(request.user, DeadLetter, "view"):
         letters = list(DeadLetter.objects.restrict(request.user, "view").select_related("source")[:20])
     return render(
         request,
         "monitoring/source_list.html",
-        {"sources": sources, "letters": letters, "can_add": access.can(request.user, DataSource, "add"),
+        {"sources": sources, "letters": letters, "rejects": rejects,
+         "can_add": access.can(request.user, DataSource, "add"),
          "can_change": access.can(request.user, DataSource, "change")},
     )  # fmt: skip
 

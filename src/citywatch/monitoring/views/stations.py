@@ -18,7 +18,7 @@ from citywatch.core.models import AdminArea
 from citywatch.core.queries import changes_of
 from citywatch.monitoring.actions import stations as actions
 from citywatch.monitoring.api.stations import StationFilter
-from citywatch.monitoring.choices import AlarmLevel, StationKind, StationStatus
+from citywatch.monitoring.choices import LIVE_STATES, AlarmLevel, StationKind, StationStatus
 from citywatch.monitoring.importers import stations as importers
 from citywatch.monitoring.models import Alarm, DataSource, Rule, Station
 from citywatch.monitoring.queries import stations as queries
@@ -104,13 +104,18 @@ def station_detail(request, pk):
         for r in rules
     ]
     alarms = (
-        Alarm.objects.restrict(request.user, "view")
-        .filter(station=station)
-        .select_related("rule")
-        .order_by("-opened_at")[:20]
+        list(
+            Alarm.objects.restrict(request.user, "view")
+            .filter(station=station)
+            .select_related("rule__variable")
+            .order_by("-opened_at")[:20]
+        )
         if access.can(request.user, Alarm, "view")
         else []
     )
+    # what makes the station's colour, beside its newest reading (an alarm's deciding value may be a
+    # window's sum, or a reading older than the newest)
+    live_alarms = [a for a in alarms if a.state in LIVE_STATES]
     return render(
         request,
         "monitoring/station_detail.html",
@@ -121,6 +126,7 @@ def station_detail(request, pk):
             "codes": codes,
             "variables": variables,
             "alarms": alarms,
+            "live_alarms": live_alarms,
             "levels": AlarmLevel.choices,
             "changes": changes_of(request.user, station)[:30],
             "can_change": access.can(request.user, Station, "change"),

@@ -12,7 +12,7 @@ from citywatch.notify.actions.deliveries import (
     record,
     retry_delivery,
 )
-from citywatch.notify.actions.publish import PublishOutsideTransaction, publish
+from citywatch.notify.actions.publish import PublishOutsideTransaction, publish, publish_many
 from citywatch.notify.actions.subscriptions import (
     create_subscription,
     delete_subscription,
@@ -32,6 +32,7 @@ __all__ = [
     "hold",
     "log_event",
     "publish",
+    "publish_many",
     "reclaim_stale",
     "record",
     "retry_delivery",

@@ -51,6 +51,29 @@ def publish(
     delivers after the commit; a rolled-back transaction takes the message with it. The reactions other
     apps registered for ``kind`` run before it returns, in the same transaction (``reactions.py``).
     """
+    message = _message(
+        kind, area=area, subject=subject, body=body, payload=payload, hazard=hazard, level=level,
+        exercise=exercise, public=public, obj=obj,
+    )  # fmt: skip
+    message.save()
+    react(message)  # other apps' reactions, in this transaction (``reactions.py``)
+    return message
+
+
+def _message(
+    kind: str,
+    *,
+    area=None,
+    subject: str,
+    body: str = "",
+    payload: dict | None = None,
+    hazard: str = "",
+    level: str = "",
+    exercise: bool = False,
+    public: bool = False,
+    obj=None,
+) -> Message:
+    """The unsaved ``Message`` of ``publish``'s arguments, checked."""
     if not transaction.get_connection().in_atomic_block:
         raise PublishOutsideTransaction(
             "notify.publish() must run inside the transaction that makes the change (transaction.atomic)"
@@ -85,7 +108,7 @@ def publish(
             raise ValueError("obj must be saved before it is published")
         content_type = ContentType.objects.get_for_model(obj, for_concrete_model=True)
         object_id = str(obj.pk)
-    message = Message.objects.create(
+    return Message(
         kind=kind,
         area=area,
         area_path=area.path if area is not None else "",
@@ -99,5 +122,25 @@ def publish(
         content_type=content_type,
         object_id=object_id,
     )
-    react(message)  # other apps' reactions, in this transaction (``reactions.py``)
-    return message
+
+
+def publish_many(items: list[tuple[str, dict]]) -> list[Message]:
+    """``publish`` of many messages (``(kind, fields)`` pairs) in one insert, in order: the same checks, the
+    same ``post_save`` receivers (the event stream's watch) and the same reactions per message
+    (``reactions.py``), and one announcement to the event stream for the whole insert instead of one per
+    message."""
+    from django.db.models.signals import post_save
+
+    from citywatch.notify.events import OUTBOX, announce
+
+    messages = [_message(kind, **fields) for kind, fields in items]
+    if not messages:
+        return []
+    Message.objects.bulk_create(messages, batch_size=500)
+    using = transaction.get_connection().alias
+    for message in messages:
+        message._announced = True  # once below, not once per row (``Watch``)
+        post_save.send(Message, instance=message, created=True, update_fields=None, raw=False, using=using)
+        react(message)
+    announce(using, OUTBOX.channel)
+    return messages

@@ -90,10 +90,23 @@ class Command(BaseCommand):
         if not settings.DEBUG and not check_static()["ok"]:
             self.stdout.write("Collecting static files…")
             call_command("collectstatic", interactive=False, verbosity=0)
-        env = {**os.environ, "CITYWATCH_DEBUG": os.environ.get("CITYWATCH_DEBUG", "false")}
+        # The stations report from now on (demo.live): once before serving, then the worker every minute.
+        from citywatch.demo import live
+
+        fed = live.feed()
+        if fed["accepted"]:
+            self.stdout.write(f"live feed: {fed['accepted']} quiet readings since the history's last hour")
+        env = {
+            **os.environ,
+            "CITYWATCH_DEBUG": os.environ.get("CITYWATCH_DEBUG", "false"),
+            "CITYWATCH_DEMO_LIVE_FEED": "true",
+        }
         worker = [sys.executable, "-m", "citywatch.cli", "worker"]
         # A broker and the webhook receiver for the demo's subscriptions (demo.subscriptions).
         extra = outside_world(env, broker_port, receiver_port)
+        if env.get("CITYWATCH_MQTT_URL"):
+            # the readings' subscriber (`simulate rainstorm` publishes there when MQTT is configured)
+            extra["ingest"] = [sys.executable, "-m", "citywatch.cli", "ingest", "mqtt"]
         failed = run_children({**extra, "worker": worker, "web": web_command(host, port)}, env)
         if failed:
             raise CommandError(failed)

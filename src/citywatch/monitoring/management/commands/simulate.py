@@ -4,6 +4,7 @@ the station map and the 3-hour rainfall alarms open, escalate and clear (``demo/
 
 from __future__ import annotations
 
+import datetime
 import json
 import time
 import urllib.error
@@ -74,39 +75,52 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         via = self.choose(via, url)
         send = {"mqtt": self.via_mqtt, "http": self.via_http(url, token), "direct": self.via_direct}[via]
-        from django.db.models import Max
-
-        from citywatch.monitoring.models import Station
-
-        newest = Station.objects.filter(kind="rain_gauge").aggregate(m=Max("last_seen_at"))["m"]
         now = timezone.now()
-        times = storm.clock(now, speed, not_before=newest)
-        lag = sum(1 for at, _due in times if at > now)
-        if lag and newest is not None:
-            self.stdout.write(
-                f"note: the gauges reported until {timezone.localtime(newest):%H:%M}; {lag} of the steps "
-                "cannot be replayed in the past and are sent in real time (use fewer --hours)"
-            )
+        times = storm.clock(now, speed)
+        start = times[0][0] - datetime.timedelta(minutes=step)
+        self.replay_from(start, until=now + datetime.timedelta(seconds=times[-1][1] + 120))
         self.stdout.write(
             f"rainstorm over {area.name}: {len(storm.gauges)} rain gauges, {len(times)} steps of {step} min, "
             f"{hours:g} simulated hours at ×{speed:g} (about {times[-1][1] / 60:.1f} min), via {via}"
         )
-        started = time.monotonic()
-        totals = defaultdict(int)
-        for i, (at, offset) in enumerate(times):
-            pause = started + offset - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
-            readings = storm.readings(i, at)
-            outcome = send(readings)
-            for key, value in outcome.items():
-                totals[key] += value
-            wettest = max(readings, key=lambda r: r["value"])
-            self.stdout.write(
-                f"{timezone.localtime(at):%H:%M}  max {wettest['value']:5.1f} mm at {wettest['station']}  "
-                + "  ".join(f"{k} {v}" for k, v in outcome.items())
-            )
+        try:
+            started = time.monotonic()
+            totals = defaultdict(int)
+            for i, (at, offset) in enumerate(times):
+                pause = started + offset - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+                readings = storm.readings(i, at)
+                outcome = send(readings)
+                for key, value in outcome.items():
+                    totals[key] += value
+                wet = max(readings, key=lambda r: r["value"])
+                self.stdout.write(
+                    f"{timezone.localtime(at):%H:%M}  max {wet['value']:5.1f} mm at {wet['station']}  "
+                    + "  ".join(f"{k} {v}" for k, v in outcome.items())
+                )
+        finally:
+            from citywatch.demo import live
+
+            live.mark_storm(None)
         self.stdout.write("done: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+
+    @staticmethod
+    def replay_from(start, until) -> None:
+        """The gauges reported over the storm's span already (the demo's live feed): rewind the rain rules'
+        memory of them to ``start`` (the storm's readings correct those reports and are evaluated), and
+        leave the rain gauges to the storm until ``until`` (``demo.live``)."""
+        from django.db import transaction
+
+        from citywatch.demo import live
+        from citywatch.monitoring.actions import rules
+        from citywatch.monitoring.models import Rule, Station
+
+        with transaction.atomic():
+            rain = Rule.objects.filter(variable__code="rain").exclude(kind="no_data")
+            gauges = Station.objects.filter(kind="rain_gauge").values_list("pk", flat=True)
+            rules.rewind(rain, gauges, start)
+        live.mark_storm(until)
 
     # --- transports ---------------------------------------------------------------------------------
 
