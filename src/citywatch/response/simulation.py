@@ -230,6 +230,8 @@ class Run:
                 kept += readings
             else:
                 outcome = self.send(readings)
+                if self.via == "mqtt":
+                    self.ingested(readings[-1])
                 if self.via == "direct" and (i % 6 == 5 or i == len(times) - 1):
                     self.compute()
             self.last_reading_at = at
@@ -270,6 +272,26 @@ class Run:
             )
         self.settle()
         return proposals
+
+    def ingested(self, reading: dict, timeout: float = 60.0) -> None:
+        """Over MQTT, wait until the subscriber (``citywatch ingest mqtt``) has stored a step's last reading
+        before publishing the next: the broker queues a bounded number of messages for a slow subscriber
+        (Mosquitto: 1000) and drops the rest."""
+        from citywatch.monitoring.models import Observation
+
+        at = datetime.datetime.fromisoformat(reading["time"])
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            stored = Observation.objects.filter(
+                station__source__code=reading["source"],
+                station__external_id=reading["station"],
+                variable__code=reading["variable"],
+                time=at,
+            ).values_list("value", flat=True)
+            if any(abs(v - reading["value"]) < 1e-6 for v in stored):
+                return
+            time.sleep(0.5)
+        self.say(_("the readings' subscriber is slow: continuing without it"))
 
     def replay_from(self, start) -> None:
         """The stations reported over the approach's span already (the demo's history and live feed): the
