@@ -92,3 +92,16 @@ def test_a_pattern_is_a_kind_or_ends_in_a_star():
     with pytest.raises(ValueError):
         reactions.register("warning*", print, name="test.bad")
     assert "test.bad" not in reactions.REACTIONS
+
+
+def test_publish_many_reacts_to_each_message(registered):
+    from citywatch.notify.actions.publish import publish_many
+
+    seen = []
+    registered("warning.*", lambda message: seen.append(message.pk))
+    fields = {"area": area(), "subject": "思明区台风黄色预警", "hazard": "typhoon", "level": "yellow"}
+    with transaction.atomic():
+        made = publish_many(
+            [("warning.issued", fields), ("alarm.opened", fields), ("warning.lifted", fields)]
+        )
+    assert seen == [made[0].pk, made[2].pk] and all(seen)

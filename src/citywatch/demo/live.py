@@ -10,9 +10,10 @@ hundredths of a millimetre an hour, and it does not rain (the rain gauges send t
 A station silent for longer than ``MAX_GAP_HOURS`` (the demo was stopped) resumes from now, without
 filling the gap.
 
-While a storm is being replayed (``storm_running``: ``simulate rainstorm`` marks it in the data directory),
-the rain gauges are left to the storm: a dry report newer than the storm's readings would be evaluated
-first, and the rules evaluate a reading only once.
+While a storm is being replayed (``storm_kinds``: ``simulate rainstorm`` or ``simulate typhoon`` marks it
+in the data directory), its stations (the rain gauges; for the typhoon also the wind and weather stations)
+are left to the storm: a quiet report newer than the storm's readings would be evaluated first, and the
+rules evaluate a reading only once.
 """
 
 from __future__ import annotations
@@ -37,20 +38,28 @@ def _mark() -> Path:
     return Path(settings.DATA_DIR) / STORM_MARK
 
 
-def mark_storm(until: datetime.datetime | None) -> None:
-    """``simulate rainstorm``: the rain gauges are the storm's until ``until`` (None: no longer)."""
+def mark_storm(until: datetime.datetime | None, kinds: tuple[str, ...] = ("rain_gauge",)) -> None:
+    """``simulate rainstorm`` (the rain gauges) or ``simulate typhoon`` (wind, weather and rain stations):
+    the stations of ``kinds`` are the storm's until ``until`` (None: no longer)."""
     if until is None:
         _mark().unlink(missing_ok=True)
     else:
-        _mark().write_text(until.isoformat())
+        _mark().write_text(until.isoformat() + "\n" + ",".join(kinds))
+
+
+def storm_kinds(now: datetime.datetime) -> frozenset[str]:
+    """The station kinds a storm being replayed holds now (none when no storm is)."""
+    try:
+        until, *rest = _mark().read_text().strip().split("\n")
+        if datetime.datetime.fromisoformat(until) <= now:
+            return frozenset()
+    except (OSError, ValueError):
+        return frozenset()
+    return frozenset(k for k in (rest[0] if rest else "rain_gauge").split(",") if k)
 
 
 def storm_running(now: datetime.datetime) -> bool:
-    try:
-        until = datetime.datetime.fromisoformat(_mark().read_text().strip())
-    except (OSError, ValueError):
-        return False
-    return until > now
+    return bool(storm_kinds(now))
 
 
 # --- quiet values -----------------------------------------------------------------------------------------
@@ -113,13 +122,13 @@ def feed(now: datetime.datetime | None = None) -> dict:
     from citywatch.monitoring.models import DataSource, Observation, Station, Variable
 
     now = now or timezone.now()
-    storm = storm_running(now)
+    storm = storm_kinds(now)
     ranges = {v.code: (v.valid_min, v.valid_max, v.decimals) for v in Variable.objects.all()}
     totals = {"accepted": 0, "rejected": 0, "sources": 0}
     for source in DataSource.objects.filter(synthetic=True, active=True).order_by("pk"):
         stations = list(Station.objects.filter(source=source, synthetic=True, status="active").order_by("pk"))
         if storm:
-            stations = [s for s in stations if s.kind != "rain_gauge"]
+            stations = [s for s in stations if s.kind not in storm]
         last = {}
         for o in Observation.objects.filter(
             station__in=stations, time=F("station__last_seen_at")

@@ -12,9 +12,10 @@ the plan proposes response level Ⅲ. Rain is a
 band around the centre (``rain_peak`` mm/h), kept below the rainstorm signal's 50 mm in 12 h so the demo's
 chain stays the typhoon's; the 3-hour rainfall alarms of the wettest gauges open.
 
-Time: steps of ``step_minutes``, the last one at the present; ``clock`` never starts before the stations'
-newest reading (the rules evaluate only newer readings; the demo's wind history stops
-``demo.monitoring.WIND_GAP_HOURS`` before the load to leave room). A ``Typhoon`` is deterministic.
+Time: steps of ``step_minutes`` on their grid, the last one at the present. The stations reported over
+that span already (the demo's history and live feed), so the readings are sent as corrections and the
+simulator rewinds the wind and rain rules' memory of the stations to the approach's start
+(``monitoring.actions.rules.rewind``), as ``simulate rainstorm`` does. A ``Typhoon`` is deterministic.
 """
 
 from __future__ import annotations
@@ -98,16 +99,12 @@ class Typhoon:
         mm = intensity * self.step_minutes / 60.0
         return np.where(mm < 0.1, 0.0, np.round(mm, 1))
 
-    def clock(
-        self, now: datetime.datetime, not_before: datetime.datetime | None = None
-    ) -> list[datetime.datetime]:
-        """Each step's time: the last at ``now`` (to the minute), none at or before ``not_before`` (a step
-        that would be is moved after it: fewer steps then fit, the storm's approach is shorter)."""
-        end = now.replace(second=0, microsecond=0)
-        times = [end - datetime.timedelta(minutes=self.step_minutes * k) for k in range(self.steps)][::-1]
-        if not_before is not None:
-            times = [t for t in times if t > not_before]
-        return times or [end]
+    def clock(self, now: datetime.datetime) -> list[datetime.datetime]:
+        """Each step's time, on the ``step_minutes`` grid (where the demo's live feed reports too, so a
+        step corrects its quiet report), the last at or just before ``now``."""
+        grid = self.step_minutes * 60
+        end = datetime.datetime.fromtimestamp(int(now.timestamp()) // grid * grid, datetime.UTC)
+        return [end - datetime.timedelta(minutes=self.step_minutes * k) for k in range(self.steps)][::-1]
 
     def readings(self, fraction: float, time: datetime.datetime) -> list[dict]:
         mean, gust = self.winds(fraction)
@@ -124,6 +121,7 @@ class Typhoon:
                         "variable": variable,
                         "time": stamp,
                         "value": float(values[variable]),
+                        "correction": True,  # the stations reported over the span already (the live feed)
                     }
                 )
         return out

@@ -54,6 +54,7 @@ CITY = "350200"
 HAZARD = "typhoon"
 OBSERVATORY = "fjqxt@fj.cma.gov.cn"  # the (simulated) provincial observatory's CAP sender
 OBSERVATORY_NAME = "福建省气象台（模拟）"
+STORM_KINDS = ("wind", "weather", "rain_gauge")  # the stations the typhoon's readings come from
 
 
 def ingest_here(readings: list[dict]) -> dict:
@@ -199,23 +200,14 @@ class Run:
     def approach(self):
         """The typhoon's approach: its readings through ingestion (a drill: evaluated here), then the
         proposed typhoon warnings."""
-        from django.db.models import Max
-
         from citywatch.demo.typhoon import for_city
-        from citywatch.monitoring.models import Station
         from citywatch.warnings.signals import wind_scale
 
         storm = for_city()
         self.storm = storm
-        newest = None
+        times = storm.clock(timezone.now())
         if not self.exercise:
-            # The gust rule evaluates only readings newer than a wind station's newest (weather stations'
-            # wind goes to the signal whatever its time).
-            newest = Station.objects.filter(
-                source__code__in={s.source for s in storm.sites},
-                external_id__in=[s.external_id for s in storm.sites if "wind_gust" in s.variables],
-            ).aggregate(m=Max("last_seen_at"))["m"]
-        times = storm.clock(timezone.now(), not_before=newest)
+            self.replay_from(times[0] - datetime.timedelta(minutes=storm.step_minutes))
         self.say(
             _(
                 "the typhoon approaches: %(stations)s stations report wind and rain, %(steps)s readings each "
@@ -230,15 +222,16 @@ class Run:
             }
         )
         kept: list[dict] = []
-        shift = storm.steps - len(times)  # steps that did not fit are the approach's first
         for i, at in enumerate(times):
-            fraction = (shift + i + 1) / storm.steps
+            fraction = (i + 1) / storm.steps
             readings = storm.readings(fraction, at)
             outcome = {"readings": len(readings)}
             if self.exercise:
                 kept += readings
             else:
                 outcome = self.send(readings)
+                if self.via == "mqtt":
+                    self.ingested(readings[-1])
                 if self.via == "direct" and (i % 6 == 5 or i == len(times) - 1):
                     self.compute()
             self.last_reading_at = at
@@ -279,6 +272,49 @@ class Run:
             )
         self.settle()
         return proposals
+
+    def ingested(self, reading: dict, timeout: float = 60.0) -> None:
+        """Over MQTT, wait until the subscriber (``citywatch ingest mqtt``) has stored a step's last reading
+        before publishing the next: the broker queues a bounded number of messages for a slow subscriber
+        (Mosquitto: 1000) and drops the rest."""
+        from citywatch.monitoring.models import Observation
+
+        at = datetime.datetime.fromisoformat(reading["time"])
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            stored = Observation.objects.filter(
+                station__source__code=reading["source"],
+                station__external_id=reading["station"],
+                variable__code=reading["variable"],
+                time=at,
+            ).values_list("value", flat=True)
+            if any(abs(v - reading["value"]) < 1e-6 for v in stored):
+                return
+            time.sleep(0.5)
+        self.say(_("the readings' subscriber is slow: continuing without it"))
+
+    def replay_from(self, start) -> None:
+        """The stations reported over the approach's span already (the demo's history and live feed): the
+        wind and rain rules' memory of them goes back to ``start`` (the typhoon's readings correct those
+        reports and are evaluated), and the live feed leaves them to the typhoon until the run ends."""
+        from citywatch.demo import live
+        from citywatch.monitoring.actions import rules
+        from citywatch.monitoring.models import Rule, Station
+
+        sites = {(s.source, s.external_id) for s in self.storm.sites}
+        stations = [
+            pk
+            for pk, source, external_id in Station.objects.filter(
+                kind__in=STORM_KINDS, status="active"
+            ).values_list("pk", "source__code", "external_id")
+            if (source, external_id) in sites
+        ]
+        with transaction.atomic():
+            watched = Rule.objects.filter(variable__code__in=("wind_speed", "wind_gust", "rain")).exclude(
+                kind="no_data"
+            )
+            rules.rewind(watched, stations, start)
+        live.mark_storm(timezone.now() + datetime.timedelta(seconds=self.wait * 4 + 600), STORM_KINDS)
 
     def compute(self) -> None:
         """The warnings app's computation over the stored readings (the worker's minute; here for
@@ -571,13 +607,19 @@ class Run:
         return path
 
     def run(self):
+        from citywatch.demo import live
+
         with acting_as(self.commander if self.auto else None, ChangeSource.CLI):
             self.say(_("a typhoon approaches Xiamen (simulated)"))
             self.official_warning("Alert")
-            proposals = self.approach()
-            warning = self.issue_warning(proposals)
-            response = self.start_response()
-            self.depart()
+            try:
+                proposals = self.approach()
+                warning = self.issue_warning(proposals)
+                response = self.start_response()
+                self.depart()
+            finally:
+                if not self.exercise:
+                    live.mark_storm(None)  # the live feed takes the stations back
             response = self.end(warning)
             self.official_warning("Cancel")
             if self.exercise:

@@ -125,9 +125,9 @@ def _message(
 
 
 def publish_many(items: list[tuple[str, dict]]) -> list[Message]:
-    """``publish`` of many messages (``(kind, fields)`` pairs) in one insert, in order: the same checks and
-    the same ``post_save`` receivers (the event stream's watch) and reactions per message (the response
-    proposals, …), and one announcement to the event stream for the whole insert instead of one per
+    """``publish`` of many messages (``(kind, fields)`` pairs) in one insert, in order: the same checks, the
+    same ``post_save`` receivers (the event stream's watch) and the same reactions per message
+    (``reactions.py``), and one announcement to the event stream for the whole insert instead of one per
     message."""
     from django.db.models.signals import post_save
 
