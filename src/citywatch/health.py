@@ -5,10 +5,12 @@ The same checks tell ``citywatch serve`` whether the instance is ready (``readin
 start a server that would answer 500 on every page.
 
 Static files: with the production storage (whitenoise's manifest storage) every file the finders know
-must be in the manifest this process loaded. A page naming a file that is missing from it answers 500,
-and both the storage and whitenoise read the collected files once, at start-up: after a late
-``citywatch collectstatic`` the process must be restarted, and until then this check says so. Other
-storages (``DEBUG``, the test suite) are reported as not checked.
+must be in the manifest this process loaded, and no collected file may be older than its source (the
+code was upgraded after the last ``collectstatic``: pages would load the old scripts). A page naming a
+file that is missing from the manifest answers 500, and both the storage and whitenoise read the
+collected files once, at start-up: after a late ``citywatch collectstatic`` the process must be
+restarted, and until then this check says so. Other storages (``DEBUG``, the test suite) are reported
+as not checked.
 """
 
 import functools
@@ -45,16 +47,41 @@ def check_migrations() -> dict:
 
 
 @functools.cache
-def static_sources() -> tuple[str, ...]:
-    """Every static file the finders know (the apps' and the vendored packages'), read once per process:
-    they are part of the installed code."""
+def static_entries() -> tuple[tuple[str, object], ...]:
+    """Every static file the finders know (the apps' and the vendored packages') with the storage it is
+    found in, read once per process: they are part of the installed code."""
     from django.contrib.staticfiles.finders import get_finders
 
-    found = set()
+    found = {}
     for finder in get_finders():
-        for path, _storage in finder.list(["CVS", ".*", "*~"]):
-            found.add(path.replace("\\", "/"))
-    return tuple(sorted(found))
+        for path, storage in finder.list(["CVS", ".*", "*~"]):
+            found.setdefault(path.replace("\\", "/"), storage)
+    return tuple(sorted(found.items()))
+
+
+def static_sources() -> tuple[str, ...]:
+    return tuple(path for path, _storage in static_entries())
+
+
+static_sources.cache_clear = static_entries.cache_clear  # ``serve`` forgets what it read
+
+
+def stale_static(entries, root) -> list[str]:
+    """The collected files under ``root`` older than their source (the code changed after the last
+    ``collectstatic``: a page would load yesterday's script), by collectstatic's own rule (it copies a
+    file again when its source is newer)."""
+    import os
+
+    stale = []
+    for path, storage in entries:
+        target = os.path.join(root, path)
+        try:
+            collected = os.stat(target).st_mtime
+        except FileNotFoundError:
+            continue  # missing files are counted as missing
+        if storage.get_modified_time(path).timestamp() > collected:
+            stale.append(path)
+    return stale
 
 
 def check_static() -> dict:
@@ -71,9 +98,16 @@ def check_static() -> dict:
         return {"ok": False, "error": exc.__class__.__name__}
     known = storage.hashed_files
     missing = [path for path in sources if path not in known]
-    result = {"ok": not missing, "checked": True, "files": len(sources), "missing": len(missing)}
-    if missing:
-        result["example"] = missing[0]
+    stale = stale_static(static_entries(), settings.STATIC_ROOT)
+    result = {
+        "ok": not missing and not stale,
+        "checked": True,
+        "files": len(sources),
+        "missing": len(missing),
+        "stale": len(stale),
+    }
+    if missing or stale:
+        result["example"] = (missing or stale)[0]
         result["hint"] = "run `citywatch collectstatic` (or `citywatch serve --prepare`), then restart"
     return result
 

@@ -111,3 +111,26 @@ def test_serve_refuses_half_ready_and_prepares_a_fresh_data_directory(tmp_path):
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
     assert _cli(env, "serve", "--check", timeout=300).returncode == 0
+
+
+def test_a_collected_file_older_than_its_source_is_stale(tmp_path):
+    """After an upgrade without ``collectstatic`` the collected copy is older than the code's file: the
+    check names it (``serve`` refuses, ``citywatch demo`` collects again); a fresh copy is not stale."""
+    import os
+
+    from django.core.files.storage import FileSystemStorage
+
+    from citywatch.health import stale_static
+
+    source, collected = tmp_path / "src", tmp_path / "static"
+    (source / "js").mkdir(parents=True)
+    (collected / "js").mkdir(parents=True)
+    for name in ("onemap.js", "format.js"):
+        (source / "js" / name).write_text("// new")
+        (collected / "js" / name).write_text("// copy")
+    storage = FileSystemStorage(location=source)
+    entries = [("js/onemap.js", storage), ("js/format.js", storage), ("js/missing.js", storage)]
+    os.utime(collected / "js" / "onemap.js", (1_000_000_000, 1_000_000_000))  # collected long ago
+    os.utime(source / "js" / "onemap.js", (1_700_000_000, 1_700_000_000))  # changed since
+    os.utime(source / "js" / "format.js", (1_000_000_000, 1_000_000_000))  # unchanged since the copy
+    assert stale_static(entries, collected) == ["js/onemap.js"]

@@ -52,12 +52,17 @@ def problems(checks: dict) -> list[str]:
             found.append(f"the migrations cannot be read ({migrations.get('error')})")
     static = checks.get("static", {})
     if not static.get("ok"):
-        if "missing" in static:
+        if static.get("missing"):
             found.append(
                 f"{static['missing']} of {static['files']} static files are not collected "
                 f"(e.g. {static['example']}) into {settings.STATIC_ROOT}: run `citywatch collectstatic`"
             )
-        else:
+        if static.get("stale"):
+            found.append(
+                f"{static['stale']} collected static files are older than their source (e.g. "
+                f"{static['example']}; the code changed since): run `citywatch collectstatic`"
+            )
+        if "missing" not in static:
             found.append(f"the static files cannot be listed ({static.get('error')})")
     return found
 
