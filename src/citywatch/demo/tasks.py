@@ -22,4 +22,6 @@ def demo_live_feed():
 
     with acting_as(None, ChangeSource.WORKER):
         totals = live.feed()
-    log.info("event=demo.live_feed accepted=%s rejected=%s", totals["accepted"], totals["rejected"])
+    # A minute's quiet readings are routine (DEBUG); a rejected one is news.
+    level = logging.WARNING if totals["rejected"] else logging.DEBUG
+    log.log(level, "event=demo.live_feed accepted=%s rejected=%s", totals["accepted"], totals["rejected"])
