@@ -426,10 +426,10 @@ BATCH_HOLD = datetime.timedelta(minutes=5)
 def _data_clock(codes, now) -> datetime.datetime:
     """The moment a hazard's signals are computed for: the newest reading of its variables in the city
     (DOMAIN.md §3.1: windows end at the newest observation), never after ``now`` nor more than
-    ``CLOCK_LAG`` before it. A gauge silent while the others report is judged stale against the others
-    (``CITYWATCH_SIGNAL_MAX_AGE_MINUTES``); a replayed storm (``citywatch simulate rainstorm`` sends the
-    last hours fast) or a feed's backlog is judged as it was when it fell; a network silent for a day
-    (and ``CITYWATCH_SIGNAL_MAX_AGE_MINUTES``) lets its proposals lapse."""
+    ``CLOCK_LAG`` before it: the worker's minute. A gauge silent while the others report is judged stale
+    against the others (``CITYWATCH_SIGNAL_MAX_AGE_MINUTES``); a network silent for a day (and
+    ``CITYWATCH_SIGNAL_MAX_AGE_MINUTES``) lets its proposals lapse. (A batch — a replayed storm, a feed's
+    backlog — is judged as of its own newest reading: ``compute_proposals``'s ``batch_newest``.)"""
     from django.db.models import Max
 
     from citywatch.monitoring.choices import Quality
