@@ -404,14 +404,13 @@ def compute_proposals(now=None, *, hazards=None, districts=None, batch_newest=No
             if batch_newest is None:
                 options = {"held_since": now - BATCH_HOLD}
             else:
-                newest = {}  # district index → its newest reading of the hazard's variables (up to now)
+                # each district's newest reading of the hazard's variables (up to now): newer than the
+                # batch's clock, the batch only raises there
+                newest = np.full(len(district_list), -1, dtype=np.int64)
                 for code in VARIABLES[hazard]:
                     st, tm, _vl = readings[code]
-                    if len(st):
-                        areas_of = area_of_station[st]
-                        for index in np.unique(areas_of).tolist():
-                            newest[index] = max(newest.get(index, 0), int(tm[areas_of == index].max()))
-                behind = {district_list[i].pk for i, newest_at in newest.items() if newest_at > clock}
+                    np.maximum.at(newest, area_of_station[st], tm.astype(np.int64))
+                behind = {district_list[i].pk for i in np.flatnonzero(newest > clock).tolist()}
                 options = {"batch": True, "raise_only": behind}
             raised[hazard] = len(record_signals(hazard, signals_found, areas, **options))
     return raised
