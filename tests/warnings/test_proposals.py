@@ -220,3 +220,41 @@ def test_a_replayed_storm_is_judged_as_of_its_newest_reading(gauge):
     actions.compute_proposals(now=end + 28 * hour)
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.LAPSED
+
+
+@pytest.mark.django_db
+def test_a_late_backlog_never_lowers_a_proposal(gauge):
+    """A batch is judged as of its own newest reading; one older than the district's newest (a feed's
+    backlog arriving after newer readings) may raise a proposal but never lowers nor lapses it."""
+    hour = datetime.timedelta(hours=1)
+    now = timezone.now().replace(microsecond=0)
+
+    def send(readings):
+        records = [
+            {"station": "T1", "variable": "rain", "time": at.isoformat(), "value": value}
+            for at, value in readings
+        ]
+        assert not ingest_records(records, source_code="test-rain").rejected
+
+    # 25 mm in each of the last two hours after eight of 6 mm: 56 mm in 3 h → orange
+    send([(now - k * hour, 25.0 if k < 2 else 6.0) for k in range(10)])
+    proposal = tongan_rainstorm().get()
+    assert (proposal.level, proposal.status) == ("orange", ProposalStatus.OPEN)
+    messages = Message.objects.filter(kind="warning.proposed").count()
+    # then a backlog of dry hours 20 to 13 h ago: as of its newest reading nothing falls, yet it stays
+    send([(now - k * hour, 0.0) for k in range(13, 21)])
+    proposal.refresh_from_db()
+    assert (proposal.level, proposal.status) == ("orange", ProposalStatus.OPEN)
+    assert [h["level"] for h in proposal.history] == ["orange"]
+    # a backlog 12 to 10 h ago that reaches red as of its own newest reading (120 mm in 3 h) raises it
+    send([(now - k * hour, 40.0) for k in range(10, 13)])
+    proposal.refresh_from_db()
+    assert [h["level"] for h in proposal.history] == ["orange", "red"]
+    assert Message.objects.filter(kind="warning.proposed").count() == messages + 1
+    # the worker's minute leaves what the batch just computed alone ...
+    actions.compute_proposals()
+    assert tongan_rainstorm().get().level == "red"
+    # ... and once the hold is over judges as of the city's newest reading: orange again
+    actions.compute_proposals(now=timezone.now() + actions.proposals.BATCH_HOLD)
+    assert tongan_rainstorm().get().level == "orange"
+

@@ -583,7 +583,8 @@ def _touch_stations(cursor, station: np.ndarray, time: np.ndarray) -> None:
 
 
 # What other apps do with each batch, in its transaction after its rules: f(station pks, variable pks,
-# now) of the readings written (arrays); warnings registers its proposals (monitoring imports no app).
+# times (epoch seconds), now) of the readings written (arrays); warnings registers its proposals
+# (monitoring imports no app).
 AFTER_BATCH: list = []
 
 
@@ -772,7 +773,7 @@ def ingest(
                 station_pk[written], var_pk[written], batch.time[written], now=now
             )
             for after_batch in AFTER_BATCH:
-                after_batch(station_pk[written], var_pk[written], now)
+                after_batch(station_pk[written], var_pk[written], batch.time[written], now)
     result.duplicates = duplicates
     result.rejected.sort(key=lambda r: r.index)
     rejects.record(batch, result.rejected, source=source, writer=writer, station_pk=station_pk, now=now)

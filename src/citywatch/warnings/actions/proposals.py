@@ -65,19 +65,48 @@ def _issued_in_force(hazard: HazardType, area: AdminArea) -> str:
 
 @transaction.atomic
 def record_signals(
-    hazard_code: str, signals: list[Signal], computed_areas: list[AdminArea]
+    hazard_code: str,
+    signals: list[Signal],
+    computed_areas: list[AdminArea],
+    *,
+    batch: bool = False,
+    raise_only=frozenset(),
+    held_since: datetime.datetime | None = None,
 ) -> list[Proposal]:
     """Store one computation of ``hazard_code``; ``computed_areas``: the areas whose stations took part
-    (those without a signal let their proposal lapse). Returns the proposals that are new or rose."""
+    (those without a signal let their proposal lapse). Returns the proposals that are new or rose.
+
+    ``batch``: the computation of an ingested batch (``after_batch``): the current proposals of the
+    computed areas are stamped ``batch_at``. ``raise_only`` (area pks): areas judged as of a batch older
+    than their newest reading (a late backlog, a replay): a signal there only raises (or creates) the
+    proposal, never lowers nor lapses it. ``held_since`` (the worker's minute): a proposal a batch
+    recomputed since then is left alone."""
     ensure_seeded()
     hazard = HazardType.objects.get(code=hazard_code)
     now = timezone.now()
     raised: list[Proposal] = []
-    signalled = {s.area.pk for s in signals}
     current = {
         p.area_id: p
         for p in Proposal.objects.select_for_update().filter(hazard=hazard, status__in=CURRENT).order_by("id")
     }
+    if held_since is not None:
+        held = {pk for pk, p in current.items() if p.batch_at is not None and p.batch_at >= held_since}
+        signals = [s for s in signals if s.area.pk not in held]
+        computed_areas = [a for a in computed_areas if a.pk not in held]
+    if batch:
+        for area in computed_areas:
+            proposal = current.get(area.pk)
+            if proposal is not None and not proposal.exercise:
+                proposal.batch_at = now
+    signals = [
+        s
+        for s in signals
+        if s.area.pk not in raise_only
+        or current.get(s.area.pk) is None
+        or current[s.area.pk].exercise
+        or level_rank(s.level) > level_rank(current[s.area.pk].level)
+    ]
+    signalled = {s.area.pk for s in signals}
     for signal in signals:
         proposal = current.get(signal.area.pk)
         if proposal is not None and proposal.exercise:
@@ -87,7 +116,13 @@ def record_signals(
             proposal = None
         issued = _issued_in_force(hazard, signal.area)
         if proposal is None:
-            proposal = Proposal(hazard=hazard, area=signal.area, issued_level=issued, history=[])
+            proposal = Proposal(
+                hazard=hazard,
+                area=signal.area,
+                issued_level=issued,
+                history=[],
+                batch_at=now if batch else None,
+            )
             old_level = ""
         else:
             old_level = proposal.level
@@ -109,10 +144,15 @@ def record_signals(
             _announce(proposal)
     for area in computed_areas:
         proposal = current.get(area.pk)
-        if proposal is not None and area.pk not in signalled and not proposal.exercise:  # a drill's stays
-            proposal.status = ProposalStatus.LAPSED
-            proposal.history = [*proposal.history, {"level": "", "at": now.isoformat()}][-50:]
-            proposal.save()
+        if proposal is None or area.pk in signalled or proposal.exercise:  # a drill's stays
+            continue
+        if area.pk in raise_only:  # an old batch: nothing to lower; only the stamp
+            if batch:
+                proposal.save(update_fields=["batch_at"])
+            continue
+        proposal.status = ProposalStatus.LAPSED
+        proposal.history = [*proposal.history, {"level": "", "at": now.isoformat()}][-50:]
+        proposal.save()
     return raised
 
 
@@ -258,16 +298,21 @@ VARIABLES = {
 }
 
 
-def compute_proposals(now=None, *, hazards=None, districts=None) -> dict[str, int]:
+def compute_proposals(now=None, *, hazards=None, districts=None, batch_newest=None) -> dict[str, int]:
     """Run DOMAIN.md §3.1's rules over the newest readings of every district's stations and store the
     proposals (``record_signals``). Returns, per hazard, how many proposals are new or rose. ``hazards``
     (codes) and ``districts`` (district pks) limit the computation (an ingested batch: ``after_batch``).
     Called after each ingested batch, by the worker every minute (fresh readings age, a silent gauge's
     proposal lapses) and by ``citywatch warnings propose``.
 
-    Each hazard is computed as of its ``_data_clock`` (its newest reading in the city). The hazards' rows
-    are locked before the readings are read, so two computations (two feeds' batches
-    at once, the worker's minute) take turns and the later one reads what the earlier one committed."""
+    Each hazard is computed as of its ``_data_clock`` (its newest reading in the city) — or, for an
+    ingested batch (``batch_newest``: hazard → the batch's newest reading of its variables), as of the
+    batch's own newest reading (as the alarm rules, ``evaluate_batch``), never after ``now`` nor more than
+    ``CLOCK_LAG`` before it. A district whose newest reading is newer than the batch's (a late backlog, a
+    replayed storm beside a live feed) is only raised, never lowered, by it. The worker's minute leaves a
+    proposal a batch recomputed within ``BATCH_HOLD`` alone. The hazards' rows are locked before the
+    readings are read, so two computations (two feeds' batches at once, the worker's minute) take turns
+    and the later one reads what the earlier one committed."""
     import numpy as np
     from django.conf import settings
 
@@ -291,7 +336,15 @@ def compute_proposals(now=None, *, hazards=None, districts=None) -> dict[str, in
     codes = {code for hazard in hazards for code in VARIABLES[hazard]}
     with transaction.atomic():
         list(HazardType.objects.select_for_update().filter(code__in=hazards).order_by("code"))
-        clocks = {hazard: _data_clock(VARIABLES[hazard], now) for hazard in hazards}
+        if batch_newest is None:
+            clocks = {hazard: _data_clock(VARIABLES[hazard], now) for hazard in hazards}
+        else:
+            clocks = {
+                hazard: max(min(batch_newest[hazard], now), now - CLOCK_LAG)
+                for hazard in hazards
+                if hazard in batch_newest
+            }
+            hazards = list(clocks)
         starts = {
             code: min(clocks[h] for h in hazards if code in VARIABLES[h])
             - datetime.timedelta(hours=windows[code] + 1)
@@ -348,21 +401,34 @@ def compute_proposals(now=None, *, hazards=None, districts=None) -> dict[str, in
                 else []
             )
             signals_found = _signals_of(hazard, results, stations, district_list)
-            raised[hazard] = len(record_signals(hazard, signals_found, areas))
+            if batch_newest is None:
+                options = {"held_since": now - BATCH_HOLD}
+            else:
+                # each district's newest reading of the hazard's variables (up to now): newer than the
+                # batch's clock, the batch only raises there
+                newest = np.full(len(district_list), -1, dtype=np.int64)
+                for code in VARIABLES[hazard]:
+                    st, tm, _vl = readings[code]
+                    np.maximum.at(newest, area_of_station[st], tm.astype(np.int64))
+                behind = {district_list[i].pk for i in np.flatnonzero(newest > clock).tolist()}
+                options = {"batch": True, "raise_only": behind}
+            raised[hazard] = len(record_signals(hazard, signals_found, areas, **options))
     return raised
 
 
 # How far the signals' clock may lag behind the wall clock (see ``_data_clock``).
 CLOCK_LAG = datetime.timedelta(days=1)
+# How long the worker's minute leaves a proposal alone after a batch recomputed it (``compute_proposals``).
+BATCH_HOLD = datetime.timedelta(minutes=5)
 
 
 def _data_clock(codes, now) -> datetime.datetime:
     """The moment a hazard's signals are computed for: the newest reading of its variables in the city
     (DOMAIN.md §3.1: windows end at the newest observation), never after ``now`` nor more than
-    ``CLOCK_LAG`` before it. A gauge silent while the others report is judged stale against the others
-    (``CITYWATCH_SIGNAL_MAX_AGE_MINUTES``); a replayed storm (``citywatch simulate rainstorm`` sends the
-    last hours fast) or a feed's backlog is judged as it was when it fell; a network silent for a day
-    (and ``CITYWATCH_SIGNAL_MAX_AGE_MINUTES``) lets its proposals lapse."""
+    ``CLOCK_LAG`` before it: the worker's minute. A gauge silent while the others report is judged stale
+    against the others (``CITYWATCH_SIGNAL_MAX_AGE_MINUTES``); a network silent for a day (and
+    ``CITYWATCH_SIGNAL_MAX_AGE_MINUTES``) lets its proposals lapse. (A batch — a replayed storm, a feed's
+    backlog — is judged as of its own newest reading: ``compute_proposals``'s ``batch_newest``.)"""
     from django.db.models import Max
 
     from citywatch.monitoring.choices import Quality
@@ -378,21 +444,32 @@ def _data_clock(codes, now) -> datetime.datetime:
     return max(newest, now - CLOCK_LAG)
 
 
-def after_batch(station_pks, variable_pks, now) -> None:
+def after_batch(station_pks, variable_pks, times, now) -> None:
     """monitoring's ``AFTER_BATCH`` hook (registered in ``apps.py``): a batch that wrote rain, wind or
-        temperature readings recomputes, in its transaction, the proposals of the hazards those variables
-        feed for the districts of its stations, so a proposal appears or rises with the readings that caused
-        it (its ``warning.proposed`` message in the same transaction). A failure is logged and leaves the
-    batch stored (the worker's minute computes again)."""
+    temperature readings recomputes, in its transaction, the proposals of the hazards those variables
+    feed for the districts of its stations, as of the batch's newest reading of them (``times``: epoch
+    seconds), so a proposal appears or rises with the readings that caused it (its ``warning.proposed``
+    message in the same transaction). A failure is logged and leaves the batch stored (the worker's minute
+    computes again)."""
+    import numpy as np
+
     from citywatch.monitoring.models import Variable
 
     wanted = {code for codes in VARIABLES.values() for code in codes}
-    written = set(
-        Variable.objects.filter(pk__in=set(variable_pks.tolist()), code__in=wanted).values_list(
-            "code", flat=True
-        )
+    code_of = dict(
+        Variable.objects.filter(pk__in=set(variable_pks.tolist()), code__in=wanted).values_list("pk", "code")
     )
-    hazards = [h for h, codes in VARIABLES.items() if written.intersection(codes)]
+    newest_of_code = {
+        code: int(np.max(times[variable_pks == pk])) for pk, code in code_of.items() if len(times)
+    }
+    batch_newest = {
+        h: datetime.datetime.fromtimestamp(
+            max(newest_of_code[c] for c in codes if c in newest_of_code), datetime.UTC
+        )
+        for h, codes in VARIABLES.items()
+        if newest_of_code.keys() & set(codes)
+    }
+    hazards = list(batch_newest)
     if not hazards:
         return
     from citywatch.core.choices import AreaLevel
@@ -409,6 +486,6 @@ def after_batch(station_pks, variable_pks, now) -> None:
         return
     try:
         with transaction.atomic():  # a savepoint: a failure here costs the proposals, never the readings
-            compute_proposals(now, hazards=hazards, districts=districts)
+            compute_proposals(now, hazards=hazards, districts=districts, batch_newest=batch_newest)
     except Exception:  # noqa: BLE001 - logged; the worker's minute computes them again
         log.exception("event=proposals.failed hazards=%s districts=%s", ",".join(hazards), len(districts))

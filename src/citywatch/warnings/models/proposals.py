@@ -32,6 +32,9 @@ class Proposal(DomainModel):
     history = models.JSONField(_("history"), default=list)
     observed_at = models.DateTimeField(_("newest reading at"))
     exercise = models.BooleanField(_("exercise (drill)"), default=False)
+    # When an ingested batch last recomputed it: the worker's minute leaves it alone for a few minutes
+    # (``BATCH_HOLD``), so a replay or a backlog judged as of its own readings is not undone at once.
+    batch_at = models.DateTimeField(_("recomputed by a batch at"), null=True, blank=True)
 
     jurisdiction_path = "area__path"
 
