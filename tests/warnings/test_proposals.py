@@ -257,4 +257,3 @@ def test_a_late_backlog_never_lowers_a_proposal(gauge):
     # ... and once the hold is over judges as of the city's newest reading: orange again
     actions.compute_proposals(now=timezone.now() + actions.proposals.BATCH_HOLD)
     assert tongan_rainstorm().get().level == "orange"
-
