@@ -327,6 +327,13 @@ def test_default_language_is_simplified_chinese(siming):
     assert '<html lang="zh-hans"' in html(siming.get("/map/"))
 
 
+def test_main_navigation_is_in_chinese(siming):
+    """The link to the API documents reads 接口文档 in the Chinese bar (``API`` as a report channel stays)."""
+    text = html(siming.get("/map/"))
+    nav = text[text.index('<nav class="mainnav"') : text.index("</nav>")]
+    assert ">接口文档</a>" in nav and ">API</a>" not in nav
+
+
 def test_login_page_default_language(anon):
     assert '<html lang="zh-hans"' in html(anon.get("/login/"))
 

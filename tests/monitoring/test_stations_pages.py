@@ -84,3 +84,20 @@ def test_a_district_officer_sees_only_their_stations(small_demo, huli):  # noqa:
     assert huli.get(f"/monitoring/stations/{siming_station.pk}/").status_code == 404
     html = huli.get("/monitoring/stations/?kind=rain_gauge").content.decode()
     assert siming_station.name not in html
+
+
+def test_stations_and_alarms_are_filtered_by_the_area_name(small_demo, city_admin):  # noqa: F811
+    """A duty officer types 思明区 (as on the incident and resource lists), not its code 350203."""
+    siming_station = Station.objects.filter(area__path__contains=f".{SIMING}.").first()
+    other = Station.objects.exclude(area__path__contains=f".{SIMING}.").first()
+    html = visible_text(city_admin.get("/monitoring/stations/?area=思明区").content.decode())
+    assert siming_station.name in html and other.name not in html
+    assert "区划（名称或代码）" in html and "区划代码" not in html
+    api = city_admin.get("/api/v1/monitoring/stations/?area=思明").json()
+    ids = {s["id"] for s in api["items"]}
+    assert siming_station.pk in ids and other.pk not in ids, api
+    html = visible_text(city_admin.get("/monitoring/alarms/?area=思明区&state=all").content.decode())
+    assert "区划（名称或代码）" in html and "区划代码" not in html
+    # A name that matches no area is a warning on the page, not a 500.
+    assert city_admin.get("/monitoring/alarms/?area=火星区").status_code == 200
+    assert city_admin.get("/monitoring/stations/?area=火星区").status_code == 200

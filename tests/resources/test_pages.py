@@ -138,6 +138,18 @@ def test_coverage_page_and_csv(city_admin, siming):
     assert city_admin.get("/resources/coverage/", {"level": "planet"}).status_code == 200
 
 
+def test_coverage_is_filtered_by_the_area_name(city_admin):
+    """The area is typed as its name (湖里区), as on the other lists; an unknown name is a message."""
+    by_code = city_admin.get("/resources/coverage/", {"level": "street", "area": "350206", "format": "csv"})
+    by_name = city_admin.get("/resources/coverage/", {"level": "street", "area": "湖里区", "format": "csv"})
+    assert by_name.content == by_code.content and b"350206" in by_name.content
+    assert b"350203" not in by_name.content
+    page = city_admin.get("/resources/coverage/", {"area": "湖里区"}).content.decode()
+    assert "区划（名称或代码）" in page and "区划代码" not in page and 'value="湖里区"' in page
+    unknown = city_admin.get("/resources/coverage/", {"area": "火星区"})
+    assert unknown.status_code == 200 and "火星区" in unknown.content.decode()
+
+
 def test_upload_page_reports_problems_with_the_file_name(siming):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -94,8 +94,11 @@ def test_xlsx_export_reimports_unchanged_and_an_edit_makes_a_revision():
     out = io.BytesIO()
     book.save(out)
     revision = typhoon().current.number
+    # Imported from an English session: the revision's note (a shared record) is in the site's language.
+    admin.post("/i18n/setlang/", {"language": "en", "next": "/plans/"})
     report = admin.post("/api/v1/plans/import", {"file": SimpleUploadedFile("p.xlsx", out.getvalue())}).json()
     assert report["updated"] == 1 and typhoon().current.number == revision + 1
+    assert typhoon().current.note == "导入"
 
 
 def test_a_file_with_problems_writes_nothing_and_says_where():

@@ -6,7 +6,7 @@ from django.db.models import Q
 from ninja import FilterSchema
 from pydantic import Field
 
-from citywatch.core.filters import AwareTime, beneath_q
+from citywatch.core.filters import AreaParam, AwareTime, area_q
 from citywatch.monitoring.choices import LIVE_STATES, AlarmKind, AlarmLevel, AlarmState, RuleKind
 
 CODE = r"^[a-z0-9][a-z0-9_-]*$"
@@ -19,9 +19,7 @@ class AlarmFilter(FilterSchema):
     kind: AlarmKind | None = None
     station: int | None = Field(None, ge=1, le=2**62, description="station id")
     rule: int | None = Field(None, ge=1, le=2**62, description="rule id")
-    area: str | None = Field(
-        None, max_length=12, pattern=r"^\d+$", description="area code: that area and below"
-    )
+    area: AreaParam = None
     since: AwareTime = Field(None, description="opened at or after")
     until: AwareTime = Field(None, description="opened before")
 
@@ -37,7 +35,7 @@ class AlarmFilter(FilterSchema):
         return Q(rule_id=value) if value else Q()
 
     def filter_area(self, value):
-        return beneath_q(value, "station__area__path")
+        return area_q(value, "station__area__path")
 
     def filter_since(self, value):
         return Q(opened_at__gte=value) if value else Q()

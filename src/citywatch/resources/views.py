@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from citywatch.core import access, importing, inputs, pages
 from citywatch.core.choices import AreaLevel
 from citywatch.core.errors import ActionError
+from citywatch.core.filters import area_codes
 from citywatch.core.models import AdminArea
 from citywatch.core.queries import changes_of
 from citywatch.resources import actions, exchange, queries
@@ -292,11 +293,13 @@ def record_import(request, slug):
 def coverage(request):
     """Grassroots coverage (基层全覆盖): each requirement per street and community, met or not."""
     level = request.GET.get("level") or None
-    area_code = request.GET.get("area") or None
+    area = (request.GET.get("area") or "").strip()[:100]
     only_gaps = request.GET.get("only_gaps") in ("1", "true", "on")
     try:
+        # The area as a person names it (同安区, 五显镇) or its code; a name shared by several: the first.
+        area_code = area_codes(area)[0] if area else None
         report = cov.coverage_for(request.user, level=level, area_code=area_code, only_gaps=only_gaps)
-    except cov.CoverageError as exc:
+    except (cov.CoverageError, ValueError) as exc:
         messages.error(request, str(exc))
         report = cov.coverage_for(request.user, only_gaps=only_gaps)
     if request.GET.get("format") == "csv":
@@ -312,7 +315,7 @@ def coverage(request):
             "page": page,
             "requirements": cov.REQUIREMENTS,
             "level": level or "",
-            "area": area_code or "",
+            "area": area,
             "only_gaps": only_gaps,
         },
     )

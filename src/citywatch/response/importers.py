@@ -21,6 +21,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from citywatch.core import access
@@ -176,7 +177,10 @@ def import_sources(
     with transaction.atomic():
         for spec in specs:
             spec.demo = demo
-            _plan, outcome = actions.save_plan(user, spec, _("imported"))
+            # The revision's note is a shared record: the site's language, not the importer's session's.
+            with translation.override(settings.LANGUAGE_CODE):
+                note = _("imported")
+            _plan, outcome = actions.save_plan(user, spec, note)
             setattr(report, outcome, getattr(report, outcome) + 1)
         if dry_run:
             transaction.set_rollback(True)

@@ -16,7 +16,7 @@ from pydantic import ConfigDict, Field
 
 from citywatch.core import access, importing
 from citywatch.core.errors import invalid_record
-from citywatch.core.filters import BboxFilter, beneath_q
+from citywatch.core.filters import AreaParam, BboxFilter, area_q
 from citywatch.core.importing import ImportFailed
 from citywatch.core.pagination import PageParams, feature, feature_collection, geojson, page, paged
 from citywatch.core.routes import write_routes
@@ -48,16 +48,14 @@ class StationFilter(BboxFilter):
         None, max_length=48, pattern=r"^[a-z0-9][a-z0-9_-]*$", description="source code"
     )
     status: StationStatus | None = None
-    area: str | None = Field(
-        None, max_length=12, pattern=r"^\d+$", description="admin area code (and beneath)"
-    )
+    area: AreaParam = None
     q: str | None = Field(None, max_length=100, description="part of the name, or the external id")
 
     def filter_source(self, value):
         return Q(source__code=value) if value else Q()
 
     def filter_area(self, value):
-        return beneath_q(value, "area__path")
+        return area_q(value, "area__path")
 
     def filter_q(self, value):
         return Q(name__icontains=value) | Q(external_id__iexact=value) if value else Q()

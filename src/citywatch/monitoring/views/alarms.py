@@ -18,7 +18,7 @@ from pydantic import Field
 
 from citywatch.core import access, inputs, pages
 from citywatch.core.errors import ActionError, Invalid
-from citywatch.core.filters import beneath_q
+from citywatch.core.filters import AreaParam, area_q
 from citywatch.monitoring import queries
 from citywatch.monitoring.choices import LIVE_STATES, AlarmKind, AlarmLevel, AlarmState, StationKind
 from citywatch.monitoring.models import Alarm, DataSource
@@ -38,7 +38,7 @@ class AlarmPageFilter(FilterSchema):
     station_kind: StationKind | None = Field(None, title=_("Station kind"))
     source: str | None = Field(None, max_length=48, pattern=r"^[a-z0-9][a-z0-9_-]*$", title=_("Data source"))
     station: int | None = Field(None, ge=1, title=_("Station"))
-    area: str | None = Field(None, max_length=12, pattern=r"^\d+$", title=_("Area code"))
+    area: AreaParam = Field(None, title=_("Area (name or code)"))
     hours: int | None = Field(None, ge=1, le=24 * 366, title=_("Opened within (hours)"))
 
     def filter_state(self, value):
@@ -58,7 +58,7 @@ class AlarmPageFilter(FilterSchema):
         return Q(station_id=value) if value else Q()
 
     def filter_area(self, value):
-        return beneath_q(value, "station__area__path")
+        return area_q(value, "station__area__path")
 
     def filter_hours(self, value):
         return Q(opened_at__gte=timezone.now() - datetime.timedelta(hours=value)) if value else Q()
