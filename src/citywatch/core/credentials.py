@@ -24,8 +24,6 @@ import copy
 import threading
 from dataclasses import dataclass
 
-from django.db import connections, router
-
 from citywatch.core.models import AccessVersion, ApiToken
 
 # Seconds between two writes of a token's ``last_used_at`` (per process).
@@ -34,14 +32,7 @@ LAST_USED_RESOLUTION_S = 60
 
 def current_version(using: str | None = None) -> int | None:
     """The access version, or None when its row is missing (a test flushed the tables: keep nothing)."""
-    using = using or router.db_for_read(AccessVersion)
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            f"SELECT value FROM {AccessVersion._meta.db_table} WHERE id = %s",  # noqa: S608 - our table name
-            [AccessVersion.ROW],
-        )
-        row = cursor.fetchone()
-    return None if row is None else int(row[0])
+    return AccessVersion.read(using)
 
 
 def bump_access_version(sender=None, using=None, raw=False, **kwargs) -> None:

@@ -11,37 +11,17 @@ the writing transaction:
   signal (``BumpsAccessVersion``, the querysets of those models) — except an update of only the columns
   in the model's ``access_version_ignores`` (a token's ``last_used_at``).
 
-Like the registry's version (``resources.RegistryVersion``), each raise adds a random step, so a rolled
-back transaction never hands its number to the next writer.
+A ``VersionCounter`` like the registry's version (``resources.RegistryVersion``).
 """
 
 from __future__ import annotations
 
-import secrets
-
-from django.db import models, router
-from django.db.models import F
+from citywatch.core.models.versions import VersionCounter
 
 
-class AccessVersion(models.Model):
-    ROW = 1
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=ROW)
-    value = models.BigIntegerField(default=0)
-
+class AccessVersion(VersionCounter):
     class Meta:
         verbose_name = "access version"
-
-    def __str__(self):
-        return f"access version {self.value}"
-
-    @classmethod
-    def bump(cls, using: str | None = None) -> None:
-        using = using or router.db_for_write(cls)
-        step = 1 + secrets.randbelow(2**31)
-        if not cls.objects.using(using).filter(pk=cls.ROW).update(value=F("value") + step):
-            # The row is made by the migration; a test that flushed the tables starts it again.
-            cls.objects.using(using).get_or_create(pk=cls.ROW, defaults={"value": step})
 
 
 class BumpsAccessVersion:
