@@ -378,12 +378,16 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s", "datefmt": "%Y-%m-%d %H:%M:%S"}
     },
+    "filters": {"without_traceback": {"()": "citywatch.logfilters.WithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Django's defaults give "django" a console of its own (under DEBUG) besides the root's.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
+        # A request for a host not in ALLOWED_HOSTS (the demo reached by its LAN address): one line, which
+        # names the host and the setting, not a traceback of Django's frames.
+        "django.security.DisallowedHost": {"filters": ["without_traceback"]},
         # An ordinary 403/404 is no news to an operator: only server errors (5xx, with their traceback).
         "django.request": {"level": env_str("CITYWATCH_REQUEST_LOG_LEVEL", "ERROR")},
         # uvicorn's own lines in the same shape as ours: one clock per line. The access log (a line per

@@ -55,3 +55,20 @@ def test_ordinary_client_errors_are_not_logged():
     logging.config.dictConfig(settings.LOGGING)
     assert not logging.getLogger("django.request").isEnabledFor(logging.WARNING)
     assert logging.getLogger("django.request").isEnabledFor(logging.ERROR)
+
+
+def test_a_host_not_allowed_is_one_line_without_a_traceback(client):
+    """The demo reached by its LAN address: a 400 and one line naming the host, no stack of frames."""
+    import io
+
+    logging.config.dictConfig(settings.LOGGING)
+    stream = io.StringIO()
+    handler = logging.getLogger().handlers[0]
+    original = handler.setStream(stream)
+    try:
+        response = client.get("/", HTTP_HOST="192.0.2.7:8000")
+    finally:
+        handler.setStream(original)
+    assert response.status_code == 400
+    printed = stream.getvalue()
+    assert "192.0.2.7" in printed and "Traceback" not in printed, printed
