@@ -42,5 +42,7 @@ def test_wrong_password_stays_on_login(page, demo_live_server):
     page.fill("#id_username", "siming_officer")
     page.fill("#id_password", "not-the-password")
     page.click("button[type=submit]")
+    # The click returns before the answer is drawn: wait for the refusal itself.
+    page.wait_for_selector("[role=alert]", timeout=30_000)
     assert page.locator("[role=alert]").count() == 1
     assert "/login/" in page.url

@@ -47,6 +47,17 @@ class Server:
         return (stats.f_blocks - stats.f_bfree) * stats.f_frsize
 
 
+def wait_for(condition, seconds: float = 15.0) -> bool:
+    """Whether ``condition()`` became true within ``seconds``: for what a server does just after it
+    answers (closing a request's files), which a client can otherwise observe a moment too early."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def can_unshare() -> bool:
     if shutil.which("unshare") is None:
         return False
