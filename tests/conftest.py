@@ -38,6 +38,13 @@ def _flushes_database(item) -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
+
+    if "postgis" not in settings.DATABASES["default"]["ENGINE"]:
+        skip = pytest.mark.skip(reason="needs PostgreSQL/PostGIS")
+        for item in items:
+            if item.get_closest_marker("postgis_only"):
+                item.add_marker(skip)
     # Transactional tests (browser tests, concurrency tests) empty the database when they end, so they run
     # after every test that relies on the demo city loaded once per session.
     items.sort(key=_flushes_database)
