@@ -23,13 +23,14 @@ class Observation(models.Model):
     variable in its transaction, and the two constraints cost as much as the insert at every commit
     (migration 0003). Deleting through Django still cascades (station) or is refused (variable)."""
 
-    id = models.BigAutoField(primary_key=True)
+    pk = models.CompositePrimaryKey("station", "variable", "time")
     station = models.ForeignKey(
         "monitoring.Station",
         verbose_name=_("station"),
         on_delete=models.CASCADE,
         related_name="+",
         db_constraint=False,
+        db_index=False,  # the primary key's first column
     )
     variable = models.ForeignKey(
         "monitoring.Variable",
@@ -49,9 +50,6 @@ class Observation(models.Model):
     class Meta:
         verbose_name = _("observation")
         verbose_name_plural = _("observations")
-        constraints = [
-            models.UniqueConstraint(fields=["station", "variable", "time"], name="observation_unique_reading")
-        ]
 
     def __str__(self):
         return f"{self.station_id}/{self.variable_id}@{self.time:%Y-%m-%dT%H:%M:%SZ}={self.value}"
