@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from citywatch.core import access
@@ -406,11 +406,12 @@ def _resolve_stations(batch: Batch, rows: np.ndarray, writer: Writer) -> tuple[n
     return pks, problems
 
 
-def variable_table() -> dict[str, tuple[int, float, float, str]]:
+def variable_table() -> dict[str, tuple[int, float, float, str, str, str]]:
+    """code → (pk, valid min, valid max, unit, name in Chinese, name in English)."""
     return {
-        code: (pk, lo, hi, unit)
-        for pk, code, lo, hi, unit in Variable.objects.values_list(
-            "pk", "code", "valid_min", "valid_max", "unit"
+        code: (pk, lo, hi, unit, name_zh, name_en)
+        for pk, code, lo, hi, unit, name_zh, name_en in Variable.objects.values_list(
+            "pk", "code", "valid_min", "valid_max", "unit", "name_zh", "name_en"
         )
     }
 
@@ -629,12 +630,16 @@ def ingest(
         problems[i] = _("not a finite number (NaN or infinity)")
     live &= ~bad_value
     out_of_range = live & ((value < lo) | (value > hi))
+    chinese = (translation.get_language() or "").startswith("zh")
     for i in np.flatnonzero(out_of_range).tolist():
         row = table[var_idx[i]]
-        problems[i] = _("%(value)s %(unit)s is outside the valid range of %(code)s (%(min)s to %(max)s)") % {
+        # the variable's name in the reader's language (a person reads it: never the code)
+        problems[i] = _(
+            "%(value)s %(unit)s is outside the valid range of %(name)s (%(min)s to %(max)s %(unit)s)"
+        ) % {
             "value": f"{value[i]:g}",
             "unit": row[3],
-            "code": batch.variable[i],
+            "name": row[4] if chinese else row[5],
             "min": f"{row[1]:g}",
             "max": f"{row[2]:g}",
         }
