@@ -1,9 +1,10 @@
 """Observations (one row per station × variable × time), their corrections, and dead letters.
 
-On PostgreSQL the observation table is range-partitioned by month on ``time`` (migration 0001 creates it
-so; ``actions.partitions`` creates partitions ahead and drops them for retention), with a BRIN index on
-``time``; its primary key is (id, time), as a partitioned table's must include the partition key. On SQLite
-it is a plain table. Observations are not change-logged row by row (they are many): a corrected value is
+An observation is keyed by (station, variable, time): its composite primary key (migration 0005), which
+includes the partition key as a partitioned table's must. On PostgreSQL the table is range-partitioned by
+month on ``time`` (migration 0001 creates it so; ``actions.partitions`` creates partitions ahead and drops
+them for retention), with a BRIN index on ``time`` and a (variable, time) b-tree. On SQLite it is a plain
+table. Observations are not change-logged row by row (they are many): a corrected value is
 an explicit ``ObservationCorrection`` with the value it replaced.
 """
 
