@@ -14,6 +14,10 @@ Each figure is one JSON line in the house form (``benchmarks/nearby.py``)::
   back). ``params`` give the process's CPU seconds, the PostgreSQL backend's (``server_cpu_s``, read from
   ``/proc`` when the server is on this machine), the rate those two alone allow (``cpu_bound_rate``: what
   an idle machine would approach) and the load average when it started.
+* ``ingest_rate_2_writers`` (PostgreSQL) — the same readings sent by two feeds at once, each on its own
+  connection (as ``citywatch serve`` takes concurrent requests), in batches of at most
+  ``CITYWATCH_INGEST_MAX_READINGS``; ``identical``: every reading accepted once and the same alarm
+  transitions as ``ingest_rate``'s one batch (``_writers``).
 * ``rules_*`` — the rule engine alone over 1,000,000 readings with trailing windows, against per-row
   Python loops giving identical alarms (``benchmarks/rules.py``).
 * ``rain_3h_now`` — "3-hour rainfall at every gauge, now" over 30 days of 5-minute data from 200 gauges:
