@@ -14,6 +14,10 @@ Each figure is one JSON line in the house form (``benchmarks/nearby.py``)::
   back). ``params`` give the process's CPU seconds, the PostgreSQL backend's (``server_cpu_s``, read from
   ``/proc`` when the server is on this machine), the rate those two alone allow (``cpu_bound_rate``: what
   an idle machine would approach) and the load average when it started.
+* ``ingest_rate_2_writers`` (PostgreSQL) — the same readings sent by two feeds at once, each on its own
+  connection (as ``citywatch serve`` takes concurrent requests), in batches of at most
+  ``CITYWATCH_INGEST_MAX_READINGS``; ``identical``: every reading accepted once and the same alarm
+  transitions as ``ingest_rate``'s one batch (``_writers``).
 * ``rules_*`` — the rule engine alone over 1,000,000 readings with trailing windows, against per-row
   Python loops giving identical alarms (``benchmarks/rules.py``).
 * ``rain_3h_now`` — "3-hour rainfall at every gauge, now" over 30 days of 5-minute data from 200 gauges:
@@ -195,7 +199,7 @@ def bench_ingest(size: dict, seed: int) -> Iterator[dict]:
             for ti, gi, vi in zip(t[:sample].tolist(), g[:sample].tolist(), v[:sample].tolist(), strict=True):
                 Observation(
                     station=stations2[gi], variable=rain, time=dt.datetime.fromtimestamp(ti, dt.UTC), value=vi
-                ).save()
+                ).save(force_insert=True)  # one INSERT (a set composite key would try an UPDATE first)
             base = time.perf_counter() - b0
             theirs = _stored([s.pk for s in stations2])
             by_index = {s.pk: i for i, s in enumerate(stations)}
@@ -230,6 +234,139 @@ def bench_ingest(size: dict, seed: int) -> Iterator[dict]:
         baseline_rows=sample,
         baseline_s=round(base, 3),
     )
+    from citywatch.core.models import AdminArea
+
+    if connection.vendor != "postgresql" or connection.in_atomic_block or not AdminArea.objects.exists():
+        # SQLite has one writer at a time; inside a caller's transaction the writers would not see its
+        # rows; without an area both writers would create the same one
+        return
+    gc.collect()
+    both = _writers(size, seed)
+    yield _line(
+        "ingest_rate_2_writers",
+        both["rate"],
+        "readings/s",
+        "per-row ORM Observation.save() of the same readings (a sample), one transaction",
+        sample / base,
+        both["accepted"] == n and both["transitions"] == result.alarm_transitions,
+        **both["line"],
+        alarm_transitions=both["transitions"],
+    )
+
+
+def _writers(size: dict, seed: int, writers: int = 2) -> dict:
+    """``ingest_rate_2_writers`` (PostgreSQL): the same readings as ``ingest_rate`` sent by ``writers``
+    feeds at once, as the served API takes them (``citywatch serve``: a process per core, each request on
+    a thread with its own database connection). Each writer is a thread with its own connection, its own
+    source and rule and its share of the gauges, sending its readings in batches of at most
+    ``CITYWATCH_INGEST_MAX_READINGS`` (the API's limit); each writer's work runs inside one transaction
+    rolled back at the end. Threads of one process share the interpreter lock, so separate server
+    processes would overlap at least as well. ``identical`` (checked by the caller): every reading
+    accepted once, and the alarm transitions those of one writer sending everything in one batch."""
+    import threading
+
+    from django.conf import settings
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from citywatch.monitoring.actions import partitions
+    from citywatch.monitoring.actions.ingest import Batch, ingest
+    from citywatch.monitoring.models import Rule, Variable
+
+    gauges, per = size["gauges"], size["readings_per_gauge"]
+    now = timezone.now().replace(microsecond=0)
+    end = int(now.timestamp()) // STEP_S * STEP_S
+    t, g, v = _rain(gauges, per, end, seed)
+    stamps = {x: dt.datetime.fromtimestamp(x, dt.UTC).isoformat() for x in np.unique(t).tolist()}
+    n = len(t)
+    batch_size = settings.CITYWATCH_INGEST_MAX_READINGS
+    if connection.vendor == "postgresql":
+        partitions.create_ahead(now, 0)  # the worker's job: a missing month would serialise the writers
+        partitions.ensure_for(int(t.min()), int(t.max()))
+    share = np.array_split(np.arange(gauges), writers)
+    ready = threading.Barrier(writers + 1)
+    done = threading.Barrier(writers + 1)
+    results: list[dict] = [{} for _ in range(writers)]
+    errors: list = []
+
+    def writer(k: int) -> None:
+        out = results[k]
+        try:
+            with transaction.atomic():
+                source, stations = _network(len(share[k]), f"writer{k}")
+                ids = [s.external_id for s in stations]
+                Rule.objects.create(
+                    name=f"基准测试：3小时降雨（{k}）", variable=Variable.objects.get(code="rain"),
+                    kind="window", aggregate="sum", window_minutes=180, blue=20, yellow=30, orange=50,
+                    red=100, margin=5, hold_minutes=60, target="source", source=source,
+                )  # fmt: skip
+                mine = np.isin(g, share[k])
+                local = {int(x): i for i, x in enumerate(share[k])}
+                records = [
+                    {"station": ids[local[gi]], "variable": "rain", "time": stamps[ti], "value": vi}
+                    for ti, gi, vi in zip(t[mine].tolist(), g[mine].tolist(), v[mine].tolist(), strict=True)
+                ]
+                clock = _ServerClock()
+                gc.collect()
+                ready.wait(120)
+                s0 = clock.seconds()
+                accepted = transitions = 0
+                for start in range(0, len(records), batch_size):
+                    result = ingest(
+                        Batch.from_records(records[start : start + batch_size]), source=source, now=now
+                    )
+                    accepted += result.accepted
+                    transitions += result.alarm_transitions
+                _deferred_checks()
+                out.update(
+                    accepted=accepted,
+                    transitions=transitions,
+                    server_s=None if s0 is None else clock.seconds() - s0,
+                )
+                done.wait(600)
+                raise Rollback
+        except Rollback:
+            pass
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+            ready.abort()
+            done.abort()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(writers)]
+    for thread in threads:
+        thread.start()
+    try:
+        ready.wait(600)
+        load = os.getloadavg()[0]
+        t0, c0 = time.perf_counter(), time.process_time()
+        done.wait(600)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    except threading.BrokenBarrierError:
+        wall = cpu = load = None
+    for thread in threads:
+        thread.join(600)
+    if errors or wall is None:
+        raise RuntimeError(f"a writer failed: {errors!r}")
+    server = [r["server_s"] for r in results]
+    server_cpu = None if None in server else sum(server)
+    return {
+        "accepted": sum(r["accepted"] for r in results),
+        "transitions": sum(r["transitions"] for r in results),
+        "line": dict(
+            database=connection.vendor,
+            readings=n,
+            writers=writers,
+            batch_size=batch_size,
+            ingest_s=round(wall, 3),
+            ingest_cpu_s=round(cpu, 3),
+            server_cpu_s=None if server_cpu is None else round(server_cpu, 3),
+            cpu_bound_rate=None if server_cpu is None else round(n / (cpu + server_cpu)),
+            load_average=round(load, 2),
+        ),
+        "rate": n / wall,
+    }
 
 
 def bench_rules(size: dict, seed: int) -> Iterator[dict]:

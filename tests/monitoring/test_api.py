@@ -181,3 +181,39 @@ def test_rules_are_data_a_district_keeps_its_own_and_the_preview_shows_when_they
     gone = city_admin.delete(url)
     assert gone.status_code == 204, gone.content
     assert not Alarm.objects.filter(rule_id=rule["id"]).exists()
+
+
+def test_the_alarm_list_shows_live_alarms_highest_level_first_then_the_newest(network, siming):
+    """The duty officer's order, in the API and on the page: open and acknowledged alarms by level (red
+    first), then the newest; cleared and closed ones after them, the newest first."""
+    import re
+
+    from citywatch.monitoring.models import Alarm
+
+    s0, s1, s2 = network["siming_stations"]
+    rule = network["rule"]
+
+    def alarm(station, state, level, hours, kind="rule"):
+        return Alarm.objects.create(
+            kind=kind, rule=rule if kind == "rule" else None, station=station, state=state, level=level,
+            opened_at=T0 + dt.timedelta(hours=hours),
+        )  # fmt: skip
+
+    blue_newest = alarm(s0, "open", "blue", 3)
+    red_acknowledged = alarm(s1, "acknowledged", "red", 1)
+    red_open_newer = alarm(s2, "open", "red", 2)
+    stale_yellow = alarm(s0, "open", "yellow", 0.5, kind="stale")
+    closed_red_newest = alarm(s1, "closed", "red", 4)
+    cleared_blue = alarm(s2, "cleared", "blue", 0)
+    live = [red_open_newer, red_acknowledged, stale_yellow, blue_newest]
+
+    items = siming.get("/api/v1/monitoring/alarms").json()["items"]
+    assert [a["id"] for a in items] == [a.pk for a in [*live, closed_red_newest, cleared_blue]]
+    items = siming.get("/api/v1/monitoring/alarms", {"live": "true"}).json()["items"]
+    assert [a["id"] for a in items] == [a.pk for a in live]
+
+    page = siming.get("/monitoring/alarms/")  # the page's default: the live ones
+    assert page.status_code == 200
+    assert [int(pk) for pk in re.findall(r'<tr data-id="(\d+)"', page.content.decode())] == [
+        a.pk for a in live
+    ]

@@ -64,6 +64,19 @@ def test_bad_readings_are_refused_with_their_reason_and_the_rest_kept(network):
     ]
 
 
+def test_a_value_out_of_range_names_the_variable_in_the_readers_language_with_unit_and_range(network):
+    from django.utils import translation
+
+    row = reading("t-siming-0", 0, 3500.0, variable="water_level")  # valid -100 … 3000 m
+    with translation.override("zh-hans"):
+        (zh,) = ingest(Batch.from_records([row]), now=NOW).rejected
+    (en,) = ingest(Batch.from_records([row]), now=NOW).rejected
+    assert zh.reason == "3500 m 超出水位的有效范围（-100 至 3000 m）"
+    assert en.reason == "3500 m is outside the valid range of Water level (-100 to 3000 m)"
+    assert "water_level" not in zh.reason + en.reason
+    assert stored() == []
+
+
 def test_the_same_reading_twice_is_stored_once_and_a_different_value_needs_a_correction(network):
     from citywatch.monitoring.models import ObservationCorrection
 

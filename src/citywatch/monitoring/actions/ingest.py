@@ -35,11 +35,12 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from citywatch.core import access
@@ -373,11 +374,18 @@ def _resolve_stations(batch: Batch, rows: np.ndarray, writer: Writer) -> tuple[n
     """Station pks for the given rows (-1 where refused) and the reasons."""
     pks = np.full(len(batch), -1, dtype=np.int64)
     problems: dict[int, str] = {}
-    keys: dict[tuple, list[int]] = {}
     src = batch.source
-    for i in rows.tolist():
-        keys.setdefault((src[i] if src else None, batch.station[i]), []).append(i)
-    ext_ids = sorted({k[1] for k in keys})
+    wanted = rows.tolist()
+    if src:
+        row_keys = [(src[i], batch.station[i]) for i in wanted]
+    else:  # (the usual batch: no source per row; the distinct ids found without a Python loop per row)
+        station = batch.station
+        row_keys = list(zip(repeat(None), map(station.__getitem__, wanted)))
+    distinct = list(dict.fromkeys(row_keys))
+    position = dict(zip(distinct, range(len(distinct)), strict=True))
+    key_of_row = np.fromiter(map(position.__getitem__, row_keys), np.int64, len(row_keys))
+    key_pk = np.full(len(distinct), -1, dtype=np.int64)
+    ext_ids = sorted({k[1] for k in distinct})
     found: dict[str, list[tuple[int, str, bool]]] = {}
     allowed_ids: set[int] = set()
     for start in range(0, len(ext_ids), LOOKUP_CHUNK):
@@ -389,28 +397,32 @@ def _resolve_stations(batch: Batch, rows: np.ndarray, writer: Writer) -> tuple[n
         allowed_ids.update(
             writer.allowed(Station.objects.filter(external_id__in=chunk)).values_list("pk", flat=True)
         )
-    for (code, ext), idx in keys.items():
+    reasons: dict[int, str] = {}
+    for k, (code, ext) in enumerate(distinct):
         candidates = [(pk, c) for pk, c in found.get(ext, ()) if code is None or c == code]
         mine = [pk for pk, _c in candidates if pk in allowed_ids]
         if len(mine) == 1:
-            pks[idx] = mine[0]
-            continue
-        if len(mine) > 1:
-            reason = _("station id %(id)s is used by several sources; name the source") % {"id": ext}
+            key_pk[k] = mine[0]
+        elif len(mine) > 1:
+            reasons[k] = _("station id %(id)s is used by several sources; name the source") % {"id": ext}
         elif candidates and writer.feed:
-            reason = _("station %(id)s belongs to another source") % {"id": ext}
+            reasons[k] = _("station %(id)s belongs to another source") % {"id": ext}
         else:
-            reason = _("unknown station %(id)s") % {"id": ext}
-        for i in idx:
-            problems[i] = reason
+            reasons[k] = _("unknown station %(id)s") % {"id": ext}
+    pks[rows] = key_pk[key_of_row]
+    if reasons:
+        for i, k in zip(wanted, key_of_row.tolist(), strict=True):
+            if k in reasons:
+                problems[i] = reasons[k]
     return pks, problems
 
 
-def variable_table() -> dict[str, tuple[int, float, float, str]]:
+def variable_table() -> dict[str, tuple[int, float, float, str, str, str]]:
+    """code → (pk, valid min, valid max, unit, name in Chinese, name in English)."""
     return {
-        code: (pk, lo, hi, unit)
-        for pk, code, lo, hi, unit in Variable.objects.values_list(
-            "pk", "code", "valid_min", "valid_max", "unit"
+        code: (pk, lo, hi, unit, name_zh, name_en)
+        for pk, code, lo, hi, unit, name_zh, name_en in Variable.objects.values_list(
+            "pk", "code", "valid_min", "valid_max", "unit", "name_zh", "name_en"
         )
     }
 
@@ -614,7 +626,7 @@ def ingest(
     # variables, values and times (vectorised over the readings still in)
     variables = variable_table()
     codes = {code: k for k, code in enumerate(variables)}
-    var_idx = np.array([codes.get(v, -1) if v is not None else -1 for v in batch.variable], dtype=np.int64)
+    var_idx = np.fromiter(map(codes.get, batch.variable, repeat(-1)), np.int64, n)  # (None: -1 too)
     unknown_var = live & (var_idx < 0)
     for i in np.flatnonzero(unknown_var).tolist():
         problems[i] = _("unknown variable %(code)s") % {"code": batch.variable[i]}
@@ -629,12 +641,16 @@ def ingest(
         problems[i] = _("not a finite number (NaN or infinity)")
     live &= ~bad_value
     out_of_range = live & ((value < lo) | (value > hi))
+    chinese = (translation.get_language() or "").startswith("zh")
     for i in np.flatnonzero(out_of_range).tolist():
         row = table[var_idx[i]]
-        problems[i] = _("%(value)s %(unit)s is outside the valid range of %(code)s (%(min)s to %(max)s)") % {
+        # the variable's name in the reader's language (a person reads it: never the code)
+        problems[i] = _(
+            "%(value)s %(unit)s is outside the valid range of %(name)s (%(min)s to %(max)s %(unit)s)"
+        ) % {
             "value": f"{value[i]:g}",
             "unit": row[3],
-            "code": batch.variable[i],
+            "name": row[4] if chinese else row[5],
             "min": f"{row[1]:g}",
             "max": f"{row[2]:g}",
         }

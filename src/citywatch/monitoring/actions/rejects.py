@@ -50,7 +50,9 @@ REASONS = [
     (gettext_noop("not a number"), RejectKind.NOT_A_NUMBER),
     (gettext_noop("not a finite number (NaN or infinity)"), RejectKind.NOT_A_NUMBER),
     (
-        gettext_noop("%(value)s %(unit)s is outside the valid range of %(code)s (%(min)s to %(max)s)"),
+        gettext_noop(
+            "%(value)s %(unit)s is outside the valid range of %(name)s (%(min)s to %(max)s %(unit)s)"
+        ),
         RejectKind.OUT_OF_RANGE,
     ),
     (gettext_noop("no time"), RejectKind.BAD_TIME),

@@ -128,10 +128,16 @@ class StepIn(Schema):
     version: int | None = Field(None, ge=1, le=2**31, description="the version you saw (409 if it changed)")
 
 
-@router.get("/monitoring/alarms", response=paged(AlarmOut), summary="Alarms in your jurisdiction")
+@router.get(
+    "/monitoring/alarms",
+    response=paged(AlarmOut),
+    summary="Alarms in your jurisdiction",
+    description="Open and acknowledged alarms first, the highest level first, then the newest; cleared and "
+    "closed ones after them, the newest first.",
+)
 def list_alarms(request: HttpRequest, filters: Query[AlarmFilter], paging: Query[PageParams]):
     access.require(request.user, Alarm, "view")
-    return page(filters.filter(queries.alarms_for(request.user)).order_by("-opened_at", "-id"), paging)
+    return page(queries.urgent_first(filters.filter(queries.alarms_for(request.user))), paging)
 
 
 @router.get("/monitoring/alarms/{pk}", response=AlarmDetail, summary="One alarm and its history")

@@ -1,9 +1,10 @@
 """Observations (one row per station × variable × time), their corrections, and dead letters.
 
-On PostgreSQL the observation table is range-partitioned by month on ``time`` (migration 0001 creates it
-so; ``actions.partitions`` creates partitions ahead and drops them for retention), with a BRIN index on
-``time``; its primary key is (id, time), as a partitioned table's must include the partition key. On SQLite
-it is a plain table. Observations are not change-logged row by row (they are many): a corrected value is
+An observation is keyed by (station, variable, time): its composite primary key (migration 0005), which
+includes the partition key as a partitioned table's must. On PostgreSQL the table is range-partitioned by
+month on ``time`` (migration 0001 creates it so; ``actions.partitions`` creates partitions ahead and drops
+them for retention), with a BRIN index on ``time`` and a (variable, time) b-tree. On SQLite it is a plain
+table. Observations are not change-logged row by row (they are many): a corrected value is
 an explicit ``ObservationCorrection`` with the value it replaced.
 """
 
@@ -23,13 +24,14 @@ class Observation(models.Model):
     variable in its transaction, and the two constraints cost as much as the insert at every commit
     (migration 0003). Deleting through Django still cascades (station) or is refused (variable)."""
 
-    id = models.BigAutoField(primary_key=True)
+    pk = models.CompositePrimaryKey("station", "variable", "time")
     station = models.ForeignKey(
         "monitoring.Station",
         verbose_name=_("station"),
         on_delete=models.CASCADE,
         related_name="+",
         db_constraint=False,
+        db_index=False,  # the primary key's first column
     )
     variable = models.ForeignKey(
         "monitoring.Variable",
@@ -49,9 +51,6 @@ class Observation(models.Model):
     class Meta:
         verbose_name = _("observation")
         verbose_name_plural = _("observations")
-        constraints = [
-            models.UniqueConstraint(fields=["station", "variable", "time"], name="observation_unique_reading")
-        ]
 
     def __str__(self):
         return f"{self.station_id}/{self.variable_id}@{self.time:%Y-%m-%dT%H:%M:%SZ}={self.value}"

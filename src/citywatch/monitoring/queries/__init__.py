@@ -11,9 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+from django.db.models import Case, IntegerField, Value, When
 
 from citywatch.core import access
-from citywatch.monitoring.choices import LIVE_STATES
+from citywatch.monitoring.choices import LEVEL_RANK, LIVE_STATES
 from citywatch.monitoring.models import Alarm, AlarmEvent, DataSource, DeadLetter, Rule, Station, Variable
 
 
@@ -47,6 +48,21 @@ def alarms_for(user, action: str = "view"):
     return Alarm.objects.restrict(user, action).select_related(
         "station__area", "station__source", "rule__variable", "acknowledged_by", "closed_by"
     )
+
+
+# An alarm's urgency: a live one (open or acknowledged) ranks by its level, red 4 … blue 1; a cleared or
+# closed one 0. ``urgent_first`` orders by it, then the newest first.
+URGENCY = Case(
+    *(When(state__in=LIVE_STATES, level=level, then=Value(rank)) for level, rank in LEVEL_RANK.items()),
+    default=Value(0),
+    output_field=IntegerField(),
+)
+
+
+def urgent_first(qs):
+    """Alarms as a duty officer reads them: the live ones first, the highest level first, then the newest;
+    the cleared and closed ones after them, the newest first (the alarm list's and the API's default)."""
+    return qs.annotate(urgency=URGENCY).order_by("-urgency", "-opened_at", "-id")
 
 
 def live_alarms_for(user):

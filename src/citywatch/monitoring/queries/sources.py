@@ -67,14 +67,14 @@ def attach_health(sources: list[DataSource], now: datetime.datetime | None = Non
     rows = (
         Observation.objects.filter(station__source_id__in=ids, time__gte=day, time__lte=now)
         .values("station__source_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("time"))
     )
     for row in rows:
         by_id[row["station__source_id"]].readings_last_day = row["n"]
     rows = (
         Observation.objects.filter(station__source_id__in=ids, time__gte=hour, time__lte=now)
         .values("station__source_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("time"))
     )
     for row in rows:
         by_id[row["station__source_id"]].readings_last_hour = row["n"]

@@ -70,12 +70,9 @@ def alarms_for(user):
     )
 
 
-LEVEL_ORDER = {"red": 0, "orange": 1, "yellow": 2, "blue": 3}
-
-
 def alarm_list(request):
     access.require(request.user, Alarm, "view")
-    qs = alarms_for(request.user).order_by("-opened_at", "-id")
+    qs = queries.urgent_first(alarms_for(request.user))
     if not request.GET.get("state"):
         qs = qs.filter(state__in=LIVE_STATES)  # the default: what still needs attention
     listing = pages.listing(request, AlarmPageFilter, qs, PAGE_SIZE)

@@ -434,13 +434,12 @@ def _data_clock(codes, now) -> datetime.datetime:
     from citywatch.monitoring.choices import Quality
     from citywatch.monitoring.models import Observation
 
-    newest = (
-        Observation.objects.filter(variable__code__in=codes, time__lte=now)
-        .exclude(quality=Quality.SUSPECT)
-        .aggregate(newest=Max("time"))["newest"]
-    )
+    readings = Observation.objects.filter(variable__code__in=codes).exclude(quality=Quality.SUSPECT)
+    # bounded by the lag (an older reading gives the same answer): the query reads the last day, not every
+    # partition of the history
+    newest = readings.filter(time__gte=now - CLOCK_LAG, time__lte=now).aggregate(newest=Max("time"))["newest"]
     if newest is None:
-        return now
+        return now - CLOCK_LAG if readings.filter(time__lt=now - CLOCK_LAG).exists() else now
     return max(newest, now - CLOCK_LAG)
 
 
