@@ -345,17 +345,26 @@ def rain_accumulations(
     found: dict[int, list[int]] = {}  # station index → [newest ≤ clock, newest ≤ until]
     if variable is not None:
         with connection.cursor() as cursor:
+            # each station's newest reading, up to the clock and up to ``until``: two index seeks per
+            # station (the unique (station, variable, time) index, read backwards), not a scan of the window
+            newest_sql = (
+                "(SELECT MAX(o.time) FROM monitoring_observation o WHERE o.station_id = s.id "
+                "AND o.variable_id = %s AND o.quality <> %s AND o.time >= %s AND o.time <= %s)"
+            )
             for first in range(0, len(pks), SQL_CHUNK):
                 chunk = pks[first : first + SQL_CHUNK]
                 cursor.execute(
-                    f"SELECT station_id, {epoch_sql('MAX(time)')}, "  # noqa: S608
-                    f"{epoch_sql('MAX(CASE WHEN time <= %s THEN time END)')} FROM monitoring_observation "
-                    f"WHERE variable_id = %s AND quality <> %s AND time >= %s AND time <= %s "
-                    f"AND station_id IN ({', '.join(['%s'] * len(chunk))}) GROUP BY station_id",
-                    [when(clock_s), variable, int(Quality.SUSPECT), when(since_s), when(until_s), *chunk],
+                    f"SELECT s.id, {epoch_sql(newest_sql)}, {epoch_sql(newest_sql)} "  # noqa: S608
+                    f"FROM monitoring_station s WHERE s.id IN ({', '.join(['%s'] * len(chunk))})",
+                    [
+                        *(variable, int(Quality.SUSPECT), when(since_s), when(clock_s)),
+                        *(variable, int(Quality.SUSPECT), when(since_s), when(until_s)),
+                        *chunk,
+                    ],
                 )
-                for pk, newest, in_clock in cursor.fetchall():
-                    found[index[pk]] = [in_clock if in_clock is not None else None, newest]
+                for pk, in_clock, newest in cursor.fetchall():
+                    if newest is not None:
+                        found[index[pk]] = [in_clock, newest]
     placed = sorted(i for i, (t, _n) in found.items() if t is not None and t > floor_s)
     windows = sorted(set(windows_minutes))
     sums = {w: np.zeros(len(placed), dtype=np.int64) for w in windows}
