@@ -68,6 +68,9 @@ def test_a_dismissed_proposal_stays_dismissed_until_the_level_rises(gauge):  # n
     ).order_by("-id")
     assert logged.first().user.username == "duty_officer"
     assert logged.first().after["dismiss_reason"] == "雨带已移出，现场核实无积水"
+    dismissed = Message.objects.get(kind="warning.proposal_dismissed", object_id=str(proposal.pk))
+    assert (dismissed.body, dismissed.public) == ("雨带已移出，现场核实无积水", False)
+    assert dismissed.level == "blue"
     again = duty.post(url, {"reason": "再次"}, content_type="application/json")
     assert again.status_code == 409
 

@@ -103,6 +103,7 @@ class CapCategory(models.TextChoices):
 EVENT_KIND_NAMES = {
     "warning.*": _("Every warning event"),
     "warning.proposed": _("Warning proposed"),
+    "warning.proposal_dismissed": _("Warning proposal dismissed"),
     "warning.issued": _("Warning issued"),
     "warning.updated": _("Warning updated"),
     "warning.lifted": _("Warning lifted"),

@@ -247,6 +247,24 @@ def dismiss_proposal(user, proposal: Proposal, reason: str) -> Proposal:
         {"level": proposal.level, "at": now.isoformat(), "event": "dismissed"},
     ][-50:]
     proposal.save()
+    # the duty screens follow it live (the warnings panel refreshes on warning.*); never public
+    notify.publish(
+        "warning.proposal_dismissed",
+        area=proposal.area,
+        subject=f"{proposal.area.name}{proposal.hazard.name}{COLOUR_NAMES[proposal.level]}预警建议已驳回",
+        body=reason,
+        payload={
+            "proposal": proposal.pk,
+            "hazard": proposal.hazard.code,
+            "level": proposal.level,
+            "area_code": proposal.area.code,
+        },
+        hazard=proposal.hazard.code,
+        level=proposal.level,
+        exercise=proposal.exercise,
+        public=False,
+        obj=proposal,
+    )
     return proposal
 
 
