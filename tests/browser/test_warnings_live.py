@@ -114,7 +114,7 @@ def test_the_duty_panel_shows_a_proposal_at_once_then_the_warning(page, demo_liv
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "duty-warning-proposal.png"))
 
-    page.locator(f"{panel} .proposals li.level-blue button[type=submit]").click()  # 起草此预警
+    page.locator(f"{panel} .proposals li.level-blue form[action$='/draft/'] button").click()  # 起草此预警
     page.wait_for_url(f"{base}/warnings/**")
     warning_id = int(page.url.rstrip("/").split("/")[-1])
     commander = api_client("commander")

@@ -42,3 +42,27 @@ def test_load_only_prints_the_logins():
     text = out.getvalue()
     assert "http://127.0.0.1:8000/" in text and "siming_officer" in text and "huli_officer" in text
     assert "未变 616 条" in text
+
+
+def test_the_load_speaks_the_interface_language_without_code_names():
+    """The terminal summary is translated like the pages (zh-Hans by default): no English words, no
+    code names (``land_teams``, ``rain_gauges``); the logins name their roles."""
+    import re
+
+    from django.utils import translation
+
+    out = io.StringIO()
+    call_command("demo", "--load-only", stdout=out)
+    text = out.getvalue()
+    assert "行政区划：" in text and "合成资源：" in text and "合成监测：" in text and "登录账号：" in text
+    assert "duty_officer（市级值班员）" in text or "duty_officer（" in text
+    # what is left once the logins, the address and the product's name are taken out: no Latin words
+    rest = re.sub(r"\b(" + "|".join(u[0] for u in DEMO_USERS) + r")\b", "", text)
+    rest = rest.replace("http://127.0.0.1:8000/", "").replace("CityWatch", "")
+    rest = "\n".join(line for line in rest.splitlines() if not line.startswith("密码："))
+    assert not re.search(r"[A-Za-z]{2,}", rest), re.findall(r"[^\n]*[A-Za-z]{2,}[^\n]*", rest)
+    # in English for an English operator (LANGUAGE_CODE en)
+    with translation.override("en"):
+        out = io.StringIO()
+        call_command("demo", "--load-only", stdout=out)
+    assert "Synthetic resources: rescue teams 508" in out.getvalue()

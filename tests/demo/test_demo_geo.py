@@ -9,7 +9,7 @@ from django.test import override_settings
 
 from citywatch.core.models import AdminArea
 from citywatch.demo import roads
-from citywatch.demo.roads import CENSUS_TOTAL, CROSSINGS, load_demo_geo
+from citywatch.demo.roads import CENSUS_TOTAL, CROSSINGS, load_demo_geo, summary
 from citywatch.geo import routing, store
 from citywatch.geo.distance import haversine_m
 from citywatch.geo.population import current_population
@@ -207,6 +207,7 @@ def test_a_real_import_is_left_in_place(settings, tmp_path):
     settings.DATA_DIR = tmp_path
     IMPORTERS["roads"].run([write_town(tmp_path / "town.osm.pbf")])
     result = load_demo_geo()
-    assert result["roads"]["status"].startswith("kept town.osm.pbf")
+    assert result["roads"]["status"] == "kept" and result["roads"]["kept"].startswith("town.osm.pbf")
+    assert "保留从其他文件导入的 town.osm.pbf" in summary({**result, "seconds": 1.0})
     assert result["population"]["imported"]
     assert current_graph().manifest["source"]["name"] == "town.osm.pbf"

@@ -211,4 +211,5 @@ def test_demo_command_prints_the_resource_counts():
     out = io.StringIO()
     call_command("demo", "--load-only", stdout=out)
     text = out.getvalue()
-    assert "synthetic resources:" in text and "land_teams 508" in text and "created 0" in text
+    assert "合成资源：" in text and "救援队伍 508" in text and "本次新建 0" in text
+    assert "land_teams" not in text and "synthetic" not in text

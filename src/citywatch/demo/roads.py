@@ -59,6 +59,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 from django.conf import settings
+from django.utils.translation import gettext, gettext_lazy
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
@@ -1030,7 +1031,7 @@ def _load_one(kind: str, write, file_name: str, seed: int, land: Land) -> dict:
         return {**out, "imported": False, "status": "unchanged"}
     if sources and any(s.get("name") != file_name for s in sources):
         names = ", ".join(str(s.get("name")) for s in sources)
-        return {**out, "imported": False, "status": f"kept {names} (imported from another file)"}
+        return {**out, "imported": False, "status": "kept", "kept": names}
     try:
         report = IMPORTERS[kind].run([final], synthetic=True)
     except ImportFailed as exc:
@@ -1049,7 +1050,7 @@ def load_demo_land() -> dict:
         return {**out, "imported": False, "status": "unchanged"}
     if sources and any(s.get("name") != LAND_FILE.name for s in sources):
         names = ", ".join(str(s.get("name")) for s in sources)
-        return {**out, "imported": False, "status": f"kept {names} (imported from another file)"}
+        return {**out, "imported": False, "status": "kept", "kept": names}
     try:
         report = IMPORTERS["land"].run([LAND_FILE])
     except ImportFailed as exc:
@@ -1073,14 +1074,33 @@ def load_demo_geo(seed: int = SEED) -> dict:
     return result
 
 
+def _status(part: dict) -> str:
+    """What the load did with one file, in the operator's language."""
+    if part.get("status") == "kept":
+        return gettext("kept %(names)s, imported from another file") % {"names": part.get("kept", "")}
+    return str(STATUS_NAMES.get(part.get("status"), part.get("status", "")))
+
+
+STATUS_NAMES = {"imported": gettext_lazy("imported"), "unchanged": gettext_lazy("unchanged")}
+
+
 def summary(result: dict) -> str:
-    """One line for the demo command."""
+    """One line for the demo command, in the site's language (Django i18n)."""
     if not result:
         return ""
     roads, pop = result["roads"], result["population"]
-    return (
-        f"synthetic roads: {roads['nodes']:,} nodes, {roads['ways']:,} ways, "
-        f"{roads['crossings']} island crossings ({roads['status']}); "
-        f"synthetic population: {pop['total']:,} persons ({pop['status']}); {result['seconds']:.1f} s"
-        + (f"; land and sea around Xiamen ({result['land']['status']})" if result.get("land") else "")
-    )
+    line = gettext(
+        "Synthetic roads: %(nodes)s nodes, %(ways)s ways, %(crossings)s island crossings (%(roads)s); "
+        "synthetic population: %(persons)s persons (%(population)s); %(seconds)s s"
+    ) % {
+        "nodes": f"{roads['nodes']:,}",
+        "ways": f"{roads['ways']:,}",
+        "crossings": roads["crossings"],
+        "roads": _status(roads),
+        "persons": f"{pop['total']:,}",
+        "population": _status(pop),
+        "seconds": f"{result['seconds']:.1f}",
+    }
+    if result.get("land"):
+        line += gettext("; land and sea around Xiamen (%(status)s)") % {"status": _status(result["land"])}
+    return line

@@ -8,6 +8,10 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidents")
 
     def ready(self):
+        from citywatch.incidents.choices import EVENT_KIND_NAMES
+        from citywatch.notify.choices import register_kinds
+
+        register_kinds(EVENT_KIND_NAMES)
         from citywatch.incidents.events import LOG
 
         LOG.connect()  # new log entries wake the live streams (notify.events.Watch)

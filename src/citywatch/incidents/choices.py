@@ -140,3 +140,11 @@ class SupplyStatus(models.TextChoices):
     SHIPPED = "shipped", _("Shipped")
     RECEIVED = "received", _("Received")
     CANCELLED = "cancelled", pgettext_lazy("supply status", "Cancelled")
+
+
+# The outbox events this app publishes, named for the pages (registered with notify in ``apps.py``).
+EVENT_KIND_NAMES = {
+    "dispatch.*": _("Every dispatch order event"),
+    "dispatch.requested": _("Dispatch order sent"),
+    "dispatch.recalled": _("Dispatch order recalled"),
+}

@@ -8,6 +8,10 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring")
 
     def ready(self):
+        from citywatch.monitoring.choices import EVENT_KIND_NAMES
+        from citywatch.notify.choices import register_kinds
+
+        register_kinds(EVENT_KIND_NAMES)
         from citywatch.core.management.commands import token
         from citywatch.monitoring import importers, tasks  # noqa: F401  (registers the importers, tasks)
         from citywatch.monitoring.actions.ingest import feed_account

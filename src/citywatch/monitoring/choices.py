@@ -135,3 +135,14 @@ class RejectKind(models.TextChoices):
     FUTURE_TIME = "future_time", _("Time in the future")
     CONFLICT = "conflict", _("Conflicting value")
     OTHER = "other", _("Other")
+
+
+# The outbox events this app publishes, named for the pages (registered with notify in ``apps.py``).
+EVENT_KIND_NAMES = {
+    "alarm.*": _("Every alarm event"),
+    "alarm.opened": _("Alarm opened"),
+    "alarm.escalated": _("Alarm escalated"),
+    "alarm.acknowledged": _("Alarm acknowledged"),
+    "alarm.cleared": _("Alarm cleared"),
+    "alarm.closed": _("Alarm closed"),
+}

@@ -14,7 +14,7 @@ from citywatch.core.choices import AreaLevel
 from citywatch.core.errors import ActionError, Invalid
 from citywatch.core.models import AdminArea
 from citywatch.core.models.base import scope_of
-from citywatch.notify import actions, queries, transports
+from citywatch.notify import actions, choices, queries, transports
 from citywatch.notify.choices import DeliveryStatus, Level
 from citywatch.notify.filters import DeliveryFilter, SubscriptionFilter
 from citywatch.notify.models import Delivery, Subscription
@@ -35,6 +35,7 @@ def delivery_list(request):
             "warning": listing.warning,
             "statuses": DeliveryStatus.choices,
             "transports": transports.choices(),
+            "kind_choices": choices.kind_choices(),
         },
     )
 
@@ -84,7 +85,9 @@ def subscription_list(request):
 
 
 def _form_data(post) -> dict:
-    data = {field: post.get(field, "") for field in ("name", "transport", "target", "kinds", "hazards")}
+    data = {field: post.get(field, "") for field in ("name", "transport", "target")}
+    # ticked boxes (or, as the API and older forms send them, one comma-separated text)
+    data.update(kinds=", ".join(post.getlist("kinds")), hazards=", ".join(post.getlist("hazards")))
     data.update(
         min_level=post.get("min_level", ""),
         area=post.get("area", ""),
@@ -97,9 +100,24 @@ def _form_data(post) -> dict:
     return data
 
 
+def _split(text) -> list[str]:
+    return [part.strip() for part in str(text or "").replace("\n", ",").split(",") if part.strip()]
+
+
 def _form_context(request, values: dict, errors: dict | None = None, subscription=None) -> dict:
     areas = AdminArea.objects.within(request.user).filter(level__in=FORM_AREA_LEVELS).order_by("path")
+    kinds, hazards = _split(values.get("kinds")), _split(values.get("hazards"))
+    kind_choices = choices.kind_choices()
+    hazard_names = choices.hazard_names()
+    # a kind or hazard the subscription holds that no app names (set through the API) stays offered
+    kind_choices += [(k, choices.kind_name(k)) for k in kinds if k not in dict(kind_choices)]
+    hazard_choices = [*hazard_names.items()] + [
+        (h, choices.hazard_name(h, hazard_names)) for h in hazards if h not in hazard_names
+    ]
+    values = {**values, "kind_list": kinds, "hazard_list": hazards}
     return {
+        "kind_choices": kind_choices,
+        "hazard_choices": hazard_choices,
         "values": values,
         "errors": errors or {},
         "subscription": subscription,

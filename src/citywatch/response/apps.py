@@ -8,6 +8,10 @@ class ResponseConfig(AppConfig):
     verbose_name = _("Plans and responses")
 
     def ready(self):
+        from citywatch.notify.choices import register_kinds
+        from citywatch.response.choices import EVENT_KIND_NAMES
+
+        register_kinds(EVENT_KIND_NAMES)
         from citywatch.notify.actions import reactions
         from citywatch.response import importers, tasks  # noqa: F401  (registers)
         from citywatch.response.actions.proposals import consider

@@ -127,3 +127,15 @@ PROPOSAL_TEXT = {
     ),
     ProposalKind.END: gettext_noop("proposed: end the %(hazard)s response for %(area)s"),
 }
+
+
+# The outbox events this app publishes, named for the pages (registered with notify in ``apps.py``).
+EVENT_KIND_NAMES = {
+    "response.*": _("Every response event"),
+    "response.started": _("Response started"),
+    "response.changed": _("Response level changed"),
+    "response.ended": _("Response ended"),
+    "action.*": _("Every checklist action event"),
+    "action.done": _("Checklist action done"),
+    "action.overdue": _("Checklist action overdue"),
+}

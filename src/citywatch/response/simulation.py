@@ -588,7 +588,7 @@ class Run:
             updated_at__gte=self.started,
         )
         for proposal in left:
-            dismiss_proposal(self.commander, proposal)
+            dismiss_proposal(self.commander, proposal, "台风已过境")
         if left:
             self.say(_("%(count)s proposals left open for the storm dismissed") % {"count": len(left)})
 

@@ -8,6 +8,11 @@ class WarningsConfig(AppConfig):
     verbose_name = _("Warnings")
 
     def ready(self):
+        from citywatch.notify.choices import register_hazard_names, register_kinds
+        from citywatch.warnings.choices import EVENT_KIND_NAMES
+
+        register_kinds(EVENT_KIND_NAMES)
+        register_hazard_names(hazard_names)
         from citywatch.monitoring.actions import ingest
         from citywatch.warnings.actions.proposals import after_batch
         from citywatch.warnings.views import panels
@@ -28,3 +33,10 @@ def navigation() -> None:
         return
     after = names.index("duty") + 1 if "duty" in names else len(NAV_ITEMS)
     NAV_ITEMS.insert(after, NavItem("warnings", _("Warnings"), "warnings.view_warning"))
+
+
+def hazard_names() -> dict[str, str]:
+    """{hazard code: name in the request's language} for notify's pages (subscriptions' filters)."""
+    from citywatch.warnings.queries import hazards
+
+    return {h.code: h.label for h in hazards()}

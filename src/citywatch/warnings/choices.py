@@ -97,3 +97,15 @@ class CapCategory(models.TextChoices):
     ENV = "Env", _("Environmental")
     SAFETY = "Safety", _("Safety")
     OTHER = "Other", _("Other")
+
+
+# The outbox events this app publishes, named for the pages (registered with notify in ``apps.py``).
+EVENT_KIND_NAMES = {
+    "warning.*": _("Every warning event"),
+    "warning.proposed": _("Warning proposed"),
+    "warning.proposal_dismissed": _("Warning proposal dismissed"),
+    "warning.issued": _("Warning issued"),
+    "warning.updated": _("Warning updated"),
+    "warning.lifted": _("Warning lifted"),
+    "warning.expired": _("Warning expired"),
+}

@@ -289,6 +289,154 @@ def signal_readings(variable_codes, since, until=None, districts=None):
     return stations, out
 
 
+@dataclass
+class Accumulations:
+    """What ``rain_accumulations`` found, per station index (``station``): the newest reading up to the
+    clock within the lookback (``time``), the newest one up to ``until`` (``newest``), the sums per
+    window (``sums[window_minutes]``, int64 millionths), how many readings each holds (``counts``), and
+    ``rows({(station, window_minutes), …})`` reading those windows' readings in one query (for the
+    triggers a proposal keeps)."""
+
+    station: object
+    time: object
+    newest: object
+    sums: dict
+    counts: dict
+    rows: object
+
+
+def _quantised_sql(column: str) -> str:
+    """SQL for ``evaluation.quantise`` of one value: round(value × 10⁶) half to even, as NumPy's ``rint``
+    (SQLite's ROUND goes half away from zero; a tie is exact in binary, so it is recognised exactly)."""
+    from django.db import connection
+
+    x = f"({column} * 1000000.0)"
+    trunc = f"TRUNC({x})" if connection.vendor == "postgresql" else f"CAST({x} AS INTEGER)"
+    return f"(CASE WHEN ABS({x} - {trunc}) = 0.5 THEN 2 * ROUND({x} / 2.0) ELSE ROUND({x}) END)"
+
+
+def rain_accumulations(
+    stations, code: str, since, clock, until, lookback_s: int, windows_minutes
+) -> Accumulations:
+    """The trailing accumulations of ``code`` (rain) at ``stations`` ([(StationRef, district)], as
+    ``signal_readings`` gives them) summed by the database, for the proposals of each ingested batch
+    (``actions.proposals.compute_proposals``): two aggregate queries instead of every reading of the
+    window. Per station: its newest reading in ``(clock − lookback_s, clock]``, its newest in ``[since,
+    until]``, and for each window W the exact sum of its readings in ``(max(t − W, clock − lookback_s),
+    t]`` ending at that newest reading t — what ``signals.rainstorm_levels`` computes from the readings
+    in ``(clock − lookback_s, clock]``. Good and estimated readings only."""
+    import numpy as np
+    from django.db import connection
+
+    from citywatch.monitoring.actions.ingest import db_times, epoch_sql
+    from citywatch.monitoring.choices import Quality
+    from citywatch.monitoring.models import Variable
+
+    pg = connection.vendor == "postgresql"
+    variable = Variable.objects.filter(code=code).values_list("pk", flat=True).first()
+    pks = [station.pk for station, _district in stations]
+    index = {pk: i for i, pk in enumerate(pks)}
+    clock_s, since_s, until_s = (int(m.timestamp()) for m in (clock, since, until))
+    floor_s = clock_s - lookback_s
+
+    def when(epoch: int) -> str:
+        return db_times(np.array([epoch], dtype=np.int64))[0]
+
+    found: dict[int, list[int]] = {}  # station index → [newest ≤ clock, newest ≤ until]
+    if variable is not None:
+        with connection.cursor() as cursor:
+            # each station's newest reading, up to the clock and up to ``until``: two index seeks per
+            # station (the unique (station, variable, time) index, read backwards), not a scan of the window
+            newest_sql = (
+                "(SELECT MAX(o.time) FROM monitoring_observation o WHERE o.station_id = s.id "
+                "AND o.variable_id = %s AND o.quality <> %s AND o.time >= %s AND o.time <= %s)"
+            )
+            for first in range(0, len(pks), SQL_CHUNK):
+                chunk = pks[first : first + SQL_CHUNK]
+                cursor.execute(
+                    f"SELECT s.id, {epoch_sql(newest_sql)}, {epoch_sql(newest_sql)} "  # noqa: S608
+                    f"FROM monitoring_station s WHERE s.id IN ({', '.join(['%s'] * len(chunk))})",
+                    [
+                        *(variable, int(Quality.SUSPECT), when(since_s), when(clock_s)),
+                        *(variable, int(Quality.SUSPECT), when(since_s), when(until_s)),
+                        *chunk,
+                    ],
+                )
+                for pk, in_clock, newest in cursor.fetchall():
+                    if newest is not None:
+                        found[index[pk]] = [in_clock, newest]
+    placed = sorted(i for i, (t, _n) in found.items() if t is not None and t > floor_s)
+    windows = sorted(set(windows_minutes))
+    sums = {w: np.zeros(len(placed), dtype=np.int64) for w in windows}
+    counts = {w: np.zeros(len(placed), dtype=np.int64) for w in windows}
+    times = np.array([found[i][0] for i in placed], dtype=np.int64)
+    bounds = {
+        i: {w: max(found[i][0] - w * 60, floor_s) for w in windows} for i in placed
+    }  # each window's (exclusive) start
+    stamp = "%s::timestamptz" if pg else "%s"
+    integer = "%s::bigint" if pg else "%s"
+    q = _quantised_sql("o.value")
+    per_row = 2 + len(windows)
+    with connection.cursor() as cursor:
+        step = max(1, SQL_CHUNK // per_row)
+        for first in range(0, len(placed), step):
+            chunk = placed[first : first + step]
+            values, params = [], []
+            for i in chunk:
+                values.append(f"({integer}, {stamp}, {', '.join([stamp] * len(windows))})")
+                params += [pks[i], when(found[i][0]), *(when(bounds[i][w]) for w in windows)]
+            columns = ", ".join(f"lo{k}" for k in range(len(windows)))
+            widest = f"lo{len(windows) - 1}"  # the longest window starts first
+            totals = ", ".join(
+                f"SUM(CASE WHEN o.time > w.lo{k} THEN {q} ELSE 0 END), "
+                f"COUNT(CASE WHEN o.time > w.lo{k} THEN 1 END)"
+                for k in range(len(windows))
+            )
+            sql = (
+                f"WITH w(sid, hi, {columns}) AS (VALUES {', '.join(values)}) "  # noqa: S608
+                f"SELECT o.station_id, {totals}"
+                " FROM monitoring_observation o JOIN w ON o.station_id = w.sid "
+                f"WHERE o.variable_id = %s AND o.quality <> %s AND o.time > w.{widest} AND o.time <= w.hi "
+                "GROUP BY o.station_id"
+            )
+            cursor.execute(sql, [*params, variable, int(Quality.SUSPECT)])
+            position = {pks[i]: n for n, i in enumerate(placed)}
+            for pk, *totals in cursor.fetchall():
+                for k, w in enumerate(windows):
+                    sums[w][position[pk]] = int(round(float(totals[2 * k] or 0)))
+                    counts[w][position[pk]] = int(totals[2 * k + 1] or 0)
+
+    def rows(wanted) -> dict:
+        """{(station index, window minutes): [Trigger, …]} of the windows asked for, in one query per
+        chunk, each window's readings in time order."""
+        from citywatch.warnings.signals import Trigger
+
+        out: dict = {key: [] for key in wanted}
+        wanted = sorted(wanted)
+        step = max(1, SQL_CHUNK // 4)
+        with connection.cursor() as cursor:
+            for first in range(0, len(wanted), step):
+                chunk = wanted[first : first + step]
+                values, params = [], []
+                for n, (station, window) in enumerate(chunk):
+                    values.append(f"({integer}, {integer}, {stamp}, {stamp})")
+                    params += [n, pks[station], when(bounds[station][window]), when(found[station][0])]
+                cursor.execute(
+                    f"WITH w(n, sid, lo, hi) AS (VALUES {', '.join(values)}) "  # noqa: S608
+                    f"SELECT w.n, {epoch_sql('o.time')}, o.value FROM monitoring_observation o "
+                    "JOIN w ON o.station_id = w.sid WHERE o.variable_id = %s AND o.quality <> %s "
+                    "AND o.time > w.lo AND o.time <= w.hi ORDER BY w.n, o.time",
+                    [*params, variable, int(Quality.SUSPECT)],
+                )
+                for n, t, v in cursor.fetchall():
+                    station, window = chunk[n]
+                    out[(station, window)].append(Trigger(station, int(t), float(v), code))
+        return out
+
+    newest = {i: n for i, (_t, n) in found.items() if n is not None}
+    return Accumulations(np.array(placed, dtype=np.int64), times, newest, sums, counts, rows)
+
+
 @dataclass(frozen=True)
 class StationRef:
     """What a proposal names of a station (its triggering readings)."""

@@ -35,7 +35,9 @@ How the rules read on observations
   variable's window ends at its own newest reading) reaches b. *Gale* and *typhoon* share this arithmetic; a
   **typhoon** proposal additionally needs a typhoon context — a tropical cyclone affecting (or about to
   affect) the area, which the warnings app supplies from an official typhoon warning or a duty officer
-  (``affected=``); without it no typhoon signal is proposed, whatever the wind.
+  (``affected=``); without it no typhoon signal is proposed, whatever the wind. Where a typhoon signal holds
+  for an area, the gale signal of that area is *subsumed* (:func:`without_subsumed`): the national gale
+  signal is 大风（除台风外）, wind other than a typhoon's, so one wind gets one proposal, the typhoon's.
 * **High temperature.** Days are calendar days in the city's time zone (``Asia/Shanghai`` by default). A
   day's maximum is the highest reading of that local day. *Yellow*: daily maxima ≥ 35 ℃ on three consecutive
   local days, the run ending today — or, while today has not (yet) reached 35 ℃, ending yesterday (a run that
@@ -358,6 +360,45 @@ def rainstorm_levels(
     )
 
 
+def rainstorm_levels_from_sums(
+    station,
+    time,
+    sums: Mapping[int, np.ndarray],
+    rows: Callable[[int, int], list[Trigger]],
+    *,
+    tables: SignalTables = NATIONAL,
+    now: int | None = None,
+    max_age_minutes: int | None = None,
+) -> StationLevels:
+    """:func:`rainstorm_levels` from accumulations summed elsewhere (the database, for the proposals of
+    an ingested batch: ``warnings.queries.rain_accumulations``): per gauge ``station`` (indices), the
+    ``time`` of its newest reading, and ``sums[window_minutes]`` the exact sum, in millionths of a
+    millimetre (``quantise``: half to even), of its readings in the window ending there. ``rows(row,
+    window_minutes)`` gives a window's readings when a trigger list asks for them. The same levels,
+    values and readings as :func:`rainstorm_levels` over the readings themselves."""
+    criteria = tables.rainstorm
+    station = np.asarray(station, dtype=np.int64)
+    time = np.asarray(time, dtype=np.int64)
+    keep = np.ones(len(station), dtype=bool)
+    if now is not None and max_age_minutes is not None:
+        keep = time > int(now) - int(max_age_minutes) * 60
+    order = np.argsort(station[keep], kind="stable")
+    picked = np.flatnonzero(keep)[order]
+    shape = (len(picked), len(criteria))
+    met, value = np.zeros(shape, dtype=bool), np.zeros(shape)
+    for c, criterion in enumerate(criteria):
+        total = np.asarray(sums[criterion.window_minutes], dtype=np.int64)[picked]
+        met[:, c] = total >= quantise_one(criterion.mm)
+        value[:, c] = total / SCALE
+
+    def triggers(row: int, c: int) -> list[Trigger]:
+        return rows(int(picked[row]), criteria[c].window_minutes)
+
+    return StationLevels(
+        "rainstorm", criteria, station[picked], time[picked], _levels_of(criteria, met), met, value, triggers
+    )
+
+
 # --- gale and typhoon ------------------------------------------------------------------------------
 def wind_levels(
     mean: Readings | Series | None,
@@ -513,10 +554,13 @@ def area_signals(
     min_stations: int = 1,
     areas_in_context=None,
     hazard: str | None = None,
+    max_triggers: int | None = None,
 ) -> list[AreaSignal]:
     """Per area (``area_of_station[station]``, −1: none), the highest level whose criterion at least
     ``min_stations`` of its stations meet, with the deciding criterion's stations and readings; areas at no
-    level are left out. ``areas_in_context`` (bool per area) restricts the result (typhoon context)."""
+    level are left out. ``areas_in_context`` (bool per area) restricts the result (typhoon context).
+    ``max_triggers``: stop asking for a station's readings once the area has that many (the first ones
+    are the same; what a proposal keeps)."""
     if min_stations < 1:
         raise ValueError("min_stations must be ≥ 1")
     area_of_station = np.asarray(area_of_station, dtype=np.int64)
@@ -543,6 +587,8 @@ def area_signals(
         rows = np.flatnonzero((area == a) & levels.met[:, c]).tolist()
         triggers: list[Trigger] = []
         for row in rows:
+            if max_triggers is not None and len(triggers) >= max_triggers:
+                break
             triggers += levels.triggers(row, c)
         out.append(
             AreaSignal(
@@ -579,6 +625,15 @@ def typhoon_signals(
     levels = wind_levels(mean, gust, hazard="typhoon", **options)
     context = None if affected is True else np.asarray(affected, dtype=bool)
     return area_signals(levels, area_of_station, min_stations=min_stations, areas_in_context=context)
+
+
+def without_subsumed(gale: Sequence[AreaSignal], typhoon: Sequence[AreaSignal]) -> list[AreaSignal]:
+    """The gale signals left once the typhoon signals of the same computation are in (CMA Order No. 16
+    defines the gale signal as 大风（除台风外）: wind *other than* a typhoon's): where a typhoon signal holds
+    for an area, at any level, that area's gale signal is subsumed by it and left out — the duty officer
+    is offered one warning for one wind, the typhoon's. Areas without a typhoon signal keep theirs."""
+    covered = {signal.area for signal in typhoon}
+    return [signal for signal in gale if signal.area not in covered]
 
 
 def high_temperature_signals(

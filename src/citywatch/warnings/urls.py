@@ -14,4 +14,5 @@ urlpatterns = [
     path("warnings/<int:pk>/edit/", pages.warning_edit, name="warning_edit"),
     path("warnings/<int:pk>/step/", pages.warning_step, name="warning_step"),
     path("warnings/proposals/<int:pk>/draft/", pages.proposal_draft, name="warning_proposal_draft"),
+    path("warnings/proposals/<int:pk>/dismiss/", pages.proposal_dismiss, name="warning_proposal_dismiss"),
 ]

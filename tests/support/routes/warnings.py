@@ -127,7 +127,8 @@ register(
         "POST",
         "/api/v1/warnings/proposals/{pk}/dismiss",
         make=_proposal,
+        body={"reason": "现场核实无积水"},
         forbidden="siming_officer",
-        malformed={"path": {"pk": "abc"}},
+        malformed={"body": {"reason": ""}},
     ),
 )

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citywatch import notify
+from citywatch.core import inputs
 from citywatch.core.errors import Conflict
 from citywatch.core.models import AdminArea
 from citywatch.warnings.actions.drafting import WarningInput, draft_warning
@@ -29,7 +30,7 @@ from citywatch.warnings.models import HazardType, Proposal, Warning
 
 log = logging.getLogger(__name__)
 
-CURRENT = (ProposalStatus.OPEN, ProposalStatus.ISSUED)
+CURRENT = (ProposalStatus.OPEN, ProposalStatus.ISSUED, ProposalStatus.DISMISSED)
 DEFAULT_HOURS = 6
 MAX_TRIGGERS = 200  # triggering readings kept with a proposal
 
@@ -48,18 +49,17 @@ class Signal:
     triggers: list[dict] = field(default_factory=list)
 
 
-def _issued_in_force(hazard: HazardType, area: AdminArea) -> str:
-    """The highest level of a warning in force for this hazard covering the area (issued by anyone)."""
-    best = ""
+def _issued_in_force(hazard: HazardType) -> dict[int, str]:
+    """Per area pk, the highest level of a warning in force for this hazard covering it (issued by
+    anyone): one query for every area of a computation."""
+    best: dict[int, str] = {}
     now = timezone.now()
-    rows = Warning.objects.filter(hazard=hazard, status=WarningStatus.ISSUED, exercise=False).filter(
-        areas=area
-    )
-    for warning in rows:
-        if (warning.expires is None or warning.expires > now) and level_rank(warning.level) > level_rank(
-            best
-        ):
-            best = warning.level
+    rows = Warning.areas.through.objects.filter(
+        warning__hazard=hazard, warning__status=WarningStatus.ISSUED, warning__exercise=False
+    ).values_list("adminarea_id", "warning__level", "warning__expires")
+    for area_pk, level, expires in rows:
+        if (expires is None or expires > now) and level_rank(level) > level_rank(best.get(area_pk, "")):
+            best[area_pk] = level
     return best
 
 
@@ -72,6 +72,7 @@ def record_signals(
     batch: bool = False,
     raise_only=frozenset(),
     held_since: datetime.datetime | None = None,
+    subsumed: dict[int, str] | None = None,
 ) -> list[Proposal]:
     """Store one computation of ``hazard_code``; ``computed_areas``: the areas whose stations took part
     (those without a signal let their proposal lapse). Returns the proposals that are new or rose.
@@ -80,15 +81,25 @@ def record_signals(
     computed areas are stamped ``batch_at``. ``raise_only`` (area pks): areas judged as of a batch older
     than their newest reading (a late backlog, a replay): a signal there only raises (or creates) the
     proposal, never lowers nor lapses it. ``held_since`` (the worker's minute): a proposal a batch
-    recomputed since then is left alone."""
+    recomputed since then is left alone. ``subsumed`` (area pk → hazard code): areas whose signal another
+    hazard's took over (a gale under a typhoon's): their proposal lapses, its history saying by what.
+
+    A dismissed proposal (``dismiss_proposal``) stays the area's proposal: a signal at or below its
+    ``dismissed_level`` keeps it dismissed (nothing proposed again, no message), one above opens it again
+    (and announces it); a computation without a signal there lets it lapse like any other."""
     ensure_seeded()
     hazard = HazardType.objects.get(code=hazard_code)
     now = timezone.now()
     raised: list[Proposal] = []
     current = {
         p.area_id: p
-        for p in Proposal.objects.select_for_update().filter(hazard=hazard, status__in=CURRENT).order_by("id")
+        for p in Proposal.objects.select_for_update(of=("self",))
+        .select_related("area")
+        .defer("area__boundary", "area__point")  # the change log wants the area's path only
+        .filter(hazard=hazard, status__in=CURRENT)
+        .order_by("id")
     }
+    in_force = _issued_in_force(hazard) if signals else {}
     if held_since is not None:
         held = {pk for pk, p in current.items() if p.batch_at is not None and p.batch_at >= held_since}
         signals = [s for s in signals if s.area.pk not in held]
@@ -114,7 +125,7 @@ def record_signals(
             proposal.status = ProposalStatus.LAPSED
             proposal.save()
             proposal = None
-        issued = _issued_in_force(hazard, signal.area)
+        issued = in_force.get(signal.area.pk, "")
         if proposal is None:
             proposal = Proposal(
                 hazard=hazard,
@@ -137,7 +148,12 @@ def record_signals(
         if signal.level != old_level:
             proposal.history = [*proposal.history, {"level": signal.level, "at": now.isoformat()}][-50:]
         above = level_rank(signal.level) > level_rank(proposal.issued_level)
-        proposal.status = ProposalStatus.OPEN if above else ProposalStatus.ISSUED
+        if not above:
+            proposal.status = ProposalStatus.ISSUED
+        elif level_rank(signal.level) <= level_rank(proposal.dismissed_level):
+            proposal.status, above = ProposalStatus.DISMISSED, False
+        else:
+            proposal.status = ProposalStatus.OPEN
         proposal.save()
         if above and level_rank(signal.level) > level_rank(old_level):
             raised.append(proposal)
@@ -151,7 +167,10 @@ def record_signals(
                 proposal.save(update_fields=["batch_at"])
             continue
         proposal.status = ProposalStatus.LAPSED
-        proposal.history = [*proposal.history, {"level": "", "at": now.isoformat()}][-50:]
+        entry = {"level": "", "at": now.isoformat()}
+        if subsumed and area.pk in subsumed:
+            entry.update(event="subsumed", by=subsumed[area.pk])
+        proposal.history = [*proposal.history, entry][-50:]
         proposal.save()
     return raised
 
@@ -206,12 +225,46 @@ def draft_from_proposal(user, proposal: Proposal, *, expires=None) -> Warning:
 
 
 @transaction.atomic
-def dismiss_proposal(user, proposal: Proposal) -> Proposal:
+def dismiss_proposal(user, proposal: Proposal, reason: str) -> Proposal:
+    """A duty officer says no to an open proposal, with a reason (kept with it and in the change log).
+    It is not proposed again for the same hazard and area at that level or below while the signal holds
+    (``record_signals``); it opens again, announced, when the signal rises above the dismissed level."""
+    reason = inputs.text(reason, _("reason"), maximum=2000, required=True)
     proposal = Proposal.objects.select_for_update().select_related("hazard", "area").get(pk=proposal.pk)
     if proposal.status != ProposalStatus.OPEN:
-        raise Conflict(_("only an open proposal can be dismissed"))
+        raise Conflict(
+            _("only an open proposal can be dismissed; this one is %(status)s")
+            % {"status": proposal.get_status_display()}
+        )
+    now = timezone.now()
     proposal.status = ProposalStatus.DISMISSED
+    proposal.dismissed_level = proposal.level
+    proposal.dismiss_reason = reason
+    proposal.dismissed_by = user if getattr(user, "pk", None) else None
+    proposal.dismissed_at = now
+    proposal.history = [
+        *proposal.history,
+        {"level": proposal.level, "at": now.isoformat(), "event": "dismissed"},
+    ][-50:]
     proposal.save()
+    # the duty screens follow it live (the warnings panel refreshes on warning.*); never public
+    notify.publish(
+        "warning.proposal_dismissed",
+        area=proposal.area,
+        subject=f"{proposal.area.name}{proposal.hazard.name}{COLOUR_NAMES[proposal.level]}预警建议已驳回",
+        body=reason,
+        payload={
+            "proposal": proposal.pk,
+            "hazard": proposal.hazard.code,
+            "level": proposal.level,
+            "area_code": proposal.area.code,
+        },
+        hazard=proposal.hazard.code,
+        level=proposal.level,
+        exercise=proposal.exercise,
+        public=False,
+        obj=proposal,
+    )
     return proposal
 
 
@@ -251,7 +304,9 @@ def _criterion_text(hazard: str, criterion) -> str:
 UNITS = {"rainstorm": "mm", "gale": "级", "typhoon": "级", "high_temperature": "℃"}
 
 
-def _signals_of(hazard: str, results, stations, districts) -> list[Signal]:
+def _signals_of(hazard: str, results, stations, districts, observed=None) -> list[Signal]:
+    """``observed`` (area index → epoch seconds): each area's newest triggering reading when the results
+    hold only the triggers a proposal keeps (the summed rainstorm); otherwise the newest of them."""
     out = []
     for result in results:
         every = list(result.triggers)
@@ -265,7 +320,7 @@ def _signals_of(hazard: str, results, stations, districts) -> list[Signal]:
             }
             for t in every[:MAX_TRIGGERS]  # (what a proposal keeps)
         ]
-        newest = max((t.time for t in every), default=None)
+        newest = observed[result.area] if observed is not None else max((t.time for t in every), default=None)
         out.append(
             Signal(
                 area=districts[result.area],
@@ -298,7 +353,9 @@ VARIABLES = {
 }
 
 
-def compute_proposals(now=None, *, hazards=None, districts=None, batch_newest=None) -> dict[str, int]:
+def compute_proposals(
+    now=None, *, hazards=None, districts=None, batch_newest=None, incremental: bool = True
+) -> dict[str, int]:
     """Run DOMAIN.md §3.1's rules over the newest readings of every district's stations and store the
     proposals (``record_signals``). Returns, per hazard, how many proposals are new or rose. ``hazards``
     (codes) and ``districts`` (district pks) limit the computation (an ingested batch: ``after_batch``).
@@ -312,12 +369,19 @@ def compute_proposals(now=None, *, hazards=None, districts=None, batch_newest=No
     replayed storm beside a live feed) is only raised, never lowered, by it. The worker's minute leaves a
     proposal a batch recomputed within ``BATCH_HOLD`` alone. The hazards' rows are locked before the
     readings are read, so two computations (two feeds' batches at once, the worker's minute) take turns
-    and the later one reads what the earlier one committed."""
+    and the later one reads what the earlier one committed.
+
+    ``incremental`` (the default): the rainstorm's trailing accumulations are summed by the database
+    (``queries.rain_accumulations``: two aggregate queries over the batch's districts' gauges, then only
+    the readings a proposal keeps as its triggers) instead of reading every reading of the 12-hour window
+    into the process; the result is the same (``tests/warnings/test_incremental_proposals.py`` compares
+    both over a storm). ``incremental=False`` reads the readings, as the other hazards do."""
     import numpy as np
     from django.conf import settings
 
     from citywatch.monitoring.evaluation import Readings
     from citywatch.warnings import signals
+    from citywatch.warnings.queries import rain_accumulations as signal_accumulations
     from citywatch.warnings.queries import signal_readings
 
     now = now or timezone.now()
@@ -350,7 +414,9 @@ def compute_proposals(now=None, *, hazards=None, districts=None, batch_newest=No
             - datetime.timedelta(hours=windows[code] + 1)
             for code in codes
         }
-        stations, readings = signal_readings(starts, None, now, districts=districts)
+        summed = incremental and "rainstorm" in hazards
+        read = {code: start for code, start in starts.items() if not (summed and code == "rain")}
+        stations, readings = signal_readings(read, None, now, districts=districts)
         district_list: list[AdminArea] = []
         district_index: dict[int, int] = {}
         for _station, district in stations:
@@ -369,27 +435,64 @@ def compute_proposals(now=None, *, hazards=None, districts=None, batch_newest=No
             clock = int(clocks[hazard].timestamp())
             options = {"now": clock, "max_age_minutes": settings.CITYWATCH_SIGNAL_MAX_AGE_MINUTES}
             heat_options = {**options, "max_age_minutes": max(options["max_age_minutes"], 24 * 60)}
-            if hazard == "rainstorm":
+            observed = None
+            if hazard == "rainstorm" and summed:
+                subsumed = {}
+                sums = signal_accumulations(
+                    stations,
+                    "rain",
+                    starts["rain"],
+                    clocks[hazard],
+                    now,
+                    windows["rain"] * 3600,
+                    [criterion.window_minutes for criterion in signals.NATIONAL.rainstorm],
+                )
+                # which windows' readings the proposals keep (the first MAX_TRIGGERS of each district):
+                # asked once with stand-ins of the right length, then read in one query
+                asked: set = set()
+                position = {int(s): n for n, s in enumerate(sums.station.tolist())}
+
+                def stand_in(station, window, asked=asked, position=position, sums=sums):
+                    asked.add((station, window))
+                    return [None] * int(sums.counts[window][position[station]])
+
+                levels = signals.rainstorm_levels_from_sums(
+                    sums.station, sums.time, sums.sums, stand_in, **options
+                )
+                signals.area_signals(levels, area_of_station, min_stations=minimum, max_triggers=MAX_TRIGGERS)
+                fetched = sums.rows(asked)
+                levels = signals.rainstorm_levels_from_sums(
+                    sums.station, sums.time, sums.sums, lambda s, w, f=fetched: f[(s, w)], **options
+                )
+                results = signals.area_signals(
+                    levels, area_of_station, min_stations=minimum, max_triggers=MAX_TRIGGERS
+                )
+                station_ids = sums.station
+                newest_of = dict(zip(sums.station.tolist(), sums.time.tolist(), strict=True))
+                observed = {r.area: max(newest_of[s] for s in r.stations) for r in results}
+            elif hazard == "rainstorm":
+                subsumed = {}
                 data = part("rain", clock)
                 results = signals.rainstorm_signals(data, area_of_station, min_stations=minimum, **options)
                 station_ids = np.unique(data.station)
             elif hazard in ("gale", "typhoon"):
                 mean, gust = part("wind_speed", clock), part("wind_gust", clock)
+                typhoon = signals.typhoon_signals(
+                    mean, gust, area_of_station, affected=typhoon_in_force(), min_stations=minimum, **options
+                )
                 if hazard == "gale":
-                    results = signals.gale_signals(
-                        mean, gust, area_of_station, min_stations=minimum, **options
+                    # an area the typhoon signal holds has no gale proposal (its one lapses): the wind is
+                    # the typhoon's (``signals.without_subsumed``)
+                    results = signals.without_subsumed(
+                        signals.gale_signals(mean, gust, area_of_station, min_stations=minimum, **options),
+                        typhoon,
                     )
+                    subsumed = {district_list[t.area].pk: "typhoon" for t in typhoon}
                 else:
-                    results = signals.typhoon_signals(
-                        mean,
-                        gust,
-                        area_of_station,
-                        affected=typhoon_in_force(),
-                        min_stations=minimum,
-                        **options,
-                    )
+                    results, subsumed = typhoon, {}
                 station_ids = np.union1d(mean.station, gust.station)
             else:
+                subsumed = {}
                 data = part("temperature", clock)
                 results = signals.high_temperature_signals(
                     data, area_of_station, min_stations=minimum, **heat_options
@@ -400,7 +503,7 @@ def compute_proposals(now=None, *, hazards=None, districts=None, batch_newest=No
                 if len(station_ids)
                 else []
             )
-            signals_found = _signals_of(hazard, results, stations, district_list)
+            signals_found = _signals_of(hazard, results, stations, district_list, observed)
             if batch_newest is None:
                 options = {"held_since": now - BATCH_HOLD}
             else:
@@ -408,11 +511,15 @@ def compute_proposals(now=None, *, hazards=None, districts=None, batch_newest=No
                 # batch's clock, the batch only raises there
                 newest = np.full(len(district_list), -1, dtype=np.int64)
                 for code in VARIABLES[hazard]:
+                    if summed and code == "rain":
+                        for station, time in sums.newest.items():
+                            newest[area_of_station[station]] = max(newest[area_of_station[station]], time)
+                        continue
                     st, tm, _vl = readings[code]
                     np.maximum.at(newest, area_of_station[st], tm.astype(np.int64))
                 behind = {district_list[i].pk for i in np.flatnonzero(newest > clock).tolist()}
                 options = {"batch": True, "raise_only": behind}
-            raised[hazard] = len(record_signals(hazard, signals_found, areas, **options))
+            raised[hazard] = len(record_signals(hazard, signals_found, areas, subsumed=subsumed, **options))
     return raised
 
 
@@ -443,7 +550,7 @@ def _data_clock(codes, now) -> datetime.datetime:
     return max(newest, now - CLOCK_LAG)
 
 
-def after_batch(station_pks, variable_pks, times, now) -> None:
+def after_batch(station_pks, variable_pks, times, now, *, incremental: bool = True) -> None:
     """monitoring's ``AFTER_BATCH`` hook (registered in ``apps.py``): a batch that wrote rain, wind or
     temperature readings recomputes, in its transaction, the proposals of the hazards those variables
     feed for the districts of its stations, as of the batch's newest reading of them (``times``: epoch
@@ -485,6 +592,8 @@ def after_batch(station_pks, variable_pks, times, now) -> None:
         return
     try:
         with transaction.atomic():  # a savepoint: a failure here costs the proposals, never the readings
-            compute_proposals(now, hazards=hazards, districts=districts, batch_newest=batch_newest)
+            compute_proposals(
+                now, hazards=hazards, districts=districts, batch_newest=batch_newest, incremental=incremental
+            )
     except Exception:  # noqa: BLE001 - logged; the worker's minute computes them again
         log.exception("event=proposals.failed hazards=%s districts=%s", ",".join(hazards), len(districts))

@@ -9,7 +9,12 @@ from ninja.responses import Status
 from citywatch.core import access
 from citywatch.core.pagination import PageParams, page, paged
 from citywatch.warnings import actions, queries
-from citywatch.warnings.api.schemas import WarningDetail, WarningDraftFromProposalIn, WarningProposalOut
+from citywatch.warnings.api.schemas import (
+    WarningDetail,
+    WarningDraftFromProposalIn,
+    WarningProposalDismissIn,
+    WarningProposalOut,
+)
 from citywatch.warnings.api.warnings import detail
 from citywatch.warnings.filters import WarningProposalFilter
 from citywatch.warnings.models import Proposal, Warning
@@ -44,6 +49,9 @@ def draft_from_proposal(request: HttpRequest, pk: int, payload: WarningDraftFrom
 @router.post(
     "/warnings/proposals/{int:pk}/dismiss", response=WarningProposalOut, summary="Dismiss a proposal"
 )
-def dismiss_proposal(request: HttpRequest, pk: int):
+def dismiss_proposal(request: HttpRequest, pk: int, payload: WarningProposalDismissIn):
+    """A person's "no", with a reason: not proposed again for the same hazard and area at that level, and
+    proposed again when the signal rises above it. Who may draft a warning from it may dismiss it."""
     proposal = queries.proposal_for(request.user, pk, "change")
-    return actions.dismiss_proposal(request.user, proposal)
+    access.require(request.user, Warning, "add")
+    return actions.dismiss_proposal(request.user, proposal, payload.reason)

@@ -184,6 +184,11 @@ class WarningProposalOut(Schema):
     triggers: list[ProposalTriggerOut]
     history: list[dict[str, str]]
     warning: int | None = Field(description="the newest warning drafted or issued from it")
+    dismissed_level: Level | None = Field(
+        description="the level a person dismissed it at: not proposed again until the signal rises above it"
+    )
+    dismiss_reason: str
+    dismissed_at: datetime.datetime | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -192,9 +197,21 @@ class WarningProposalOut(Schema):
         return proposal.issued_level or None
 
     @staticmethod
+    def resolve_dismissed_level(proposal) -> str | None:
+        return proposal.dismissed_level or None
+
+    @staticmethod
     def resolve_warning(proposal) -> int | None:
         warning = proposal.warnings.order_by("-id").first()
         return warning.pk if warning else None
+
+
+class WarningProposalDismissIn(Schema):
+    reason: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="why it is not issued (kept, and in the change log)",
+    )
 
 
 class WarningDraftFromProposalIn(Schema):

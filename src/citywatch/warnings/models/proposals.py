@@ -10,7 +10,8 @@ from citywatch.warnings.choices import Level, ProposalStatus
 class Proposal(DomainModel):
     """One hazard in one area: the level the signal rules reach now, the readings that triggered it, and
     the highest level already issued from it (``issued_level``) so the same level is never issued twice.
-    There is at most one open proposal per hazard and area; it climbs as the storm grows."""
+    There is at most one open proposal per hazard and area; it climbs as the storm grows. A dismissed one
+    holds its area (``dismissed_level``) until the signal rises above that level or lapses."""
 
     hazard = models.ForeignKey(
         "warnings.HazardType", verbose_name=_("hazard type"), on_delete=models.PROTECT, related_name="+"
@@ -32,6 +33,19 @@ class Proposal(DomainModel):
     history = models.JSONField(_("history"), default=list)
     observed_at = models.DateTimeField(_("newest reading at"))
     exercise = models.BooleanField(_("exercise (drill)"), default=False)
+    # A person's "no" (``actions.dismiss_proposal``): the level dismissed and why. The proposal stays
+    # dismissed while the signal holds at or below that level, and opens again when it rises above it.
+    dismissed_level = models.CharField(_("dismissed level"), max_length=8, choices=Level.choices, blank=True)
+    dismiss_reason = models.TextField(_("reason for dismissing"), blank=True)
+    dismissed_by = models.ForeignKey(
+        "core.User",
+        verbose_name=_("dismissed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    dismissed_at = models.DateTimeField(_("dismissed at"), null=True, blank=True)
     # When an ingested batch last recomputed it: the worker's minute leaves it alone for a few minutes
     # (``BATCH_HOLD``), so a replay or a backlog judged as of its own readings is not undone at once.
     batch_at = models.DateTimeField(_("recomputed by a batch at"), null=True, blank=True)

@@ -68,7 +68,8 @@ def warning_list(request):
             "proposals": proposals,
             "colours": COLOURS,
             "can_add": access.can(request.user, Warning, "add"),
-            "can_draft_from_proposal": access.can(request.user, Proposal, "change"),
+            "can_draft_from_proposal": access.can(request.user, Proposal, "change")
+            and access.can(request.user, Warning, "add"),
         },
     )
 
@@ -223,6 +224,19 @@ def proposal_draft(request, pk: int):
         messages.error(request, str(exc))
         return redirect("warnings")
     return redirect("warning", pk=warning.pk)
+
+
+@require_POST
+def proposal_dismiss(request, pk: int):
+    proposal = queries.proposal_for(request.user, pk, "change")
+    access.require(request.user, Warning, "add")
+    try:
+        actions.dismiss_proposal(request.user, proposal, request.POST.get("reason", ""))
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The proposal was dismissed."))
+    return redirect("duty" if request.POST.get("next") == "duty" else "warnings")
 
 
 def cap_upload(request):

@@ -9,7 +9,10 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from citywatch.core.choices import Role
 from citywatch.demo.loader import DEMO_USERS, load_demo
 from citywatch.demo.roads import summary as geo_summary
 from citywatch.demo.subscriptions import outside_world
@@ -49,40 +52,16 @@ class Command(BaseCommand):
     ):
         call_command("migrate", interactive=False, verbosity=0)
         result = load_demo(with_subscriptions=True, receiver_port=receiver_port)
-        areas = result.areas_report
-        if areas.created or areas.updated:  # on later starts the same notes are no news
-            for note in areas.notes:
-                self.stdout.write(f"note: {note}")
-        self.stdout.write(result.areas_report.summary())
-        if result.points_placed:
-            self.stdout.write(f"placed {result.points_placed} synthetic street/community points")
-        if result.resources:
-            self.stdout.write(
-                "synthetic resources: " + ", ".join(f"{k} {v}" for k, v in result.resources.items())
-            )
-        if result.geo:
-            self.stdout.write(geo_summary(result.geo))
-        if result.monitoring:
-            self.stdout.write(
-                "synthetic monitoring: " + ", ".join(f"{k} {v}" for k, v in result.monitoring.items())
-            )
-        self.stdout.write("")
-        self.stdout.write(
-            f"CityWatch demo (synthetic data in Xiamen's real boundaries): http://{host}:{port}/"
-        )
-        self.stdout.write("Logins: " + ", ".join(u[0] for u in DEMO_USERS))
-        if settings.CITYWATCH_DEMO_PASSWORD:
-            self.stdout.write("Password: the value of CITYWATCH_DEMO_PASSWORD")
-        else:
-            self.stdout.write(
-                f"Password: {result.password}"
-                + ("  (generated now; kept in the data directory)" if result.password_generated else "")
-            )
+        for line in summary_lines(result, host, port):
+            self.stdout.write(line)
         if load_only:
             return
         self.stdout.write(
-            f"Notifications: mosquitto_sub -h 127.0.0.1 -p {broker_port} -t 'citywatch/#' -v "
-            f"(the webhook receiver on :{receiver_port} prints here)"
+            _(
+                "Notifications: mosquitto_sub -h 127.0.0.1 -p %(broker)s -t 'citywatch/#' -v "
+                "(the webhook receiver on port %(receiver)s prints here)"
+            )
+            % {"broker": broker_port, "receiver": receiver_port}
         )
         self.serve(host, port, broker_port, receiver_port)
 
@@ -90,14 +69,17 @@ class Command(BaseCommand):
         # Served as a user meets it: without DEBUG (no debug pages), from the collected static files —
         # collected again when they are not this code's (the check of /healthz).
         if not settings.DEBUG and not check_static()["ok"]:
-            self.stdout.write("Collecting static files…")
+            self.stdout.write(_("Collecting static files…"))
             call_command("collectstatic", interactive=False, verbosity=0)
         # The stations report from now on (demo.live): once before serving, then the worker every minute.
         from citywatch.demo import live
 
         fed = live.feed()
         if fed["accepted"]:
-            self.stdout.write(f"live feed: {fed['accepted']} quiet readings since the history's last hour")
+            self.stdout.write(
+                _("Live feed: %(count)s quiet readings since the history's last hour")
+                % {"count": fed["accepted"]}
+            )
         env = {
             **os.environ,
             "CITYWATCH_DEBUG": os.environ.get("CITYWATCH_DEBUG", "false"),
@@ -114,6 +96,101 @@ class Command(BaseCommand):
         failed = run_children({**extra, "worker": worker, "web": web_command(host, port)}, env)
         if failed:
             raise CommandError(failed)
+
+
+# What the demo's load counts, in words (``demo.resources.load_resources``, ``demo.monitoring``).
+RESOURCE_NAMES = {
+    "land_teams": gettext_lazy("rescue teams"),
+    "land_team_members": gettext_lazy("team members"),
+    "forest_fire_teams": gettext_lazy("forest-fire teams"),
+    "social_forces": gettext_lazy("social rescue forces"),
+    "social_core_members": gettext_lazy("their core members"),
+    "shelter_points": gettext_lazy("disaster shelter points"),
+    "earthquake_shelters": gettext_lazy("earthquake shelters"),
+    "experts_local": gettext_lazy("local experts"),
+    "experts_shared": gettext_lazy("shared experts"),
+    "expert_categories": gettext_lazy("expert categories"),
+    "fire_checkpoints": gettext_lazy("forest-fire checkpoints"),
+    "forest_rangers": gettext_lazy("forest rangers"),
+    "eew_terminals": gettext_lazy("earthquake early-warning terminals"),
+    "helipads": gettext_lazy("helipads"),
+    "maritime_sar": gettext_lazy("maritime search-and-rescue bases"),
+    "micro_fire_stations": gettext_lazy("micro fire stations"),
+    "info_officers": gettext_lazy("disaster information officers"),
+    "medical_facilities": gettext_lazy("medical facilities"),
+    "depots": gettext_lazy("supply depots"),
+    "supply_items": gettext_lazy("supply items"),
+    "coverage_gaps": gettext_lazy("deliberate coverage gaps"),
+    "created": gettext_lazy("created now"),
+    "updated": gettext_lazy("updated now"),
+    "stock_receipts": gettext_lazy("stock receipts"),
+}
+MONITORING_NAMES = {
+    "sources": gettext_lazy("data sources"),
+    "stations": gettext_lazy("stations"),
+    "stations_created": gettext_lazy("stations created now"),
+    "rain_gauges": gettext_lazy("rain gauges"),
+    "rules_created": gettext_lazy("alarm rules created now"),
+    "readings": gettext_lazy("readings of history"),
+}
+
+
+def _counts(counts: dict, names: dict) -> str:
+    """ "rescue teams 508, …" in the site's language; a count no name is known for is left out."""
+    return _("、").join(
+        _("%(name)s %(count)s") % {"name": names[key], "count": value}
+        for key, value in counts.items()
+        if key in names
+    )
+
+
+def summary_lines(result, host: str, port: int) -> list[str]:
+    """What the demo's load says on the terminal, in the site's language (Django i18n, the default
+    LANGUAGE_CODE zh-hans): counts by their names, never their codes."""
+    lines = []
+    areas = result.areas_report
+    if areas.created or areas.updated:  # on later starts the same notes are no news
+        lines += [_("Note: %(note)s") % {"note": note} for note in areas.notes]
+    lines.append(
+        _("Administrative areas: created %(created)s, updated %(updated)s, unchanged %(unchanged)s")
+        % {"created": areas.created, "updated": areas.updated, "unchanged": areas.unchanged}
+    )
+    if result.points_placed:
+        lines.append(
+            _("Placed %(count)s synthetic street and community points") % {"count": result.points_placed}
+        )
+    if result.resources:
+        lines.append(
+            _("Synthetic resources: %(counts)s") % {"counts": _counts(result.resources, RESOURCE_NAMES)}
+        )
+    if result.geo:
+        lines.append(geo_summary(result.geo))
+    if result.monitoring:
+        lines.append(
+            _("Synthetic monitoring: %(counts)s") % {"counts": _counts(result.monitoring, MONITORING_NAMES)}
+        )
+    lines += [
+        "",
+        _("CityWatch demo (synthetic data in Xiamen's real boundaries): %(url)s")
+        % {"url": f"http://{host}:{port}/"},
+        _("Logins: %(logins)s")
+        % {
+            "logins": _("、").join(
+                _("%(username)s (%(role)s)") % {"username": username, "role": Role(role).label}
+                for username, role, _code, _name in DEMO_USERS
+            )
+        },
+    ]
+    if settings.CITYWATCH_DEMO_PASSWORD:
+        lines.append(_("Password: the value of CITYWATCH_DEMO_PASSWORD"))
+    elif result.password_generated:
+        lines.append(
+            _("Password: %(password)s (generated now; kept in the data directory)")
+            % {"password": result.password}
+        )
+    else:
+        lines.append(_("Password: %(password)s") % {"password": result.password})
+    return lines
 
 
 def web_command(host: str, port: int) -> list[str]:

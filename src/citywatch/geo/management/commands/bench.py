@@ -1,5 +1,5 @@
-"""``citywatch bench nearby|http|public [--quick]``: run a benchmark suite from ``benchmarks/`` and print
-JSON lines.
+"""``citywatch bench nearby|http|ingest|public|proposals [--quick]``: run a benchmark suite from
+``benchmarks/`` and print JSON lines.
 
 The benchmark code lives in the source tree's ``benchmarks/`` directory (next to ``src/``), so it is
 available in a checkout (``pip install -e``), which is how the project is set up.
@@ -14,7 +14,13 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-SUITES = {"nearby": "nearby.py", "http": "http_load.py", "ingest": "ingest.py", "public": "public.py"}
+SUITES = {
+    "nearby": "nearby.py",
+    "http": "http_load.py",
+    "ingest": "ingest.py",
+    "public": "public.py",
+    "proposals": "proposals.py",
+}
 
 
 def benchmarks_dir() -> Path:
