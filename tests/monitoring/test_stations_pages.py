@@ -101,3 +101,19 @@ def test_stations_and_alarms_are_filtered_by_the_area_name(small_demo, city_admi
     # A name that matches no area is a warning on the page, not a 500.
     assert city_admin.get("/monitoring/alarms/?area=火星区").status_code == 200
     assert city_admin.get("/monitoring/stations/?area=火星区").status_code == 200
+
+
+def test_the_alarm_list_shows_the_worst_first_and_says_what_is_awaited(city_admin):
+    """On a typhoon night the duty officer reads the orange gust alarm above the newer blue rain sums, and
+    an open alarm reads 待确认 (awaiting acknowledgement), not 开放 (a shelter's "open")."""
+    from tests.support.monitoring import alarm_in
+
+    alarm_in(level="blue")
+    alarm_in(level="orange")
+    alarm_in(level="blue")  # the newest
+    alarm_in(level="yellow", state="acknowledged")
+    html = city_admin.get("/monitoring/alarms/").content.decode()
+    levels = re.findall(r'<tr data-id="\d+" data-state="\w+" data-level="(\w+)"', html)
+    assert levels == ["orange", "yellow", "blue", "blue"], levels
+    text = visible_text(html)
+    assert "待确认" in text and "开放" not in text

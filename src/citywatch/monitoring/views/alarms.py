@@ -22,6 +22,7 @@ from citywatch.core.filters import AreaParam, area_q
 from citywatch.monitoring import queries
 from citywatch.monitoring.choices import LIVE_STATES, AlarmKind, AlarmLevel, AlarmState, StationKind
 from citywatch.monitoring.models import Alarm, DataSource
+from citywatch.monitoring.views.panels import RANK
 
 PAGE_SIZE = 50
 MAX_NOTE = 2000
@@ -70,12 +71,10 @@ def alarms_for(user):
     )
 
 
-LEVEL_ORDER = {"red": 0, "orange": 1, "yellow": 2, "blue": 3}
-
-
 def alarm_list(request):
     access.require(request.user, Alarm, "view")
-    qs = alarms_for(request.user).order_by("-opened_at", "-id")
+    # Worst first (on a typhoon night the orange gusts above the blue rain sums), then the newest.
+    qs = alarms_for(request.user).annotate(rank=RANK).order_by("-rank", "-opened_at", "-id")
     if not request.GET.get("state"):
         qs = qs.filter(state__in=LIVE_STATES)  # the default: what still needs attention
     listing = pages.listing(request, AlarmPageFilter, qs, PAGE_SIZE)
