@@ -127,11 +127,20 @@ def jimei(demo_live_server, estimated):
 def in_view(page, locator, attempts: int = 5) -> bool:
     """The element is shown and lies within the viewport (after scrolling its own panel, never the
     window). A live event may redraw the ranked list between the scroll and the look (a new element,
-    not scrolled to): then the look waits for the list to be drawn and scrolls again."""
+    not scrolled to, or the old one detached while being scrolled to): then the look waits for the list
+    to be drawn and scrolls again."""
+    from playwright.sync_api import Error
+
     size = page.viewport_size
     for _ in range(attempts):
-        locator.scroll_into_view_if_needed()
-        box = locator.bounding_box()
+        try:
+            locator.scroll_into_view_if_needed()
+            box = locator.bounding_box()
+        except Error as exc:  # redrawn between finding the element and scrolling to it: look again
+            if "not attached" not in str(exc):
+                raise
+            page.wait_for_selector("#onemap[data-nearby=loaded]", state="attached", timeout=30_000)
+            continue
         if (
             locator.is_visible()
             and box is not None
