@@ -1,5 +1,6 @@
-"""The list pages on a duty officer's 1920×1080 screen: the tables use the width, so a status badge or a
-reading's time is not broken over two lines (at the former 1200px cap "正常上报" read as 正常 / 上报)."""
+"""Page layout. On a duty officer's 1920×1080 screen the list tables use the width, so a status badge or a
+reading's time is not broken over two lines (at the former 1200px cap "正常上报" read as 正常 / 上报); on a
+phone (390×844) the top bar is two short rows, its links unbroken."""
 
 import pytest
 
@@ -34,3 +35,35 @@ ONE_LINE = """els => els.filter(e => {
     }
     return tops.size > 1;
 }).map(e => e.textContent.trim())"""
+
+
+# Where the top bar's parts lie: the rows they sit on (by their vertical centre), the window's widths.
+BAR = """() => {
+    const mid = (e) => { const r = e.getBoundingClientRect(); return Math.round(r.top + r.height / 2); };
+    const bar = document.querySelector("header.topbar");
+    return {
+        first: [".brand", ".tools select", ".tools .logout button"].map((s) => mid(bar.querySelector(s))),
+        nav: [...bar.querySelectorAll(".mainnav a")].map(mid),
+        navTop: bar.querySelector(".mainnav").getBoundingClientRect().top,
+        firstBottom: bar.querySelector(".brand").getBoundingClientRect().bottom,
+        wide: document.documentElement.scrollWidth > window.innerWidth + 1,
+    };
+}"""
+
+
+@pytest.mark.parametrize("username", ["team_leader", "siming_officer"])
+def test_phone_bar_is_two_short_rows_on_every_page(page, demo_live_server, username):
+    """On a phone every page but the one-map (which has its own single-row bar) gets the compact bar: the
+    brand, language and log-out on one row, the navigation one scrolling row beneath, no link broken over
+    two lines ("修改密/码", "退出登/录" before), the window no wider than the screen."""
+    base = demo_live_server.url
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, base, username)
+    for path in ("/resources/", "/account/password/", "/map/"):
+        page.goto(f"{base}{path}")
+        bar = page.evaluate(BAR)
+        assert len(set(bar["first"])) == 1, (path, bar)
+        assert len(set(bar["nav"])) == 1 and bar["navTop"] >= bar["firstBottom"] - 1, (path, bar)
+        assert not bar["wide"], (path, bar)
+        assert page.eval_on_selector_all(".tools .account, .tools button, .mainnav a", ONE_LINE) == [], path
+        assert page.locator("main").is_visible()
