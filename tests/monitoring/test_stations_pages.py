@@ -117,3 +117,17 @@ def test_the_alarm_list_shows_the_worst_first_and_says_what_is_awaited(city_admi
     assert levels == ["orange", "yellow", "blue", "blue"], levels
     text = visible_text(html)
     assert "待确认" in text and "开放" not in text
+
+
+def test_the_duty_panel_lists_the_alarms_awaiting_acknowledgement_first(city_admin):
+    """An acknowledged red alarm has had its look: the open ones, worst first, come before it on the duty
+    screen, so a dozen acknowledged alarms never push a new one out of the panel."""
+    from tests.support.monitoring import alarm_in
+
+    alarm_in(level="red", state="acknowledged")
+    alarm_in(level="blue")
+    alarm_in(level="orange")
+    html = city_admin.get("/duty/").content.decode()
+    panel = html[html.index('id="duty-alarms"') :]
+    rows = re.findall(r'<li class="level-\w+" data-id="\d+" data-state="(\w+)" data-level="(\w+)"', panel)
+    assert rows == [("open", "orange"), ("open", "blue"), ("acknowledged", "red")], rows
