@@ -131,3 +131,14 @@ def test_the_duty_panel_lists_the_alarms_awaiting_acknowledgement_first(city_adm
     panel = html[html.index('id="duty-alarms"') :]
     rows = re.findall(r'<li class="level-\w+" data-id="\d+" data-state="(\w+)" data-level="(\w+)"', panel)
     assert rows == [("open", "orange"), ("open", "blue"), ("acknowledged", "red")], rows
+
+
+def test_the_duty_panel_shows_an_alarms_peak_beside_its_latest_value(city_admin):
+    """An orange gust alarm whose latest reading fell back (7.3 m/s) says what raised it (峰值 25.5)."""
+    from citywatch.monitoring.models import Alarm
+    from tests.support.monitoring import alarm_in
+
+    alarm = alarm_in(level="orange")
+    Alarm.objects.filter(pk=alarm.pk).update(value=7.3, peak_value=25.5)
+    text = visible_text(city_admin.get("/duty/").content.decode())
+    assert "7.3 mm" in text and "峰值 25.5 mm" in text, text
