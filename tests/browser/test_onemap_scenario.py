@@ -252,6 +252,11 @@ def test_flood_in_jimei_recorded_by_place_search(browser, demo_live_server, jime
         page.wait_for_selector("#onemap[data-nearby=loaded]", state="attached", timeout=30_000)
         assert window_still(page)
 
+        # The incident's status and the buttons that move it, without scrolling anything (on a phone too).
+        page.wait_for_selector("#transitions button", timeout=15_000)
+        for part in ("#incident-status", "#transitions button >> nth=0"):
+            assert seen_as_is(page, page.locator(part)), part
+
         if width >= 1920:
             # On a 1080p screen the answers are all there at once, nothing scrolled: the nearest team of a
             # type the flood calls for, the nearest open shelter with room, the population within 15 min.
