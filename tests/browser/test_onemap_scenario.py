@@ -169,6 +169,17 @@ def seen_as_is(page, locator) -> bool:
     )
 
 
+def shown_in_head(page, selector) -> bool:
+    """The element lies within the visible part of the panel's head (which scrolls on its own), the head
+    not scrolled: not clipped below it."""
+    return page.eval_on_selector(
+        selector,
+        """e => { const head = e.closest('.panel-head'); const h = head.getBoundingClientRect();
+                  const b = e.getBoundingClientRect();
+                  return head.scrollTop === 0 && b.top >= h.top && b.bottom <= h.bottom; }""",
+    )
+
+
 def window_still(page) -> bool:
     """The window itself has not scrolled and has nothing to scroll to."""
     return page.evaluate(
@@ -246,7 +257,10 @@ def test_flood_in_jimei_recorded_by_place_search(browser, demo_live_server, jime
         page.fill("#id_people_trapped", "6")
         page.fill("#id_caller_name", "王小明")
         page.fill("#id_caller_phone", "13800000000")
-        page.fill("#id_description", "低洼处积水一米，六名居民被困家中。")
+        page.fill(
+            "#id_description",
+            "低洼处积水一米，六名居民被困家中。台风暴雨仍在持续，积水还在上涨，附近道路已无法通行，需冲锋舟进入。",
+        )
         page.click("#incident-form button[type=submit]")
         page.wait_for_url(re.compile(r"/incidents/\d+/$"), timeout=30_000)  # not the form's own address
         page.wait_for_selector("#onemap[data-nearby=loaded]", state="attached", timeout=30_000)
@@ -255,7 +269,7 @@ def test_flood_in_jimei_recorded_by_place_search(browser, demo_live_server, jime
         # The incident's status and the buttons that move it, without scrolling anything (on a phone too).
         page.wait_for_selector("#transitions button", timeout=15_000)
         for part in ("#incident-status", "#transitions button >> nth=0"):
-            assert seen_as_is(page, page.locator(part)), part
+            assert seen_as_is(page, page.locator(part)) and shown_in_head(page, part), part
 
         if width >= 1920:
             # On a 1080p screen the answers are all there at once, nothing scrolled: the nearest team of a
