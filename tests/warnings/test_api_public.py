@@ -125,6 +125,7 @@ def test_public_page_and_json(anon):
     assert "public" in page["Cache-Control"] and "max-age" in page["Cache-Control"]
     text = page.content.decode()
     assert issued["headline"] in text and "停课" in text and 'lang="zh-CN"' in text
+    assert '<label for="area">所在区</label>' in text  # not a bare 区
     assert "Cookie" not in page.get("Vary", "")
     lon, lat = place(TONGAN)
     data = anon.get("/public/warnings.json", {"lon": lon, "lat": lat}).json()
