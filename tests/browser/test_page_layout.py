@@ -2,7 +2,11 @@
 reading's time is not broken over two lines (at the former 1200px cap "正常上报" read as 正常 / 上报); on a
 phone (390×844) the top bar is two short rows, its links unbroken."""
 
+import importlib
+import os
+
 import pytest
+from django.apps import apps
 
 from tests.browser.test_monitoring_duty import small_monitoring_demo
 from tests.support.browser import login
@@ -67,3 +71,21 @@ def test_phone_bar_is_two_short_rows_on_every_page(page, demo_live_server, usern
         assert not bar["wide"], (path, bar)
         assert page.eval_on_selector_all(".tools .account, .tools button, .mainnav a", ONE_LINE) == [], path
         assert page.locator("main").is_visible()
+
+
+def test_a_list_table_on_a_phone_keeps_names_whole(page, demo_live_server):
+    """The alarm list at 390×844: the station's name is not broken after every character (columns one
+    character wide), the table scrolls sideways in its own box and the window stays the screen's width."""
+    from tests.support.monitoring import alarm_in
+
+    importlib.import_module("citywatch.monitoring.migrations.0002_variables").seed(apps, None)
+    alarm = alarm_in(level="orange")
+    base = demo_live_server.url
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, base, "duty_officer")
+    page.goto(f"{base}/monitoring/alarms/")
+    link = f'#alarm-table tr[data-id="{alarm.pk}"] td:nth-child(2) a'
+    assert page.eval_on_selector_all(link, ONE_LINE) == [], alarm.station.name
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+    os.makedirs("var/screenshots", exist_ok=True)
+    page.screenshot(path="var/screenshots/alarm-list-phone.png")  # looked at by people, not compared
