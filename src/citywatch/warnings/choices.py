@@ -54,7 +54,7 @@ class Source(models.TextChoices):
     """Who issued the warning: CityWatch's own command centre (drafted by hand or from a proposal
     computed from the monitoring data), or an official issuer whose CAP was imported."""
 
-    CITYWATCH = "citywatch", _("CityWatch")
+    CITYWATCH = "citywatch", pgettext_lazy("warning source", "CityWatch")  # 本中心: ours, not the brand
     OFFICIAL = "official", _("Official issuer")
 
 
