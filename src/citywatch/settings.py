@@ -347,7 +347,7 @@ CITYWATCH_MQTT_CLIENT_ID = env_str("CITYWATCH_MQTT_CLIENT_ID", "citywatch-ingest
 CITYWATCH_WARNINGS_DUTY_OFFICER_ISSUES_LOW = env_bool("CITYWATCH_WARNINGS_DUTY_OFFICER_ISSUES_LOW", False)
 # CAP: the sender of the alerts CityWatch publishes (no spaces or commas) and the issuer's name.
 CITYWATCH_CAP_SENDER = env_str("CITYWATCH_CAP_SENDER", "citywatch@xiamen.example.cn")
-CITYWATCH_CAP_SENDER_NAME = env_str("CITYWATCH_CAP_SENDER_NAME", "厦门市应急指挥中心 CityWatch")
+CITYWATCH_CAP_SENDER_NAME = env_str("CITYWATCH_CAP_SENDER_NAME", "厦门市应急指挥中心")  # shown to the public
 CITYWATCH_CAP_MAX_BYTES = env_int("CITYWATCH_CAP_MAX_BYTES", 1024 * 1024)
 # Feeds of official CAP alerts polled by the worker (one URL each; also manageable as CapFeed rows).
 CITYWATCH_CAP_FEEDS = env_list("CITYWATCH_CAP_FEEDS", [])

@@ -67,6 +67,9 @@ def test_rings_and_ranking_by_road(page, demo_live_server, scene):  # noqa: F811
     try:
         mode = page.locator(".nearby-mode")
         assert mode.get_attribute("data-mode") == "road", mode.inner_text()
+        # Said in words, not by the network's file name (xiamen-synthetic-roads.osm.pbf before).
+        said = mode.inner_text()
+        assert "通行时间按路网计算" in said and ".pbf" not in said, said
         page.wait_for_function(
             "() => window.citywatchLayers && window.citywatchLayers.rings && window.citywatchLayers.rings[5]",
             timeout=20_000,

@@ -127,11 +127,20 @@ def jimei(demo_live_server, estimated):
 def in_view(page, locator, attempts: int = 5) -> bool:
     """The element is shown and lies within the viewport (after scrolling its own panel, never the
     window). A live event may redraw the ranked list between the scroll and the look (a new element,
-    not scrolled to): then the look waits for the list to be drawn and scrolls again."""
+    not scrolled to, or the old one detached while being scrolled to): then the look waits for the list
+    to be drawn and scrolls again."""
+    from playwright.sync_api import Error
+
     size = page.viewport_size
     for _ in range(attempts):
-        locator.scroll_into_view_if_needed()
-        box = locator.bounding_box()
+        try:
+            locator.scroll_into_view_if_needed()
+            box = locator.bounding_box()
+        except Error as exc:  # redrawn between finding the element and scrolling to it: look again
+            if "not attached" not in str(exc):
+                raise
+            page.wait_for_selector("#onemap[data-nearby=loaded]", state="attached", timeout=30_000)
+            continue
         if (
             locator.is_visible()
             and box is not None
@@ -157,6 +166,17 @@ def seen_as_is(page, locator) -> bool:
         and box["x"] >= 0
         and box["y"] + box["height"] <= size["height"]
         and box["x"] + box["width"] <= size["width"]
+    )
+
+
+def shown_in_head(page, selector) -> bool:
+    """The element lies within the visible part of the panel's head (which scrolls on its own), the head
+    not scrolled: not clipped below it."""
+    return page.eval_on_selector(
+        selector,
+        """e => { const head = e.closest('.panel-head'); const h = head.getBoundingClientRect();
+                  const b = e.getBoundingClientRect();
+                  return head.scrollTop === 0 && b.top >= h.top && b.bottom <= h.bottom; }""",
     )
 
 
@@ -237,11 +257,19 @@ def test_flood_in_jimei_recorded_by_place_search(browser, demo_live_server, jime
         page.fill("#id_people_trapped", "6")
         page.fill("#id_caller_name", "王小明")
         page.fill("#id_caller_phone", "13800000000")
-        page.fill("#id_description", "低洼处积水一米，六名居民被困家中。")
+        page.fill(
+            "#id_description",
+            "低洼处积水一米，六名居民被困家中。台风暴雨仍在持续，积水还在上涨，附近道路已无法通行，需冲锋舟进入。",
+        )
         page.click("#incident-form button[type=submit]")
         page.wait_for_url(re.compile(r"/incidents/\d+/$"), timeout=30_000)  # not the form's own address
         page.wait_for_selector("#onemap[data-nearby=loaded]", state="attached", timeout=30_000)
         assert window_still(page)
+
+        # The incident's status and the buttons that move it, without scrolling anything (on a phone too).
+        page.wait_for_selector("#transitions button", timeout=15_000)
+        for part in ("#incident-status", "#transitions button >> nth=0"):
+            assert seen_as_is(page, page.locator(part)) and shown_in_head(page, part), part
 
         if width >= 1920:
             # On a 1080p screen the answers are all there at once, nothing scrolled: the nearest team of a

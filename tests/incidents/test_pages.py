@@ -325,3 +325,26 @@ def test_one_map_has_operations_panel(duty_client):
 def test_team_leader_menu_links_to_the_phone_page(team_leader):
     page = team_leader.get("/m/dispatches/").content.decode()
     assert 'href="/m/dispatches/"' in page
+
+
+def test_one_map_offers_people_not_feed_accounts(duty_client):
+    """A data feed account (a machine writing a source's readings, ``feed-<source>``) covering the area is
+    never offered as a command post leader, a participant or a task owner, nor accepted as one."""
+    from citywatch.core import actions as core_actions
+    from citywatch.core.choices import Role
+    from citywatch.core.errors import Invalid
+    from citywatch.core.models import AdminArea
+    from citywatch.incidents import queries
+
+    core_actions.save_user(
+        username="feed-qx-rain",
+        role=Role.DATA_FEED,
+        jurisdiction=AdminArea.objects.get(code="350200"),
+        must_change_password=False,
+    )
+    incident = new_incident(title="只给人选")
+    body = duty_client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert 'value="duty_officer"' in body and "feed-qx-rain" not in body
+    assert "feed-qx-rain" not in {u.username for u in queries.people_covering(incident)}
+    with pytest.raises(Invalid):
+        queries.person("feed-qx-rain", incident)

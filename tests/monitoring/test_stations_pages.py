@@ -101,3 +101,44 @@ def test_stations_and_alarms_are_filtered_by_the_area_name(small_demo, city_admi
     # A name that matches no area is a warning on the page, not a 500.
     assert city_admin.get("/monitoring/alarms/?area=火星区").status_code == 200
     assert city_admin.get("/monitoring/stations/?area=火星区").status_code == 200
+
+
+def test_the_alarm_list_shows_the_worst_first_and_says_what_is_awaited(city_admin):
+    """On a typhoon night the duty officer reads the orange gust alarm above the newer blue rain sums, and
+    an open alarm reads 待确认 (awaiting acknowledgement), not 开放 (a shelter's "open")."""
+    from tests.support.monitoring import alarm_in
+
+    alarm_in(level="blue")
+    alarm_in(level="orange")
+    alarm_in(level="blue")  # the newest
+    alarm_in(level="yellow", state="acknowledged")
+    html = city_admin.get("/monitoring/alarms/").content.decode()
+    levels = re.findall(r'<tr data-id="\d+" data-state="\w+" data-level="(\w+)"', html)
+    assert levels == ["orange", "yellow", "blue", "blue"], levels
+    text = visible_text(html)
+    assert "待确认" in text and "开放" not in text
+
+
+def test_the_duty_panel_lists_the_alarms_awaiting_acknowledgement_first(city_admin):
+    """An acknowledged red alarm has had its look: the open ones, worst first, come before it on the duty
+    screen, so a dozen acknowledged alarms never push a new one out of the panel."""
+    from tests.support.monitoring import alarm_in
+
+    alarm_in(level="red", state="acknowledged")
+    alarm_in(level="blue")
+    alarm_in(level="orange")
+    html = city_admin.get("/duty/").content.decode()
+    panel = html[html.index('id="duty-alarms"') :]
+    rows = re.findall(r'<li class="level-\w+" data-id="\d+" data-state="(\w+)" data-level="(\w+)"', panel)
+    assert rows == [("open", "orange"), ("open", "blue"), ("acknowledged", "red")], rows
+
+
+def test_the_duty_panel_shows_an_alarms_peak_beside_its_latest_value(city_admin):
+    """An orange gust alarm whose latest reading fell back (7.3 m/s) says what raised it (峰值 25.5)."""
+    from citywatch.monitoring.models import Alarm
+    from tests.support.monitoring import alarm_in
+
+    alarm = alarm_in(level="orange")
+    Alarm.objects.filter(pk=alarm.pk).update(value=7.3, peak_value=25.5)
+    text = visible_text(city_admin.get("/duty/").content.decode())
+    assert "7.3 mm" in text and "峰值 25.5 mm" in text, text

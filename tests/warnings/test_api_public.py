@@ -125,6 +125,8 @@ def test_public_page_and_json(anon):
     assert "public" in page["Cache-Control"] and "max-age" in page["Cache-Control"]
     text = page.content.decode()
     assert issued["headline"] in text and "停课" in text and 'lang="zh-CN"' in text
+    assert '<label for="area">所在区</label>' in text  # not a bare 区
+    assert "厦门市应急指挥中心" in text and "应急指挥中心 CityWatch" not in text  # the issuer alone
     assert "Cookie" not in page.get("Vary", "")
     lon, lat = place(TONGAN)
     data = anon.get("/public/warnings.json", {"lon": lon, "lat": lat}).json()

@@ -48,6 +48,11 @@ def test_draft_submit_approve_lift_through_the_pages():
     assert warning.status == "issued"
     page = commander.get(f"/warnings/{warning.pk}/").content.decode()
     assert "&lt;alert" in page and 'value="lift"' in page
+    # The version's CAP message type in words (发布, as the glossary has it), not the code "Alert".
+    assert "<td>发布</td>" in page and "<td>Alert</td>" not in page
+    # The list names our own warnings' source 本中心, not the product name.
+    listing = commander.get("/warnings/").content.decode()
+    assert "<td>本中心</td>" in listing and "<td>CityWatch</td>" not in listing
     duty_screen = commander.get("/duty/").content.decode()
     assert "panel-warnings-overview" in duty_screen and warning.headline in duty_screen
     # the inspector sees it but has no buttons

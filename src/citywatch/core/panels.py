@@ -55,7 +55,7 @@ class Panel:
     permission: str | None = None
     script: str | None = None  # a static path (``monitoring/js/alarms-panel.js``), loaded once
     stylesheet: str | None = None  # a static path (``monitoring/css/monitoring.css``), linked once
-    wide: bool = False  # spans the whole width of the screen's grid
+    wide: bool = False  # spans the screen's grid (its full width; from 1600px the three incident columns)
     extra: dict = field(default_factory=dict, compare=False)  # free for the owning app
 
     @property

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class StationKind(models.TextChoices):
@@ -42,7 +43,7 @@ class AlarmState(models.TextChoices):
     """open → acknowledged (a duty officer, with a note) → cleared (the value came back) → closed.
     An alarm may clear before anyone acknowledged it; "open" and "acknowledged" are the live states."""
 
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("alarm state", "Open")  # 待确认, not yet acknowledged
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     CLEARED = "cleared", _("Cleared")
     CLOSED = "closed", _("Closed")

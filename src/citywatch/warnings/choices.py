@@ -6,6 +6,7 @@ No. 16 and the other hazards a city warns of); the four levels are fixed by the 
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Level(models.TextChoices):
@@ -53,7 +54,7 @@ class Source(models.TextChoices):
     """Who issued the warning: CityWatch's own command centre (drafted by hand or from a proposal
     computed from the monitoring data), or an official issuer whose CAP was imported."""
 
-    CITYWATCH = "citywatch", _("CityWatch")
+    CITYWATCH = "citywatch", pgettext_lazy("warning source", "CityWatch")  # 本中心: ours, not the brand
     OFFICIAL = "official", _("Official issuer")
 
 
@@ -73,9 +74,9 @@ class Change(models.TextChoices):
 class MsgType(models.TextChoices):
     """CAP msgType of a version."""
 
-    ALERT = "Alert", "Alert"
-    UPDATE = "Update", "Update"
-    CANCEL = "Cancel", "Cancel"
+    ALERT = "Alert", pgettext_lazy("CAP msgType", "Alert")
+    UPDATE = "Update", pgettext_lazy("CAP msgType", "Update")
+    CANCEL = "Cancel", pgettext_lazy("CAP msgType", "Cancel")
 
 
 class ProposalStatus(models.TextChoices):

@@ -20,20 +20,25 @@ def covering_paths(area_path: str) -> list[str]:
 
 
 class UserQuerySet(BumpsAccessVersion, RestrictedQuerySet):
+    def people(self):
+        """Active persons: a data feed account (``feed-<source>``, a machine writing readings) is never
+        offered a role, a task or an order."""
+        return self.filter(is_active=True).exclude(role=Role.DATA_FEED)
+
     def covering(self, area):
-        """Active users whose jurisdiction covers ``area`` (it or an area above it): the people who can
+        """Active persons whose jurisdiction covers ``area`` (it or an area above it): the people who can
         take a role in what happens there, own its tasks or answer its orders."""
-        return self.filter(is_active=True, jurisdiction__path__in=covering_paths(area.path)).select_related(
-            "jurisdiction"
+        return (
+            self.people()
+            .filter(jurisdiction__path__in=covering_paths(area.path))
+            .select_related("jurisdiction")
         )
 
     def covering_each(self, areas) -> dict[int, list]:
         """``covering`` for many areas in one query: area id → the users covering it."""
         areas = list(areas)
         paths = {p for a in areas for p in covering_paths(a.path)}
-        people = list(
-            self.filter(is_active=True, jurisdiction__path__in=paths).select_related("jurisdiction")
-        )
+        people = list(self.people().filter(jurisdiction__path__in=paths).select_related("jurisdiction"))
         return {a.pk: [u for u in people if a.path.startswith(u.jurisdiction.path)] for a in areas}
 
 

@@ -20,6 +20,10 @@ RANK = Case(
     output_field=IntegerField(),
 )
 
+# Those still to acknowledge first (an acknowledged alarm has had its look; "acknowledged" sorted before
+# "open" by name, so the ones awaiting the officer slid below the dozen shown).
+AWAITING = Case(When(state=AlarmState.OPEN, then=Value(1)), default=Value(0), output_field=IntegerField())
+
 
 def alarms_panel(request) -> dict | None:
     user = request.user
@@ -29,8 +33,8 @@ def alarms_panel(request) -> dict | None:
     rule_alarms = live.filter(kind=AlarmKind.RULE)
     shown = list(
         rule_alarms.select_related("station", "station__area", "rule", "rule__variable")
-        .annotate(rank=RANK)
-        .order_by("state", "-rank", "-opened_at", "-id")[:SHOWN]
+        .annotate(rank=RANK, waiting=AWAITING)
+        .order_by("-waiting", "-rank", "-opened_at", "-id")[:SHOWN]
     )
     return {
         "alarms": shown,

@@ -772,8 +772,9 @@
       { lon: lon.toFixed(5), lat: lat.toFixed(5) }, true)));
     const mode = para("nearby-mode " + (estimated ? "estimated" : "road"), estimated
       ? gettext("Travel times are estimated: no road network is loaded, so they come from straight-line distance, a detour factor and an average speed.")
-      : interpolate(gettext("Travel times by road (network: %(source)s)."), { source: answer.network.source || "–" }, true));
+      : gettext("Travel times by road."));
     mode.dataset.mode = estimated ? "estimated" : "road";
+    if (!estimated && answer.network.source) mode.title = answer.network.source;  // the file, for whoever asks
     summary.appendChild(mode);
     if (answer.network && answer.network.synthetic) summary.appendChild(para("nearby-mode estimated", gettext("The road network is synthetic (demo).")));
     if (answer.origin && answer.origin.on_network === false && !estimated) {

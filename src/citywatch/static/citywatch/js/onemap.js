@@ -614,8 +614,9 @@
       let shownTotal = 0;
       const mode = el("p", "nearby-mode " + (estimated ? "estimated" : "road"), estimated
         ? gettext("Travel times are estimated: no road network is loaded, so they come from straight-line distance, a detour factor and an average speed.")
-        : interpolate(gettext("Travel times by road (network: %(source)s)."), { source: answer.network.source || "–" }, true));
+        : (answer.network.synthetic ? gettext("Travel times by road (the synthetic demo network).") : gettext("Travel times by road.")));
       mode.dataset.mode = estimated ? "estimated" : "road";
+      if (!estimated && answer.network.source) mode.title = answer.network.source;  // the file, for whoever asks
       const groups = [];
       // Maritime search and rescue first for an incident at sea.
       const order = incident.at_sea ? ["facilities"].concat(kinds.filter((k) => k !== "facilities")) : kinds;
