@@ -187,3 +187,35 @@ def test_two_concurrent_issues_cannot_overdraw():
     assert isinstance(results["second"], Conflict), results
     assert balance(depot, item) == 40 == ledger_sum(depot, item)
     assert StockMovement.objects.filter(depot=depot, kind="issue").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_receipt_of_many_lines_writes_what_one_movement_each_would():
+    """``receive_stock`` (an opening stock, a delivery of many lines) leaves the same ledger lines and
+    balances as ``record_movement`` per line, onto a new pair and onto one that already holds stock."""
+    depot, other = make_depot(), make_depot(name="湖里区应急物资储备库（测试）", code="350206")
+    jackets, tents = make_item(), make_item(code="ZP-TEST", name="帐篷", unit="顶")
+    actions.record_movement(depot, jackets, "receipt", 40)
+    lines = actions.receive_stock(
+        [(depot, jackets, 60), (depot, tents, "12.5"), (other, jackets, 7)], reference="REC-9", note="到货"
+    )
+    assert [(m.kind, m.delta, m.balance_after) for m in lines] == [
+        ("receipt", 60, 100),
+        ("receipt", Decimal("12.5"), Decimal("12.5")),
+        ("receipt", 7, 7),
+    ]
+    for d, i, expected in [(depot, jackets, 100), (depot, tents, Decimal("12.5")), (other, jackets, 7)]:
+        assert balance(d, i) == expected == ledger_sum(d, i)
+    assert StockMovement.objects.filter(reference="REC-9", note="到货").count() == 3
+
+
+@pytest.mark.django_db
+def test_a_receipt_with_one_bad_line_writes_nothing():
+    depot, item = make_depot(), make_item()
+    tents = make_item(code="ZP-TEST", name="帐篷", unit="顶")
+    before = StockMovement.objects.count()
+    with translation.override("zh-hans"), pytest.raises(ActionError, match="数量必须为正数"):
+        actions.receive_stock([(depot, tents, 5), (depot, item, 0)])
+    with pytest.raises(ActionError):
+        actions.receive_stock([(depot, item, 5), (depot, item, 6)])
+    assert StockMovement.objects.count() == before and not StockBalance.objects.filter(depot=depot).exists()

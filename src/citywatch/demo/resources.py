@@ -5,7 +5,7 @@ districts' land (``demo.land``: the boundaries take in their waters); every loca
 ``synthetic=True`` and named with the suffix （演示）. The
 load is deterministic (one numpy generator per section, derived from the seed) and idempotent: every
 record has a stable external id (``demo-…``), a second load compares and writes nothing, and the
-initial stock is received once per (depot, item) through the ledger (``record_movement``).
+initial stock is received once per (depot, item) through the ledger (``receive_stock``).
 
 Writing: the records go through the importers' bulk write, ``resources.actions.save_resources``: new
 rows are inserted in bulk (a per-row ``save()`` of the ~7,000 records would double the demo load time)
@@ -31,7 +31,7 @@ from citywatch.core.choices import AreaLevel
 from citywatch.core.models import AdminArea
 from citywatch.demo.land import district_land
 from citywatch.resources import choices as ch
-from citywatch.resources.actions import changed_fields, record_movement, save_resources
+from citywatch.resources.actions import changed_fields, receive_stock, save_resources
 from citywatch.resources.kinds import kind_of
 from citywatch.resources.models import (
     Depot,
@@ -1033,10 +1033,11 @@ def _depot_specs(city: City, seed: int, no_station: set[str]) -> list[Spec]:
 
 
 def _receive_stock(seed: int, depots: list, items: dict, tally: Tally) -> None:
-    """Initial stock, received once per (depot, item) through the ledger."""
+    """Initial stock, received once per (depot, item) through the ledger (one receipt of many lines)."""
     rng = _rng(seed, 8)
     done = set(StockMovement.objects.filter(reference=STOCK_REFERENCE).values_list("depot_id", "item_id"))
     station_codes = sorted(STATION_ITEMS)
+    receipts = []
     for depot in depots:
         if depot.kind == ch.DepotKind.COMMUNITY_STATION:
             picked = sorted(rng.choice(len(station_codes), 3, replace=False).tolist())
@@ -1049,15 +1050,9 @@ def _receive_stock(seed: int, depots: list, items: dict, tally: Tally) -> None:
             item = items[code]
             if (depot.pk, item.pk) in done:
                 continue
-            record_movement(
-                depot,
-                item,
-                ch.MovementKind.RECEIPT,
-                Decimal(quantity),
-                reference=STOCK_REFERENCE,
-                note="演示初始库存" + SUFFIX,
-            )
-            tally.receipts += 1
+            receipts.append((depot, item, Decimal(quantity)))
+    receive_stock(receipts, reference=STOCK_REFERENCE, note="演示初始库存" + SUFFIX)
+    tally.receipts += len(receipts)
 
 
 @transaction.atomic

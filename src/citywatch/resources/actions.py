@@ -636,6 +636,57 @@ def record_movement(
 
 
 @transaction.atomic
+def receive_stock(receipts, *, reference: str = "", note: str = "", user=None) -> list[StockMovement]:
+    """Receipts for many (depot, item) pairs at once — an opening stock, a delivery note of many lines:
+    the same ledger lines and balances as ``record_movement`` for each, in a few statements. ``receipts``
+    is a list of (depot, item, quantity) with distinct (depot, item) pairs and positive quantities; one
+    bad line refuses them all and nothing is written."""
+    lines = []
+    for depot, item, quantity in receipts:
+        quantity = inputs.quantity(quantity, signed=True)
+        if quantity <= 0:
+            raise ActionError(_("quantity must be positive"))
+        lines.append((depot, item, quantity))
+    pairs = {(depot.pk, item.pk) for depot, item, _quantity in lines}
+    if len(pairs) != len(lines):
+        raise ActionError(_("each depot and item may appear once in a receipt"))
+    if not lines:
+        return []
+    depot_ids = {depot_id for depot_id, _item in pairs}
+    StockBalance.objects.bulk_create(
+        [StockBalance(depot_id=depot_id, item_id=item_id) for depot_id, item_id in pairs],
+        ignore_conflicts=True,
+    )
+    balances = {
+        (b.depot_id, b.item_id): b
+        for b in StockBalance.objects.select_for_update().filter(depot_id__in=depot_ids)
+        if (b.depot_id, b.item_id) in pairs
+    }
+    now = timezone.now()
+    actor_user = user or current_actor().user
+    movements = []
+    for depot, item, quantity in lines:
+        balance = balances[(depot.pk, item.pk)]
+        balance.quantity += quantity
+        balance.updated_at = now
+        movements.append(
+            StockMovement(
+                depot=depot,
+                item=item,
+                kind=MovementKind.RECEIPT,
+                delta=quantity,
+                balance_after=balance.quantity,
+                time=now,
+                user=actor_user if getattr(actor_user, "pk", None) else None,
+                reference=reference[:100],
+                note=note[:200],
+            )
+        )
+    StockBalance.objects.bulk_update(list(balances.values()), ["quantity", "updated_at"], batch_size=500)
+    return StockMovement.objects.bulk_create(movements, batch_size=500)
+
+
+@transaction.atomic
 def transfer(source: Depot, target: Depot, item: SupplyItem, quantity, *, reference: str = "", user=None):
     """Move stock between depots: two ledger lines that point at each other, or nothing."""
     if source.pk == target.pk:
