@@ -77,17 +77,26 @@ class TokenEntry:
             and self.user.is_active
         )
 
-    def request_user(self):
-        return request_copy(self.user)
+    def request_user(self, version: int | None = None):
+        return request_copy(self.user, version)
 
 
-def request_copy(template):
-    """A copy of a kept user for one request, with its own copy of the jurisdiction."""
+def request_copy(template, version: int | None = None):
+    """A copy of a kept user for one request, with its own copy of the jurisdiction; ``version``: the
+    access version this request was authenticated under (``version_seen``)."""
     user = copy.copy(template)  # Model.__getstate__ copies ``_state`` and its fields cache
     area = template._state.fields_cache.get("jurisdiction")
     if area is not None:
         user._state.fields_cache["jurisdiction"] = copy.copy(area)
+    user._access_version = version
     return user
+
+
+def version_seen(user) -> int | None:
+    """The access version the request of ``user`` was authenticated under (read once per request by the
+    token or session check), else the version now."""
+    version = getattr(user, "_access_version", None)
+    return current_version() if version is None else version
 
 
 def keep_permissions(user) -> None:
@@ -143,6 +152,10 @@ class TokenCache:
             self.loads = 0
 
     def get(self, key_id: str) -> TokenEntry | None:
+        return self.lookup(key_id)[0]
+
+    def lookup(self, key_id: str) -> tuple[TokenEntry | None, int | None]:
+        """The token's entry and the access version it was checked under."""
         version = current_version()
         if version is not None:
             with self.lock:
@@ -150,7 +163,7 @@ class TokenCache:
                     self.version, self.tokens = version, {}
                 entry = self.tokens.get(key_id)
             if entry is not None:
-                return entry
+                return entry, version
         entry = load_token(key_id)
         with self.lock:
             self.loads += 1
@@ -158,7 +171,7 @@ class TokenCache:
                 if len(self.tokens) >= self.size:
                     self.tokens = {}
                 self.tokens[key_id] = entry
-        return entry
+        return entry, version
 
     def touch(self, entry: TokenEntry, now) -> None:
         """Record the token's use (``last_used_at``), at most once a minute per process."""
@@ -226,7 +239,7 @@ class SessionCache:
                     self.version, self.sessions = version, {}
                 entry = self.sessions.get(key)
             if entry is not None and entry.expire_date > now and entry.user.is_active:
-                return request_copy(entry.user)
+                return request_copy(entry.user, version)
         user = auth.get_user(request)  # the session row, the user, the session's password hash
         with self.lock:
             self.loads += 1
@@ -240,7 +253,7 @@ class SessionCache:
                 if len(self.sessions) >= self.size:
                     self.sessions = {}
                 self.sessions[key] = entry
-        return request_copy(entry.user)
+        return request_copy(entry.user, version)
 
     @staticmethod
     def _entry(key: str, user, now) -> SessionEntry | None:

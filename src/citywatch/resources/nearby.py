@@ -341,14 +341,14 @@ ANSWERS = Answers()
 def nearby_json(user, lon: float, lat: float, params: NearbyParams, *, input_crs: str = "wgs84") -> bytes:
     """``nearby(…)`` as the JSON of ``NearbyOut`` (validated by it), from ``ANSWERS`` when the same
     question was answered on the same data before."""
-    from citywatch.core.credentials import current_version
+    from citywatch.core.credentials import version_seen
 
     kinds = [kind for kind in params.kind_list if access.can(user, kind.model, "view")]
     if any(access.row_rule(user, kind.model, "view") is not None for kind in kinds):
         return render(nearby(user, lon, lat, params, input_crs=input_crs))
     scope = scope_of(user)
     sources = (routing.get_engine(), population.current_population())
-    versions = (RegistryVersion.current(), current_version())
+    versions = (RegistryVersion.current(), version_seen(user))  # the access version: as authenticated
     key = (
         *versions,
         tuple(kind.slug for kind in kinds),
