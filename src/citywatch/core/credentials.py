@@ -29,11 +29,12 @@ a password or a role change take effect at the next request of every process.
 
 from __future__ import annotations
 
-import copy
 import threading
 from dataclasses import dataclass
 
+import django
 from django.conf import settings
+from django.db.models.base import DJANGO_VERSION_PICKLE_KEY
 from django.utils import timezone
 
 from citywatch.core.models import AccessVersion, ApiToken, User
@@ -84,12 +85,22 @@ class TokenEntry:
 def request_copy(template, version: int | None = None):
     """A copy of a kept user for one request, with its own copy of the jurisdiction; ``version``: the
     access version this request was authenticated under (``version_seen``)."""
-    user = copy.copy(template)  # Model.__getstate__ copies ``_state`` and its fields cache
+    user = _copy(template)
     area = template._state.fields_cache.get("jurisdiction")
     if area is not None:
-        user._state.fields_cache["jurisdiction"] = copy.copy(area)
+        user._state.fields_cache["jurisdiction"] = _copy(area)
     user._access_version = version
     return user
+
+
+def _copy(instance):
+    """``copy.copy`` of a model instance without the pickling detour (``Model.__reduce__`` looks the model
+    up in the app registry): ``Model.__getstate__`` copies ``_state`` and its fields cache."""
+    state = instance.__getstate__()
+    state[DJANGO_VERSION_PICKLE_KEY] = django.__version__
+    clone = object.__new__(type(instance))
+    clone.__setstate__(state)
+    return clone
 
 
 def version_seen(user) -> int | None:
