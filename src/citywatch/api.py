@@ -39,14 +39,14 @@ class BearerToken(HttpBearer):
         parts = token.split("_", 2)
         if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
             return None
-        entry = CREDENTIALS.get(parts[1][:16])
+        entry, version = CREDENTIALS.lookup(parts[1][:16])
         if entry is None or not hmac.compare_digest(entry.secret_hash, hash_secret(parts[2])):
             return None
         now = timezone.now()
         if not entry.usable(now):
             return None
         CREDENTIALS.touch(entry, now)
-        user = entry.request_user()
+        user = entry.request_user(version)
         request.user = user
         set_actor_user(user)
         return user

@@ -17,19 +17,32 @@ A live stream (an async streaming response: the Server-Sent Events of ``/events/
 (its database reads when woken, closing it) runs on one thread shared by every stream of the process
 (``STREAM_EXECUTOR``), so 200 open streams hold no request thread and no thread of their own.
 
+One thread hop per request: Django's ASGI handler leaves the event loop three times for a synchronous
+application (the ``request_started`` signal, the middleware and view, closing the response); here the
+request's synchronous part — the signal, the middleware chain in its synchronous mode and the view, and
+closing an answer that is not streamed (``request_finished``) — runs in one call on the request's thread,
+and the event loop then writes the answer. A streamed answer (a live stream, a static file) is sent as
+Django sends it, watching for the client going away, and closed after.
+
 ``CITYWATCH_REQUEST_THREADS=0`` serves with Django's stock handler (the benchmark's baseline).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import SyncToAsync, ThreadSensitiveContext
+from asgiref.sync import SyncToAsync, ThreadSensitiveContext, sync_to_async
 from django.conf import settings
-from django.core.handlers.asgi import ASGIHandler
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.core.handlers.base import BaseHandler
+from django.http import FileResponse
+from django.urls import set_script_prefix
 
 PERSISTENT_CONNECTION_SECONDS = 300
 # The synchronous rest of every live stream of this process (one thread).
@@ -102,6 +115,12 @@ _lease: contextvars.ContextVar[_Lease | None] = contextvars.ContextVar("citywatc
 
 
 class PooledASGIHandler(ASGIHandler):
+    def __init__(self):
+        super().__init__()
+        # The same middleware in their synchronous mode, for the one call on the request's thread.
+        self.synchronous = BaseHandler()
+        self.synchronous.load_middleware(is_async=False)
+
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
@@ -115,6 +134,61 @@ class PooledASGIHandler(ASGIHandler):
         finally:
             _lease.reset(token)
             lease.give_back()
+
+    async def handle(self, scope, receive, send):
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+        response = await sync_to_async(self.serve, thread_sensitive=True)(scope, body_file)
+        if not response.streaming:  # answered and closed on the request's thread: only the bytes are left
+            try:
+                await self.send_response(response, send)
+            finally:
+                body_file.close()
+            return
+
+        async def stream():
+            with contextlib.suppress(asyncio.CancelledError):  # the client went away while it was sent
+                await self.send_response(response, send)
+
+        # As Django's handler: the answer is sent while a disconnect is watched for; whichever ends first
+        # ends the other.
+        tasks = [asyncio.create_task(self.listen_for_disconnect(receive)), asyncio.create_task(stream())]
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in tasks:
+            if task.done():
+                try:
+                    task.result()
+                except RequestAborted:
+                    pass
+                except AssertionError:
+                    body_file.close()
+                    raise
+            else:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if tasks[1].cancelled():
+            await signals.request_finished.asend(sender=self.__class__)
+        else:
+            await sync_to_async(response.close, thread_sensitive=True)()
+        body_file.close()
+
+    def serve(self, scope, body_file):
+        """The synchronous part of a request, on its thread: ``request_started``, the request, the
+        middleware and view; an answer that is not streamed is closed here (``request_finished``)."""
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self.synchronous.get_response(request)
+            response._handler_class = self.__class__
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size
+        if not response.streaming:
+            response.close()
+        return response
 
     async def send_response(self, response, send):
         lease = _lease.get()

@@ -80,7 +80,7 @@ MIDDLEWARE = [
     "citywatch.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "citywatch.core.middleware.AuthenticationMiddleware",  # Django's, sessions kept per process
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "citywatch.core.middleware.ActorMiddleware",

@@ -183,3 +183,15 @@ def test_without_the_version_row_nothing_is_kept(officer):
     loads = CREDENTIALS.loads
     ok(get(plain))
     assert CREDENTIALS.loads == loads + 1
+
+
+def test_a_request_knows_the_access_version_it_was_authenticated_under(officer):
+    """``version_seen``: what the token check read (the nearby answers' key uses it instead of reading the
+    number again); a user not authenticated that way gets the version now."""
+    from citywatch.core.credentials import version_seen
+
+    _user, _token, plain = officer
+    ok(get(plain))
+    entry, version = CREDENTIALS.lookup(plain.split("_", 2)[1])
+    assert version == current_version() and version_seen(entry.request_user(version)) == version
+    assert version_seen(User()) == current_version()

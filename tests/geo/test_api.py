@@ -155,7 +155,9 @@ def test_one_search_per_direction_ranks_as_one_search_per_kind(
 
     monkeypatch.setattr(type(engine), "nearest_by_time", counted)
     params = NearbyParams(kinds=",".join(NEARBY_KINDS), minutes=45, limit=4)
-    for origin in [(LON0 + D, LAT0 + D), (118.09, 24.47), (118.15, 24.73)]:
+    # Many points: the test town's streets (on and beside them), the city (estimated or off the town).
+    grid = [(LON0 + D * (i % 5) / 2, LAT0 + D * (i // 5) / 2) for i in range(25)]
+    for origin in [(LON0 + D, LAT0 + D), (118.09, 24.47), (118.15, 24.73), *grid]:
         searches.clear()
         got = nearby(caller, *origin, params)
         assert sorted(searches) == ["from", "to"]  # one engine search per direction

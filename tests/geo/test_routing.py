@@ -224,6 +224,43 @@ def test_one_grouped_search_answers_what_one_search_per_group_does(
     assert sorted(got.off_network) == sorted(off_network)
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(2, 40),
+    n_cands=st.integers(1, 60),
+    n_groups=st.integers(1, 4),
+    limit=st.one_of(st.none(), st.integers(1, 12)),
+    direction=st.sampled_from(["to", "from"]),
+    road=st.booleans(),
+)
+def test_a_point_snapped_once_and_groups_prepared_once_answer_the_same(
+    seed, n, n_cands, n_groups, limit, direction, road
+):
+    """What the nearby analysis passes (the origin's ``Snap``, prepared candidates and groups) gives the
+    very answer of the plain arguments: the same hits, times and distances to the last bit."""
+    engine = TravelTimeEngine(_random_graph(seed, n, 3 * n) if road else None, snap_limit_m=3000)
+    rng = np.random.default_rng(seed + 3)
+    cands_xy = np.column_stack(
+        [LON0 + rng.uniform(-0.005, 0.025, n_cands), LAT0 + rng.uniform(-0.005, 0.025, n_cands)]
+    )
+    labels = rng.integers(0, n_groups, n_cands)
+    origin = (LON0 + rng.uniform(0, 0.02), LAT0 + rng.uniform(0, 0.02))
+    plain = engine.nearest_by_time(origin, cands_xy, direction, 1800, limit, groups=labels)
+    cands = engine.prepare_candidates(cands_xy)
+    prepared = engine.nearest_by_time(
+        engine.snap_point(origin), cands, direction, 1800, limit, groups=engine.prepare_groups(cands, labels)
+    )
+    assert prepared == plain
+
+
+def test_groups_prepared_for_other_candidates_are_refused(engine):
+    cands = engine.prepare_candidates(np.array([at(2), at(3)]))
+    other = engine.prepare_candidates(np.array([at(2), at(3)]))
+    with pytest.raises(RoutingError, match="other candidates"):
+        engine.nearest_by_time(at(1), cands, "to", 3600, 1, groups=engine.prepare_groups(other, [0, 1]))
+
+
 def test_groups_must_label_every_candidate(engine):
     cands = np.array([at(2), at(3)])
     with pytest.raises(RoutingError, match="one integer label per candidate"):

@@ -160,3 +160,32 @@ def test_a_whole_answer_is_kept_until_the_data_or_the_viewer_changes(city_admin,
     after = city_admin.get("/api/v1/nearby", ASK)
     assert ANSWERS.misses == 4
     assert created.json()["id"] in [i["id"] for i in after.json()["items"] if i["kind"] == "rescue-teams"]
+
+
+def test_an_incidents_nearby_is_the_kept_answer_at_its_point(city_admin):
+    """``GET /incidents/{pk}/nearby`` (the one-map's call) answers from the same prepared candidates and
+    kept answers as ``GET /nearby`` at the incident's point, with the incident's own two fields; the
+    answer is a valid ``IncidentNearbyOut``."""
+    from citywatch.incidents.api.schemas import IncidentNearbyOut
+    from citywatch.incidents.choices import preferred_team_types
+    from citywatch.resources.nearby import ANSWERS
+    from tests.support.builders import new_incident
+
+    incident = new_incident()
+    ask = {k: v for k, v in ASK.items() if k not in ("lon", "lat")}
+    ANSWERS.clear()
+    first = city_admin.get(f"/api/v1/incidents/{incident.pk}/nearby", ask)
+    assert first.status_code == 200, first.content
+    assert first["Content-Type"].startswith("application/json") and first["Cache-Control"] == "no-store"
+    assert (ANSWERS.hits, ANSWERS.misses) == (0, 1)
+    body = IncidentNearbyOut.model_validate_json(first.content)
+    assert body.incident == incident.pk
+    assert body.preferred_team_types == preferred_team_types(incident)
+    again = city_admin.get(f"/api/v1/incidents/{incident.pk}/nearby", ask)
+    assert again.content == first.content and (ANSWERS.hits, ANSWERS.misses) == (1, 1)
+    point = {"lon": incident.location.x, "lat": incident.location.y}
+    at_point = city_admin.get("/api/v1/nearby", {**ask, **point})
+    assert ANSWERS.hits == 2  # the same question, asked by its point
+    expected = at_point.json()
+    got = first.json()
+    assert {k: got[k] for k in expected} == expected and len(expected["items"]) > 0

@@ -25,7 +25,8 @@ class CoreConfig(AppConfig):
     @staticmethod
     def _watch_access():
         """Every write that changes who a request is or what it may do raises the access version
-        (``core.models.access``; the querysets of User, ApiToken and AdminArea do it for bulk writes)."""
+        (``core.models.access``; the querysets of User, ApiToken and AdminArea do it for bulk writes);
+        so does deleting a session row (a logout: ``core.credentials.SESSIONS``)."""
         from django.contrib.auth.models import Group, Permission
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -37,6 +38,11 @@ class CoreConfig(AppConfig):
                 signal.connect(
                     bump_access_version, sender=model, dispatch_uid=f"access-version-{model._meta.label}"
                 )
+        from django.contrib.sessions.models import Session
+
+        from citywatch.core.credentials import bump_on_session_deleted
+
+        post_delete.connect(bump_on_session_deleted, sender=Session, dispatch_uid="access-version-session")
         for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
             m2m_changed.connect(
                 bump_on_relation_change, sender=through, dispatch_uid=f"access-version-{through._meta.label}"

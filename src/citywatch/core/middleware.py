@@ -3,11 +3,13 @@ import logging
 import re
 import uuid
 
+from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthentication
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.db import OperationalError
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext
 
 from citywatch.core.changelog import acting_as
@@ -47,6 +49,23 @@ class ActorMiddleware:
             response = self.get_response(request)
         response["X-Request-ID"] = request.id
         return response
+
+
+class AuthenticationMiddleware(DjangoAuthentication):
+    """Django's, with the session's user kept per process (``core.credentials.SESSIONS``, under the access
+    version): a logged-in browser's request reads neither its session row nor its user."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: session_user(request))
+
+
+def session_user(request):
+    if not hasattr(request, "_cached_user"):
+        from citywatch.core.credentials import SESSIONS
+
+        request._cached_user = SESSIONS.user(request)
+    return request._cached_user
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):

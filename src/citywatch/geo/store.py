@@ -101,7 +101,7 @@ def current_dir(directory: Path) -> Path | None:
 def version_key(directory: Path):
     """Identity of the current version (changes whenever a new one is published); None if none."""
     try:
-        st = os.stat(directory / CURRENT / MANIFEST)
+        st = os.stat(os.path.join(directory, CURRENT, MANIFEST))  # per request: no pathlib objects
     except OSError:
         return None
     return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)

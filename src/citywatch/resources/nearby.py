@@ -208,6 +208,8 @@ class Prepared:
     states: list
     details: list
     candidates: object  # routing Candidates, or None when there are no records
+    groups: object  # the engine's Groups of ``labels`` over ``candidates`` (prepared once), or None
+    shown: dict = field(default_factory=dict, compare=False)  # (language, position) → ``_details`` memo
 
     @classmethod
     def of(cls, engine, tables: list[KindTable], positions: list[np.ndarray]) -> Prepared:
@@ -219,8 +221,10 @@ class Prepared:
         states = [t.states[i] for t, p in pairs for i in p]
         details = [t.details[i] for t, p in pairs for i in p]
         lonlat = np.vstack([t.lonlat[p] for t, p in pairs] or [np.zeros((0, 2))])
+        labels = labels.astype(np.int64)
         candidates = engine.prepare_candidates(lonlat) if len(pks) else None
-        return cls(kinds, labels.astype(np.int64), pks, names, lonlat, states, details, candidates)
+        groups = engine.prepare_groups(candidates, labels) if candidates is not None else None
+        return cls(kinds, labels, pks, names, lonlat, states, details, candidates, groups)
 
 
 class CandidateCache:
@@ -337,16 +341,16 @@ ANSWERS = Answers()
 def nearby_json(user, lon: float, lat: float, params: NearbyParams, *, input_crs: str = "wgs84") -> bytes:
     """``nearby(…)`` as the JSON of ``NearbyOut`` (validated by it), from ``ANSWERS`` when the same
     question was answered on the same data before."""
-    from citywatch.core.credentials import current_version
+    from citywatch.core.credentials import version_seen
 
     kinds = [kind for kind in params.kind_list if access.can(user, kind.model, "view")]
     if any(access.row_rule(user, kind.model, "view") is not None for kind in kinds):
         return render(nearby(user, lon, lat, params, input_crs=input_crs))
     scope = scope_of(user)
     sources = (routing.get_engine(), population.current_population())
+    versions = (RegistryVersion.current(), version_seen(user))  # the access version: as authenticated
     key = (
-        RegistryVersion.current(),
-        current_version(),
+        *versions,
         tuple(kind.slug for kind in kinds),
         scope.everything,
         scope.path,
@@ -361,7 +365,7 @@ def nearby_json(user, lon: float, lat: float, params: NearbyParams, *, input_crs
     )
     body = ANSWERS.get(sources, key)
     if body is None:
-        body = render(nearby(user, lon, lat, params, input_crs=input_crs))
+        body = render(nearby(user, lon, lat, params, input_crs=input_crs, versions=versions))
         ANSWERS.put(sources, key, body)
     return body
 
@@ -371,13 +375,16 @@ def render(answer: Nearby) -> bytes:
     return NearbyOut.model_validate(answer).model_dump_json().encode()
 
 
-def nearby(user, lon: float, lat: float, params: NearbyParams, *, input_crs: str = "wgs84") -> Nearby:
+def nearby(
+    user, lon: float, lat: float, params: NearbyParams, *, input_crs: str = "wgs84", versions: tuple = ()
+) -> Nearby:
     """The registry's resources nearest the WGS-84 point by travel time, as ``user`` may see them: the
     ``params.limit`` fastest of each kind within ``params.minutes``, fastest first (then by kind and id),
-    with the population within ``params.radius_m``."""
+    with the population within ``params.radius_m``. ``versions``: the registry's and the access version
+    if the caller has just read them (else they are read here)."""
     engine = routing.get_engine()
-    snap = engine.snap_point((lon, lat))
-    version = RegistryVersion.current()
+    snap = engine.snap_point((lon, lat))  # once, for both directions' searches
+    version, access_version = versions or (RegistryVersion.current(), None)
     ranked: list[tuple[Prepared, int, object]] = []
     off_network = 0
     for direction in DIRECTIONS:
@@ -386,12 +393,12 @@ def nearby(user, lon: float, lat: float, params: NearbyParams, *, input_crs: str
         if prepared.candidates is None:
             continue
         answer = engine.nearest_by_time(
-            (lon, lat),
+            snap,  # the point snapped once for both directions
             prepared.candidates,
             direction,
             params.minutes * 60,
             params.limit,
-            groups=prepared.labels,
+            groups=prepared.groups,
         )
         off_network += len(answer.off_network)
         ranked += [(prepared, hit.index, hit) for hit in answer.results]
@@ -400,8 +407,10 @@ def nearby(user, lon: float, lat: float, params: NearbyParams, *, input_crs: str
             p.details[i]["leader_id"]
             for p, i, _hit in ranked
             if p.details[i] and p.details[i].get("leader_id") is not None
-        }
+        },
+        access_version,
     )
+    language = translation.get_language()
     items = []
     for prepared, i, hit in ranked:
         kind = prepared.kinds[prepared.labels[i]]
@@ -416,7 +425,7 @@ def nearby(user, lon: float, lat: float, params: NearbyParams, *, input_crs: str
                 eta_s=round(hit.eta_s, 1),
                 eta_method=hit.eta_method,
                 state=prepared.states[i],
-                details=_details(kind, prepared.details[i], leaders),
+                details=_shown(prepared, i, kind, language, leaders),
             )
         )
     items.sort(key=lambda i: (i.eta_s, i.kind.slug, i.id))
@@ -451,13 +460,14 @@ class LeaderNames:
         with self.lock:
             self.version, self.known = None, {}
 
-    def names(self, ids: set[int]) -> dict[int, str]:
+    def names(self, ids: set[int], version: int | None = None) -> dict[int, str]:
+        """``version``: the access version if the caller has just read it (else it is read here)."""
         if not ids:
             return {}
         from citywatch.core.credentials import current_version
         from citywatch.core.models import User
 
-        version = current_version()
+        version = current_version() if version is None else version
         with self.lock:
             if version is None or version != self.version:
                 self.version, self.known = version, {}
@@ -500,6 +510,19 @@ def _label(kind: Kind, field_name: str, value) -> str:
     return label
 
 
+def _shown(prepared: Prepared, i: int, kind: Kind, language: str, leaders: dict[int, str]) -> dict:
+    """``_details`` of the candidate at ``i``, memoised in ``prepared`` per language; only a team's
+    leader on record (a name kept under the access version) is filled in per request."""
+    key = (language, i)
+    shown = prepared.shown.get(key)
+    if shown is None:
+        shown = prepared.shown[key] = _details(kind, prepared.details[i], {})
+    row = prepared.details[i]
+    if row and row.get("leader_id") is not None:
+        return {**shown, "leader": leaders.get(row["leader_id"])}
+    return shown
+
+
 def _details(kind: Kind, row: dict | None, leaders: dict[int, str]) -> dict:
     """The facts the ranked list shows for one record: a team's kind, size, key equipment and leader; a
     shelter's capacity, occupants and free places; a hospital's level and beds."""
@@ -540,9 +563,14 @@ def _details(kind: Kind, row: dict | None, leaders: dict[int, str]) -> dict:
 
 
 # --- the answer, as both routes declare it ---------------------------------------------------------
+# Plain pydantic models read from the answer's attributes (``from_attributes``), like ``NearbyItemOut``:
+# ninja's ``Schema`` wraps every object it validates in a resolver (``DjangoGetter``), which cost as much
+# as writing the whole answer. The JSON and the OpenAPI document are the same.
 
 
-class OriginOut(Schema):
+class OriginOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     lon: float
     lat: float
     snapped_node: int | None
@@ -595,12 +623,16 @@ class NearbyItemOut(BaseModel):
         return getattr(value, "slug", value)
 
 
-class PopulationOut(Schema):
+class PopulationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     radius_m: float
     persons: int | None = Field(description="persons within the radius (None without a population grid)")
 
 
-class NearbyOut(Schema):
+class NearbyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     origin: OriginOut
     network: NetworkOut
     items: list[NearbyItemOut] = Field(description="fastest first")

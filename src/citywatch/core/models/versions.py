@@ -34,8 +34,10 @@ class VersionCounter(models.Model):
         """The number, or None when the row is missing (a test flushed the tables). Read at every request
         that uses a derived copy: one indexed row, without the ORM's cost of building a query."""
         using = using or router.db_for_read(cls)
+        # The row's id written into the statement (an integer constant): without parameters, Django's
+        # SQLite cursor does not rewrite the statement's placeholders at every call.
         with connections[using].cursor() as cursor:
-            cursor.execute(f"SELECT value FROM {cls._meta.db_table} WHERE id = %s", [cls.ROW])  # noqa: S608
+            cursor.execute(f"SELECT value FROM {cls._meta.db_table} WHERE id = {int(cls.ROW)}")  # noqa: S608
             row = cursor.fetchone()
         return None if row is None else int(row[0])
 

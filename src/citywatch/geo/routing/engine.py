@@ -63,7 +63,9 @@ from citywatch.geo.distance import (
     LocalProjection,
     PointIndex,
     as_lonlat_array,
+    chord_to_m,
     haversine_m,
+    unit_vectors,
 )
 from citywatch.geo.routing.graph import RoadGraph
 from citywatch.geo.routing.results import ESTIMATED, ROAD, STRAIGHT_LINE, Hit, Isochrone, Nearest, Route, Snap
@@ -160,18 +162,24 @@ class Candidates:
             if len(self._group_trees) >= CANDIDATE_CACHE_SIZE:
                 self._group_trees = {}  # a new dict, not a mutation: other threads may be reading
             self._group_trees[groups.key] = trees
-        out = np.full(groups.count, np.nan)
-        for g, tree in enumerate(trees):  # one query per group (a handful of kinds)
+        # One k-d tree query per group (a handful of kinds), the origin's unit vector computed once and
+        # the chords converted together: the same figures as ``PointIndex.nearest`` per group.
+        vector = unit_vectors(origin[0:1], origin[1:2])
+        chords = np.full(groups.count, np.nan)
+        for g, tree in enumerate(trees):
             if tree is not None:
-                dist, _ = tree.nearest(origin, k=min(k, tree.size))
-                out[g] = float(dist[0, -1])
-        return out
+                chord, _ = tree.tree.query(vector, k=min(k, tree.size))
+                chords[g] = np.asarray(chord).reshape(-1)[-1]
+        present = ~np.isnan(chords)
+        chords[present] = chord_to_m(chords[present])
+        return chords
 
 
 class Groups:
     """Group labels of a candidate set (``0 … count-1`` per candidate), with the usable ones' labels."""
 
     def __init__(self, cands: Candidates, labels):
+        self.candidates = cands
         labels = np.asarray(labels)
         if labels.shape != (cands.size,) or (labels.size and not np.issubdtype(labels.dtype, np.integer)):
             raise RoutingError("groups must give one integer label per candidate")
@@ -232,6 +240,11 @@ class TravelTimeEngine:
     def prepare_candidates(self, lonlat) -> Candidates:
         return Candidates(self, lonlat)
 
+    @staticmethod
+    def prepare_groups(candidates: Candidates, labels) -> Groups:
+        """Group labels of prepared candidates, checked and counted once (``nearest_by_time(groups=…)``)."""
+        return Groups(candidates, labels)
+
     def _candidates(self, candidates) -> Candidates:
         if isinstance(candidates, Candidates):
             if candidates.graph_id != self.graph_id:
@@ -288,7 +301,9 @@ class TravelTimeEngine:
         ``direction="to"``: from each candidate to the origin (teams, depots → incident);
         ``direction="from"``: from the origin to each candidate (incident → shelters, hospitals).
         ``groups``: an integer label per candidate; ``limit`` then applies to each group (the answer
-        is what one call per group would give, fastest first, from one search)."""
+        is what one call per group would give, fastest first, from one search), or those labels
+        prepared once (``prepare_groups``). ``origin_lonlat`` may be this engine's ``snap_point`` of the
+        origin (a ``Snap``), so that a caller asking several questions about one point snaps it once."""
         graph_dir = self._direction(direction)
         if not max_seconds > 0:
             raise RoutingError("max_seconds must be positive")
@@ -296,8 +311,13 @@ class TravelTimeEngine:
             raise RoutingError("limit must be at least 1")
         limit = None if limit is None else int(limit)
         cands = self._candidates(candidates_lonlat)
-        labels = None if groups is None else Groups(cands, groups)
-        origin = self.snap_point(origin_lonlat)
+        if isinstance(groups, Groups):
+            if groups.candidates is not cands:
+                raise RoutingError("groups were prepared for other candidates")
+            labels = groups
+        else:
+            labels = None if groups is None else Groups(cands, groups)
+        origin = origin_lonlat if isinstance(origin_lonlat, Snap) else self.snap_point(origin_lonlat)
         if self.graph is None or not origin.on_network:
             return self._nearest_estimated(origin, cands, direction, float(max_seconds), limit, labels)
         return self._nearest_road(
@@ -388,27 +408,31 @@ class TravelTimeEngine:
         return bool((np.bincount(groups.on_network[found], minlength=groups.count) >= need).all())
 
     def _path_lengths(self, graph_dir: str, pred: np.ndarray, source: int, nodes: np.ndarray) -> np.ndarray:
-        """Length of the tree path source → node for each node (predecessor chains walked together)."""
-        owner_parts, child_parts, parent_parts = [], [], []
-        owner = np.arange(len(nodes))
-        cur = np.asarray(nodes, dtype=np.int64).copy()
-        active = cur != source
-        for _hop in range(self.graph.n_nodes):
-            if not active.any():
+        """Length of the tree path source → node for each node (predecessor chains walked together).
+
+        Every chain takes one step per hop (a finished chain stays at the source: its parent is set to
+        itself), so a hop costs one indexing, and whether all are done is checked every few hops; the
+        edges walked are then looked up at once (the source's self-steps dropped)."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        if not len(nodes):
+            return np.zeros(0)
+        up = pred.astype(np.int64)
+        up[source] = source
+        steps = [nodes]
+        cur = nodes
+        for hop in range(1, self.graph.n_nodes + 1):
+            cur = up[cur]
+            steps.append(cur)
+            if hop % 8 == 0 and (cur == source).all():
                 break
-            owner, cur = owner[active], cur[active]
-            parent = pred[cur].astype(np.int64)
-            owner_parts.append(owner)
-            child_parts.append(cur)
-            parent_parts.append(parent)
-            cur = parent
-            active = cur != source
-        if not owner_parts:
+        walked = np.stack(steps)  # (hops + 1, len(nodes)): row h is each chain's node after h hops
+        child, parent = walked[:-1].ravel(), walked[1:].ravel()
+        moving = child != source
+        if not moving.any():
             return np.zeros(len(nodes))
-        lengths = self.graph.edge_lengths(
-            graph_dir, np.concatenate(parent_parts), np.concatenate(child_parts)
-        )
-        return np.bincount(np.concatenate(owner_parts), weights=lengths, minlength=len(nodes))
+        owner = np.broadcast_to(np.arange(len(nodes)), walked[:-1].shape).ravel()
+        lengths = self.graph.edge_lengths(graph_dir, parent[moving], child[moving])
+        return np.bincount(owner[moving], weights=lengths, minlength=len(nodes))
 
     # --- route -------------------------------------------------------------------------------
     def route(self, origin_lonlat, destination_lonlat) -> Route:

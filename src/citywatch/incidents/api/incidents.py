@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router
 from ninja.responses import Status
@@ -17,6 +17,7 @@ from citywatch.incidents.api.schemas import (
     IncidentDetail,
     IncidentIn,
     IncidentNearbyOut,
+    IncidentNearbyOwn,
     IncidentOut,
     IncidentPatch,
     LocatedOut,
@@ -30,7 +31,7 @@ from citywatch.incidents.api.schemas import (
 from citywatch.incidents.choices import preferred_team_types
 from citywatch.incidents.filters import IncidentFilter
 from citywatch.incidents.models import Incident
-from citywatch.resources.nearby import NearbyParams, nearby
+from citywatch.resources.nearby import NearbyParams, nearby_json
 
 router = Router(tags=["incidents"])
 
@@ -110,8 +111,13 @@ def record_report(request: HttpRequest, pk: int, payload: ReportIn):
 def incident_nearby(request: HttpRequest, pk: int, params: Query[NearbyParams]):
     """The nearby analysis (``GET /nearby``, ``resources.nearby``) at the incident's location."""
     incident = queries.incident_for(request.user, pk)
-    answer = nearby(request.user, incident.location.x, incident.location.y, params)
-    return {"incident": incident.pk, "preferred_team_types": preferred_team_types(incident), **vars(answer)}
+    # The JSON of NearbyOut from the same prepared candidates and kept answers as ``GET /nearby`` (the
+    # one-map asks again at every refresh), then the incident's own two fields.
+    body = nearby_json(request.user, incident.location.x, incident.location.y, params)
+    own = IncidentNearbyOwn(incident=incident.pk, preferred_team_types=preferred_team_types(incident))
+    return HttpResponse(
+        body[:-1] + b"," + own.model_dump_json().encode()[1:], content_type="application/json; charset=utf-8"
+    )
 
 
 @router.get(

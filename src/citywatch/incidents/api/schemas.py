@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, NotRequired
 import shapely.geometry
 from django.utils import timezone
 from ninja import Schema
-from pydantic import Field, PlainSerializer, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, Field, PlainSerializer, StrictFloat, StrictInt, StrictStr
 from typing_extensions import TypedDict
 
 from citywatch.core.api import AreaRef
@@ -230,13 +230,20 @@ class OverdueOut(Schema):
     due_at: datetime.datetime
 
 
-class IncidentNearbyOut(NearbyOut):
-    """The nearby analysis (``GET /nearby``, ``resources.nearby``) at the incident's location."""
+class IncidentNearbyOwn(BaseModel):
+    """``IncidentNearbyOut``'s own fields, written after ``NearbyOut``'s JSON (``incident_nearby``)."""
 
     incident: int
     preferred_team_types: list[str] = Field(
         description="the team kinds this incident's type calls for, first first (PREFERRED_TEAM_TYPES)"
     )
+
+
+class IncidentNearbyOut(NearbyOut):
+    """The nearby analysis (``GET /nearby``, ``resources.nearby``) at the incident's location."""
+
+    incident: int
+    preferred_team_types: list[str] = IncidentNearbyOwn.model_fields["preferred_team_types"]
 
 
 class ReachParams(Schema):
