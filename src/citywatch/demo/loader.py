@@ -20,6 +20,7 @@ from citywatch.core.changelog import acting_as
 from citywatch.core.choices import AreaLevel, ChangeSource, OrganisationKind, PointSource, Role
 from citywatch.core.importers import AreaImporter
 from citywatch.core.models import AdminArea
+from citywatch.core.models.versions import raised_once
 from citywatch.demo.incidents import load_incidents
 from citywatch.demo.land import district_land, sample_in
 from citywatch.demo.monitoring import load_monitoring
@@ -153,7 +154,8 @@ def load_demo(
     password, generated = demo_password()
     # Land first: the basemap's area tiles, cut when the areas commit, put district names on land.
     land = load_demo_land() if with_geo else {}
-    with acting_as(None, ChangeSource.SYSTEM), transaction.atomic():
+    # One transaction; the access and registry versions are raised once at its end, not per row.
+    with acting_as(None, ChangeSource.SYSTEM), transaction.atomic(), raised_once():
         report = AreaImporter().run([DATA / name for name in AREA_FILES])
         placed = place_synthetic_points()
         load_people(password)

@@ -7,14 +7,40 @@ may do) and ``resources.RegistryVersion`` (the registry's records) are the two c
 Each raise adds a random step (1 … 2³¹), not 1: a transaction that raised and then rolled back must not
 leave its number to the next writer, or a copy derived inside it (from rows that never existed) would
 pass for current.
+
+A bulk writer (the demo's load, an import of thousands of rows in one transaction) wraps its writes in
+``raised_once()``: the raises of the block are collected and each counter is raised once when the block
+ends — inside the writing transaction, as the block must be — instead of once per row.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import secrets
 
 from django.db import connections, models, router
 from django.db.models import F
+
+_PENDING: contextvars.ContextVar[set | None] = contextvars.ContextVar("version_raises", default=None)
+
+
+@contextlib.contextmanager
+def raised_once():
+    """Collect the version raises of the block and make each once when it ends (even when it raises: a
+    raise for writes that were rolled back is harmless, a missing one is not). Nested blocks join the
+    outermost."""
+    if _PENDING.get() is not None:
+        yield
+        return
+    token = _PENDING.set(set())
+    try:
+        yield
+    finally:
+        pending = _PENDING.get()
+        _PENDING.reset(token)
+        for counter, using in sorted(pending, key=lambda pair: (pair[0].__name__, pair[1])):
+            counter.bump(using)
 
 
 class VersionCounter(models.Model):
@@ -44,6 +70,10 @@ class VersionCounter(models.Model):
     @classmethod
     def bump(cls, using: str | None = None) -> None:
         using = using or router.db_for_write(cls)
+        pending = _PENDING.get()
+        if pending is not None:
+            pending.add((cls, using))
+            return
         step = 1 + secrets.randbelow(2**31)
         if not cls.objects.using(using).filter(pk=cls.ROW).update(value=F("value") + step):
             # The row is made by the migration; a test that flushed the tables starts it again.
