@@ -129,6 +129,9 @@ class DispatchStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
     EN_ROUTE = "en_route", _("En route")
     ON_SCENE = "on_scene", _("On scene")
+    # The team leader reported the task complete (任务完成); the team stays deployed until the command
+    # releases it.
+    COMPLETED = "completed", _("Completed, awaiting release")
     RELEASED = "released", _("Released")
     RECALLED = "recalled", _("Recalled")
 
@@ -147,4 +150,6 @@ EVENT_KIND_NAMES = {
     "dispatch.*": _("Every dispatch order event"),
     "dispatch.requested": _("Dispatch order sent"),
     "dispatch.recalled": _("Dispatch order recalled"),
+    "dispatch.field_report": _("Field report from a dispatched team"),
+    "dispatch.completed": _("Dispatched team reported its task complete"),
 }

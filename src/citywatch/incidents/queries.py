@@ -27,7 +27,7 @@ from citywatch.core.errors import Invalid, NotFound
 from citywatch.core.models import AdminArea, User
 from citywatch.geo import population, routing
 from citywatch.geo.distance import haversine_m
-from citywatch.incidents.choices import DispatchStatus, IncidentStatus, SupplyStatus
+from citywatch.incidents.choices import DispatchStatus, IncidentStatus, LogKind, SupplyStatus
 from citywatch.incidents.models import (
     CommandPost,
     Dispatch,
@@ -140,6 +140,32 @@ def dispatch_for(user, pk: int, did: int, action: str = "view") -> Dispatch:
     """Dispatch ``did`` of incident ``pk`` as the user may ``action`` it; for a team leader ``change``
     applies their row rule (only the orders assigned to them, else 403)."""
     return access.get_for(user, records(Dispatch), action, incident_id=pk, pk=did)
+
+
+def dispatch_history(user, pk: int, did: int):
+    """The log entries of dispatch ``did`` of incident ``pk`` (its steps and field reports), oldest
+    first, for whoever may see the order (a team leader included: their own orders' history)."""
+    dispatch = dispatch_for(user, pk, did)
+    entries = IncidentLog.objects.filter(incident_id=dispatch.incident_id, kind=LogKind.DISPATCH)
+    return entries.filter(data__dispatch=did).select_related("author").order_by("time", "id")
+
+
+def field_reports_of(dispatches) -> dict[int, list[IncidentLog]]:
+    """The field reports of ``dispatches`` (orders the caller already read through ``dispatches_for``):
+    dispatch pk → its report entries, oldest first."""
+    mine = {d.pk for d in dispatches}
+    if not mine:
+        return {}
+    entries = IncidentLog.objects.filter(
+        incident_id__in={d.incident_id for d in dispatches},
+        kind=LogKind.DISPATCH,
+        data__action="field_report",
+    ).order_by("time", "id")
+    out: dict[int, list[IncidentLog]] = {}
+    for e in entries:
+        if isinstance(e.data, dict) and e.data.get("dispatch") in mine:
+            out.setdefault(e.data["dispatch"], []).append(e)
+    return out
 
 
 def people_covering(incident: Incident):

@@ -240,6 +240,21 @@ register(
         forbidden="team_leader",
         malformed={"body": {"action": "teleport"}},
     ),
+    # Field reports: only the order's recipient (the team leader) sends them.
+    Route(
+        "POST",
+        INCIDENT + "/dispatches/{did}/reports",
+        make=with_dispatch,
+        body={"text": "现场已控制", "rescued": 2, "evacuated": 10},
+        forbidden="team_leader",
+        malformed={"body": {"text": "现场", "rescued": -1}},
+    ),
+    Route(
+        "GET",
+        INCIDENT + "/dispatches/{did}/history",
+        make=with_dispatch,
+        malformed={"path": {"did": "abc"}},
+    ),
     Route("GET", INCIDENT + "/summons", make=incident, malformed={"path": {"pk": "abc"}}),
     Route(
         "POST",

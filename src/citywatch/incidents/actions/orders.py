@@ -49,10 +49,15 @@ ORDER_TRANSITIONS = transitions(
     (D.REQUESTED, "recall", D.RECALLED),  # the command takes back an order nobody has accepted
     (D.ACCEPTED, "depart", D.EN_ROUTE),
     (D.EN_ROUTE, "arrive", D.ON_SCENE),
-    ((D.ACCEPTED, D.EN_ROUTE, D.ON_SCENE), "release", D.RELEASED),
+    # The recipient reports the task complete (任务完成, a closing note required); the resource stays held
+    # until the command releases it.
+    (D.ON_SCENE, "complete", D.COMPLETED),
+    ((D.ACCEPTED, D.EN_ROUTE, D.ON_SCENE, D.COMPLETED), "release", D.RELEASED),
 )
 ORDER_ACTIONS = tuple(dict.fromkeys(a for _, a in ORDER_TRANSITIONS))
-ORDER_TIMESTAMP = stamped(D.ACCEPTED, D.DECLINED, D.EN_ROUTE, D.ON_SCENE, D.RELEASED, D.RECALLED)
+ORDER_TIMESTAMP = stamped(D.ACCEPTED, D.DECLINED, D.EN_ROUTE, D.ON_SCENE, D.COMPLETED, D.RELEASED, D.RECALLED)
+# The states in which the recipient may send field reports (现场报告) from the scene.
+FIELD_REPORT_STATES = frozenset({D.ON_SCENE, D.COMPLETED})
 # The states in which an order holds its resource (the incident cannot close while any does).
 ACTIVE_ORDER = frozenset(state for state, _action in ORDER_TRANSITIONS)
 
@@ -192,12 +197,13 @@ def _publish(kind: OrderKind, order: ResponseOrder, incident: Incident, resource
     subject = {
         "requested": gettext_noop("Order %(number)s: %(name)s to %(incident)s"),
         "recalled": gettext_noop("Order %(number)s recalled: %(name)s, %(incident)s"),
+        "completed": gettext_noop("Order %(number)s task complete: %(name)s, %(incident)s"),
     }[what]
     notify.publish(
         f"{kind.event}.{what}",
         area=incident.area,
         subject=log_text(subject, number=order.number, name=resource.name, incident=incident.title),
-        body=order.recall_reason if what == "recalled" else order.note,
+        body={"recalled": order.recall_reason, "completed": order.completion_note}.get(what, order.note),
         payload={
             kind.noun: order.pk,
             "number": order.number,
@@ -224,6 +230,10 @@ def order_transition(kind: OrderKind, order: ResponseOrder, action: str, user, n
         if not (note or "").strip():
             raise Invalid(_("give the reason for recalling the order"))
         order.recall_reason = note.strip()[:200]
+    if action == "complete":
+        if not (note or "").strip():
+            raise Invalid(_("give a closing note to report the task complete"))
+        order.completion_note = note.strip()[:200]
     resource = kind.resource_model.objects.select_for_update().get(pk=kind.resource_id(order))
     order.save()
     # The resource follows the order only from the state the order put it in: a team or an expert marked
@@ -242,13 +252,109 @@ def order_transition(kind: OrderKind, order: ResponseOrder, action: str, user, n
     )
     if action == "recall":
         _publish(kind, order, incident, resource, "recalled")
+    elif action == "complete":
+        _publish(kind, order, incident, resource, "completed")
     return order
+
+
+FIELD_REPORT_MAX = 500
+# The most people one report may count as rescued or evacuated (a typo guard, not a domain limit).
+FIELD_REPORT_MAX_PEOPLE = 100_000
+
+
+@transaction.atomic
+def field_report(
+    kind: OrderKind,
+    order: ResponseOrder,
+    user,
+    text: str,
+    rescued: int | None = None,
+    evacuated: int | None = None,
+):
+    """A short situation report from the scene (现场报告) by the order's recipient: written to the
+    incident's log as one ``LogKind.DISPATCH`` entry (``data.action`` "field_report", with the counts),
+    so the one-map's log, the order's history and the live streams show it, and published to the outbox
+    (``dispatch.field_report``). Only while the order is on scene or completed (else Conflict); only by
+    the recipient (else Forbidden); text required and bounded, counts non-negative (else Invalid).
+    Returns the log entry."""
+    if not _is_recipient(user, order):
+        raise Forbidden(_("only the team leader who received the order may report from the scene"))
+    text = (text or "").strip()
+    if not text:
+        raise Invalid(_("write what the report says"))
+    if len(text) > FIELD_REPORT_MAX:
+        raise Invalid(_("a field report has at most %(n)s characters") % {"n": FIELD_REPORT_MAX})
+    counts = {"rescued": rescued, "evacuated": evacuated}
+    for value in counts.values():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise Invalid(_("people counts are whole numbers"))
+        if value is not None and not 0 <= value <= FIELD_REPORT_MAX_PEOPLE:
+            raise Invalid(_("people counts are between 0 and %(n)s") % {"n": FIELD_REPORT_MAX_PEOPLE})
+    incident, order = lock_record(order)
+    if order.status not in FIELD_REPORT_STATES:
+        raise Conflict(
+            _("a field report can be sent once the team is on scene; this order is %(status)s")
+            % {"status": D(order.status).label}
+        )
+    resource = getattr(order, kind.resource)
+    entry_text = log_text(gettext_noop("%(name)s field report: %(text)s"), name=resource.name, text=text)
+    if rescued is not None:
+        entry_text += log_text(gettext_noop("; people rescued %(n)s"), n=rescued)
+    if evacuated is not None:
+        entry_text += log_text(gettext_noop("; people evacuated %(n)s"), n=evacuated)
+    entry = append_log(
+        incident,
+        LogKind.DISPATCH,
+        entry_text,
+        user,
+        {
+            kind.noun: order.pk,
+            kind.resource: resource.pk,
+            "action": "field_report",
+            "to": order.status,
+            "report": text,
+            "rescued": rescued,
+            "evacuated": evacuated,
+        },
+    )
+    if kind.event:
+        notify.publish(
+            f"{kind.event}.field_report",
+            area=incident.area,
+            subject=log_text(
+                gettext_noop("Order %(number)s field report: %(name)s, %(incident)s"),
+                number=order.number,
+                name=resource.name,
+                incident=incident.title,
+            ),
+            body=text,
+            payload={
+                kind.noun: order.pk,
+                "number": order.number,
+                "incident": incident.pk,
+                kind.resource: resource.pk,
+                "rescued": rescued,
+                "evacuated": evacuated,
+                "status": order.status,
+            },
+            exercise=incident.exercise,
+            obj=order,
+        )
+    return entry
+
+
+def _is_recipient(user, order: ResponseOrder) -> bool:
+    recipient_id = getattr(order, "assigned_to_id", None)
+    return recipient_id is not None and getattr(user, "pk", None) == recipient_id
 
 
 # --- Dispatch -------------------------------------------------------------------------------------
 
 # What the assigned team leader may do; releasing a team is the command's decision.
-LEADER_ACTIONS = frozenset({"accept", "decline", "depart", "arrive"})
+LEADER_ACTIONS = frozenset({"accept", "decline", "depart", "arrive", "complete"})
+# The steps only the order's recipient takes (the command releases a completed team; it does not
+# complete the task for it).
+RECIPIENT_ACTIONS = frozenset({"complete"})
 TEAM_STATUS_FOR = follows(TeamStatus.DEPLOYED, TeamStatus.AVAILABLE)
 
 
@@ -259,12 +365,19 @@ def may_move_dispatch(user, dispatch: Dispatch, action: str) -> bool:
     rule = access.row_rule(user, Dispatch, "change")
     if rule is not None and not Dispatch.objects.filter(rule, pk=dispatch.pk).exists():
         return False
+    if action in RECIPIENT_ACTIONS:
+        return _is_recipient(user, dispatch)
     if getattr(user, "role", "") == Role.TEAM_LEADER and not user.is_superuser:
         return action in LEADER_ACTIONS
     return True
 
 
 def _authorise_dispatch(user, dispatch: Dispatch, action: str) -> None:
+    if action in RECIPIENT_ACTIONS:
+        # A step the order's status does not allow is a Conflict for anyone (the lifecycle says so).
+        if (dispatch.status, action) in ORDER_TRANSITIONS and not _is_recipient(user, dispatch):
+            raise Forbidden(_("only the team leader who received the order may report the task complete"))
+        return
     if not may_move_dispatch(user, dispatch, action):
         raise Forbidden(
             _("only the assigned team leader may answer this order, and only the command releases")
@@ -319,6 +432,13 @@ def request_dispatch(incident: Incident, team_id: int, user, assigned_to=None, n
     jurisdiction; it becomes deployed in the same transaction. The order goes to ``assigned_to``, else to
     the team's leader on record (a team without one needs someone named: 422)."""
     return place_order(DISPATCH, incident, team_id, user, note, assigned_to=assigned_to)
+
+
+def dispatch_field_report(
+    dispatch: Dispatch, user, text: str, rescued: int | None = None, evacuated: int | None = None
+):
+    """The team leader's field report from the scene (see ``field_report``); returns the log entry."""
+    return field_report(DISPATCH, dispatch, user, text, rescued, evacuated)
 
 
 def dispatch_transition(dispatch: Dispatch, action: str, user, note: str = "") -> Dispatch:

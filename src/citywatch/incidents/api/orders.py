@@ -1,6 +1,7 @@
 """Response orders: rescue teams dispatched and experts summoned, and their steps (accept / decline from
 requested, depart, arrive, release). Team leaders see the dispatches of incidents they may not read and
-answer the orders assigned to them (accept, decline, depart, arrive); the command releases."""
+answer the orders assigned to them (accept, decline, depart, arrive, complete) and send field reports from
+the scene; the command releases."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ from ninja import Router
 from ninja.responses import Status
 
 from citywatch.incidents import actions, queries
-from citywatch.incidents.api.schemas import DispatchIn, DispatchOut, OrderMoveIn, SummonsIn, SummonsOut
+from citywatch.incidents.api.schemas import (
+    DispatchIn,
+    DispatchOut,
+    FieldReportIn,
+    OrderHistoryOut,
+    OrderMoveIn,
+    SummonsIn,
+    SummonsOut,
+)
 from citywatch.incidents.models import Dispatch, ExpertSummons
 
 router = Router(tags=["response orders"])
@@ -38,6 +47,33 @@ def move_dispatch(request: HttpRequest, pk: int, did: int, payload: OrderMoveIn)
     releases. The team's status follows."""
     dispatch = queries.dispatch_for(request.user, pk, did, "change")
     return actions.dispatch_transition(dispatch, payload.action, request.user, payload.note)
+
+
+@router.post(
+    "/incidents/{int:pk}/dispatches/{int:did}/reports",
+    response={201: OrderHistoryOut},
+    summary="Send a field report",
+)
+def post_field_report(request: HttpRequest, pk: int, did: int, payload: FieldReportIn):
+    """The team leader who received the order reports from the scene (on scene or completed; else 409):
+    a short text and, optionally, people rescued and evacuated. It goes to the incident's log and the
+    live streams; anyone else answers 403."""
+    dispatch = queries.dispatch_for(request.user, pk, did, "change")
+    entry = actions.dispatch_field_report(
+        dispatch, request.user, payload.text, payload.rescued, payload.evacuated
+    )
+    return Status(201, entry)
+
+
+@router.get(
+    "/incidents/{int:pk}/dispatches/{int:did}/history",
+    response=list[OrderHistoryOut],
+    summary="A dispatch order's history",
+)
+def dispatch_history(request: HttpRequest, pk: int, did: int):
+    """The order's steps and field reports, oldest first, as the incident log recorded them (the team
+    leader sees the history of the orders they see)."""
+    return queries.dispatch_history(request.user, pk, did)
 
 
 @router.get("/incidents/{int:pk}/summons", response=list[SummonsOut], summary="Experts summoned")

@@ -362,6 +362,8 @@ class OrderOut(Schema):
     released_at: datetime.datetime | None
     recalled_at: datetime.datetime | None
     recall_reason: str = Field(description="why the command recalled the order")
+    completed_at: datetime.datetime | None = Field(description="when the recipient reported the task done")
+    completion_note: str = Field(description="the recipient's closing note (任务完成)")
     allowed_actions: list[str]
     number: str = Field(description="the order's number as people quote it (DP000123)")
     answer_due_at: datetime.datetime = Field(description="when a requested order counts as unanswered")
@@ -408,6 +410,61 @@ class DispatchEventOut(DispatchOut):
     incident_title: str = Field(alias="incident.title")
     incident_area: str = Field(alias="incident.area.name")
     exercise: bool = Field(alias="incident.exercise")
+
+
+class FieldReportIn(Schema):
+    """A field report (现场报告) from the order's recipient on scene."""
+
+    text: str = Field(min_length=1, max_length=actions.FIELD_REPORT_MAX, description="what is happening")
+    rescued: int | None = Field(None, ge=0, le=actions.FIELD_REPORT_MAX_PEOPLE, description="people rescued")
+    evacuated: int | None = Field(
+        None, ge=0, le=actions.FIELD_REPORT_MAX_PEOPLE, description="people evacuated"
+    )
+
+
+class OrderHistoryOut(Schema):
+    """One entry of an order's history: a step or a field report, as the incident log recorded it."""
+
+    id: int = Field(description="the log entry's id")
+    time: datetime.datetime
+    author: str | None = Field(description="username")
+    author_name: str | None
+    action: str = Field(description="the step (accept, arrive, complete…), field_report, or requested")
+    status: DispatchStatus | None = Field(description="the order's status after the entry")
+    text: str = Field(description="the log's text, in the site's language")
+    report: str | None = Field(description="a field report's own text")
+    rescued: int | None
+    evacuated: int | None
+
+    @staticmethod
+    def resolve_author(entry) -> str | None:
+        return username(entry.author)
+
+    @staticmethod
+    def resolve_author_name(entry) -> str | None:
+        return full_name(entry.author)
+
+    @staticmethod
+    def resolve_action(entry) -> str:
+        data = entry.data if isinstance(entry.data, dict) else {}
+        return str(data.get("action") or data.get("to") or "")
+
+    @staticmethod
+    def resolve_status(entry) -> str | None:
+        to = (entry.data or {}).get("to") if isinstance(entry.data, dict) else None
+        return to if to in DispatchStatus.values else None
+
+    @staticmethod
+    def resolve_report(entry) -> str | None:
+        return (entry.data or {}).get("report") if isinstance(entry.data, dict) else None
+
+    @staticmethod
+    def resolve_rescued(entry) -> int | None:
+        return (entry.data or {}).get("rescued") if isinstance(entry.data, dict) else None
+
+    @staticmethod
+    def resolve_evacuated(entry) -> int | None:
+        return (entry.data or {}).get("evacuated") if isinstance(entry.data, dict) else None
 
 
 class OrderExpert(Schema):

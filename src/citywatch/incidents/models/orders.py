@@ -10,7 +10,8 @@ class ResponseOrder(DomainModel):
     """What a dispatch order (``Dispatch``: a rescue team) and an expert summons (``ExpertSummons``)
     share: the order's status and its step timestamps, the ETA when it was given, who gave it.
 
-    requested → accepted → en route → on scene → released, or declined (by the recipient) or recalled (by
+    requested → accepted → en route → on scene → (completed: the recipient reports the task done) →
+    released, or declined (by the recipient) or recalled (by
     the command, with a reason) from requested; the transition
     engine is ``citywatch.incidents.actions.order_transition``. A concrete order adds its ``incident``
     (with its own related_name) and the resource it sends."""
@@ -31,10 +32,13 @@ class ResponseOrder(DomainModel):
     declined_at = models.DateTimeField(null=True, blank=True)
     en_route_at = models.DateTimeField(null=True, blank=True)
     on_scene_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
     released_at = models.DateTimeField(null=True, blank=True)
     recalled_at = models.DateTimeField(null=True, blank=True)
     # Why the command took a requested order back (required to recall; the log and the recipient see it).
     recall_reason = models.CharField(_("reason for the recall"), max_length=200, blank=True)
+    # The recipient's closing note when they reported the task complete (required to complete).
+    completion_note = models.CharField(_("closing note"), max_length=200, blank=True)
 
     jurisdiction_path = "incident__area__path"
 

@@ -276,6 +276,7 @@ def my_dispatches(request):
             code__in=codes, level__in=(AreaLevel.DISTRICT, AreaLevel.STREET, AreaLevel.COMMUNITY)
         ).only("code", "name")
     }
+    reports = queries.field_reports_of(dispatches)
     orders = []
     for d in dispatches:
         incident = d.incident
@@ -293,6 +294,7 @@ def my_dispatches(request):
             "links": links,
             "eta": None,
             "distance": None,
+            "reports": reports.get(d.pk, []),
         }
         if d.eta_s is not None:
             minutes = max(1, round(d.eta_s / 60))
@@ -308,5 +310,7 @@ def my_dispatches(request):
         {
             "orders": orders,
             "onemap_data": {"labels": _labels(), "leader_actions": sorted(actions.LEADER_ACTIONS)},
+            "report_max": actions.FIELD_REPORT_MAX,
+            "people_max": actions.FIELD_REPORT_MAX_PEOPLE,
         },
     )

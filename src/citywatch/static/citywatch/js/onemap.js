@@ -64,6 +64,7 @@
     decline: gettext("Decline"),
     depart: gettext("En route"),
     arrive: gettext("On scene"),
+    complete: gettext("Task complete"),
     release: gettext("Release"),
   };
 
@@ -508,7 +509,7 @@
     const expanded = new Set();
     const PREFERRED = incident.preferred_team_types || [];
     const TEAM_TYPES = LABELS.team_type || {};
-    const ACTIVE_DISPATCH = ["requested", "accepted", "en_route", "on_scene"];
+    const ACTIVE_DISPATCH = ["requested", "accepted", "en_route", "on_scene", "completed"];
     const nearbyFilters = { teamType: PREFERRED.length ? "preferred" : "", shelterRoom: true };
     const teamPlaces = new Map(); // team id → [lon, lat], from every answer that told where a team is
     (DATA.dispatched || []).forEach((d) => d.lon !== null && teamPlaces.set(d.team, [d.lon, d.lat]));
@@ -887,6 +888,36 @@
         if (b) b.remove();
       }
       window.CityWatchOrders.decorate(li, d, canChange, (fresh) => upsertDispatch(fresh), () => loadNearby());
+      // The team's closing note once it reported the task complete (the command then releases it).
+      let closing = li.querySelector(".dispatch-completion");
+      if (d.status === "completed" && d.completion_note) {
+        if (!closing) {
+          closing = el("div", "dispatch-completion");
+          li.append(closing);
+        }
+        closing.textContent = gettext("Task complete") + ": " + d.completion_note;
+      } else if (closing) {
+        closing.remove();
+      }
+    }
+
+    /** The latest field report of an order, on its line in the dispatch list (the log has them all). */
+    function noteFieldReport(dispatchId, log) {
+      const li = dispatchList.querySelector('li.dispatch[data-id="' + dispatchId + '"]');
+      if (!li) return;
+      let line = li.querySelector(".dispatch-report");
+      if (!line) {
+        line = el("div", "dispatch-report");
+        li.append(line);
+      }
+      const data = log.data || {};
+      const parts = [data.report || log.text];
+      if (typeof data.rescued === "number") parts.push(gettext("rescued") + " " + num(data.rescued));
+      if (typeof data.evacuated === "number") parts.push(gettext("evacuated") + " " + num(data.evacuated));
+      line.textContent = when(log.time) + " " + parts.join(" · ");
+      li.classList.remove("new");
+      void li.offsetWidth;
+      li.classList.add("new");
     }
 
     function addLog(entry) {
@@ -894,6 +925,7 @@
       const li = el("li", "new");
       li.dataset.id = String(entry.id);
       li.dataset.kind = entry.kind;
+      if (entry.data && entry.data.action) li.dataset.action = String(entry.data.action);
       const t = el("time", null, when(entry.time, { seconds: true }));
       t.dateTime = entry.time;
       li.append(t, " ", el("span", "log-kind", LABELS.log_kind[entry.kind] || entry.kind), " ", el("span", "log-text", entry.text));
@@ -1031,6 +1063,7 @@
         refreshNearbySoon();
       } else if (ev.type === "dispatch" && ev.dispatch) {
         upsertDispatch(ev.dispatch);
+        if (ev.log && ev.log.data && ev.log.data.action === "field_report") noteFieldReport(ev.dispatch.id, ev.log);
         refreshNearbySoon();
       } else if (ev.type === "edit") {
         rereadSoon();

@@ -1,5 +1,6 @@
 /* The team leader's phone page (incidents/my_dispatches.html): answer the orders assigned to you
-   (accept, decline, en route, on scene) and follow them live. A new or recalled order, or an edit of an
+   (accept, decline, en route, on scene), send field reports from the scene and report the task complete
+   (with a closing note; the command then releases the team), and follow them live. A new or recalled order, or an edit of an
    order's incident, reloads the list from the server, so every card carries what the page renders
    (severity, description, caller, links). */
 (function () {
@@ -20,7 +21,8 @@
   function renderActions(li) {
     const box = li.querySelector(".order-actions");
     box.replaceChildren();
-    (LABELS.dispatch_actions[li.dataset.status] || []).filter((a) => leader.has(a)).forEach((action) => {
+    // "complete" has its own form (a closing note is required).
+    (LABELS.dispatch_actions[li.dataset.status] || []).filter((a) => leader.has(a) && a !== "complete").forEach((action) => {
       const b = el("button", "order-action action-" + action, ACTION_LABELS[action] || action);
       b.type = "button";
       b.dataset.action = action;
@@ -35,17 +37,86 @@
     renderActions(li);
   }
 
-  async function move(li, action, button) {
+  async function move(li, action, button, note) {
     button.disabled = true;
     showMessage(message, "");
     const url = list.dataset.transitionUrl.replace("INCIDENT", encodeURIComponent(li.dataset.incident)).replace("DISPATCH", encodeURIComponent(li.dataset.id));
     try {
-      const d = await api(url, { body: { action: action } });
+      const body = { action: action };
+      if (note) body.note = note;
+      const d = await api(url, { body: body });
       setStatus(li, d.status);
+      return d;
     } catch (err) {
       showMessage(message, err.message);
+      return null;
+    } finally {
       button.disabled = false;
     }
+  }
+
+  const count = (input) => (input.value.trim() === "" ? null : Number(input.value));
+
+  /** The field report and the task-complete forms of one card (shown by its status, see app.css). */
+  function wireForms(li) {
+    const report = li.querySelector("form.field-report");
+    if (report && !report.dataset.wired) {
+      report.dataset.wired = "1";
+      report.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        const button = report.querySelector("button");
+        const text = report.elements.text.value.trim();
+        showMessage(message, "");
+        if (!text) {
+          showMessage(message, gettext("Write what the report says."));
+          return;
+        }
+        const body = { text: text, rescued: count(report.elements.rescued), evacuated: count(report.elements.evacuated) };
+        for (const n of [body.rescued, body.evacuated]) {
+          if (n !== null && (!Number.isInteger(n) || n < 0)) {
+            showMessage(message, gettext("People counts are whole numbers, 0 or more."));
+            return;
+          }
+        }
+        button.disabled = true;
+        try {
+          const entry = await api(report.dataset.url, { body: body });
+          addReport(li, entry);
+          report.reset();
+        } catch (err) {
+          showMessage(message, err.message);
+        } finally {
+          button.disabled = false;
+        }
+      });
+    }
+    const complete = li.querySelector("form.complete-task");
+    if (complete && !complete.dataset.wired) {
+      complete.dataset.wired = "1";
+      complete.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        const note = complete.elements.note.value.trim();
+        if (!note) {
+          showMessage(message, gettext("Write a closing note to report the task complete."));
+          return;
+        }
+        const d = await move(li, "complete", complete.querySelector("button"), note);
+        if (d) reloadSoon();
+      });
+    }
+  }
+
+  function addReport(li, entry) {
+    const ol = li.querySelector(".order-reports");
+    if (!ol || ol.querySelector('li[data-id="' + entry.id + '"]')) return;
+    const item = el("li", "order-report");
+    item.dataset.id = String(entry.id);
+    const t = el("time", null, window.CityWatchFormat.when(entry.time));
+    t.dateTime = entry.time;
+    item.append(t, " ", el("span", "report-text", entry.report || ""));
+    if (entry.rescued !== null && entry.rescued !== undefined) item.append(" ", el("span", "report-count report-rescued", gettext("rescued") + " " + entry.rescued));
+    if (entry.evacuated !== null && entry.evacuated !== undefined) item.append(" ", el("span", "report-count report-evacuated", gettext("evacuated") + " " + entry.evacuated));
+    ol.appendChild(item);
   }
 
   let reloading = null;
@@ -55,14 +126,20 @@
     const fresh = new DOMParser().parseFromString(await r.text(), "text/html").getElementById("phone-orders");
     if (!fresh) return;
     list.replaceChildren(...Array.from(fresh.children).map((n) => document.importNode(n, true)));
-    list.querySelectorAll("li.order").forEach(renderActions);
+    list.querySelectorAll("li.order").forEach((li) => {
+      renderActions(li);
+      wireForms(li);
+    });
   }
   const reloadSoon = () => {
     clearTimeout(reloading);
     reloading = setTimeout(() => reload().catch(() => {}), 200);
   };
 
-  list.querySelectorAll("li.order").forEach(renderActions);
+  list.querySelectorAll("li.order").forEach((li) => {
+    renderActions(li);
+    wireForms(li);
+  });
 
   // The live stream of incident command (the same as the one-map's): dispatch events of my orders.
   const state = document.getElementById("live-state");
