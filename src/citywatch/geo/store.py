@@ -18,6 +18,7 @@ versions are removed; processes that have them memory-mapped keep reading them (
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -42,7 +43,15 @@ def data_root() -> Path:
 
 
 def kind_dir(kind: str, root: Path | None = None) -> Path:
-    return Path(root if root is not None else data_root()) / kind
+    from django.conf import settings
+
+    return _kind_dir(str(root if root is not None else settings.DATA_DIR), kind)
+
+
+@functools.lru_cache(maxsize=64)
+def _kind_dir(root: str, kind: str) -> Path:
+    """``root/kind`` built once (asked at every request that ranks by road: no new pathlib objects)."""
+    return Path(root) / kind
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
