@@ -176,11 +176,16 @@ def record_signals(
 
 
 def _announce(proposal: Proposal) -> None:
+    _publish("warning.proposed", proposal, "", f"{proposal.criterion}: {proposal.value:g} {proposal.unit}")
+
+
+def _publish(kind: str, proposal: Proposal, subject_suffix: str, body: str) -> None:
+    """A proposal's message (never public): the duty screens follow proposals live through it."""
     notify.publish(
-        "warning.proposed",
+        kind,
         area=proposal.area,
-        subject=f"{proposal.area.name}{proposal.hazard.name}{COLOUR_NAMES[proposal.level]}预警建议",
-        body=f"{proposal.criterion}: {proposal.value:g} {proposal.unit}",
+        subject=f"{proposal.area.name}{proposal.hazard.name}{COLOUR_NAMES[proposal.level]}预警建议{subject_suffix}",
+        body=body,
         payload={
             "proposal": proposal.pk,
             "hazard": proposal.hazard.code,
@@ -248,23 +253,7 @@ def dismiss_proposal(user, proposal: Proposal, reason: str) -> Proposal:
     ][-50:]
     proposal.save()
     # the duty screens follow it live (the warnings panel refreshes on warning.*); never public
-    notify.publish(
-        "warning.proposal_dismissed",
-        area=proposal.area,
-        subject=f"{proposal.area.name}{proposal.hazard.name}{COLOUR_NAMES[proposal.level]}预警建议已驳回",
-        body=reason,
-        payload={
-            "proposal": proposal.pk,
-            "hazard": proposal.hazard.code,
-            "level": proposal.level,
-            "area_code": proposal.area.code,
-        },
-        hazard=proposal.hazard.code,
-        level=proposal.level,
-        exercise=proposal.exercise,
-        public=False,
-        obj=proposal,
-    )
+    _publish("warning.proposal_dismissed", proposal, "已驳回", reason)
     return proposal
 
 
