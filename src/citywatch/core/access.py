@@ -7,7 +7,8 @@
   ``lookup`` among those the user may see (``restrict(user, "view")``: their role may view the model and
   the row lies in their jurisdiction), else ``NotFound`` (404); then, for another action, ``Forbidden``
   (403) when their role may not do it or a row rule of their role leaves this row out (a team leader
-  changes only their own team).
+  changes only their own team), or — for a model whose rows are seen from below (``view_reaches_above``:
+  district staff see a city-wide warning) — the row lies outside the user's jurisdiction.
 
 Lists read ``Model.objects.restrict(user, action)`` (see ``core.models.base``), which applies the same
 three things: the permission, the jurisdiction, the row rules. Pages and the API both call these; no
@@ -93,7 +94,11 @@ def get_for(user, queryset, action: str = "view", **lookup):
         return obj
     require(user, model, action)
     rule = row_rule(user, model, action)
-    if rule is not None and not qs.filter(rule, pk=obj.pk).exists():
+    if getattr(qs, "view_reaches_above", False):
+        # seen from below (a city-wide warning by district staff) is not acted on from below
+        if not qs.restrict(user, action).filter(pk=obj.pk).exists():
+            raise Forbidden(_(NOT_ALLOWED.get(action, NOT_ALLOWED["change"])) % {"things": obj})
+    elif rule is not None and not qs.filter(rule, pk=obj.pk).exists():
         raise Forbidden(_(NOT_ALLOWED.get(action, NOT_ALLOWED["change"])) % {"things": obj})
     return obj
 

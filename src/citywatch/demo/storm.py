@@ -29,6 +29,8 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 KM_PER_DEG_LAT = 111.2
 
@@ -153,13 +155,16 @@ def for_district(district_name: str, **options) -> tuple[Storm, object]:
         or AdminArea.objects.filter(level=AreaLevel.DISTRICT, code=district_name).first()
     )
     if district is None or district.boundary is None:
-        names = ", ".join(AdminArea.objects.filter(level=AreaLevel.DISTRICT).values_list("name", flat=True))
-        raise ValueError(f"no district {district_name!r}; the districts are {names}")
+        known = AdminArea.objects.filter(level=AreaLevel.DISTRICT, boundary__isnull=False).order_by("code")
+        names = pgettext("list separator", ", ").join(known.values_list("name", flat=True))
+        raise ValueError(
+            _("no district '%(name)s'; the districts are %(names)s") % {"name": district_name, "names": names}
+        )
     stations = (
         Station.objects.filter(kind="rain_gauge", status="active").select_related("source").order_by("pk")
     )
     gauges = [Gauge(s.source.code, s.external_id, s.location.x, s.location.y) for s in stations]
     if not gauges:
-        raise ValueError("no rain gauge is registered (run `citywatch demo --load-only` first)")
+        raise ValueError(_("no rain gauge is registered (run `citywatch demo --load-only` first)"))
     box = shapely.from_wkb(bytes(district.boundary.wkb)).bounds
     return Storm(gauges, box, **options), district

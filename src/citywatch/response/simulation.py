@@ -652,8 +652,24 @@ def add_arguments(parser) -> None:
 
 def handle(command, options: dict) -> None:
     """``citywatch simulate typhoon …``: run the chain, printing each step on the command's stdout."""
+    import os
+
     from django.core.management.base import CommandError
 
+    from citywatch.monitoring.management.commands.simulate import finite
+
+    finite(options["pause"], "pause", low=0, low_included=True, high=3600)
+    finite(options["wait"], "wait", low=0, low_included=False, high=7 * 24 * 3600)
+    report_dir = options.get("report_dir")
+    if report_dir is not None:
+        if not options["exercise"]:
+            raise CommandError(_("--report-dir is for a drill's report: give --exercise too"))
+        # the nearest existing directory of it must be writable (the report is written at the end)
+        existing = next((p for p in (report_dir, *report_dir.parents) if p.exists()), None)
+        writable = existing is not None and existing.is_dir() and os.access(existing, os.W_OK | os.X_OK)
+        if not writable:
+            message = _("--report-dir must be a directory that can be written to, not %(path)s")
+            raise CommandError(message % {"path": report_dir})
     via = command.choose(options.get("via", "direct"), options.get("url", ""))
     if via == "http":
         send = command.via_http(options["url"], options.get("token", ""))

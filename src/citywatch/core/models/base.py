@@ -29,6 +29,14 @@ class Scope:
             return False
         return self.everything or bool(area_path and area_path.startswith(self.path))
 
+    def ancestors(self) -> list[str]:
+        """The paths of the areas above this scope's area (``350200.`` for ``350200.350203.``); none for
+        everything or nothing."""
+        if self.path is None or self.everything:
+            return []
+        parts = self.path.rstrip(PATH_SEP).split(PATH_SEP)
+        return [PATH_SEP.join(parts[:n]) + PATH_SEP for n in range(1, len(parts))]
+
     def q(self, lookup: str) -> Q:
         """The rows whose area path (through ``lookup``) lies in this scope; city-wide users also see rows
         tied to no area. ``Q(pk__in=[])`` for nobody."""
@@ -68,7 +76,19 @@ class RestrictedQuerySet(models.QuerySet):
     the model; the user's jurisdiction, through the model's ``jurisdiction_path`` lookup (a path of
     admin-area codes such as ``350200.350203.``; a model without one is a catalogue, seen whole); and the
     row rule the user's role may have for that action (``roles.ROW_RULES``).
+
+    A model whose rows above a jurisdiction also concern the people below (a city-wide warning concerns
+    every district) gives its queryset ``view_reaches_above = True`` and widens ``jurisdiction_q`` for
+    "view" only: every other action keeps to the jurisdiction (``access.get_for`` checks it).
     """
+
+    view_reaches_above = False
+
+    def jurisdiction_q(self, user, scope: Scope, action: str) -> Q:
+        """The rows of ``scope`` (the user's) for ``action``: by default those whose ``jurisdiction_path``
+        lies in it."""
+        lookup = getattr(self.model, "jurisdiction_path", None)
+        return Q() if lookup is None else scope.q(lookup)
 
     def restrict(self, user, action: str = "view"):
         from citywatch.core.access import can, row_rule
@@ -78,10 +98,7 @@ class RestrictedQuerySet(models.QuerySet):
         scope = scope_of(user)
         if scope.nothing:
             return self.none()
-        qs = self
-        lookup = getattr(self.model, "jurisdiction_path", None)
-        if lookup is not None:
-            qs = qs.filter(scope.q(lookup))
+        qs = self.filter(self.jurisdiction_q(user, scope, action))
         rule = row_rule(user, self.model, action)
         return qs if rule is None else qs.filter(rule)
 

@@ -8,12 +8,41 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from citywatch.core.models.base import RestrictedManager
+from citywatch.core.models.base import RestrictedQuerySet
 from citywatch.notify.choices import Level
 
 # A dotted event kind, lower case: "warning.issued", "response.changed", "action.overdue".
 KIND_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
 HAZARD_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+class MessageQuerySet(RestrictedQuerySet):
+    """A message about an object seen from below its area (a city-wide warning, seen by district staff:
+    ``view_reaches_above``) is seen wherever that object is."""
+
+    def jurisdiction_q(self, user, scope, action):
+        own = super().jurisdiction_q(user, scope, action)
+        ancestors = scope.ancestors()
+        if action != "view" or not ancestors:
+            return own
+        from django.apps import apps
+        from django.db.models import CharField, Q
+        from django.db.models.functions import Cast
+
+        for model in apps.get_models():
+            manager = getattr(model, "_default_manager", None)
+            if manager is None or not getattr(manager.get_queryset(), "view_reaches_above", False):
+                continue
+            if model._meta.proxy or not model.__module__.startswith("citywatch."):
+                continue
+            seen = (
+                model._default_manager.restrict(user, "view")
+                .annotate(key=Cast("pk", CharField()))
+                .values("key")
+            )
+            ct = ContentType.objects.get_for_model(model)
+            own |= Q(area_path__in=ancestors, content_type=ct, object_id__in=seen)
+        return own
 
 
 class Message(models.Model):
@@ -49,7 +78,7 @@ class Message(models.Model):
     fanned_out_at = models.DateTimeField(_("fanned out at"), null=True, blank=True)
     fanned_out_by = models.CharField(max_length=100, blank=True)
 
-    objects = RestrictedManager()
+    objects = MessageQuerySet.as_manager()
 
     jurisdiction_path = "area_path"
 

@@ -92,9 +92,12 @@ def require_issuer(user, level: str) -> None:
 def allowed_actions(user, warning: Warning) -> list[str]:
     """The lifecycle actions the user may take on the warning now (for pages and API answers)."""
     from citywatch.core.access import can
+    from citywatch.core.models.base import scope_of
 
     if not can(user, Warning, "change"):
         return []
+    if not scope_of(user).covers(warning.area.path):
+        return []  # seen from below (a city-wide warning by district staff): not theirs to act on
     out = []
     for action in LIFECYCLE.allowed(warning.status):
         if action == "expire":

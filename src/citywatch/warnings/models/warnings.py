@@ -3,11 +3,54 @@ previous one, with the CAP document it was published (or imported) as."""
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from citywatch.core.models import DomainModel
-from citywatch.core.models.base import AppendOnly
+from citywatch.core.models.base import AppendOnly, AppendOnlyQuerySet, RestrictedQuerySet, Scope
 from citywatch.warnings.choices import Change, Level, MsgType, Source, WarningStatus
+
+# The warnings seen from below their area: published ones (drafts stay with whoever drafts at that level).
+PUBLISHED = (WarningStatus.ISSUED, WarningStatus.LIFTED, WarningStatus.EXPIRED)
+
+
+def concerning_q(scope: Scope, prefix: str = "", outer: str = "pk") -> Q:
+    """The warnings a user of ``scope`` may view: those of their jurisdiction (``area`` in it), and the
+    published ones whose area lies above it and that concern it — naming no area (the whole area: drawn
+    polygons only), or naming an area in the jurisdiction or above it (the city; their district among
+    several). ``prefix`` reaches the warning from another model (``warning__``), whose column ``outer``
+    holds the warning's id."""
+    mine = scope.q(f"{prefix}area__path")
+    ancestors = scope.ancestors()
+    if not ancestors:
+        return mine
+    named = Warning.areas.through.objects.filter(warning_id=OuterRef(outer))
+    relevant = named.filter(Q(adminarea__path__startswith=scope.path) | Q(adminarea__path__in=ancestors))
+    above = Q(**{f"{prefix}area__path__in": ancestors, f"{prefix}status__in": PUBLISHED})
+    return mine | (above & (Q(Exists(relevant)) | ~Q(Exists(named))))
+
+
+class WarningQuerySet(RestrictedQuerySet):
+    """District staff see the published warnings above their district that concern it (``concerning_q``);
+    they change only their own."""
+
+    view_reaches_above = True
+
+    def jurisdiction_q(self, user, scope, action):
+        if action != "view":
+            return super().jurisdiction_q(user, scope, action)
+        return concerning_q(scope)
+
+
+class WarningVersionQuerySet(AppendOnlyQuerySet):
+    """A version is seen where its warning is."""
+
+    view_reaches_above = True
+
+    def jurisdiction_q(self, user, scope, action):
+        if action != "view":
+            return super().jurisdiction_q(user, scope, action)
+        return concerning_q(scope, "warning__", "warning_id")
 
 
 class Warning(DomainModel):
@@ -63,6 +106,8 @@ class Warning(DomainModel):
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 
+    objects = WarningQuerySet.as_manager()
+
     jurisdiction_path = "area__path"
     changelog_exclude = ("geometry", "polygons")
 
@@ -109,6 +154,8 @@ class WarningVersion(AppendOnly):
     )
     cap = models.TextField(_("CAP document"))
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WarningVersionQuerySet.as_manager()
 
     jurisdiction_path = "warning__area__path"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import time
 import urllib.error
 import urllib.request
@@ -14,6 +15,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 HELP = """Simulate a moving rainstorm over a district through the real ingestion path.
 
@@ -28,6 +30,64 @@ The simulated clock runs --speed times faster than real time and ends now (the r
 future): with the defaults a 15-hour span — 7 hours of light rain (the rainstorm signal proposed blue),
 the cell (yellow, orange, red; the alarms open and escalate), then the sums falling until the alarms
 clear — plays in 15 minutes."""
+
+MAX_HOURS = 24 * 30  # a month of simulated time at most
+DEFAULT_DISTRICT = "同安区"
+# Each scenario's own options (dest → default): given to the other scenario they are refused, not ignored.
+RAINSTORM_ONLY = {
+    "district": DEFAULT_DISTRICT,
+    "speed": 60.0,
+    "hours": 15.0,
+    "lead_hours": None,
+    "peak": 110.0,
+    "radius": 6.0,
+    "step": 5,
+}
+TYPHOON_ONLY = {
+    "exercise": False,
+    "auto": False,
+    "pause": 2.0,
+    "wait": 900.0,
+    "no_deliver": False,
+    "report_dir": None,
+}
+
+
+def option_name(dest: str) -> str:
+    return "--" + dest.replace("_", "-")
+
+
+def finite(value: float, dest: str, *, low: float, low_included: bool, high: float | None = None) -> None:
+    """``CommandError`` unless ``value`` is a finite number above ``low`` (or at it, when included) and at
+    most ``high``."""
+    above = value >= low if low_included else value > low
+    if not (math.isfinite(value) and above and (high is None or value <= high)):
+        if high is not None and low_included:
+            message = _("%(option)s must be a number from %(low)s to %(high)s, not %(value)s")
+        elif high is not None:
+            message = _(
+                "%(option)s must be a number greater than %(low)s and at most %(high)s, not %(value)s"
+            )
+        elif low_included:
+            message = _("%(option)s must be a number not less than %(low)s, not %(value)s")
+        else:
+            message = _("%(option)s must be a number greater than %(low)s, not %(value)s")
+        values = {"option": option_name(dest), "low": f"{low:g}", "high": f"{high or 0:g}", "value": value}
+        raise CommandError(message % values)
+
+
+def check_url(url: str) -> None:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        ok = False
+    if not ok:
+        message = _("--url must be an http:// or https:// address, not %(url)s")
+        raise CommandError(message % {"url": repr(url)})
 
 
 class Command(BaseCommand):
@@ -45,7 +105,9 @@ class Command(BaseCommand):
         from citywatch.response.simulation import add_arguments as typhoon_arguments
 
         typhoon_arguments(parser)
-        parser.add_argument("--district", default="同安区", help="district name or code (default 同安区)")
+        parser.add_argument(
+            "--district", default=DEFAULT_DISTRICT, help="district name or code (default 同安区)"
+        )
         parser.add_argument(
             "--speed", type=float, default=60.0, help="simulated seconds per real second (60)"
         )
@@ -81,17 +143,37 @@ class Command(BaseCommand):
         token,
         **options,
     ):
+        given = {
+            "district": district, "speed": speed, "hours": hours, "lead_hours": lead_hours, "peak": peak,
+            "radius": radius, "step": step, **options,
+        }  # fmt: skip
+        others = TYPHOON_ONLY if scenario == "rainstorm" else RAINSTORM_ONLY
+        for dest, default in others.items():
+            if given.get(dest, default) != default:
+                raise CommandError(
+                    _("%(option)s is not an option of the %(scenario)s scenario")
+                    % {"option": option_name(dest), "scenario": scenario}
+                )
+        if via == "http":
+            check_url(url)
         if scenario == "typhoon":
             from citywatch.response.simulation import handle as typhoon
 
             return typhoon(self, {**options, "via": via, "url": url, "token": token})
         from citywatch.demo.storm import for_district
 
-        if speed <= 0 or hours <= 0 or step <= 0 or peak < 0 or radius <= 0:
-            raise CommandError("--speed, --hours, --step and --radius must be positive, --peak not negative")
+        finite(speed, "speed", low=0, low_included=False)
+        finite(hours, "hours", low=0, low_included=False, high=MAX_HOURS)
+        finite(peak, "peak", low=0, low_included=True)
+        finite(radius, "radius", low=0, low_included=False)
+        if not 0 < step <= hours * 60:
+            raise CommandError(
+                _("--step must be between 1 and the simulated span in minutes (%(minutes)s), not %(step)s")
+                % {"minutes": int(hours * 60), "step": step}
+            )
         lead = max(0.0, hours - 8.0) if lead_hours is None else lead_hours
-        if not 0 <= lead < hours:
-            raise CommandError("--lead-hours must be at least 0 and less than --hours")
+        if not (math.isfinite(lead) and 0 <= lead < hours):
+            raise CommandError(_("--lead-hours must be at least 0 and less than --hours"))
         try:
             storm, area = for_district(
                 district, span_hours=hours, peak=peak, radius_km=radius, step_minutes=step, lead_hours=lead
@@ -152,7 +234,7 @@ class Command(BaseCommand):
     def choose(self, via: str, url: str) -> str:
         if via != "auto":
             if via == "mqtt" and not settings.CITYWATCH_MQTT_URL:
-                raise CommandError("--via mqtt needs CITYWATCH_MQTT_URL")
+                raise CommandError(_("--via mqtt needs CITYWATCH_MQTT_URL"))
             return via
         if settings.CITYWATCH_MQTT_URL:
             return "mqtt"
@@ -222,7 +304,15 @@ class Command(BaseCommand):
                     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
                         answer = json.loads(response.read())
                 except urllib.error.HTTPError as exc:
-                    raise CommandError(f"{endpoint} answered {exc.code}: {exc.read()[:300]!r}") from None
+                    raise CommandError(
+                        _("%(url)s answered %(status)s: %(body)s")
+                        % {"url": endpoint, "status": exc.code, "body": repr(exc.read()[:300])}
+                    ) from None
+                except (urllib.error.URLError, OSError, ValueError) as exc:
+                    reason = getattr(exc, "reason", None) or exc
+                    raise CommandError(
+                        _("%(url)s did not answer: %(reason)s") % {"url": endpoint, "reason": reason}
+                    ) from None
                 totals["accepted"] += answer["accepted"]
                 totals["duplicates"] += answer["duplicates"]
                 totals["rejected"] += len(answer["rejected"])

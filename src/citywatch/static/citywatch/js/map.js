@@ -8,6 +8,7 @@
   if (!el) return;
   // Django's JavaScript catalogue (/jsi18n/) defines gettext, ngettext and interpolate.
   const gettext = window.gettext || ((s) => s);
+  const pgettext = window.pgettext || ((c, s) => s);
   const ngettext = window.ngettext || ((s, p, n) => (n === 1 ? s : p));
   const status = document.getElementById("map-status");
   const list = document.getElementById("district-list");
@@ -455,7 +456,7 @@
         const li = document.createElement("li");
         li.className = met ? "met" : "gap";
         const count = p[key + "_count"];
-        li.textContent = (met ? "✓ " : "✗ ") + (REQUIREMENTS[key] || key) + (count === undefined ? "" : ": " + num(count));
+        li.textContent = (met ? "✓ " : "✗ ") + (REQUIREMENTS[key] || key) + (count === undefined ? "" : pgettext("label separator", ": ") + num(count));
         ul.appendChild(li);
       });
       div.appendChild(ul);

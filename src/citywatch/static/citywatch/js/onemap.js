@@ -708,11 +708,11 @@
       div.appendChild(el("div", "popup-meta", minutesText(item.eta_s) + " · " + kmText(item.distance_m)));
       div.appendChild(itemFacts(item.kind, item));
       const equipment = (item.details && item.details.equipment) || [];
-      if (equipment.length) div.appendChild(el("div", "popup-equipment", gettext("Equipment") + ": " + equipment.join("、")));
+      if (equipment.length) div.appendChild(el("div", "popup-equipment", gettext("Equipment") + pgettext("label separator", ": ") + equipment.join("、")));
       if (item.details && item.details.phone) {
         const tel = el("a", "popup-phone", item.details.phone);
         tel.href = "tel:" + item.details.phone;
-        div.append(el("span", null, gettext("Phone") + ": "), tel);
+        div.append(el("span", null, gettext("Phone") + pgettext("label separator", ": ")), tel);
       }
       card = new maplibregl.Popup({ maxWidth: "320px", className: "resource-card" }).setLngLat([item.lon, item.lat]).setDOMContent(div).addTo(map);
     }
@@ -895,7 +895,7 @@
           closing = el("div", "dispatch-completion");
           li.append(closing);
         }
-        closing.textContent = gettext("Task complete") + ": " + d.completion_note;
+        closing.textContent = gettext("Task complete") + pgettext("label separator", ": ") + d.completion_note;
       } else if (closing) {
         closing.remove();
       }
@@ -978,7 +978,7 @@
           { d: num(inc.deaths), s: num(inc.serious_injuries), i: num(inc.injuries), m: num(inc.missing) }, true)));
       }
       if (inc.caller_name || inc.caller_phone) {
-        const caller = el("span", "fact caller", gettext("Caller") + ": " + inc.caller_name + " ");
+        const caller = el("span", "fact caller", gettext("Caller") + pgettext("label separator", ": ") + inc.caller_name + " ");
         if (inc.caller_phone) {
           const a = el("a", null, inc.caller_phone);
           a.href = "tel:" + inc.caller_phone;
