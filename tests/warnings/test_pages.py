@@ -90,6 +90,21 @@ def test_cap_upload_page():
 
 
 @pytest.mark.django_db
+def test_cap_upload_says_warning_not_alarm():
+    """告警 is a monitoring alarm on these pages: an imported CAP alert is a 预警 (warning)."""
+    admin = client_for("city_admin")
+
+    def upload():
+        file = SimpleUploadedFile("a.xml", fixture_bytes("samples/Severe_Thunderstorm_Warning.xml"))
+        return admin.post("/warnings/import/", {"file": file}, follow=True).content.decode()
+
+    first = upload()
+    assert "预警已导入。" in first and "告警已导入" not in first
+    again = upload()
+    assert "该预警已导入过，未重复导入。" in again
+
+
+@pytest.mark.django_db
 def test_a_proposal_with_a_draft_links_it_instead_of_offering_another():
     from citywatch.core.models import AdminArea
     from citywatch.warnings import actions
