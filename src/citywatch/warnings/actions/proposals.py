@@ -180,7 +180,7 @@ def _announce(proposal: Proposal) -> None:
         "warning.proposed",
         area=proposal.area,
         subject=f"{proposal.area.name}{proposal.hazard.name}{COLOUR_NAMES[proposal.level]}预警建议",
-        body=f"{proposal.criterion}: {proposal.value:g} {proposal.unit}",
+        body=f"{proposal.criterion}：{proposal.value:g} {proposal.unit}",
         payload={
             "proposal": proposal.pk,
             "hazard": proposal.hazard.code,
