@@ -65,3 +65,19 @@ def test_issue_upgrade_lift_propose_start_upgrade_end():
 
     page = client_for("commander").get(f"/responses/{response.pk}/").content.decode()
     assert f'href="/warnings/{warning.pk}/"' in page
+
+
+def test_a_lifted_warning_leaves_no_start_proposal_open():
+    """A warning lifted before anyone started the response it proposed: the proposal lapses (the duty
+    screen must not offer 启动应急响应 for a warning no longer in force)."""
+    commander = User.objects.get(username="commander")
+    warning = warning_actions.draft_warning(commander, data("yellow"))
+    warning_actions.issue(commander, warning)
+    start = Proposal.objects.latest("id")
+    assert (start.kind, start.status) == ("start", "open")
+
+    warning_actions.lift(commander, Warning.objects.get(pk=warning.pk))
+    start.refresh_from_db()
+    assert start.status == "superseded"
+    assert not Proposal.objects.filter(status="open", hazard="typhoon").exists()
+    assert not Response.objects.filter(hazard="typhoon").exists()

@@ -118,3 +118,24 @@ def test_drill_is_exercise_and_expiry_by_the_worker():
     warning.refresh_from_db()
     assert warning.status == WarningStatus.EXPIRED
     assert Message.objects.filter(kind="warning.expired").exists()
+
+
+@pytest.mark.django_db
+def test_lifting_and_expiry_notify_in_their_own_words():
+    """The message a subscriber gets when a warning is lifted (or runs out) says so, as the CAP Cancel
+    does; it does not repeat the issued warning's headline and guidance (「停课」) as if issued again."""
+    commander = user("commander")
+    lifted = actions.draft_warning(commander, data("red"))
+    actions.issue(commander, lifted)
+    lifted.refresh_from_db()
+    actions.lift(commander, lifted)
+    message = Message.objects.filter(kind="warning.lifted").latest("id")
+    assert message.subject == "解除同安区暴雨红色预警"
+    assert message.body == "该预警已解除。"
+
+    expiring = actions.draft_warning(commander, data("blue", codes=(HULI,)))
+    actions.issue(commander, expiring)
+    assert actions.expire_due(now=timezone.now() + datetime.timedelta(hours=7)) >= 1
+    message = Message.objects.filter(kind="warning.expired").latest("id")
+    assert message.subject == "湖里区暴雨蓝色预警到期解除"
+    assert message.body == "该预警已到期解除。"

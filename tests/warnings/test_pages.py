@@ -90,6 +90,21 @@ def test_cap_upload_page():
 
 
 @pytest.mark.django_db
+def test_cap_upload_says_warning_not_alarm():
+    """告警 is a monitoring alarm on these pages: an imported CAP alert is a 预警 (warning)."""
+    admin = client_for("city_admin")
+
+    def upload():
+        file = SimpleUploadedFile("a.xml", fixture_bytes("samples/Severe_Thunderstorm_Warning.xml"))
+        return admin.post("/warnings/import/", {"file": file}, follow=True).content.decode()
+
+    first = upload()
+    assert "预警已导入。" in first and "告警已导入" not in first
+    again = upload()
+    assert "该预警已导入过，未重复导入。" in again
+
+
+@pytest.mark.django_db
 def test_a_proposal_with_a_draft_links_it_instead_of_offering_another():
     from citywatch.core.models import AdminArea
     from citywatch.warnings import actions
@@ -108,3 +123,28 @@ def test_a_proposal_with_a_draft_links_it_instead_of_offering_another():
         text = page.content.decode()
         assert f'class="pending" href="/warnings/{warning.pk}/"' in text and "待审批：" in text
         assert form not in text  # no second draft at the same level
+
+
+@pytest.mark.django_db
+def test_chinese_colons_on_the_proposal_and_the_public_page():
+    """A proposal's criterion and value, and a public warning's areas, read with the full-width colon."""
+    from citywatch.core.models import AdminArea, User
+    from citywatch.notify.models import Message
+    from citywatch.warnings import actions
+
+    area = AdminArea.objects.get(code=TONGAN)
+    signal = actions.Signal(area, "orange", 55.0, "mm", "3 小时降雨量达 50 毫米以上", timezone.now())
+    (proposal,) = actions.record_signals("rainstorm", [signal], [area])
+    said = "3 小时降雨量达 50 毫米以上：55"
+    assert Message.objects.filter(kind="warning.proposed").latest("id").body.startswith(said)
+    commander = client_for("commander")
+    for page in ("/duty/", "/warnings/"):
+        text = commander.get(page).content.decode()
+        assert "3 小时降雨量达 50 毫米以上：" in text and "以上:" not in text, page
+    warning = actions.draft_from_proposal(User.objects.get(username="commander"), proposal)
+    assert "以上：55 mm" in commander.get(f"/warnings/{warning.pk}/").content.decode()
+    actions.issue(User.objects.get(username="commander"), warning)
+    from django.test import Client
+
+    public = Client().get("/public/").content.decode()
+    assert "影响范围：同安区" in public and "行政区划:" not in public

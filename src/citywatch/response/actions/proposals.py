@@ -92,6 +92,17 @@ def consider(message) -> Proposal | None:
         hazard=message.hazard, area=area, exercise=message.exercise, status=ResponseStatus.ACTIVE
     ).first()
     levels = list(plan.current.levels.values_list("level", flat=True))
+    if message.kind in LIFTING and message.content_type_id:
+        # The warning is no longer in force: what it proposed (start, upgrade) and nobody took up lapses,
+        # so the duty screen offers no response for a warning that was lifted.
+        Proposal.objects.filter(
+            message__content_type_id=message.content_type_id,
+            message__object_id=message.object_id,
+            exercise=message.exercise,
+            status=ResponseProposalStatus.OPEN,
+        ).exclude(kind=ProposalKind.END).update(
+            status=ResponseProposalStatus.SUPERSEDED, decided_at=timezone.now()
+        )
     found = rule_proposal(plan.rule, levels, message.kind, message.level, running.level if running else None)
     if found is None:
         return None

@@ -58,6 +58,8 @@ LIFECYCLE = Lifecycle(
 ACTIONS = LIFECYCLE.actions
 ISSUERS = frozenset({Role.CITY_ADMIN, Role.COMMANDER})
 LOW_LEVELS = frozenset({"blue", "yellow"})
+EXPIRED_SUFFIX = "到期解除"  # the subject of an expiry's message: 「同安区暴雨橙色预警到期解除」
+EXPIRED_BODY = "该预警已到期解除。"
 EVENT_KINDS = {
     Change.ISSUE: "warning.issued",
     Change.LIFT: "warning.lifted",
@@ -167,11 +169,17 @@ def save_version(warning: Warning, *, number, previous, change, msg_type, alert,
 def announce(warning: Warning, change: str, version: WarningVersion | None) -> None:
     """The outbox message of a change (in the caller's transaction)."""
     kind = EVENT_KINDS.get(change, "warning.updated")
+    subject, body = warning.headline, warning.instructions
+    if change == Change.LIFT:  # as the CAP Cancel says it, not the issued warning's words again
+        subject = documents.CANCEL_HEADLINE["zh-CN"].format(warning.headline)
+        body = documents.CANCEL_DESCRIPTION["zh-CN"]
+    elif change == Change.EXPIRE:
+        subject, body = f"{warning.headline}{EXPIRED_SUFFIX}", EXPIRED_BODY
     notify.publish(
         kind,
         area=warning.area,
-        subject=warning.headline,
-        body=warning.instructions,
+        subject=subject,
+        body=body,
         payload={
             "warning": warning.pk,
             "version": version.number if version else None,

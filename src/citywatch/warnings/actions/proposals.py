@@ -176,7 +176,7 @@ def record_signals(
 
 
 def _announce(proposal: Proposal) -> None:
-    _publish("warning.proposed", proposal, "", f"{proposal.criterion}: {proposal.value:g} {proposal.unit}")
+    _publish("warning.proposed", proposal, "", f"{proposal.criterion}：{proposal.value:g} {proposal.unit}")
 
 
 def _publish(kind: str, proposal: Proposal, subject_suffix: str, body: str) -> None:
