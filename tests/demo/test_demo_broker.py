@@ -1,0 +1,46 @@
+"""The demo's own Mosquitto broker keeps the console to what a user needs: no start-up banner ("Create a
+configuration file which defines a listener to allow remote access"), no line per client connecting."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+
+from citywatch.demo.subscriptions import outside_world
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(not shutil.which("mosquitto"), reason="needs Debian's mosquitto")
+def test_demo_broker_is_quiet_and_local(settings, tmp_path):
+    settings.DATA_DIR = str(tmp_path)
+    port = free_port()
+    env: dict = {}
+    children = outside_world(env, broker_port=port, receiver_port=free_port())
+    assert env["CITYWATCH_MQTT_URL"] == f"mqtt://127.0.0.1:{port}"
+    broker = subprocess.Popen(children["broker"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
+    try:
+        for _ in range(50):
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the broker did not listen")
+        # A client connects and publishes, as the worker does.
+        from citywatch.monitoring.mqtt import publish_readings
+
+        publish_readings(f"mqtt://127.0.0.1:{port}", "test", [])
+        time.sleep(0.5)
+    finally:
+        broker.terminate()
+        output = broker.communicate(timeout=10)[0].decode()
+    assert output == "", output
