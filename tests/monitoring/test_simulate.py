@@ -64,6 +64,19 @@ def test_the_duty_officer_acknowledges_an_alarm_on_the_page(small_demo, client):
     assert alarm.acknowledged_by.username == "duty_officer"
 
 
+def test_the_cell_stays_over_the_district_named(small_demo):  # noqa: F811
+    """The box of 同安区 reaches into 集美区 and 海沧区: a cell crossing the box from its south-west corner
+    rained on 集美区 first (its red alarms before 同安区's). The cell's centre is over 同安区 throughout."""
+    import shapely
+
+    from citywatch.demo.storm import for_district
+
+    storm, district = for_district("同安区", span_hours=15, lead_hours=7)
+    shape = shapely.from_wkb(bytes(district.boundary.wkb))
+    for i in range(11):
+        assert shape.contains(shapely.Point(storm.centre(i / 10))), (i, storm.centre(i / 10))
+
+
 def test_unknown_district(small_demo):  # noqa: F811
     with pytest.raises(CommandError, match="no district"):
         simulate("--district", "火星区")
