@@ -62,6 +62,8 @@ def test_the_duty_officer_acknowledges_an_alarm_on_the_page(small_demo, client):
     alarm.refresh_from_db()
     assert alarm.state == "acknowledged" and alarm.note == "已通知同安区防汛办"
     assert alarm.acknowledged_by.username == "duty_officer"
+    listed = client.get("/monitoring/alarms/?state=acknowledged").content.decode()
+    assert "：已通知同安区防汛办" in listed  # who, when, then the note after a full-width colon
 
 
 def test_the_cell_stays_over_the_district_named(small_demo):  # noqa: F811

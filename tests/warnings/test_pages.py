@@ -108,3 +108,17 @@ def test_a_proposal_with_a_draft_links_it_instead_of_offering_another():
         text = page.content.decode()
         assert f'class="pending" href="/warnings/{warning.pk}/"' in text and "待审批：" in text
         assert form not in text  # no second draft at the same level
+
+
+@pytest.mark.django_db
+def test_a_proposals_criterion_and_value_with_the_full_width_colon():
+    """Chinese takes the full-width colon (50 毫米以上：55 mm), on the duty screen and the list."""
+    from citywatch.core.models import AdminArea
+    from citywatch.warnings import actions
+
+    area = AdminArea.objects.get(code=TONGAN)
+    signal = actions.Signal(area, "orange", 55.0, "mm", "3 小时降雨量达 50 毫米以上", timezone.now())
+    actions.record_signals("rainstorm", [signal], [area])
+    duty = client_for("duty_officer")
+    assert "50 毫米以上：<strong>55 mm</strong>" in duty.get("/duty/").content.decode()
+    assert "50 毫米以上：55 mm" in duty.get("/warnings/").content.decode()
