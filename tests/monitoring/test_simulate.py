@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -24,9 +25,15 @@ def simulate(*extra):
 
 
 def test_a_rainstorm_opens_escalates_and_clears_alarms_in_its_district(small_demo, city_admin):  # noqa: F811
+    from citywatch.monitoring.models import Station
+
+    gauges = Station.objects.filter(kind="rain_gauge", status="active").count()
     before = Observation.objects.count()
     out = simulate("--district", "同安区", "--hours", "8", "--step", "10")
     assert "via direct" in out and "rejected 0" in out.splitlines()[-1], out
+    # Every reading is counted: new, correcting a dry hourly report, or the same as stored.
+    counts = dict(re.findall(r"(\w+) (\d+)", out.splitlines()[-1].removeprefix("done:")))
+    assert int(counts["accepted"]) + int(counts["corrected"]) + int(counts["duplicates"]) == 48 * gauges, out
     assert Observation.objects.count() > before
     alarms = Alarm.objects.filter(rule__name__startswith="3小时累计雨量").select_related("station__area")
     assert alarms.exists()

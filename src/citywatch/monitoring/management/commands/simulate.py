@@ -184,6 +184,7 @@ class Command(BaseCommand):
         result = ingest_records(readings)
         return {
             "accepted": result.accepted,
+            "corrected": result.corrected,  # a gauge's dry hourly report the storm's reading replaced
             "duplicates": result.duplicates,
             "rejected": len(result.rejected),
         }
@@ -224,6 +225,7 @@ class Command(BaseCommand):
                 except urllib.error.HTTPError as exc:
                     raise CommandError(f"{endpoint} answered {exc.code}: {exc.read()[:300]!r}") from None
                 totals["accepted"] += answer["accepted"]
+                totals["corrected"] += answer.get("corrected", 0)
                 totals["duplicates"] += answer["duplicates"]
                 totals["rejected"] += len(answer["rejected"])
             return dict(totals)
