@@ -44,3 +44,29 @@ def test_demo_broker_is_quiet_and_local(settings, tmp_path):
         broker.terminate()
         output = broker.communicate(timeout=10)[0].decode()
     assert output == "", output
+
+
+def test_the_demo_console_leaves_out_each_delivery_round(monkeypatch):
+    """The webhook receiver prints a line in words per burst of notifications; the worker's count of each
+    delivery round (event=round worker=… messages=12 deliveries=24 …) is not for the demo's user. Failures
+    (WARNING) still show; CITYWATCH_NOTIFY_LOG_LEVEL set by hand wins."""
+    import os
+    import sys
+
+    from citywatch.demo.management.commands.demo import children_env
+
+    env = children_env({"PATH": os.environ["PATH"]})
+    assert env["CITYWATCH_NOTIFY_LOG_LEVEL"] == "WARNING"
+    assert children_env({"CITYWATCH_NOTIFY_LOG_LEVEL": "INFO"})["CITYWATCH_NOTIFY_LOG_LEVEL"] == "INFO"
+
+    script = (
+        "import django, logging; django.setup(); "
+        "log = logging.getLogger('citywatch.notify'); "
+        "log.info('event=round messages=1'); log.warning('event=delivery.dead delivery=1')"
+    )
+    child = {**os.environ, **{k: v for k, v in env.items() if k.startswith("CITYWATCH_NOTIFY")}}
+    child["DJANGO_SETTINGS_MODULE"] = "citywatch.settings"
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=child, capture_output=True, text=True, check=True
+    )  # noqa: S603
+    assert "event=round" not in done.stderr and "event=delivery.dead" in done.stderr, done.stderr
