@@ -70,3 +70,21 @@ def test_the_demo_console_leaves_out_each_delivery_round(monkeypatch):
         [sys.executable, "-c", script], env=child, capture_output=True, text=True, check=True
     )  # noqa: S603
     assert "event=round" not in done.stderr and "event=delivery.dead" in done.stderr, done.stderr
+
+
+def test_the_readings_subscriber_says_in_chinese_where_it_listens(monkeypatch):
+    """`citywatch ingest mqtt` (a child of the demo) says where it listens in the site's language; stopped,
+    it says nothing more (its counts are for a log, not the demo's console)."""
+    import io
+
+    from django.core.management import call_command
+
+    from citywatch.monitoring import mqtt
+
+    class Stats:
+        messages = accepted = 0
+
+    monkeypatch.setattr(mqtt.ObservationSubscriber, "run", lambda self, stop: Stats())
+    out = io.StringIO()
+    call_command("ingest", "mqtt", "--url", "mqtt://127.0.0.1:18811", stdout=out)
+    assert out.getvalue() == "正在接收监测读数：citywatch/obs/+/+（MQTT 127.0.0.1:18811，按 Ctrl-C 停止）\n"
