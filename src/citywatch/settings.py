@@ -407,6 +407,9 @@ LOGGING = {
             "propagate": False,
         },
         "axes": {"level": "WARNING"},
+        # Notifications: a line per delivery round and per subscription made (``citywatch demo`` turns them
+        # down to WARNING: failed and dead deliveries).
+        "citywatch.notify": {"level": env_str("CITYWATCH_NOTIFY_LOG_LEVEL", LOG_LEVEL)},
     },
 }
 

@@ -66,6 +66,13 @@ def test_phone_order_says_where_to_go(duty):
     assert 'class="order-distance"' in body
 
 
+def test_phone_order_status_label_with_full_width_colon(duty):
+    """Chinese text takes the full-width colon: 状态：已下达, not 状态: 已下达."""
+    order_for_team_leader(duty)
+    body = client_for("team_leader").get("/m/dispatches/").content.decode()
+    assert '<div class="order-status">状态：<strong class="dispatch-status">已下达</strong></div>' in body
+
+
 def test_phone_order_in_english(duty):
     _, dispatch = order_for_team_leader(duty)
     type(dispatch).objects.filter(pk=dispatch.pk).update(eta_s=60)
@@ -76,6 +83,7 @@ def test_phone_order_in_english(duty):
     assert '<span class="order-eta">ETA 1 min</span>' in body
     assert re.search(r'<span class="order-distance">[0-9.]+ km in a straight line</span>', body)
     assert ">Amap</a>" in body and ">Baidu Maps</a>" in body and ">Other map app</a>" in body
+    assert '<div class="order-status">Status: <strong' in body
 
 
 # --- Landing after login --------------------------------------------------------------------------

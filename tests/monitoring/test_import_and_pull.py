@@ -69,6 +69,19 @@ def test_a_wide_xlsx_and_all_or_nothing(network, tmp_path):
     assert values("t-siming-1") == [] and values("t-siming-1", "temperature") == [(at(0), 30.0)]
 
 
+def test_variables_named_in_chinese_as_a_department_writes_them(network, tmp_path):
+    """A department's export names its columns and variables in Chinese (降雨量, 气温), with the unit in
+    brackets: read as the variables' codes, long and wide."""
+    wide = tmp_path / "宽表.csv"
+    wide.write_text("站号,观测时间,降雨量(mm),气温（℃）\nt-huli-0,2024-06-01 08:00:00,1.5,28.5\n")
+    assert "created 2" in run_import(wide, "--tz", "Asia/Shanghai")
+    assert values("t-huli-0") == [(at(0), 1.5)] and values("t-huli-0", "temperature") == [(at(0), 28.5)]
+    long = tmp_path / "长表.csv"
+    long.write_text("站号,监测要素,观测时间,观测值\nt-huli-0,降雨量,2024-06-01 08:05:00,0.5\n")
+    assert "created 1" in run_import(long, "--tz", "Asia/Shanghai")
+    assert values("t-huli-0") == [(at(0), 1.5), (at(5), 0.5)]
+
+
 class Department(BaseHTTPRequestHandler):
     """A water bureau's real-time rain interface (hydrological field names: stcd, tm, drp)."""
 

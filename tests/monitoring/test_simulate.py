@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -24,9 +25,15 @@ def simulate(*extra):
 
 
 def test_a_rainstorm_opens_escalates_and_clears_alarms_in_its_district(small_demo, city_admin):  # noqa: F811
+    from citywatch.monitoring.models import Station
+
+    gauges = Station.objects.filter(kind="rain_gauge", status="active").count()
     before = Observation.objects.count()
     out = simulate("--district", "同安区", "--hours", "8", "--step", "10")
     assert "via direct" in out and "rejected 0" in out.splitlines()[-1], out
+    # Every reading is counted: new, correcting a dry hourly report, or the same as stored.
+    counts = dict(re.findall(r"(\w+) (\d+)", out.splitlines()[-1].removeprefix("done:")))
+    assert int(counts["accepted"]) + int(counts["corrected"]) + int(counts["duplicates"]) == 48 * gauges, out
     assert Observation.objects.count() > before
     alarms = Alarm.objects.filter(rule__name__startswith="3小时累计雨量").select_related("station__area")
     assert alarms.exists()
@@ -62,6 +69,21 @@ def test_the_duty_officer_acknowledges_an_alarm_on_the_page(small_demo, client):
     alarm.refresh_from_db()
     assert alarm.state == "acknowledged" and alarm.note == "已通知同安区防汛办"
     assert alarm.acknowledged_by.username == "duty_officer"
+    listed = client.get("/monitoring/alarms/?state=acknowledged").content.decode()
+    assert "：已通知同安区防汛办" in listed  # who, when, then the note after a full-width colon
+
+
+def test_the_cell_stays_over_the_district_named(small_demo):  # noqa: F811
+    """The box of 同安区 reaches into 集美区 and 海沧区: a cell crossing the box from its south-west corner
+    rained on 集美区 first (its red alarms before 同安区's). The cell's centre is over 同安区 throughout."""
+    import shapely
+
+    from citywatch.demo.storm import for_district
+
+    storm, district = for_district("同安区", span_hours=15, lead_hours=7)
+    shape = shapely.from_wkb(bytes(district.boundary.wkb))
+    for i in range(11):
+        assert shape.contains(shapely.Point(storm.centre(i / 10))), (i, storm.centre(i / 10))
 
 
 def test_unknown_district(small_demo):  # noqa: F811

@@ -1,7 +1,7 @@
 """A moving rainstorm for the demo: rain-gauge readings of a storm cell crossing a district, replayed fast.
 
 The cell is a Gaussian of rain intensity (``peak`` mm/h at its centre, ``radius_km`` its standard
-deviation) that crosses the district from south-west to north-east, through the middle of its box,
+deviation) that crosses the district from south-west to north-east, over the district itself (``crossing``),
 during the first ``storm_share`` of the simulated span after the lead; the rest is dry, so the 3-hour sums
 fall again and the alarms clear. The *lead* (``lead_hours``, none by default) is light, steady rain over
 the district before the cell (``lead_rate`` mm/h at its middle, fading over ``lead_radius_km``): seven
@@ -47,6 +47,9 @@ class Gauge:
 class Storm:
     gauges: list[Gauge]
     box: tuple[float, float, float, float]  # the district's lon/lat box the cell crosses
+    # Where the cell's centre goes, south-west to north-east (``for_district``: a chord of the district's
+    # own shape, so the cell stays over the district); by default 80 % of the box's diagonal.
+    path: tuple[tuple[float, float], tuple[float, float]] | None = None
     span_hours: float = 8.0
     storm_share: float = 0.5  # the dry half: 3-hour sums fall and the 30-minute hold passes
     peak: float = 110.0  # mm/h at the centre
@@ -69,6 +72,9 @@ class Storm:
 
     def centre(self, fraction: float) -> tuple[float, float]:
         """Where the cell is at ``fraction`` (0–1) of the storm's passage."""
+        if self.path is not None:
+            (x0, y0), (x1, y1) = self.path
+            return x0 + (x1 - x0) * fraction, y0 + (y1 - y0) * fraction
         # From the south-west to the north-east through the middle of the district's box, over 80 % of its
         # diagonal (the cell's edges reach the rest): the district is hit hardest, its neighbours less.
         minx, miny, maxx, maxy = self.box
@@ -90,10 +96,7 @@ class Storm:
     def rain(self, step: int) -> np.ndarray:
         """Rain (mm in the interval ending at ``step``) at every gauge."""
         if step < self.lead_steps:
-            minx, miny, maxx, maxy = self.box
-            near = np.exp(
-                -self._distance_sq((minx + maxx) / 2, (miny + maxy) / 2) / (2 * self.lead_radius_km**2)
-            )
+            near = np.exp(-self._distance_sq(*self.centre(0.5)) / (2 * self.lead_radius_km**2))
             mm = self.lead_rate * near * self.offsets * self.step_minutes / 60.0
             return np.where(mm < 0.1, 0.0, np.round(mm, 1))
         step -= self.lead_steps
@@ -166,5 +169,25 @@ def for_district(district_name: str, **options) -> tuple[Storm, object]:
     gauges = [Gauge(s.source.code, s.external_id, s.location.x, s.location.y) for s in stations]
     if not gauges:
         raise ValueError(_("no rain gauge is registered (run `citywatch demo --load-only` first)"))
-    box = shapely.from_wkb(bytes(district.boundary.wkb)).bounds
-    return Storm(gauges, box, **options), district
+    shape = shapely.from_wkb(bytes(district.boundary.wkb))
+    return Storm(gauges, shape.bounds, path=crossing(shape), **options), district
+
+
+def crossing(shape) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The cell's path over a district: south-west to north-east (the box's diagonal direction) through a
+    point inside it, along the middle 80 % of the chord of the district's shape there — so the cell is over
+    the district named for its whole passage, not over a neighbour that the district's box takes in (the
+    box of 同安区 reaches into 集美区 and 海沧区)."""
+    import shapely
+
+    minx, miny, maxx, maxy = shape.bounds
+    middle = shape.centroid if shape.contains(shape.centroid) else shape.representative_point()
+    dx, dy = maxx - minx, maxy - miny
+    line = shapely.LineString([(middle.x - dx, middle.y - dy), (middle.x + dx, middle.y + dy)])
+    pieces = shape.intersection(line)
+    pieces = list(getattr(pieces, "geoms", [pieces]))
+    chord = next((p for p in pieces if p.distance(middle) < 1e-9), max(pieces, key=lambda p: p.length))
+    (x0, y0), (x1, y1) = chord.coords[0], chord.coords[-1]
+    if x0 > x1:
+        (x0, y0), (x1, y1) = (x1, y1), (x0, y0)
+    return (x0 + 0.1 * (x1 - x0), y0 + 0.1 * (y1 - y0)), (x1 - 0.1 * (x1 - x0), y1 - 0.1 * (y1 - y0))

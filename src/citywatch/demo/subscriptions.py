@@ -67,6 +67,23 @@ def _listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def broker_config(port: int) -> Path:
+    """The demo broker's configuration, in the data directory: local only, anonymous, and quiet — errors and
+    warnings alone reach the console, not Mosquitto's start-up banner nor a line per client connecting."""
+    path = Path(settings.DATA_DIR) / "demo-mosquitto.conf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f"listener {port} 127.0.0.1\n"
+        "allow_anonymous true\n"
+        "persistence false\n"
+        "connection_messages false\n"
+        "log_dest stderr\n"
+        "log_type error\n"
+        "log_type warning\n"
+    )
+    return path
+
+
 def outside_world(
     env: dict, broker_port: int = BROKER_PORT, receiver_port: int = RECEIVER_PORT
 ) -> dict[str, list[str]]:
@@ -81,7 +98,7 @@ def outside_world(
     children: dict[str, list[str]] = {}
     if not env.get("CITYWATCH_MQTT_URL"):
         if not _listening(broker_port) and shutil.which("mosquitto"):
-            children["broker"] = ["mosquitto", "-p", str(broker_port)]
+            children["broker"] = ["mosquitto", "-c", str(broker_config(broker_port))]
         if "broker" in children or _listening(broker_port):
             env["CITYWATCH_MQTT_URL"] = f"mqtt://127.0.0.1:{broker_port}"
     if not _listening(receiver_port):

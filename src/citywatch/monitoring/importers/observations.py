@@ -3,9 +3,9 @@
 
 * **long**: one reading per row — ``station``, ``variable``, ``time``, ``value`` (optional ``quality``,
   ``source``); Chinese headers 站点/站号, 要素/监测要素, 时间/观测时间, 数值/值/观测值, 质量, 数据源.
-* **wide**: one row per station and time, one column per variable named by its code (``rain``,
-  ``water_level``, …; a header may add the unit in brackets, ``rain (mm)``) — ``station`` and ``time`` as
-  above. Empty cells are no reading.
+* **wide**: one row per station and time, one column per variable named by its code or name (``rain``,
+  ``water_level``, 降雨量, 水位, …; a header may add the unit in brackets, ``rain (mm)``, 水位(m)) —
+  ``station`` and ``time`` as above. The long form's variable may be a name too. Empty cells are no reading.
 
 Times carry an offset (``2024-06-01T08:00:00+08:00``) unless ``--tz Asia/Shanghai`` says how to read
 times without one (spreadsheet date cells have none). Like every importer, every row is checked first and
@@ -105,7 +105,7 @@ class ObservationsImporter(Importer):
                     Problem("--tz", None, "", _("unknown time zone %(tz)s") % {"tz": options["tz"]})
                 )
                 raise ImportFailed(report) from None
-        codes = set(variable_table())
+        codes = variable_names()
         limits = ImportLimits.current()
         batches = []  # (file name, records, where: list of (row, column))
         for path in paths:
@@ -169,7 +169,7 @@ class ObservationsImporter(Importer):
                 records.append(
                     {
                         "station": _text(cell(cells, station)),
-                        "variable": _text(cell(cells, variable)),
+                        "variable": _variable(_text(cell(cells, variable)), codes),
                         "time": _time(cell(cells, time), zone),
                         "value": cell(cells, value),
                         "quality": cell(cells, quality),
@@ -179,7 +179,7 @@ class ObservationsImporter(Importer):
                 where.append((number, ""))
             return records, where
         wide = [(j, UNIT_SUFFIX.sub("", h).strip().lower()) for j, h in enumerate(headers)]
-        wide = [(j, code) for j, code in wide if code in codes]
+        wide = [(j, codes[code]) for j, code in wide if code in codes]
         if not wide:
             report.problems.append(
                 Problem(
@@ -204,6 +204,25 @@ class ObservationsImporter(Importer):
                 )
                 where.append((number, headers[j]))
         return records, where
+
+
+def variable_names() -> dict[str, str]:
+    """A variable's code, Chinese name and English name (lower case) → its code: a department's file names
+    its columns and variables as its people read them (降雨量, 水位), not only by CityWatch's codes."""
+    names = {}
+    for code, (_pk, _lo, _hi, _unit, name_zh, name_en) in variable_table().items():
+        for name in (name_en, name_zh, code):
+            if name:
+                names[name.strip().lower()] = code
+    return names
+
+
+def _variable(text, names):
+    """The code of a variable written by code or name; anything else as written (the ingestion refuses it
+    as an unknown variable)."""
+    if text is None:
+        return None
+    return names.get(text.lower(), text)
 
 
 def _text(value):

@@ -1,4 +1,5 @@
 import contextlib
+import logging
 import os
 import signal
 import subprocess
@@ -51,6 +52,8 @@ class Command(BaseCommand):
         **options,
     ):
         call_command("migrate", interactive=False, verbosity=0)
+        if "CITYWATCH_NOTIFY_LOG_LEVEL" not in os.environ:  # not a line per subscription the load makes
+            logging.getLogger("citywatch.notify").setLevel(logging.WARNING)
         result = load_demo(with_subscriptions=True, receiver_port=receiver_port)
         for line in summary_lines(result, host, port):
             self.stdout.write(line)
@@ -80,13 +83,7 @@ class Command(BaseCommand):
                 _("Live feed: %(count)s quiet readings since the history's last hour")
                 % {"count": fed["accepted"]}
             )
-        env = {
-            **os.environ,
-            "CITYWATCH_DEBUG": os.environ.get("CITYWATCH_DEBUG", "false"),
-            # The console shows what a user needs: not a line per request (a map asks for dozens of tiles).
-            "CITYWATCH_ACCESS_LOG_LEVEL": os.environ.get("CITYWATCH_ACCESS_LOG_LEVEL", "WARNING"),
-            "CITYWATCH_DEMO_LIVE_FEED": "true",
-        }
+        env = children_env(os.environ)
         worker = [sys.executable, "-m", "citywatch.cli", "worker"]
         # A broker and the webhook receiver for the demo's subscriptions (demo.subscriptions).
         extra = outside_world(env, broker_port, receiver_port)
@@ -212,6 +209,19 @@ def web_command(host: str, port: int) -> list[str]:
         "--timeout-graceful-shutdown",
         str(STOP_TIMEOUT // 2),
     ]
+
+
+def children_env(environ) -> dict:
+    """The environment of the demo's web server and worker. The console shows what a user needs: not a line
+    per request (a map asks for dozens of tiles), nor the notification worker's count of each delivery
+    round (the webhook receiver prints a line in words per burst); failures still show (WARNING)."""
+    return {
+        **environ,
+        "CITYWATCH_DEBUG": environ.get("CITYWATCH_DEBUG", "false"),
+        "CITYWATCH_ACCESS_LOG_LEVEL": environ.get("CITYWATCH_ACCESS_LOG_LEVEL", "WARNING"),
+        "CITYWATCH_NOTIFY_LOG_LEVEL": environ.get("CITYWATCH_NOTIFY_LOG_LEVEL", "WARNING"),
+        "CITYWATCH_DEMO_LIVE_FEED": "true",
+    }
 
 
 def run_children(commands: dict[str, list[str]], env=None, timeout: float = STOP_TIMEOUT) -> str:

@@ -9,6 +9,7 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from citywatch.core.changelog import acting_as
 from citywatch.core.choices import ChangeSource
@@ -31,7 +32,7 @@ class Command(BaseCommand):
     def handle(self, *args, verb, **options):
         getattr(self, f"do_{verb}")(**options)
 
-    def do_mqtt(self, url=None, client_id=None, batch_size=500, **_):
+    def do_mqtt(self, url=None, client_id=None, batch_size=500, **options):
         from citywatch.monitoring.mqtt import ObservationSubscriber
 
         subscriber = ObservationSubscriber(url if url is not None else settings.CITYWATCH_MQTT_URL,
@@ -43,12 +44,14 @@ class Command(BaseCommand):
             signal.signal(sig, lambda *_: stop.set())
         broker = subscriber.broker
         self.stdout.write(
-            f"subscribed to {subscriber.prefix}/+/+ on {broker.host}:{broker.port} (Ctrl-C stops)"
+            _("Receiving readings: %(topic)s (MQTT %(host)s:%(port)s, Ctrl-C stops)")
+            % {"topic": f"{subscriber.prefix}/+/+", "host": broker.host, "port": broker.port}
         )
         stats = subscriber.run(stop)
-        self.stdout.write(json.dumps(stats.__dict__))
+        if options.get("verbosity", 1) > 1:  # the counts, for an operator who asks (-v 2)
+            self.stdout.write(json.dumps(stats.__dict__))
 
-    def do_pull(self, source, **_):
+    def do_pull(self, source, **options):
         from django.db import transaction
 
         from citywatch.monitoring.adapters import pull

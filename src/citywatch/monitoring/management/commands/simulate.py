@@ -266,6 +266,7 @@ class Command(BaseCommand):
         result = ingest_records(readings)
         return {
             "accepted": result.accepted,
+            "corrected": result.corrected,  # a gauge's dry hourly report the storm's reading replaced
             "duplicates": result.duplicates,
             "rejected": len(result.rejected),
         }
@@ -314,6 +315,7 @@ class Command(BaseCommand):
                         _("%(url)s did not answer: %(reason)s") % {"url": endpoint, "reason": reason}
                     ) from None
                 totals["accepted"] += answer["accepted"]
+                totals["corrected"] += answer.get("corrected", 0)
                 totals["duplicates"] += answer["duplicates"]
                 totals["rejected"] += len(answer["rejected"])
             return dict(totals)
