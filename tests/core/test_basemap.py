@@ -251,3 +251,26 @@ def test_outside_the_pyramid_404_and_never_500(anon):
     ]:
         assert anon.get(path).status_code == 404, path
     assert anon.post(_url("roads", 12, x, y)).status_code == 405
+
+
+def test_the_sources_credits_are_in_the_pages_language(anon, settings):
+    """The credits the tilesets' manifests keep in English read in Chinese on the Chinese pages (the
+    default) and as written in English; a credit the catalogue does not know is shown as written."""
+    from citywatch.geo import importers
+
+    assert {importers.OSM_ATTRIBUTION, importers.SYNTHETIC_ROADS_ATTRIBUTION} <= basemap.ATTRIBUTIONS
+    credits = {k: v.get("attribution") for k, v in anon.get("/basemap/style.json").json()["sources"].items()}
+    assert credits["land"].startswith("海岸线：GSHHG") and credits["roads"] == "道路：CityWatch 合成演示数据"
+    anon.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    credits = {k: v.get("attribution") for k, v in anon.get("/basemap/style.json").json()["sources"].items()}
+    assert (
+        credits["land"].startswith("Coastline: GSHHG")
+        and credits["roads"] == "Synthetic demo roads (CityWatch)"
+    )
+    del anon.cookies[settings.LANGUAGE_COOKIE_NAME]
+    settings.BASEMAP_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
+    settings.BASEMAP_ATTRIBUTION = "© OpenStreetMap contributors"
+    assert (
+        anon.get("/basemap/style.json").json()["sources"]["basemap"]["attribution"]
+        == "© OpenStreetMap 贡献者"
+    )

@@ -41,8 +41,8 @@ def test_the_delivery_log_filters_and_shows_attempts(city_admin):
     assert r.status_code == 200 and "已忽略" in r.content.decode()
     d = Delivery.objects.get(subscription=failing, message=msg)
     page = city_admin.get(f"/notify/deliveries/{d.pk}/").content.decode()
-    assert "尝试" in page and "pages" in page  # the attempts table names the worker
-    assert "无法连接" in page and "失败（将重试）" in page
+    assert "尝试" in page and "pages" not in page  # the worker's id is for the log and the API, not people
+    assert "无法连接：该地址上没有接收端在监听" in page and "Errno" not in page and "失败（将重试）" in page
 
 
 def test_a_duty_officer_sends_a_dead_delivery_again(db):
@@ -151,3 +151,36 @@ def test_english_pages(city_admin):
     subscription("email", "duty@example.org", name="Duty mailbox")
     page = city_admin.get("/notify/subscriptions/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Subscriptions" in page
+
+
+def test_a_delivery_taken_back_from_a_stopped_worker_names_no_worker(city_admin, settings):
+    """A claim taken back from a worker that stopped mid-send reads in words on the log and the
+    delivery's page, without the worker's internal id (host:pid:token), which the attempt row keeps."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from citywatch.notify import actions
+    from citywatch.notify.models import DeliveryAttempt
+
+    settings.CITYWATCH_NOTIFY_CLAIM_TIMEOUT_SECONDS = 300
+    subscription("webhook", "http://127.0.0.1:9/nobody", name="中断的接收端")
+    msg = message(subject="中断测试")
+    long_ago = timezone.now() - timedelta(minutes=10)
+    actions.fan_out(msg.pk, "vm-7:4242:ab12cd", now=long_ago)
+    claimed = actions.claim_next("vm-7:4242:ab12cd", long_ago, {"webhook"})
+    detail = city_admin.get(f"/notify/deliveries/{claimed.pk}/").content.decode()
+    assert "发送开始于" in detail and "vm-7:4242" not in detail  # sending: when, not by whom
+    assert actions.reclaim_stale() == 1
+    assert DeliveryAttempt.objects.get(delivery=claimed).worker == "vm-7:4242:ab12cd"
+    for page in (
+        city_admin.get("/notify/deliveries/").content.decode(),
+        city_admin.get(f"/notify/deliveries/{claimed.pk}/").content.decode(),
+    ):
+        assert "发送中断：投递进程在发送途中停止" in page and "vm-7:4242" not in page
+    # An error written before, with the id in it, reads the same.
+    Delivery.objects.filter(pk=claimed.pk).update(
+        last_error="投递进程 vm-7:4242:ab12cd 在发送中途停止（认领于 2026-12-07T04:30:00+00:00）"
+    )
+    page = city_admin.get("/notify/deliveries/").content.decode()
+    assert "vm-7:4242" not in page and "开始于 2026-12-07 12:30:00" in page

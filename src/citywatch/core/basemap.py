@@ -26,6 +26,7 @@ import numpy as np
 import shapely
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 from shapely.ops import polylabel
 
 from citywatch.core.choices import AreaLevel, PointSource
@@ -527,6 +528,24 @@ def _layers(available: set[str]) -> list[dict]:
     return layers
 
 
+# The credits the importers write into the tilesets' manifests (geo/importers.py, the demo's land file),
+# and the usual one of an OpenStreetMap raster basemap: the manifest keeps the English, the style gives them
+# in the page's language (a credit not listed here is shown as written).
+ATTRIBUTIONS = frozenset(
+    (
+        gettext_noop("© OpenStreetMap contributors (ODbL)"),
+        gettext_noop("© OpenStreetMap contributors"),
+        gettext_noop("Synthetic demo roads (CityWatch)"),
+        gettext_noop("Coastline: GSHHG 2.3.6 (Wessel & Smith), LGPL-3.0"),
+    )
+)
+
+
+def credit(text: str) -> str:
+    """A source's attribution in the request's language when it is one of ``ATTRIBUTIONS``."""
+    return gettext(text) if text in ATTRIBUTIONS else text
+
+
 def tile_url(request, name: str, version: str) -> str:
     from django.urls import reverse
 
@@ -546,7 +565,7 @@ def style(request) -> dict:
                     "type": "raster",
                     "tiles": [settings.BASEMAP_URL],
                     "tileSize": 256,
-                    "attribution": settings.BASEMAP_ATTRIBUTION,
+                    "attribution": credit(settings.BASEMAP_ATTRIBUTION),
                 }
             },
             "layers": [
@@ -572,6 +591,6 @@ def style(request) -> dict:
             "bounds": info["bounds"],
         }
         if info.get("attribution"):
-            source["attribution"] = info["attribution"]
+            source["attribution"] = credit(info["attribution"])
         sources[name] = source
     return {"version": 8, "name": "CityWatch", "sources": sources, "layers": _layers(set(sources))}

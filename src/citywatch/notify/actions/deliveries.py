@@ -201,9 +201,9 @@ def reclaim_stale(now=None, limit: int = 100) -> int:
     taken = 0
     for row in stale:
         dead = row["attempts"] >= settings.CITYWATCH_NOTIFY_MAX_ATTEMPTS
-        error = _("worker %(worker)s stopped while sending (claimed at %(time)s)") % {
-            "worker": row["claimed_by"],
-            "time": row["claimed_at"].isoformat(timespec="seconds"),
+        # Said to people (the delivery log): no worker id (the attempt row, the log and the API keep it).
+        error = _("sending was cut off: the delivery process stopped mid-send (started %(time)s)") % {
+            "time": timezone.localtime(row["claimed_at"]).strftime("%Y-%m-%d %H:%M:%S"),
         }
         with transaction.atomic():
             n = Delivery.objects.filter(

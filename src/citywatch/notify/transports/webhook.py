@@ -132,6 +132,10 @@ class WebhookSender(Sender):
             conn.connect()
         except TimeoutError:
             return Outcome.retry(_("connection timed out after %(s)s s") % {"s": self.connect_timeout})
+        except ConnectionRefusedError:  # the commonest failure, said in words rather than "[Errno 111] …"
+            return Outcome.retry(
+                _("could not connect: nothing is listening at that address (connection refused)")
+            )
         except OSError as exc:
             return Outcome.retry(_("could not connect: %(error)s") % {"error": exc})
         try:

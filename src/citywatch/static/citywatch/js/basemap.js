@@ -11,13 +11,19 @@
   // Chinese text is drawn with the first of these the machine has (Debian: fonts-noto-cjk; Windows: YaHei).
   const CJK_FONTS = "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif";
 
+  // MapLibre's own credit in the page's language (its default reads "MapLibre" among Chinese credits);
+  // the sources' credits come translated in the style (core/basemap.py).
+  const gettext = window.gettext || ((s) => s);
+  const MAPLIBRE_CREDIT = gettext("Map engine: %s").replace(
+    "%s", '<a href="https://maplibre.org/" target="_blank" rel="noopener">MapLibre</a>');
+
   /** A MapLibre map on the shared basemap; `options` are MapLibre's (container, center, zoom, …). */
   function createMap(options) {
     const map = new maplibregl.Map(
       Object.assign(
         {
           style: STYLE_URL,
-          attributionControl: { compact: true },
+          attributionControl: { compact: true, customAttribution: MAPLIBRE_CREDIT },
           locale: window.CityWatchMapLocale,
           localIdeographFontFamily: CJK_FONTS,
         },
