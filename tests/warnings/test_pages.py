@@ -148,3 +148,28 @@ def test_chinese_colons_on_the_proposal_and_the_public_page():
 
     public = Client().get("/public/").content.decode()
     assert "影响范围：同安区" in public and "行政区划:" not in public
+
+
+@pytest.mark.django_db
+def test_a_lifted_warning_shows_when_it_was_lifted():
+    """解除时间 on a lifted warning is when it was lifted, not the expiry it was issued with."""
+    from citywatch.core.models import User
+    from citywatch.warnings import actions
+
+    commander = User.objects.get(username="commander")
+    now = timezone.now()
+    expires = now + datetime.timedelta(hours=6)
+    warning = actions.draft_warning(
+        commander,
+        actions.WarningInput(
+            hazard="rainstorm", level="blue", area_codes=[TONGAN], onset=now, expires=expires
+        ),
+    )
+    actions.issue(commander, warning)
+    warning.refresh_from_db()
+    actions.lift(commander, warning)
+    warning.refresh_from_db()
+    text = client_for("commander").get(f"/warnings/{warning.pk}/").content.decode()
+    lifted = timezone.localtime(warning.lifted_at).strftime("%Y-%m-%d %H:%M")
+    planned = timezone.localtime(expires).strftime("%Y-%m-%d %H:%M")
+    assert f"<dt>解除时间</dt><dd>{lifted}（原定 {planned}）</dd>" in text
