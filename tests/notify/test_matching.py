@@ -66,9 +66,10 @@ def test_minimum_level(minimum, level):
         (SIMING, SIMING, True),
         (SIMING, SIMING_STREET, True),
         (SIMING, HULI, False),
-        (SIMING, CITY, False),  # a wider area is not "that area and below"
+        (SIMING, CITY, True),  # a wider area's message naming no areas concerns the whole of it
         (SIMING, "", False),
-        (SIMING_STREET, SIMING, False),
+        (SIMING_STREET, SIMING, True),  # the district's message concerns its streets
+        (SIMING_STREET, HULI, False),
     ],
 )
 def test_area_and_below(sub_area, msg_area, expected):
@@ -137,3 +138,21 @@ def test_all_filters_together():
         fields = {f: getattr(good, f) for f in ("kind", "hazard", "level", "area_path", "exercise")}
         assert not matches(s, msg(**{**fields, **change})), change
     assert not matches(sub(active=False), good)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("codes", "expected"),
+    [
+        (["350203", "350206"], {SIMING: True, HULI: True, SIMING_STREET: True, "350200.350212.": False}),
+        (["350200"], {SIMING: True, HULI: True, SIMING_STREET: True, "350200.350212.": True}),
+        (["350206"], {SIMING: False, HULI: True, SIMING_STREET: False, "350200.350212.": False}),
+        ([], {SIMING: True, HULI: True, SIMING_STREET: True, "350200.350212.": True}),
+    ],
+)
+def test_a_wider_areas_message_goes_to_the_areas_it_names(codes, expected):
+    """A warning naming 思明区 and 湖里区 has the city as its area: it goes to the subscribers of those
+    districts (and of places in them), not to 同安区's; a city-wide one goes to every district's."""
+    message = msg(area_path=CITY, payload={"area_codes": codes})
+    for sub_path, wanted in expected.items():
+        assert matches(sub(area_path=sub_path), message) is wanted, (codes, sub_path)

@@ -45,7 +45,38 @@ def matches(subscription: Subscription, message: Message) -> bool:
         return False
     if subscription.min_level and level_rank(message.level) < level_rank(subscription.min_level):
         return False
-    return not subscription.area_path or (message.area_path or "").startswith(subscription.area_path)
+    return area_matches(subscription.area_path, message)
+
+
+def area_matches(sub_path: str, message: Message) -> bool:
+    """A subscription without an area takes every area; one with an area takes the messages about that
+    area or below, and the messages about a wider area that concern it: a wider area's message that names
+    no areas of its own (a city's response, a city-wide warning), or names one in, above or below the
+    subscription's area (a warning for 思明区 and 湖里区 has the city as its area and goes to 思明区's
+    subscribers, not to 同安区's)."""
+    if not sub_path:
+        return True
+    path = message.area_path or ""
+    if path.startswith(sub_path):
+        return True
+    if not path or not sub_path.startswith(path):
+        return False
+    named = named_paths(message)
+    return not named or any(p.startswith(sub_path) or sub_path.startswith(p) for p in named)
+
+
+def named_paths(message: Message) -> list[str]:
+    """The area paths of the areas a message names (``payload["area_codes"]``, a warning's), read once
+    per message."""
+    kept = getattr(message, "_named_paths", None)
+    if kept is None:
+        from citywatch.core.models import AdminArea
+
+        payload = message.payload if isinstance(message.payload, dict) else {}
+        codes = [str(c) for c in payload.get("area_codes") or [] if isinstance(c, (str, int))]
+        kept = list(AdminArea.objects.filter(code__in=codes).values_list("path", flat=True)) if codes else []
+        message._named_paths = kept
+    return kept
 
 
 def matching_subscriptions(message: Message) -> list[Subscription]:

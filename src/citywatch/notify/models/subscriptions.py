@@ -15,7 +15,8 @@ class Subscription(DomainModel):
 
     A message matches when its kind is one of ``kinds`` (or starts with an entry ending in ``.*``), its
     hazard one of ``hazards``, its level at least ``min_level`` (a message without a level then does not
-    match), and its area lies in ``area`` or below (a subscription without an area takes every area).
+    match), and its area lies in ``area`` or below, or is a wider area's that concerns ``area``
+    (``queries.area_matches``; a subscription without an area takes every area).
     Empty lists take everything. Exercise (drill) messages go only to subscriptions that include them,
     and never to a public one; a public subscription takes only messages marked public.
     """
