@@ -139,3 +139,20 @@ def test_lifting_and_expiry_notify_in_their_own_words():
     message = Message.objects.filter(kind="warning.expired").latest("id")
     assert message.subject == "湖里区暴雨蓝色预警到期解除"
     assert message.body == "该预警已到期解除。"
+
+
+@pytest.mark.django_db
+def test_the_english_headline_names_areas_in_pinyin_not_by_code():
+    """CAP's en info block reads "… for Tong'an District, Siming District", never "for 350212"."""
+    from citywatch.core.models import AdminArea
+    from citywatch.warnings.actions.drafting import default_headline, english_name
+    from citywatch.warnings.models import HazardType
+
+    tongan, siming = AdminArea.objects.get(code="350212"), AdminArea.objects.get(code="350203")
+    assert english_name(tongan) == "Tong'an District"
+    assert english_name(siming) == "Siming District"
+    assert english_name(AdminArea.objects.get(code="350200")) == "Xiamen City"
+    headline = default_headline(
+        HazardType.objects.get(code="rainstorm"), "orange", [tongan, siming], english=True
+    )
+    assert headline.endswith("for Tong'an District, Siming District") and "3502" not in headline

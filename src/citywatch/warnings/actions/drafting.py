@@ -144,11 +144,42 @@ def default_guidance(hazard: HazardType, level: str) -> tuple[str, str]:
     return (row.instructions, row.instructions_en) if row else ("", "")
 
 
+ENGLISH_SUFFIXES = (
+    ("街道", "Subdistrict"),
+    ("社区居委会", "Community"),
+    ("村委会", "Village"),
+    ("社区", "Community"),
+    ("区", "District"),
+    ("市", "City"),
+    ("镇", "Town"),
+    ("乡", "Township"),
+    ("村", "Village"),
+)
+
+
+def english_name(area: AdminArea) -> str:
+    """An area's name in the English texts of a warning: its pinyin with the level in English
+    ("Tong'an District"), as Chinese place names are written in English (the area tree has no English
+    names)."""
+    from pypinyin import Style, lazy_pinyin
+
+    stem, suffix = area.name, ""
+    for chinese, english in ENGLISH_SUFFIXES:
+        if area.name.endswith(chinese) and len(area.name) > len(chinese):
+            stem, suffix = area.name[: -len(chinese)], f" {english}"
+            break
+    syllables = [s.lower() for s in lazy_pinyin(stem, style=Style.NORMAL, errors="ignore") if s]
+    if not syllables:
+        return area.code
+    word = syllables[0] + "".join(("'" if s[0] in "aoe" else "") + s for s in syllables[1:])
+    return word[:1].upper() + word[1:] + suffix
+
+
 def default_headline(hazard: HazardType, level: str, areas: list[AdminArea], *, english: bool = False) -> str:
-    """ "同安区暴雨橙色预警" / "Rainstorm warning orange (Ⅱ) for 350212": texts of the warning itself (both
-    languages are published in CAP), not of the interface."""
+    """ "同安区暴雨橙色预警" / "Rainstorm warning orange (Ⅱ) for Tong'an District": texts of the warning
+    itself (both languages are published in CAP), not of the interface."""
     if english:
-        where = ", ".join(a.code for a in areas[:5]) + (" …" if len(areas) > 5 else "")
+        where = ", ".join(english_name(a) for a in areas[:5]) + (" …" if len(areas) > 5 else "")
         return f"{hazard.name_en} warning {level} ({ROMAN[level]})" + (f" for {where}" if where else "")
     where = "、".join(a.name for a in areas[:5]) + ("等" if len(areas) > 5 else "")
     return f"{where}{hazard.name}{COLOUR_NAMES[level]}预警"
