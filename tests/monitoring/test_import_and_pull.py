@@ -82,6 +82,18 @@ def test_variables_named_in_chinese_as_a_department_writes_them(network, tmp_pat
     assert values("t-huli-0") == [(at(0), 1.5), (at(5), 0.5)]
 
 
+def test_times_without_an_offset_say_how_to_give_their_zone(network, tmp_path):
+    """A department's local times (2024-06-01 08:00:00) without --tz: refused, and the refusal says how to
+    give their zone, not only how to rewrite every time."""
+    path = tmp_path / "雨量.csv"
+    path.write_text("站点,要素,观测时间,数值\nt-huli-0,rain,2024-06-01 08:00:00,1.5\n")
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import", "observations", str(path), stdout=io.StringIO(), stderr=err)
+    assert "--tz Asia/Shanghai" in err.getvalue(), err.getvalue()
+    assert values("t-huli-0") == []
+
+
 class Department(BaseHTTPRequestHandler):
     """A water bureau's real-time rain interface (hydrological field names: stcd, tm, drp)."""
 

@@ -118,7 +118,7 @@ def test_brief_prints_a_line_not_the_document(brief_receiver):
     secret, url, process = brief_receiver
     assert signed_post(secret, url, {"id": 7, "kind": "alarm.opened", "subject": "黄色告警：雨量站"}) == 200
     line = process.stdout.readline()
-    assert "alarm.opened 1" in line and "黄色告警：雨量站" in line and not line.lstrip().startswith("{")
+    assert "告警产生 1" in line and "黄色告警：雨量站" in line and not line.lstrip().startswith("{")
 
 
 def test_a_burst_is_one_line():
@@ -136,5 +136,5 @@ def test_a_burst_is_one_line():
     burst.flush()  # nothing more arrived: nothing more printed
     lines = out.getvalue().splitlines()
     assert len(lines) == 1, lines
-    assert "301" in lines[0] and "alarm.opened 300, dispatch.requested 1" in lines[0]
+    assert "301" in lines[0] and "告警产生 300、调派指令下达 1" in lines[0]  # the kinds by name, not code
     assert "DP000001" in lines[0]

@@ -142,6 +142,16 @@ class ObservationsImporter(Importer):
                     raise _Rollback
         except _Rollback:
             pass
+        naive = _("time without a UTC offset (write it as 2024-06-01T08:00:00+08:00)")
+        if zone is None and any(p.message == naive for p in report.problems):
+            report.problems.append(
+                Problem(
+                    "--tz",
+                    None,
+                    "",
+                    _("times written without an offset: name their zone with --tz Asia/Shanghai"),
+                )
+            )
         if report.problems and not keep_going:
             raise ImportFailed(report)
         if report.problems:

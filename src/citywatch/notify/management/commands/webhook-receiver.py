@@ -97,7 +97,10 @@ class Bursts:
         total = sum(kinds.values())
         if not total:
             return
-        counts = ", ".join(f"{kind} {n}" for kind, n in kinds.most_common())
+        from citywatch.notify.choices import kind_name
+
+        # by the kinds' names (告警产生 12), not their codes (alarm.opened 12)
+        counts = _("、").join(f"{kind_name(kind)} {n}" for kind, n in kinds.most_common())
         line = _("%(time)s webhook: %(total)s received (%(counts)s); last: %(subject)s") % {
             "time": time.strftime("%Y-%m-%d %H:%M:%S"),
             "total": total,
