@@ -30,7 +30,7 @@ def test_a_rainstorm_opens_escalates_and_clears_alarms_in_its_district(small_dem
     gauges = Station.objects.filter(kind="rain_gauge", status="active").count()
     before = Observation.objects.count()
     out = simulate("--district", "同安区", "--hours", "8", "--step", "10")
-    assert "via direct" in out and "rejected 0" in out.splitlines()[-1], out
+    assert "via the database directly" in out and "rejected 0" in out.splitlines()[-1], out
     # Every reading is counted: new, correcting a dry hourly report, or the same as stored.
     counts = dict(re.findall(r"(\w+) (\d+)", out.splitlines()[-1].removeprefix("done:")))
     assert int(counts["accepted"]) + int(counts["corrected"]) + int(counts["duplicates"]) == 48 * gauges, out
@@ -86,6 +86,17 @@ def test_the_cell_stays_over_the_district_named(small_demo):  # noqa: F811
         assert shape.contains(shapely.Point(storm.centre(i / 10))), (i, storm.centre(i / 10))
 
 
+def test_the_run_speaks_the_sites_language(small_demo):  # noqa: F811
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        out = simulate("--district", "同安区", "--hours", "1", "--step", "30")
+    first, *steps, last = out.splitlines()
+    assert first.startswith("同安区暴雨模拟：") and "写入方式：直接写入数据库" in first, first
+    assert "最大" in steps[0] and "接收" in steps[0], steps[0]
+    assert last.startswith("完成：接收 ") and "拒收 0" in last and "rejected" not in out, out
+
+
 def test_unknown_district(small_demo):  # noqa: F811
     with pytest.raises(CommandError, match="no district"):
         simulate("--district", "火星区")
@@ -119,7 +130,7 @@ def test_with_a_broker_the_storm_travels_over_mqtt(small_demo, tmp_path, setting
         call_command(
             "simulate", "rainstorm", "--speed", "1000000", "--hours", "3", "--step", "15", stdout=out
         )
-        assert "via mqtt" in out.getvalue() and "published 240" in out.getvalue().splitlines()[-1]
+        assert "via the MQTT broker" in out.getvalue() and "published 240" in out.getvalue().splitlines()[-1]
         deadline = time.monotonic() + 30
         while Observation.objects.count() < before + 240 - overlaps and time.monotonic() < deadline:
             subscriber.step(timeout=0.2)

@@ -16,6 +16,26 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext_lazy
+
+VIA_NAMES = {
+    "mqtt": gettext_noop("the MQTT broker"),
+    "http": gettext_noop("the HTTP API"),
+    "direct": gettext_noop("the database directly"),
+}
+COUNT_NAMES = {
+    "published": pgettext_lazy("reading counts", "published"),
+    "accepted": pgettext_lazy("reading counts", "accepted"),
+    "corrected": pgettext_lazy("reading counts", "corrected"),
+    "duplicates": pgettext_lazy("reading counts", "duplicates"),
+    "rejected": pgettext_lazy("reading counts", "rejected"),
+}
+
+
+def counts(outcome: dict, separator: str = "  ") -> str:
+    """A step's or the run's counts by name in the site's language (接收 33000, 更正 1499 …)."""
+    return separator.join(f"{COUNT_NAMES.get(k, k)} {v}" for k, v in outcome.items())
+
 
 HELP = """Simulate a moving rainstorm over a district through the real ingestion path.
 
@@ -187,8 +207,20 @@ class Command(BaseCommand):
         start = times[0][0] - datetime.timedelta(minutes=step)
         self.replay_from(start, until=now + datetime.timedelta(seconds=times[-1][1] + 120))
         self.stdout.write(
-            f"rainstorm over {area.name}: {len(storm.gauges)} rain gauges, {len(times)} steps of {step} min, "
-            f"{hours:g} simulated hours at ×{speed:g} (about {times[-1][1] / 60:.1f} min), via {via}"
+            _(
+                "rainstorm over %(area)s: %(gauges)s rain gauges, %(steps)s steps of %(step)s min, "
+                "%(hours)s simulated hours at ×%(speed)s (about %(minutes)s min), via %(via)s"
+            )
+            % {
+                "area": area.name,
+                "gauges": len(storm.gauges),
+                "steps": len(times),
+                "step": step,
+                "hours": f"{hours:g}",
+                "speed": f"{speed:g}",
+                "minutes": f"{times[-1][1] / 60:.1f}",
+                "via": _(VIA_NAMES[via]),
+            }
         )
         try:
             started = time.monotonic()
@@ -203,14 +235,20 @@ class Command(BaseCommand):
                     totals[key] += value
                 wet = max(readings, key=lambda r: r["value"])
                 self.stdout.write(
-                    f"{timezone.localtime(at):%H:%M}  max {wet['value']:5.1f} mm at {wet['station']}  "
-                    + "  ".join(f"{k} {v}" for k, v in outcome.items())
+                    _("%(time)s  max %(value)s mm at %(station)s")
+                    % {
+                        "time": f"{timezone.localtime(at):%H:%M}",
+                        "value": f"{wet['value']:5.1f}",
+                        "station": wet["station"],
+                    }
+                    + "  "
+                    + counts(outcome)
                 )
         finally:
             from citywatch.demo import live
 
             live.mark_storm(None)
-        self.stdout.write("done: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+        self.stdout.write(_("done: %(counts)s") % {"counts": counts(totals, ", ")})
 
     @staticmethod
     def replay_from(start, until) -> None:
