@@ -59,6 +59,9 @@ def test_the_load_speaks_the_interface_language_without_code_names():
     # what is left once the logins, the address and the product's name are taken out: no Latin words
     rest = re.sub(r"\b(" + "|".join(u[0] for u in DEMO_USERS) + r")\b", "", text)
     rest = rest.replace("http://127.0.0.1:8000/", "").replace("CityWatch", "")
+    # the other teams' leaders: their login's pattern and one example, as typed at the login page
+    assert re.search(r"其他救援队队长账号：leader- .*如 leader-[a-z]+-\d+ 为", text), text
+    rest = re.sub(r"leader-[a-z]+-\d+|leader-|demo-", "", rest)
     rest = "\n".join(line for line in rest.splitlines() if not line.startswith("密码："))
     assert not re.search(r"[A-Za-z]{2,}", rest), re.findall(r"[^\n]*[A-Za-z]{2,}[^\n]*", rest)
     # in English for an English operator (LANGUAGE_CODE en)

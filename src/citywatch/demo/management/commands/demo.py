@@ -178,6 +178,7 @@ def summary_lines(result, host: str, port: int) -> list[str]:
             )
         },
     ]
+    lines += other_leaders()
     if settings.CITYWATCH_DEMO_PASSWORD:
         lines.append(_("Password: the value of CITYWATCH_DEMO_PASSWORD"))
     elif result.password_generated:
@@ -188,6 +189,28 @@ def summary_lines(result, host: str, port: int) -> list[str]:
     else:
         lines.append(_("Password: %(password)s") % {"password": result.password})
     return lines
+
+
+def other_leaders() -> list[str]:
+    """How the other teams' leaders log in (the order of a dispatched team reaches its own leader's
+    phone): leader- and the team's external id, with one example, the same password."""
+    from citywatch.resources.models import RescueTeam
+
+    team = (
+        RescueTeam.objects.filter(leader__username__startswith="leader-", external_id__startswith="demo-")
+        .select_related("leader")
+        .order_by("external_id")
+        .first()
+    )
+    if team is None:
+        return []
+    return [
+        _(
+            "Every other team's leader: leader- and the team's external id without demo- "
+            "(%(username)s leads %(team)s), the same password"
+        )
+        % {"username": team.leader.username, "team": team.name}
+    ]
 
 
 def web_command(host: str, port: int) -> list[str]:
