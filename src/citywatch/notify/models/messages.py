@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -16,6 +18,23 @@ KIND_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
 HAZARD_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 
+@functools.cache
+def reaching_above() -> tuple:
+    """The installed models whose rows are seen from below their area (``view_reaches_above``), found
+    once per process (the live streams ask at every poll)."""
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models():
+        manager = getattr(model, "_default_manager", None)
+        if manager is None or not getattr(manager.get_queryset(), "view_reaches_above", False):
+            continue
+        if model._meta.proxy or not model.__module__.startswith("citywatch."):
+            continue
+        found.append(model)
+    return tuple(found)
+
+
 class MessageQuerySet(RestrictedQuerySet):
     """A message about an object seen from below its area (a city-wide warning, seen by district staff:
     ``view_reaches_above``) is seen wherever that object is."""
@@ -25,16 +44,10 @@ class MessageQuerySet(RestrictedQuerySet):
         ancestors = scope.ancestors()
         if action != "view" or not ancestors:
             return own
-        from django.apps import apps
         from django.db.models import CharField, Q
         from django.db.models.functions import Cast
 
-        for model in apps.get_models():
-            manager = getattr(model, "_default_manager", None)
-            if manager is None or not getattr(manager.get_queryset(), "view_reaches_above", False):
-                continue
-            if model._meta.proxy or not model.__module__.startswith("citywatch."):
-                continue
+        for model in reaching_above():
             seen = (
                 model._default_manager.restrict(user, "view")
                 .annotate(key=Cast("pk", CharField()))
