@@ -271,12 +271,17 @@ def test_duty_screen(duty, duty_client, huli):
         closed = actions.transition(closed, step, officer)
     cancelled = actions.transition(new_incident(), "cancel", officer)
     city = AdminArea.objects.get(code="350200")
-    today = timezone.localtime(now).date()
-    # A city shift today (far from the demo roster's hours is not needed: the demo uses the city too,
-    # so this one goes on Huli's roster) and one far in the future.
+    # A shift on watch now and two hours from now, whatever the time of day (at 22:30 those are two
+    # days: it overlaps both); the demo uses the city's roster, so this one goes on Huli's. And one far in
+    # the future.
     huli_area = AdminArea.objects.get(code=HULI)
+    start = now.replace(minute=0, second=0, microsecond=0)
     on = actions.create_shift(
-        officer, area=huli_area, start=local(today, 0), end=local(today, 23), duty_officer=officer
+        officer,
+        area=huli_area,
+        start=start,
+        end=start + datetime.timedelta(hours=4),
+        duty_officer=officer,
     )
     later = actions.create_shift(
         officer, area=city, start=local(FAR, 8), end=local(FAR, 20), duty_officer=officer
