@@ -46,6 +46,35 @@ def _cli(env, *args, **kwargs):
     )
 
 
+def sockets_of_children(parent: int, port: int) -> dict[int, tuple[frozenset, int]]:
+    """For each child process of ``parent`` that holds a socket of ``port``: the listening sockets it
+    holds (kernel inodes) and how many established connections (from ``/proc``: the processes' socket
+    inodes and the kernel's TCP tables)."""
+    listening, established = set(), set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(FileNotFoundError), open(table) as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    {"0A": listening, "01": established}.get(fields[3], set()).add(fields[9])
+    held = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+            if ppid != parent:
+                continue
+            links = [os.readlink(f"/proc/{entry}/fd/{fd}") for fd in os.listdir(f"/proc/{entry}/fd")]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        inodes = {link[8:-1] for link in links if link.startswith("socket:[")}
+        if inodes & (listening | established):
+            held[int(entry)] = (frozenset(inodes & listening), len(inodes & established))
+    return held
+
+
 @pytest.mark.skipif(
     os.environ.get("CITYWATCH_DATABASE_URL", "").startswith("postgis"),
     reason="a fresh data directory of its own, on SpatiaLite",
@@ -79,7 +108,7 @@ def test_serve_refuses_half_ready_and_prepares_a_fresh_data_directory(tmp_path):
                 "--port",
                 str(port),
                 "--workers",
-                "1",
+                "2",
             ],
             env=env,
             stdout=out,
@@ -102,6 +131,22 @@ def test_serve_refuses_half_ready_and_prepares_a_fresh_data_directory(tmp_path):
         assert asset.status == 200
         health = raw_request(port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close").json()
         assert health["checks"]["static"]["ok"] and health["checks"]["migrations"]["ok"]
+        # Each worker listens on a socket of its own (SO_REUSEPORT; uvicorn's workers share one, and the
+        # first awake takes every connection waiting), and the kernel spreads connections over them.
+        clients = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(32)]
+        try:
+            for client in clients:
+                client.sendall(b"GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            for client in clients:
+                assert client.recv(4096).startswith(b"HTTP/1.1 200")
+            held = sockets_of_children(server.pid, port)
+            assert len(held) == 2, held
+            (first, one), (second, other) = held.values()
+            assert len(first) == len(second) == 1 and first != second, held
+            assert one and other and one + other == 32, held
+        finally:
+            for client in clients:
+                client.close()
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGTERM)

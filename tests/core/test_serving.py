@@ -100,3 +100,21 @@ def test_a_page_that_is_not_found_answers_as_django_does(settings):
     stock = call(ASGIHandler(), "/api/v1/no-such-thing")
     assert pooled[0] == stock[0] == 404
     assert pooled[2] == stock[2]
+
+
+def test_a_path_resolved_once_is_kept_and_answers_the_same(settings):
+    settings.CITYWATCH_REQUEST_THREADS = 2
+    handler = PooledASGIHandler()
+    first = call(handler, "/livez")
+    kept = dict(handler.synchronous.resolved)
+    assert [path for _urlconf, path in kept] == ["/livez"]
+    again = call(handler, "/livez")
+    assert (again[0], again[2]) == (first[0], first[2])
+    assert handler.synchronous.resolved == kept  # the same match object, not resolved anew
+
+
+def test_a_path_that_resolves_to_nothing_is_not_kept(settings):
+    settings.CITYWATCH_REQUEST_THREADS = 2
+    handler = PooledASGIHandler()
+    assert call(handler, "/no-such-page")[0] == 404
+    assert handler.synchronous.resolved == {}

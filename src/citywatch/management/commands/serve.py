@@ -3,14 +3,14 @@
 It checks what a server needs (the database answers, every migration is applied, the static files are
 collected for this code) and refuses to start otherwise, saying what is missing and how to fix it: a
 half-ready instance would answer 500 on every page. ``--prepare`` applies the migrations and collects
-the static files first. Then it replaces itself with uvicorn serving ``citywatch.asgi:application`` with
-``--workers`` processes (default: one per core), the proxy rule of ``citywatch.proxies`` and a bounded
-graceful shutdown. The background worker runs beside it (``citywatch worker``).
+the static files first. Then it replaces itself with the server of ``citywatch.serving`` (uvicorn serving
+``citywatch.asgi:application`` with ``--workers`` processes, default one per core, each listening on its
+own socket of the port; the proxy rule of ``citywatch.proxies``; a bounded graceful shutdown).
+The background worker runs beside it (``citywatch worker``).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 
@@ -20,7 +20,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from citywatch.health import readiness
-from citywatch.proxies import uvicorn_args
 
 # Seconds open requests (and live streams) get to finish when the server is asked to stop.
 GRACEFUL_SHUTDOWN_SECONDS = 5
@@ -67,34 +66,20 @@ def problems(checks: dict) -> list[str]:
     return found
 
 
-def fast_protocols() -> list[str]:
-    """uvloop's event loop and httptools' HTTP parser (both dependencies in pyproject), named on the
-    command line when installed: uvicorn's "auto" would pick them as well, but this way the command says
-    what runs (without them uvicorn falls back to asyncio's loop and the pure-Python h11 parser)."""
-    options = []
-    for module, option in (("uvloop", ["--loop", "uvloop"]), ("httptools", ["--http", "httptools"])):
-        if importlib.util.find_spec(module) is not None:
-            options += option
-    return options
-
-
 def server_command(host: str, port: int, workers: int, *, access_log: bool = True) -> list[str]:
+    """The production server (``citywatch.serving.run_server``: uvicorn, one listening socket per worker)."""
     command = [
         sys.executable,
         "-m",
-        "uvicorn",
-        "citywatch.asgi:application",
+        "citywatch.serving",
         "--host",
         host,
         "--port",
         str(port),
         "--workers",
         str(workers),
-        *uvicorn_args(),
-        *fast_protocols(),
-        "--timeout-graceful-shutdown",
+        "--graceful-shutdown",
         str(GRACEFUL_SHUTDOWN_SECONDS),
-        "--no-server-header",
     ]
     if not access_log:
         command.append("--no-access-log")
