@@ -14,15 +14,17 @@ demo: system setup
 	$(CW) demo
 
 # With CITYWATCH_TEST_DATABASE_URL (PostGIS) the suite runs on both databases side by side, one per core,
-# each with its own data directory; each run's output is printed when both have ended.
+# each with its own data directory; each run's output is printed when both have ended. The browser tests
+# are shared between the two runs (CITYWATCH_BROWSER_SHARE, tests/conftest.py): each page is driven once.
 test: system test-system setup
 	@if [ -z "$$CITYWATCH_TEST_DATABASE_URL" ]; then \
 	  CITYWATCH_DATA_DIR="$(CURDIR)/var/test" $(BIN)/pytest -q; \
 	else \
 	  echo "--- the suite on SpatiaLite and on $$CITYWATCH_TEST_DATABASE_URL, side by side"; \
-	  CITYWATCH_DATA_DIR="$(CURDIR)/var/test" $(BIN)/pytest -q -p no:cacheprovider \
+	  CITYWATCH_BROWSER_SHARE=1/2 CITYWATCH_DATA_DIR="$(CURDIR)/var/test" $(BIN)/pytest -q -p no:cacheprovider \
 	    > var/test-spatialite.log 2>&1 & lite=$$!; \
-	  CITYWATCH_DATA_DIR="$(CURDIR)/var/test-postgis" CITYWATCH_DATABASE_URL="$$CITYWATCH_TEST_DATABASE_URL" \
+	  CITYWATCH_BROWSER_SHARE=2/2 CITYWATCH_DATA_DIR="$(CURDIR)/var/test-postgis" \
+	    CITYWATCH_DATABASE_URL="$$CITYWATCH_TEST_DATABASE_URL" \
 	    $(BIN)/pytest -q -p no:cacheprovider > var/test-postgis.log 2>&1; pg=$$?; \
 	  wait $$lite; lite=$$?; \
 	  echo "--- SpatiaLite"; cat var/test-spatialite.log; \

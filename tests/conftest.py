@@ -7,6 +7,8 @@ default, PostGIS when `make test` is given CITYWATCH_TEST_DATABASE_URL.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.support.personas import DEMO_PASSWORD, anonymous, client_for
@@ -45,9 +47,34 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if item.get_closest_marker("postgis_only"):
                 item.add_marker(skip)
+    share_browser_tests(config, items)
     # Transactional tests (browser tests, concurrency tests) empty the database when they end, so they run
     # after every test that relies on the demo city loaded once per session.
     items.sort(key=_flushes_database)
+
+
+def share_browser_tests(config, items) -> None:
+    """``CITYWATCH_BROWSER_SHARE=k/n``: this run keeps the k-th of every n browser tests (in the order of
+    their ids) and leaves the others to the runs beside it. ``make test`` runs the suite on SpatiaLite
+    and PostGIS side by side, one per core, and gives each half of the browser tests: a page is driven
+    once, on one of the two databases, instead of twice (they are a third of the suite's time); every
+    other test runs on both."""
+    share = os.environ.get("CITYWATCH_BROWSER_SHARE", "")
+    if not share:
+        return
+    try:
+        k, n = (int(part) for part in share.split("/"))
+        if not 1 <= k <= n:
+            raise ValueError
+    except ValueError:
+        raise pytest.UsageError(
+            f"CITYWATCH_BROWSER_SHARE must be k/n with 1 <= k <= n, not {share!r}"
+        ) from None
+    browser = sorted((item for item in items if item.get_closest_marker("browser")), key=lambda i: i.nodeid)
+    others = {item.nodeid for index, item in enumerate(browser) if index % n != k - 1}
+    if others:
+        config.hook.pytest_deselected(items=[item for item in items if item.nodeid in others])
+        items[:] = [item for item in items if item.nodeid not in others]
 
 
 @pytest.fixture(scope="session")
