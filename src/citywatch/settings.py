@@ -352,6 +352,8 @@ CITYWATCH_CAP_MAX_BYTES = env_int("CITYWATCH_CAP_MAX_BYTES", 1024 * 1024)
 # Feeds of official CAP alerts polled by the worker (one URL each; also manageable as CapFeed rows).
 CITYWATCH_CAP_FEEDS = env_list("CITYWATCH_CAP_FEEDS", [])
 CITYWATCH_CAP_POLL_MINUTES = env_int("CITYWATCH_CAP_POLL_MINUTES", 5)
+# How long the Atom feed keeps listing the Cancel of an alert that was lifted or expired.
+CITYWATCH_CAP_FEED_CANCEL_HOURS = env_int("CITYWATCH_CAP_FEED_CANCEL_HOURS", 24)
 # Proposals: a district reaches a level when this many of its gauges do (1: any gauge).
 CITYWATCH_SIGNAL_MIN_STATIONS = env_int("CITYWATCH_SIGNAL_MIN_STATIONS", 1)
 # Readings older than this take no part in proposals (a silent gauge does not keep a storm alive).
@@ -392,7 +394,12 @@ LOGGING = {
         "django.request": {"level": env_str("CITYWATCH_REQUEST_LOG_LEVEL", "ERROR")},
         # uvicorn's own lines in the same shape as ours: one clock per line. The access log (a line per
         # request: a map asks for dozens of tiles at a time) can be turned down with WARNING.
-        "uvicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # CITYWATCH_SERVER_LOG_LEVEL=WARNING leaves out its start and stop lines (the demo's console does).
+        "uvicorn.error": {
+            "handlers": ["console"],
+            "level": env_str("CITYWATCH_SERVER_LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
         "uvicorn.access": {
             "handlers": ["console"],
             "level": env_str("CITYWATCH_ACCESS_LOG_LEVEL", "INFO"),

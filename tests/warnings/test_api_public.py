@@ -4,6 +4,7 @@ read back into the same warning), the public Atom feed (drills never), and the p
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -102,8 +103,25 @@ def test_issue_update_lift_and_cap_out(anon):
     assert draft["id"] not in [w["id"] for w in commander.get("/api/v1/warnings/").json()["items"]]
     cancel = commander.get(lifted.json()["versions"][-1]["cap_url"])
     assert cap.read_alert(cancel.content).msg_type == cap.MsgType.CANCEL
+    # Every time of a document is written in the city's offset, as its <sent>; a reference repeats the
+    # <sent> of the alert it names as that alert wrote it.
+    for text in (document.content.decode(), cancel.content.decode()):
+        times = re.findall(r"<(sent|effective|onset|expires)>([^<]+)<", text)
+        assert len(times) >= 7 and all(value.endswith("+08:00") for _name, value in times), times
+    sent = re.search(r"<sent>([^<]+)</sent>", document.content.decode()).group(1)
+    assert f"{alert.sender},{alert.identifier},{sent}" in cancel.content.decode()
+    # The feed lists the lifted alert's Cancel (a reader learns that it ended), not the alert; a day on,
+    # neither.
+    cancel_alert = cap.read_alert(cancel.content)
     feed = cap.read_feed(anon.get("/cap/feed.atom").content)
-    assert not [e for e in feed.entries if alert.identifier.rsplit("-", 1)[0] in (e.alert_url or "")]
+    listed = {e.alert_url.rsplit("/", 1)[-1][:-4] for e in feed.entries}
+    assert cancel_alert.identifier in listed and alert.identifier not in listed
+    assert anon.get(f"/cap/alerts/{cancel_alert.identifier}.xml").content == cancel.content
+    from citywatch.warnings import queries
+
+    day_on = timezone.now() + datetime.timedelta(hours=24, minutes=1)
+    assert cancel_alert.identifier in {v.identifier for v in queries.public_recent_cancels()}
+    assert cancel_alert.identifier not in {v.identifier for v in queries.public_recent_cancels(day_on)}
 
 
 @pytest.mark.django_db

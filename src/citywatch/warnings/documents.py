@@ -80,13 +80,13 @@ def alert_for(
                 instruction=instruction or None,
                 sender_name=warning.issuer or settings.CITYWATCH_CAP_SENDER_NAME,
                 effective=sent,
-                onset=warning.onset,
-                expires=sent if cancel else warning.expires,
+                onset=in_city_time(warning.onset),
+                expires=sent if cancel else in_city_time(warning.expires),
                 response_types=(cap.ResponseType.ALL_CLEAR,) if cancel else (cap.ResponseType.PREPARE,),
                 event_codes=(cap.ValuePair("hazard", hazard.code),),
             )
         )
-    references = tuple(cap.Reference(v.sender, v.identifier, v.sent) for v in previous_versions)
+    references = tuple(cap.Reference(v.sender, v.identifier, in_city_time(v.sent)) for v in previous_versions)
     return cap.Alert(
         identifier=identifier_for(warning, number),
         sender=settings.CITYWATCH_CAP_SENDER,
@@ -102,4 +102,11 @@ def alert_for(
 
 def now_for_cap() -> datetime.datetime:
     """CAP times have whole seconds; the city's offset is written (+08:00)."""
-    return timezone.localtime(timezone.now()).replace(microsecond=0)
+    return in_city_time(timezone.now())
+
+
+def in_city_time(value: datetime.datetime | None) -> datetime.datetime | None:
+    """A stored time (the database gives UTC) in the city's zone, whole seconds: every time of an alert
+    is written with the same offset as its ``sent`` (+08:00), and a reference repeats the ``sent`` of the
+    alert it names as that alert wrote it."""
+    return None if value is None else timezone.localtime(value).replace(microsecond=0)

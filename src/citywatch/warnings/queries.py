@@ -103,6 +103,28 @@ def public_stamp() -> tuple:
     return (row["changed"], row["count"])
 
 
+def public_recent_cancels(now=None) -> list[WarningVersion]:
+    """The Cancel documents of CityWatch's real warnings lifted or expired in the last
+    ``CITYWATCH_CAP_FEED_CANCEL_HOURS`` hours, newest first: the Atom feed lists them for that long, so
+    that a reader polling the feed learns that the alert ended, and why, instead of seeing it vanish."""
+    import datetime
+
+    from citywatch.warnings.choices import MsgType, Source
+
+    now = now or timezone.now()
+    since = now - datetime.timedelta(hours=settings.CITYWATCH_CAP_FEED_CANCEL_HOURS)
+    return list(
+        WarningVersion.objects.filter(
+            msg_type=MsgType.CANCEL,
+            sent__gt=since,
+            sender=settings.CITYWATCH_CAP_SENDER,
+            warning__exercise=False,
+            warning__source=Source.CITYWATCH,
+            warning__status__in=(WarningStatus.LIFTED, WarningStatus.EXPIRED),
+        ).order_by("-sent", "-id")
+    )
+
+
 def public_version(identifier: str) -> WarningVersion | None:
     """A CAP document CityWatch published (not a drill): ``/cap/alerts/<identifier>.xml``."""
     return (

@@ -120,7 +120,7 @@ def _publish_version(warning: Warning, change: str, user) -> WarningVersion:
         msg_type = MsgType.ALERT if not previous else MsgType.UPDATE
     sent = documents.now_for_cap()
     if previous and sent <= previous[-1].sent:
-        sent = previous[-1].sent + timezone.timedelta(seconds=1)
+        sent = documents.in_city_time(previous[-1].sent + timezone.timedelta(seconds=1))
     alert = documents.alert_for(
         warning, number=number, msg_type=msg_type, sent=sent, previous_versions=previous
     )

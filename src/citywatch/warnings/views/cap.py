@@ -1,6 +1,8 @@
 """CAP out, public: each published version at ``/cap/alerts/<identifier>.xml`` and the Atom feed of the
 alerts in force at ``/cap/feed.atom`` (the CAP feed convention: an entry per alert linking its
-document). Drills are never here (their CAP is in the API, for those who may see them)."""
+document), then the Cancel of each alert that ended in the last ``CITYWATCH_CAP_FEED_CANCEL_HOURS``
+hours (a reader learns it ended rather than seeing it vanish). Drills are never here (their CAP is in
+the API, for those who may see them)."""
 
 from __future__ import annotations
 
@@ -38,11 +40,8 @@ def alert(request, identifier: str):
 def feed(request):
     warnings = [w for w in queries.public_in_force() if w.source == Source.CITYWATCH]
     current = queries.current_versions(warnings)
-    alerts = [
-        alert_from_element(parse_document(current[w.pk].cap.encode("utf-8")))
-        for w in warnings
-        if w.pk in current
-    ]
+    documents = [current[w.pk] for w in warnings if w.pk in current] + queries.public_recent_cancels()
+    alerts = [alert_from_element(parse_document(v.cap.encode("utf-8"))) for v in documents]
     body = write_atom_feed(
         alerts,
         feed_url=absolute_url("/cap/feed.atom", request),
