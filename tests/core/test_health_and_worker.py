@@ -88,4 +88,4 @@ def test_real_worker_process_writes_its_heartbeat(tmp_path):
     # Huey's own handler ("[time] INFO:huey…") never joined ours: each record once.
     assert not [line for line in lines if ":huey" in line], lines
     assert len(set(executed)) == len(executed), executed
-    assert sum("worker started" in line for line in lines) == 1, lines
+    assert sum("后台任务进程已启动：2 个线程" in line for line in lines) == 1, lines

@@ -1,9 +1,6 @@
-import logging
-
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-
-log = logging.getLogger("citywatch.worker")
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
@@ -16,7 +13,12 @@ class Command(BaseCommand):
         from citywatch.core.changelog import acting_as
         from citywatch.core.choices import ChangeSource
 
-        # Huey's own start-up lines are DEBUG (settings.LOGGING): one line says the worker is up.
-        log.info("worker started: %s threads, periodic tasks on", workers)
+        # Huey's own start-up lines are DEBUG (settings.LOGGING): one line, in the site's language, says the
+        # worker is up.
+        self.stdout.write(
+            _("Background worker started: %(threads)s threads, periodic tasks on; stop with Ctrl-C.")
+            % {"threads": workers}
+        )
+        self.stdout.flush()
         with acting_as(None, ChangeSource.WORKER):
             call_command("run_huey", workers=workers, worker_type="thread", periodic=True)

@@ -236,12 +236,15 @@ def web_command(host: str, port: int) -> list[str]:
 
 def children_env(environ) -> dict:
     """The environment of the demo's web server and worker. The console shows what a user needs: not a line
-    per request (a map asks for dozens of tiles), nor the notification worker's count of each delivery
-    round (the webhook receiver prints a line in words per burst); failures still show (WARNING)."""
+    per request (a map asks for dozens of tiles), nor uvicorn's start and stop lines, nor the notification
+    worker's count of each delivery round (the webhook receiver prints a line in words per burst);
+    failures still show (WARNING)."""
     return {
         **environ,
         "CITYWATCH_DEBUG": environ.get("CITYWATCH_DEBUG", "false"),
         "CITYWATCH_ACCESS_LOG_LEVEL": environ.get("CITYWATCH_ACCESS_LOG_LEVEL", "WARNING"),
+        # uvicorn's start and stop lines (in English; the demo says where it serves itself).
+        "CITYWATCH_SERVER_LOG_LEVEL": environ.get("CITYWATCH_SERVER_LOG_LEVEL", "WARNING"),
         "CITYWATCH_NOTIFY_LOG_LEVEL": environ.get("CITYWATCH_NOTIFY_LOG_LEVEL", "WARNING"),
         "CITYWATCH_DEMO_LIVE_FEED": "true",
     }
