@@ -21,9 +21,9 @@ test: system test-system setup
 	  CITYWATCH_DATA_DIR="$(CURDIR)/var/test" $(BIN)/pytest -q; \
 	else \
 	  echo "--- the suite on SpatiaLite and on $$CITYWATCH_TEST_DATABASE_URL, side by side"; \
-	  CITYWATCH_BROWSER_SHARE=1/2 CITYWATCH_DATA_DIR="$(CURDIR)/var/test" $(BIN)/pytest -q -p no:cacheprovider \
+	  CITYWATCH_BROWSER_SHARE=1,3,5/5 CITYWATCH_DATA_DIR="$(CURDIR)/var/test" $(BIN)/pytest -q -p no:cacheprovider \
 	    > var/test-spatialite.log 2>&1 & lite=$$!; \
-	  CITYWATCH_BROWSER_SHARE=2/2 CITYWATCH_DATA_DIR="$(CURDIR)/var/test-postgis" \
+	  CITYWATCH_BROWSER_SHARE=2,4/5 CITYWATCH_DATA_DIR="$(CURDIR)/var/test-postgis" \
 	    CITYWATCH_DATABASE_URL="$$CITYWATCH_TEST_DATABASE_URL" \
 	    $(BIN)/pytest -q -p no:cacheprovider > var/test-postgis.log 2>&1; pg=$$?; \
 	  wait $$lite; lite=$$?; \

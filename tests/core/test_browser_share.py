@@ -53,7 +53,15 @@ def test_without_a_share_every_test_runs(monkeypatch):
     assert len(kept) == 7
 
 
-@pytest.mark.parametrize("share", ["2", "0/2", "3/2", "a/b"])
+def test_a_run_may_keep_several_of_every_n(monkeypatch):
+    first, _left = shared(monkeypatch, "1,3,5/5")
+    second, _left = shared(monkeypatch, "2,4/5")
+    pages = {i.nodeid for i in items() if i.browser}
+    assert len(pages & set(first)) == 3 and len(pages & set(second)) == 2
+    assert (pages & set(first)) | (pages & set(second)) == pages
+
+
+@pytest.mark.parametrize("share", ["2", "0/2", "3/2", "a/b", "/2", "1,7/5"])
 def test_a_share_that_makes_no_sense_is_refused(monkeypatch, share):
     monkeypatch.setenv("CITYWATCH_BROWSER_SHARE", share)
     with pytest.raises(pytest.UsageError):
