@@ -94,6 +94,14 @@ def test_on_a_typhoon_night_the_alarms_are_in_the_first_screen(browser, demo_liv
         row = page.locator(f'#duty-alarms li[data-id="{alarms[0].pk}"]')
         badge, button = row.locator(".badge").first.bounding_box(), row.locator("form button").bounding_box()
         assert button["y"] < badge["y"] + badge["height"] and badge["y"] < button["y"] + button["height"]
+        # A proposal is one or two lines: the reason for dismissing it opens on demand.
+        proposal = page.locator("#panel-warnings-overview li").first
+        reason = proposal.locator("input[name=reason]")
+        assert not reason.is_visible()
+        proposal.locator("details.dismiss-box > summary").click()
+        assert reason.is_visible() and proposal.locator("form.dismiss button").is_visible()
+        last = page.locator("#panel-warnings-overview ul.proposals > li").last.bounding_box()
+        assert last["y"] + last["height"] <= 1080, last  # all twelve proposals in the first screen
         page.screenshot(path=f"{SHOTS}/duty-screen-typhoon-night.png")
     finally:
         close_streams(page)
