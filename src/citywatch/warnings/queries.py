@@ -4,6 +4,7 @@ nothing internal."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from citywatch.core import access
-from citywatch.warnings.choices import ProposalStatus, WarningStatus
+from citywatch.warnings.choices import MsgType, ProposalStatus, Source, WarningStatus
 from citywatch.warnings.models import HazardType, Proposal, Warning, WarningVersion
 
 RELATED = ("hazard", "area")
@@ -107,10 +108,6 @@ def public_recent_cancels(now=None) -> list[WarningVersion]:
     """The Cancel documents of CityWatch's real warnings lifted or expired in the last
     ``CITYWATCH_CAP_FEED_CANCEL_HOURS`` hours, newest first: the Atom feed lists them for that long, so
     that a reader polling the feed learns that the alert ended, and why, instead of seeing it vanish."""
-    import datetime
-
-    from citywatch.warnings.choices import MsgType, Source
-
     now = now or timezone.now()
     since = now - datetime.timedelta(hours=settings.CITYWATCH_CAP_FEED_CANCEL_HOURS)
     return list(
