@@ -21,24 +21,3 @@ def test_fields_one_a_row(page, demo_live_server):
     assert headline["y"] > level["y"] and instructions["y"] > headline["y"]
     assert abs(hazard["x"] - headline["x"]) < 2  # the inputs in one column
     assert headline["width"] > 400
-
-
-def test_areas_are_ticked_and_the_draft_covers_them(page, demo_live_server):
-    """The areas are tick boxes (a district, or streets under it), not a multiple select that needs
-    Ctrl-click: ticking two districts and saving makes a draft for those two."""
-    from citywatch.warnings.models import Warning
-    from tests.support.places import HULI, TONGAN
-
-    base = demo_live_server.url
-    page.set_viewport_size({"width": 1920, "height": 1080})
-    login(page, base, "commander")
-    page.goto(f"{base}/warnings/new/")
-    for code in (TONGAN, HULI):
-        box = page.locator(f"input[name=area_codes][value='{code}']")
-        box.scroll_into_view_if_needed()
-        box.check()
-    page.click("form.warning-form button[type=submit]")
-    page.wait_for_url(lambda url: "/warnings/new/" not in url)
-    draft = Warning.objects.order_by("-pk").first()
-    assert draft is not None and draft.status == "draft"
-    assert sorted(draft.areas.values_list("code", flat=True)) == sorted([TONGAN, HULI])
